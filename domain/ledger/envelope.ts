@@ -1,0 +1,87 @@
+/**
+ * The envelope: one stored event and everything an auditor needs to check it.
+ *
+ * hash      = SHA-256(JCS(envelope without `hash` and `signature`))
+ * signature = Ed25519(ledger key, the 32 raw bytes of `hash`)
+ * prevHash  = the previous envelope's `hash`; 64 zeros for sequence 1.
+ */
+import * as t from 'io-ts'
+import { canonicalBytes } from '../canonical/jcs.js'
+import { closed, Hex32, Hex64, integer, JsonValueC, pattern, Timestamp } from '../codec.js'
+import { fromHex, toHex } from '../crypto/hex.js'
+import type { JsonValue } from '../json.js'
+import type { CryptoSuite, Signer } from '../ports/crypto.js'
+import { STREAM_NAME, TYPE_NAME } from './names.js'
+
+export const ZERO_HASH = '0'.repeat(64)
+
+export const CommandCauseC = closed(
+  { kind: t.literal('command'), commandHash: Hex32, actor: Hex32, actorSignature: Hex64 },
+  'CommandCause',
+)
+export const SystemCauseC = closed(
+  { kind: t.literal('system'), reason: pattern('system reason', /^[a-z][a-z0-9-]{0,63}$/) },
+  'SystemCause',
+)
+export const CauseC = t.union([CommandCauseC, SystemCauseC], 'Cause')
+export type CommandCause = t.TypeOf<typeof CommandCauseC>
+export type SystemCause = t.TypeOf<typeof SystemCauseC>
+export type Cause = t.TypeOf<typeof CauseC>
+
+export const StreamNameC = pattern('stream name (area-id)', STREAM_NAME)
+export const TypeNameC = pattern('event type (PascalCase)', TYPE_NAME)
+
+const bodyProps = {
+  sequence: integer('sequence (>= 1)', 1),
+  stream: StreamNameC,
+  streamVersion: integer('stream version (>= 1)', 1),
+  type: TypeNameC,
+  data: JsonValueC,
+  recordedAt: Timestamp,
+  cause: CauseC,
+  prevHash: Hex32,
+  signer: Hex32,
+}
+
+export const EnvelopeBodyC = closed(bodyProps, 'EnvelopeBody')
+export type EnvelopeBody = t.TypeOf<typeof EnvelopeBodyC>
+
+export const EnvelopeC = closed({ ...bodyProps, hash: Hex32, signature: Hex64 }, 'Envelope')
+export type Envelope = t.TypeOf<typeof EnvelopeC>
+
+/** The members that are hashed, in a fresh object (never the envelope itself). */
+export function envelopeBody(envelope: Envelope): EnvelopeBody {
+  return {
+    sequence: envelope.sequence,
+    stream: envelope.stream,
+    streamVersion: envelope.streamVersion,
+    type: envelope.type,
+    data: envelope.data,
+    recordedAt: envelope.recordedAt,
+    cause: envelope.cause,
+    prevHash: envelope.prevHash,
+    signer: envelope.signer,
+  }
+}
+
+export function hashBody(body: EnvelopeBody, crypto: CryptoSuite): Uint8Array {
+  return crypto.sha256(canonicalBytes(body as unknown as JsonValue))
+}
+
+/** Hashes and signs a body with the ledger key: the only way an envelope comes into being. */
+export function sealEnvelope(body: EnvelopeBody, signer: Signer, crypto: CryptoSuite): Envelope {
+  const hash = hashBody(body, crypto)
+  return { ...body, hash: toHex(hash), signature: toHex(signer.sign(hash)) }
+}
+
+export type EnvelopeCheck = { ok: true } | { ok: false; reason: string }
+
+/** Checks an envelope's own hash and signature (not its place in the chain). */
+export function checkEnvelopeSeal(envelope: Envelope, crypto: CryptoSuite): EnvelopeCheck {
+  const hash = hashBody(envelopeBody(envelope), crypto)
+  if (toHex(hash) !== envelope.hash) return { ok: false, reason: 'hash does not match the envelope contents' }
+  if (!crypto.ed25519.verify(fromHex(envelope.signer), hash, fromHex(envelope.signature))) {
+    return { ok: false, reason: 'signature does not verify under the signer key' }
+  }
+  return { ok: true }
+}

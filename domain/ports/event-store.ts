@@ -1,0 +1,90 @@
+/**
+ * The event store port. Every adapter (in-memory, SQLite, and the production stores) offers the
+ * same behaviour, proven by one conformance suite (test/infrastructure/store/conformance.ts).
+ */
+import type { JsonValue } from '../json.js'
+import type { Envelope } from '../ledger/envelope.js'
+import type { SignedCommand } from '../ledger/command.js'
+import type { AnchorRef } from '../ledger/anchor.js'
+
+/** What a writer expects of a stream before its events are appended. */
+export type ExpectedVersion =
+  | { readonly kind: 'any' }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'exists' }
+  | { readonly kind: 'exact'; readonly version: number }
+
+export const Expected = {
+  any: { kind: 'any' } as ExpectedVersion,
+  none: { kind: 'none' } as ExpectedVersion,
+  exists: { kind: 'exists' } as ExpectedVersion,
+  exact: (version: number): ExpectedVersion => ({ kind: 'exact', version }),
+}
+
+export interface NewEvent {
+  readonly type: string
+  readonly data: JsonValue
+}
+
+export interface StreamWrite {
+  readonly stream: string
+  readonly expected: ExpectedVersion
+  readonly events: readonly NewEvent[]
+}
+
+/**
+ * One atomic append: all writes land together or none does.
+ * With `command`, the events are caused by that signed command and the append is idempotent on
+ * its hash; without, they are system events signed by the ledger alone, for the stated reason.
+ */
+export interface AppendRequest {
+  readonly writes: readonly StreamWrite[]
+  readonly command?: SignedCommand
+  readonly reason?: string
+  /** The ledger time the caller decided at; defaults to the clock. Never earlier than the head's. */
+  readonly recordedAt?: string
+}
+
+export interface AppendResult {
+  readonly firstSequence: number
+  readonly lastSequence: number
+  /** Each written stream's version after the append. */
+  readonly streamVersions: Readonly<Record<string, number>>
+  readonly commandHash?: string
+  readonly recordedAt: string
+  /** True when this signed command had been appended before and its first result is returned. */
+  readonly duplicate: boolean
+}
+
+export interface Head {
+  readonly sequence: number
+  readonly hash: string
+  readonly recordedAt: string | null
+  readonly lastAnchor: AnchorRef
+}
+
+export interface Subscription extends AsyncIterable<Envelope> {
+  close(): void
+}
+
+export interface ReadStreamOptions {
+  readonly fromVersion?: number
+}
+
+export interface EventStore {
+  /** The hex public key that signs every envelope. */
+  readonly ledgerPublicKey: string
+  append(request: AppendRequest): Promise<AppendResult>
+  readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<Envelope>
+  /** Every envelope from `fromSequence` (default 1) to the head as of each page, in order. */
+  readAll(fromSequence?: number): AsyncIterable<Envelope>
+  /** Catches up from `fromSequence`, then follows new appends until closed. */
+  subscribe(fromSequence?: number): Subscription
+  readCommand(commandHash: string): Promise<SignedCommand | undefined>
+  streamVersion(stream: string): Promise<number>
+  head(): Promise<Head>
+  /** Seals an anchor over the events since the last one; undefined when there are none. */
+  sealAnchor(): Promise<Envelope | undefined>
+  /** Seals a final anchor, then releases the store. */
+  close(): Promise<void>
+}

@@ -1,0 +1,53 @@
+/**
+ * What a storage adapter must do for the ledger store. The sequencer (ledger-store.ts) owns every
+ * rule of the chain; a backend only persists sealed batches atomically and reads them back.
+ */
+import type { Envelope } from '../../domain/ledger/envelope.js'
+import type { SignedCommand } from '../../domain/ledger/command.js'
+import type { AppendResult } from '../../domain/ports/event-store.js'
+
+export interface StoredHead {
+  readonly sequence: number
+  readonly hash: string
+  readonly recordedAt: string | null
+}
+
+export interface StoredCommand {
+  readonly hash: string
+  readonly signed: SignedCommand
+  readonly result: Omit<AppendResult, 'duplicate'>
+}
+
+export interface SealedBatch {
+  /** The head the batch was sealed against: a backend refuses the batch if it moved. */
+  readonly expectedHead: StoredHead
+  readonly envelopes: readonly Envelope[]
+  readonly commands: readonly StoredCommand[]
+}
+
+/** Raised by `commit` when another writer moved the head: the sequencer reloads and retries. */
+export class StaleHeadError extends Error {
+  override readonly name = 'StaleHeadError'
+}
+
+export interface StorageBackend {
+  readonly kind: string
+  /** The ledger key this store was created for, or undefined for a new store. */
+  ledgerKey(): Promise<string | undefined>
+  /** Binds a new store to its ledger key; refuses a store already bound to another key. */
+  bindLedgerKey(publicKey: string): Promise<void>
+  head(): Promise<StoredHead>
+  lastAnchor(): Promise<{ sequence: number; hash: string } | undefined>
+  streamVersions(streams: readonly string[]): Promise<Map<string, number>>
+  findCommands(hashes: readonly string[]): Promise<Map<string, StoredCommand>>
+  /** Writes the batch in one durable transaction, or nothing. */
+  commit(batch: SealedBatch): Promise<void>
+  /** Up to `limit` envelopes with sequence >= fromSequence, in order. */
+  readRange(fromSequence: number, limit: number): Promise<Envelope[]>
+  /** Up to `limit` envelopes of a stream with version >= fromVersion, in order. */
+  readStream(stream: string, fromVersion: number, limit: number): Promise<Envelope[]>
+  /** The canonical JSON lines of envelopes, for export without re-encoding. */
+  readRawRange(fromSequence: number, limit: number): Promise<{ sequence: number; commandHash: string | null; json: string }[]>
+  readCommand(hash: string): Promise<SignedCommand | undefined>
+  close(): Promise<void>
+}

@@ -1,0 +1,412 @@
+/**
+ * The ledger store: the one sequencer that turns append requests into sealed, chained envelopes
+ * over any storage backend.
+ *
+ * Outside the queue: request validation and command signature checks. Inside the queue: version
+ * checks, hashing, signing, anchoring and one durable commit per batch (group commit), so
+ * concurrent callers share an fsync without ever breaking the chain or the gapless sequence.
+ */
+import { canonicalBytes, CanonicalizationError } from '../../domain/canonical/jcs.js'
+import { decodeWith } from '../../domain/codec.js'
+import { toHex } from '../../domain/crypto/hex.js'
+import type { JsonValue } from '../../domain/json.js'
+import { NO_ANCHOR, TREE_ALGORITHM, type AnchorData, type AnchorRef } from '../../domain/ledger/anchor.js'
+import { SignedCommandC, verifyCommand, type SignedCommand } from '../../domain/ledger/command.js'
+import { sealEnvelope, type Cause, type Envelope } from '../../domain/ledger/envelope.js'
+import { LedgerError } from '../../domain/ledger/errors.js'
+import { merkleRoot } from '../../domain/ledger/merkle.js'
+import { ANCHOR_STREAM, ANCHOR_TYPE, STREAM_NAME, TYPE_NAME } from '../../domain/ledger/names.js'
+import type { Clock } from '../../domain/ports/clock.js'
+import type { CryptoSuite, Signer } from '../../domain/ports/crypto.js'
+import type { AppendRequest, AppendResult, EventStore, ExpectedVersion, Head, Subscription } from '../../domain/ports/event-store.js'
+import { fromHex } from '../../domain/crypto/hex.js'
+import { systemClock } from '../clock.js'
+import { nativeCrypto } from '../crypto/native.js'
+import { StaleHeadError, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
+
+export interface LedgerStoreOptions {
+  readonly backend: StorageBackend
+  readonly signer: Signer
+  readonly crypto?: CryptoSuite
+  readonly clock?: Clock
+  /** Seal an anchor once this many events are unanchored. */
+  readonly anchorEvery?: number
+  /** Seal an anchor this often (ms) when events are waiting; 0 turns the timer off. */
+  readonly anchorIntervalMs?: number
+  /** How often a caught-up subscription looks for appends by another process (ms). */
+  readonly pollIntervalMs?: number
+  readonly maxEventsPerRequest?: number
+  readonly maxEventBytes?: number
+}
+
+const PAGE = 1000
+const MAX_BATCH_REQUESTS = 2000
+
+type Job =
+  | { kind: 'append'; request: ValidRequest; resolve: (r: AppendResult) => void; reject: (e: unknown) => void }
+  | { kind: 'seal'; resolve: (e: Envelope | undefined) => void; reject: (e: unknown) => void }
+
+interface ValidRequest {
+  readonly writes: AppendRequest['writes']
+  readonly command?: SignedCommand
+  readonly commandHash?: string
+  readonly reason: string
+  readonly recordedAt?: string
+}
+
+interface ChainState {
+  head: StoredHead
+  lastAnchor: AnchorRef
+  /** Hashes of the events since the last anchor, in order: the next anchor's leaves. */
+  unanchored: Uint8Array[]
+  firstUnanchored: number
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+function checkExpected(stream: string, expected: ExpectedVersion, actual: number): void {
+  const ok =
+    expected.kind === 'any' ||
+    (expected.kind === 'none' && actual === 0) ||
+    (expected.kind === 'exists' && actual > 0) ||
+    (expected.kind === 'exact' && actual === expected.version)
+  if (!ok) {
+    const wanted = expected.kind === 'exact' ? String(expected.version) : expected.kind
+    throw new LedgerError('wrong-expected-version', `stream ${stream} is at version ${actual}, expected ${wanted}`, {
+      stream,
+      actual,
+      expected: wanted,
+    })
+  }
+}
+
+export async function openLedgerStore(options: LedgerStoreOptions): Promise<EventStore> {
+  const { backend, signer } = options
+  const crypto = options.crypto ?? nativeCrypto
+  const clock = options.clock ?? systemClock
+  const anchorEvery = options.anchorEvery ?? 1000
+  const anchorIntervalMs = options.anchorIntervalMs ?? 10_000
+  const pollIntervalMs = options.pollIntervalMs ?? 250
+  const maxEvents = options.maxEventsPerRequest ?? 1000
+  const maxEventBytes = options.maxEventBytes ?? 1024 * 1024
+  const ledgerPublicKey = toHex(signer.publicKey)
+
+  await backend.bindLedgerKey(ledgerPublicKey)
+
+  const versionCache = new Map<string, number>()
+  let state = await loadState()
+  let queue: Job[] = []
+  let draining = false
+  let closed = false
+  let wake: (() => void) | undefined
+  let wakeSignal = new Promise<void>((resolve) => (wake = resolve))
+
+  async function loadState(): Promise<ChainState> {
+    const head = await backend.head()
+    const last = (await backend.lastAnchor()) ?? NO_ANCHOR
+    const unanchored: Uint8Array[] = []
+    for (let from = last.sequence + 1; from <= head.sequence; from += PAGE) {
+      for (const e of await backend.readRange(from, PAGE)) unanchored.push(fromHex(e.hash))
+    }
+    return { head, lastAnchor: last, unanchored, firstUnanchored: last.sequence + 1 }
+  }
+
+  function notify(): void {
+    const current = wake
+    wakeSignal = new Promise<void>((resolve) => (wake = resolve))
+    current?.()
+  }
+
+  function validate(request: AppendRequest): ValidRequest {
+    if (request.writes.length === 0) throw new LedgerError('malformed', 'an append needs at least one write')
+    const seen = new Set<string>()
+    let total = 0
+    for (const write of request.writes) {
+      if (!STREAM_NAME.test(write.stream)) throw new LedgerError('malformed', `invalid stream name ${JSON.stringify(write.stream)}`)
+      if (write.stream === ANCHOR_STREAM) throw new LedgerError('reserved', `only the ledger writes to ${ANCHOR_STREAM}`)
+      if (seen.has(write.stream)) throw new LedgerError('malformed', `stream ${write.stream} appears twice in one append`)
+      seen.add(write.stream)
+      if (write.expected.kind === 'exact' && !(Number.isSafeInteger(write.expected.version) && write.expected.version >= 0)) {
+        throw new LedgerError('malformed', 'an exact expected version is a whole number >= 0')
+      }
+      if (write.events.length === 0) throw new LedgerError('malformed', `the write to ${write.stream} has no events`)
+      for (const event of write.events) {
+        if (!TYPE_NAME.test(event.type)) throw new LedgerError('malformed', `invalid event type ${JSON.stringify(event.type)}`)
+        if (event.type === ANCHOR_TYPE) throw new LedgerError('reserved', `only the ledger writes ${ANCHOR_TYPE}`)
+        let size: number
+        try {
+          size = canonicalBytes(event.data).length
+        } catch (error) {
+          if (error instanceof CanonicalizationError) throw new LedgerError('malformed', `event data is not I-JSON: ${error.message}`)
+          throw error
+        }
+        if (size > maxEventBytes) throw new LedgerError('malformed', `event data is ${size} bytes; the limit is ${maxEventBytes}`)
+      }
+      total += write.events.length
+    }
+    if (total > maxEvents) throw new LedgerError('malformed', `${total} events in one append; the limit is ${maxEvents}`)
+    if (request.recordedAt !== undefined && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(request.recordedAt)) {
+      throw new LedgerError('malformed', 'recordedAt must be a UTC timestamp with milliseconds')
+    }
+    const reason = request.reason ?? 'append'
+    if (request.command === undefined) {
+      if (!/^[a-z][a-z0-9-]{0,63}$/.test(reason)) throw new LedgerError('malformed', 'a system reason is lower-case words joined by -')
+      return { writes: request.writes, reason, recordedAt: request.recordedAt }
+    }
+    const decoded = decodeWith(SignedCommandC, request.command)
+    if (!decoded.ok) throw new LedgerError('malformed', `malformed signed command: ${decoded.error}`)
+    const commandHash = verifyCommand(decoded.value, crypto)
+    if (commandHash === undefined) throw new LedgerError('bad-signature', 'the command signature does not verify under its actor key')
+    return { writes: request.writes, command: decoded.value, commandHash, reason, recordedAt: request.recordedAt }
+  }
+
+  function schedule(): void {
+    if (draining) return
+    draining = true
+    setImmediate(() => void drain())
+  }
+
+  async function drain(): Promise<void> {
+    try {
+      while (queue.length > 0) {
+        const batch = queue.slice(0, MAX_BATCH_REQUESTS)
+        queue = queue.slice(batch.length)
+        await runBatch(batch)
+      }
+    } finally {
+      draining = false
+      if (queue.length > 0) schedule()
+    }
+  }
+
+  async function runBatch(batch: Job[], attempt = 0): Promise<void> {
+    const hashes = batch.flatMap((job) => (job.kind === 'append' && job.request.commandHash !== undefined ? [job.request.commandHash] : []))
+    const streams = new Set<string>()
+    for (const job of batch) if (job.kind === 'append') for (const write of job.request.writes) if (!versionCache.has(write.stream)) streams.add(write.stream)
+    let existing: Map<string, StoredCommand>
+    try {
+      existing = await backend.findCommands(hashes)
+      for (const [stream, version] of await backend.streamVersions([...streams])) versionCache.set(stream, version)
+    } catch (error) {
+      for (const job of batch) job.reject(new LedgerError('storage', `the store failed: ${(error as Error).message}`))
+      return
+    }
+    const plan = planBatch(batch, existing)
+    if (plan.envelopes.length === 0) {
+      plan.settle()
+      return
+    }
+    try {
+      await backend.commit({ expectedHead: state.head, envelopes: plan.envelopes, commands: plan.commands })
+    } catch (error) {
+      versionCache.clear()
+      state = await loadState()
+      if (error instanceof StaleHeadError && attempt < 3) return runBatch(batch, attempt + 1)
+      for (const job of batch) job.reject(new LedgerError('storage', `the store refused the batch: ${(error as Error).message}`))
+      return
+    }
+    state = plan.state
+    for (const [stream, version] of plan.versions) versionCache.set(stream, version)
+    plan.settle()
+    notify()
+  }
+
+  /** Decides a whole batch against a working copy of the state; nothing is kept unless it commits. */
+  function planBatch(batch: Job[], existing: Map<string, StoredCommand>) {
+    const work: ChainState = { ...state, unanchored: [...state.unanchored] }
+    const versions = new Map<string, number>()
+    const envelopes: Envelope[] = []
+    const commands: StoredCommand[] = []
+    const inBatch = new Map<string, StoredCommand>()
+    const outcomes: (() => void)[] = []
+    const version = (stream: string) => versions.get(stream) ?? versionCache.get(stream) ?? 0
+
+    const push = (stream: string, type: string, data: JsonValue, cause: Cause, recordedAt: string): Envelope => {
+      const streamVersion = version(stream) + 1
+      const envelope = sealEnvelope(
+        { sequence: work.head.sequence + 1, stream, streamVersion, type, data, recordedAt, cause, prevHash: work.head.hash, signer: ledgerPublicKey },
+        signer,
+        crypto,
+      )
+      envelopes.push(envelope)
+      versions.set(stream, streamVersion)
+      work.head = { sequence: envelope.sequence, hash: envelope.hash, recordedAt }
+      if (stream !== ANCHOR_STREAM) work.unanchored.push(fromHex(envelope.hash))
+      return envelope
+    }
+
+    const seal = (): Envelope | undefined => {
+      if (work.unanchored.length === 0) return undefined
+      const data: AnchorData = {
+        fromSequence: work.firstUnanchored,
+        toSequence: work.head.sequence,
+        root: merkleRoot(work.unanchored, crypto.sha256),
+        prevAnchorSequence: work.lastAnchor.sequence,
+        prevAnchorHash: work.lastAnchor.hash,
+        tree: TREE_ALGORITHM,
+      }
+      const recordedAt = work.head.recordedAt ?? iso(clock.now())
+      const anchor = push(ANCHOR_STREAM, ANCHOR_TYPE, data as unknown as JsonValue, { kind: 'system', reason: 'anchor' }, laterOf(recordedAt))
+      work.lastAnchor = { sequence: anchor.sequence, hash: anchor.hash }
+      work.unanchored = []
+      work.firstUnanchored = anchor.sequence + 1
+      return anchor
+    }
+
+    const laterOf = (candidate: string) => (work.head.recordedAt !== null && work.head.recordedAt > candidate ? work.head.recordedAt : candidate)
+
+    for (const job of batch) {
+      if (job.kind === 'seal') {
+        const anchor = seal()
+        outcomes.push(() => job.resolve(anchor))
+        continue
+      }
+      const { request } = job
+      const hash = request.commandHash
+      const prior = hash === undefined ? undefined : (existing.get(hash) ?? inBatch.get(hash))
+      if (prior !== undefined) {
+        outcomes.push(() => job.resolve({ ...prior.result, duplicate: true }))
+        continue
+      }
+      try {
+        for (const write of request.writes) checkExpected(write.stream, write.expected, version(write.stream))
+        const recordedAt = request.recordedAt ?? laterOf(iso(clock.now()))
+        if (work.head.recordedAt !== null && recordedAt < work.head.recordedAt) {
+          throw new LedgerError('recorded-at-regression', `recordedAt ${recordedAt} is before the head's ${work.head.recordedAt}`)
+        }
+        const cause: Cause =
+          request.command === undefined || hash === undefined
+            ? { kind: 'system', reason: request.reason }
+            : { kind: 'command', commandHash: hash, actor: request.command.command.actor, actorSignature: request.command.signature }
+        const firstSequence = work.head.sequence + 1
+        const streamVersions: Record<string, number> = {}
+        for (const write of request.writes) {
+          for (const event of write.events) push(write.stream, event.type, event.data, cause, recordedAt)
+          streamVersions[write.stream] = version(write.stream)
+        }
+        const result: Omit<AppendResult, 'duplicate'> = {
+          firstSequence,
+          lastSequence: work.head.sequence,
+          streamVersions,
+          recordedAt,
+          ...(hash === undefined ? {} : { commandHash: hash }),
+        }
+        if (hash !== undefined && request.command !== undefined) {
+          const stored = { hash, signed: request.command, result }
+          commands.push(stored)
+          inBatch.set(hash, stored)
+        }
+        outcomes.push(() => job.resolve({ ...result, duplicate: false }))
+        if (work.unanchored.length >= anchorEvery) seal()
+      } catch (error) {
+        outcomes.push(() => job.reject(error))
+      }
+    }
+    return { envelopes, commands, versions, state: work, settle: () => outcomes.forEach((settle) => settle()) }
+  }
+
+  function enqueue<T>(make: (resolve: (value: T) => void, reject: (e: unknown) => void) => Job): Promise<T> {
+    if (closed) return Promise.reject(new LedgerError('closed', 'the ledger store is closed'))
+    return new Promise<T>((resolve, reject) => {
+      queue.push(make(resolve, reject))
+      schedule()
+    })
+  }
+
+  const timer =
+    anchorIntervalMs > 0
+      ? setInterval(() => {
+          if (!closed && state.unanchored.length > 0) void store.sealAnchor().catch(() => undefined)
+        }, anchorIntervalMs)
+      : undefined
+  timer?.unref()
+
+  async function* readAll(fromSequence = 1): AsyncGenerator<Envelope> {
+    let next = Math.max(1, fromSequence)
+    for (;;) {
+      const page = await backend.readRange(next, PAGE)
+      for (const envelope of page) yield envelope
+      if (page.length < PAGE) return
+      next += page.length
+    }
+  }
+
+  function subscribe(fromSequence = 1): Subscription {
+    let stopped = false
+    let stop: (() => void) | undefined
+    const stopSignal = new Promise<void>((resolve) => (stop = resolve))
+    async function* follow(): AsyncGenerator<Envelope> {
+      let next = Math.max(1, fromSequence)
+      while (!stopped) {
+        const signal = wakeSignal
+        const page = await backend.readRange(next, PAGE)
+        for (const envelope of page) {
+          if (stopped) return
+          yield envelope
+          next = envelope.sequence + 1
+        }
+        if (page.length === PAGE) continue
+        if (closed) return
+        let poll: NodeJS.Timeout | undefined
+        await Promise.race([signal, stopSignal, new Promise<void>((resolve) => (poll = setTimeout(resolve, pollIntervalMs)))])
+        clearTimeout(poll)
+      }
+    }
+    const iterator = follow()
+    return {
+      [Symbol.asyncIterator]: () => iterator,
+      close() {
+        stopped = true
+        stop?.()
+      },
+    }
+  }
+
+  const store: EventStore = {
+    ledgerPublicKey,
+    append(request) {
+      let valid: ValidRequest
+      try {
+        valid = validate(request)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return enqueue<AppendResult>((resolve, reject) => ({ kind: 'append', request: valid, resolve, reject }))
+    },
+    async *readStream(stream, options = {}) {
+      let next = Math.max(1, options.fromVersion ?? 1)
+      for (;;) {
+        const page = await backend.readStream(stream, next, PAGE)
+        for (const envelope of page) yield envelope
+        if (page.length < PAGE) return
+        next += page.length
+      }
+    },
+    readAll,
+    subscribe,
+    readCommand: (hash) => backend.readCommand(hash),
+    async streamVersion(stream) {
+      return (await backend.streamVersions([stream])).get(stream) ?? 0
+    },
+    async head(): Promise<Head> {
+      const head = await backend.head()
+      const lastAnchor = (await backend.lastAnchor()) ?? NO_ANCHOR
+      return { sequence: head.sequence, hash: head.hash, recordedAt: head.recordedAt, lastAnchor }
+    },
+    sealAnchor() {
+      return enqueue<Envelope | undefined>((resolve, reject) => ({ kind: 'seal', resolve, reject }))
+    },
+    async close() {
+      if (closed) return
+      await store.sealAnchor()
+      closed = true
+      if (timer !== undefined) clearInterval(timer)
+      while (draining) await new Promise((resolve) => setImmediate(resolve))
+      notify()
+      await backend.close()
+    },
+  }
+  return store
+}

@@ -1,0 +1,77 @@
+/** An in-memory backend: the reference for the conformance suite and a fast store for tests. */
+import { canonicalize } from '../../domain/canonical/jcs.js'
+import type { JsonValue } from '../../domain/json.js'
+import type { Envelope } from '../../domain/ledger/envelope.js'
+import { ZERO_HASH } from '../../domain/ledger/envelope.js'
+import { isAnchor } from '../../domain/ledger/anchor.js'
+import type { SignedCommand } from '../../domain/ledger/command.js'
+import { StaleHeadError, type SealedBatch, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
+
+export function createMemoryBackend(): StorageBackend {
+  const events: Envelope[] = []
+  const streams = new Map<string, number[]>()
+  const commands = new Map<string, StoredCommand>()
+  let key: string | undefined
+  let anchor: { sequence: number; hash: string } | undefined
+
+  const head = (): StoredHead => {
+    const last = events[events.length - 1]
+    return last === undefined
+      ? { sequence: 0, hash: ZERO_HASH, recordedAt: null }
+      : { sequence: last.sequence, hash: last.hash, recordedAt: last.recordedAt }
+  }
+
+  return {
+    kind: 'memory',
+    ledgerKey: async () => key,
+    async bindLedgerKey(publicKey) {
+      if (key !== undefined && key !== publicKey) throw new Error('store belongs to another ledger key')
+      key = publicKey
+    },
+    head: async () => head(),
+    lastAnchor: async () => anchor,
+    async streamVersions(names) {
+      return new Map(names.map((name) => [name, streams.get(name)?.length ?? 0]))
+    },
+    async findCommands(hashes) {
+      const found = new Map<string, StoredCommand>()
+      for (const hash of hashes) {
+        const command = commands.get(hash)
+        if (command !== undefined) found.set(hash, command)
+      }
+      return found
+    },
+    async commit(batch: SealedBatch) {
+      const current = head()
+      if (current.sequence !== batch.expectedHead.sequence || current.hash !== batch.expectedHead.hash) {
+        throw new StaleHeadError('the head moved')
+      }
+      for (const envelope of batch.envelopes) {
+        events.push(envelope)
+        const indexes = streams.get(envelope.stream) ?? []
+        indexes.push(envelope.sequence - 1)
+        streams.set(envelope.stream, indexes)
+        if (isAnchor(envelope)) anchor = { sequence: envelope.sequence, hash: envelope.hash }
+      }
+      for (const command of batch.commands) commands.set(command.hash, command)
+    },
+    async readRange(fromSequence, limit) {
+      return events.slice(Math.max(0, fromSequence - 1), Math.max(0, fromSequence - 1) + limit)
+    },
+    async readStream(stream, fromVersion, limit) {
+      const indexes = streams.get(stream) ?? []
+      return indexes.slice(Math.max(0, fromVersion - 1), Math.max(0, fromVersion - 1) + limit).map((i) => events[i] as Envelope)
+    },
+    async readRawRange(fromSequence, limit) {
+      return events.slice(Math.max(0, fromSequence - 1), Math.max(0, fromSequence - 1) + limit).map((envelope) => ({
+        sequence: envelope.sequence,
+        commandHash: envelope.cause.kind === 'command' ? envelope.cause.commandHash : null,
+        json: canonicalize(envelope as unknown as JsonValue),
+      }))
+    },
+    async readCommand(hash): Promise<SignedCommand | undefined> {
+      return commands.get(hash)?.signed
+    },
+    async close() {},
+  }
+}

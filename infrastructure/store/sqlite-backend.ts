@@ -1,0 +1,148 @@
+/**
+ * The embedded default: one SQLite file through better-sqlite3, in WAL mode with synchronous=FULL,
+ * so a commit that returned is on disk and a crash mid-commit leaves the previous state intact.
+ * A batch is one IMMEDIATE transaction that first checks the head it was sealed against, so two
+ * processes that open the same file can never fork the chain.
+ */
+import Database from 'better-sqlite3'
+import { canonicalize } from '../../domain/canonical/jcs.js'
+import type { JsonValue } from '../../domain/json.js'
+import type { Envelope } from '../../domain/ledger/envelope.js'
+import { ZERO_HASH } from '../../domain/ledger/envelope.js'
+import type { SignedCommand } from '../../domain/ledger/command.js'
+import { ANCHOR_STREAM } from '../../domain/ledger/names.js'
+import { StaleHeadError, type SealedBatch, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ledger_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS events (
+  sequence INTEGER PRIMARY KEY,
+  stream TEXT NOT NULL,
+  stream_version INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  command_hash TEXT,
+  recorded_at TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  UNIQUE (stream, stream_version)
+) STRICT;
+CREATE TABLE IF NOT EXISTS commands (
+  hash TEXT PRIMARY KEY,
+  signed TEXT NOT NULL,
+  result TEXT NOT NULL
+) STRICT;
+`
+
+export interface SqliteOptions {
+  /** Opens without creating or writing: for verify, export and other read-only work. */
+  readonly readonly?: boolean
+}
+
+export function createSqliteBackend(file: string, options: SqliteOptions = {}): StorageBackend {
+  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.exec(SCHEMA)
+  }
+  db.pragma('busy_timeout = 10000')
+
+  const q = {
+    getMeta: db.prepare<[string], { value: string }>('SELECT value FROM ledger_meta WHERE key = ?'),
+    setMeta: options.readonly ? undefined : db.prepare('INSERT INTO ledger_meta (key, value) VALUES (?, ?)'),
+    head: db.prepare<[], { sequence: number; hash: string; recorded_at: string }>(
+      'SELECT sequence, hash, recorded_at FROM events ORDER BY sequence DESC LIMIT 1',
+    ),
+    lastAnchor: db.prepare<[string], { sequence: number; hash: string }>(
+      'SELECT sequence, hash FROM events WHERE stream = ? ORDER BY stream_version DESC LIMIT 1',
+    ),
+    streamVersion: db.prepare<[string], { v: number | null }>('SELECT MAX(stream_version) AS v FROM events WHERE stream = ?'),
+    command: db.prepare<[string], { signed: string; result: string }>('SELECT signed, result FROM commands WHERE hash = ?'),
+    range: db.prepare<[number, number], { envelope: string }>('SELECT envelope FROM events WHERE sequence >= ? ORDER BY sequence LIMIT ?'),
+    rawRange: db.prepare<[number, number], { sequence: number; command_hash: string | null; envelope: string }>(
+      'SELECT sequence, command_hash, envelope FROM events WHERE sequence >= ? ORDER BY sequence LIMIT ?',
+    ),
+    stream: db.prepare<[string, number, number], { envelope: string }>(
+      'SELECT envelope FROM events WHERE stream = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?',
+    ),
+    insertEvent: options.readonly
+      ? undefined
+      : db.prepare(
+          'INSERT INTO events (sequence, stream, stream_version, type, hash, command_hash, recorded_at, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ),
+    insertCommand: options.readonly ? undefined : db.prepare('INSERT INTO commands (hash, signed, result) VALUES (?, ?, ?)'),
+  }
+
+  const head = (): StoredHead => {
+    const row = q.head.get()
+    return row === undefined
+      ? { sequence: 0, hash: ZERO_HASH, recordedAt: null }
+      : { sequence: row.sequence, hash: row.hash, recordedAt: row.recorded_at }
+  }
+
+  const commitTx = db.transaction((batch: SealedBatch) => {
+    const current = head()
+    if (current.sequence !== batch.expectedHead.sequence || current.hash !== batch.expectedHead.hash) {
+      throw new StaleHeadError('the head moved')
+    }
+    const insertEvent = q.insertEvent
+    const insertCommand = q.insertCommand
+    if (insertEvent === undefined || insertCommand === undefined) throw new Error('the store is open read-only')
+    for (const e of batch.envelopes) {
+      const commandHash = e.cause.kind === 'command' ? e.cause.commandHash : null
+      insertEvent.run(e.sequence, e.stream, e.streamVersion, e.type, e.hash, commandHash, e.recordedAt, canonicalize(e as unknown as JsonValue))
+    }
+    for (const c of batch.commands) {
+      insertCommand.run(c.hash, canonicalize(c.signed as unknown as JsonValue), JSON.stringify(c.result))
+    }
+  })
+
+  const parse = (rows: { envelope: string }[]): Envelope[] => rows.map((row) => JSON.parse(row.envelope) as Envelope)
+
+  return {
+    kind: 'sqlite',
+    async ledgerKey() {
+      return q.getMeta.get('ledgerPublicKey')?.value
+    },
+    async bindLedgerKey(publicKey) {
+      const existing = q.getMeta.get('ledgerPublicKey')?.value
+      if (existing === publicKey) return
+      if (existing !== undefined) throw new Error(`store belongs to ledger key ${existing}`)
+      if (q.setMeta === undefined) throw new Error('the store is open read-only')
+      q.setMeta.run('ledgerPublicKey', publicKey)
+    },
+    head: async () => head(),
+    lastAnchor: async () => q.lastAnchor.get(ANCHOR_STREAM),
+    async streamVersions(streams) {
+      return new Map(streams.map((stream) => [stream, q.streamVersion.get(stream)?.v ?? 0]))
+    },
+    async findCommands(hashes) {
+      const found = new Map<string, StoredCommand>()
+      for (const hash of hashes) {
+        const row = q.command.get(hash)
+        if (row !== undefined) {
+          found.set(hash, { hash, signed: JSON.parse(row.signed) as SignedCommand, result: JSON.parse(row.result) as StoredCommand['result'] })
+        }
+      }
+      return found
+    },
+    async commit(batch) {
+      commitTx.immediate(batch)
+    },
+    readRange: async (fromSequence, limit) => parse(q.range.all(fromSequence, limit)),
+    readStream: async (stream, fromVersion, limit) => parse(q.stream.all(stream, fromVersion, limit)),
+    async readRawRange(fromSequence, limit) {
+      return q.rawRange.all(fromSequence, limit).map((row) => ({ sequence: row.sequence, commandHash: row.command_hash, json: row.envelope }))
+    },
+    async readCommand(hash) {
+      const row = q.command.get(hash)
+      return row === undefined ? undefined : (JSON.parse(row.signed) as SignedCommand)
+    },
+    async close() {
+      if (db.open) db.close()
+    },
+  }
+}
