@@ -7,7 +7,7 @@
  * concurrent callers share an fsync without ever breaking the chain or the gapless sequence.
  */
 import { canonicalBytes, CanonicalizationError } from '../../domain/canonical/jcs.js'
-import { decodeWith } from '../../domain/codec.js'
+import { decodeWith, JsonValueC } from '../../domain/codec.js'
 import { toHex } from '../../domain/crypto/hex.js'
 import type { JsonValue } from '../../domain/json.js'
 import { NO_ANCHOR, TREE_ALGORITHM, type AnchorData, type AnchorRef } from '../../domain/ledger/anchor.js'
@@ -135,6 +135,8 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       for (const event of write.events) {
         if (!TYPE_NAME.test(event.type)) throw new LedgerError('malformed', `invalid event type ${JSON.stringify(event.type)}`)
         if (event.type === ANCHOR_TYPE) throw new LedgerError('reserved', `only the ledger writes ${ANCHOR_TYPE}`)
+        // The envelope codec allows 64 levels; deeper data would be stored but fail verification.
+        if (!JsonValueC.is(event.data)) throw new LedgerError('malformed', 'event data is not I-JSON of at most 64 levels')
         let size: number
         try {
           size = canonicalBytes(event.data).length
@@ -185,6 +187,8 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     const hashes = batch.flatMap((job) => (job.kind === 'append' && job.request.commandHash !== undefined ? [job.request.commandHash] : []))
     const streams = new Set<string>()
     for (const job of batch) if (job.kind === 'append') for (const write of job.request.writes) if (!versionCache.has(write.stream)) streams.add(write.stream)
+    // Any batch may seal an anchor, so the anchor stream's version must be known too.
+    if (!versionCache.has(ANCHOR_STREAM)) streams.add(ANCHOR_STREAM)
     let existing: Map<string, StoredCommand>
     try {
       existing = await backend.findCommands(hashes)
