@@ -185,12 +185,19 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
 
   async function runBatch(batch: Job[], attempt = 0): Promise<void> {
     const hashes = batch.flatMap((job) => (job.kind === 'append' && job.request.commandHash !== undefined ? [job.request.commandHash] : []))
-    const streams = new Set<string>()
-    for (const job of batch) if (job.kind === 'append') for (const write of job.request.writes) if (!versionCache.has(write.stream)) streams.add(write.stream)
-    // Any batch may seal an anchor, so the anchor stream's version must be known too.
-    if (!versionCache.has(ANCHOR_STREAM)) streams.add(ANCHOR_STREAM)
     let existing: Map<string, StoredCommand>
     try {
+      // Another writer on the same storage moves the head behind our back: cached stream versions
+      // would then refuse appends that are right, and never learn otherwise.
+      const current = await backend.head()
+      if (current.sequence !== state.head.sequence || current.hash !== state.head.hash) {
+        versionCache.clear()
+        state = await loadState()
+      }
+      const streams = new Set<string>()
+      for (const job of batch) if (job.kind === 'append') for (const write of job.request.writes) if (!versionCache.has(write.stream)) streams.add(write.stream)
+      // Any batch may seal an anchor, so the anchor stream's version must be known too.
+      if (!versionCache.has(ANCHOR_STREAM)) streams.add(ANCHOR_STREAM)
       existing = await backend.findCommands(hashes)
       for (const [stream, version] of await backend.streamVersions([...streams])) versionCache.set(stream, version)
     } catch (error) {
