@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { fromHex } from '../../../domain/crypto/hex.js'
+import { anchorData, isAnchor } from '../../../domain/ledger/anchor.js'
+import { merkleRoot } from '../../../domain/ledger/merkle.js'
+import { Expected, type EventStore } from '../../../domain/ports/event-store.js'
+import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
+import { createSqliteBackend } from '../../../infrastructure/store/sqlite-backend.js'
+import { openLedgerStore, type LedgerStoreOptions } from '../../../infrastructure/store/ledger-store.js'
+import { describeEventStore } from './conformance.js'
+import { assertChain, collect, ledgerSigner, otherLedgerSigner } from './support.js'
+
+function tempFile(): { file: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-sqlite-'))
+  return { file: join(dir, 'ledger.db'), remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+describeEventStore('sqlite', () => {
+  const { file, remove } = tempFile()
+  const opened: { close(): Promise<void> }[] = []
+  return {
+    backend() {
+      const backend = createSqliteBackend(file)
+      opened.push(backend)
+      return backend
+    },
+    async dispose() {
+      for (const backend of opened) await backend.close()
+      remove()
+    },
+  }
+})
+
+describe('sqlite backend: durability and sharing', () => {
+  const cleanups: (() => Promise<void> | void)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+
+  function file(): string {
+    const temp = tempFile()
+    cleanups.push(temp.remove)
+    return temp.file
+  }
+
+  async function open(path: string, options: Partial<LedgerStoreOptions> = {}): Promise<EventStore> {
+    const store = await openLedgerStore({ backend: createSqliteBackend(path), signer: ledgerSigner, anchorIntervalMs: 0, ...options })
+    cleanups.push(() => store.close())
+    return store
+  }
+
+  it('a reopened file recovers head, stream versions, last anchor and the unanchored events', async () => {
+    const path = file()
+    const first = await open(path, { anchorEvery: 4 })
+    for (let i = 0; i < 6; i++) await first.append({ writes: [{ stream: `order-${i % 2}`, expected: Expected.any, events: [{ type: 'Placed', data: { i } }] }] })
+    const headBefore = await first.head()
+    // Drop the store without close(), as a crash would: events 6 and 7 stay unanchored.
+    const backend = createSqliteBackend(path)
+    cleanups.push(() => backend.close())
+    const second = await open(path, { anchorEvery: 4 })
+    expect(await second.head()).toEqual(headBefore)
+    expect(headBefore.lastAnchor.sequence).toBe(5)
+    expect(await second.streamVersion('order-0')).toBe(3)
+    await second.append({ writes: [{ stream: 'order-0', expected: Expected.exact(3), events: [{ type: 'Placed', data: {} }] }] })
+    const anchor = await second.sealAnchor()
+    const data = anchor === undefined ? undefined : anchorData(anchor)
+    expect(data).toMatchObject({ fromSequence: 6, toSequence: 8, prevAnchorSequence: 5, prevAnchorHash: headBefore.lastAnchor.hash })
+    const log = await collect(second.readAll())
+    expect(data?.root).toBe(merkleRoot(log.slice(5, 8).map((e) => fromHex(e.hash))))
+    assertChain(log, second.ledgerPublicKey)
+  })
+
+  it('two stores on one file interleaving appends never fork the chain', async () => {
+    const path = file()
+    const a = await open(path, { anchorEvery: 16 })
+    const b = await open(path, { anchorEvery: 16 })
+    const append = (store: EventStore, i: number) =>
+      store.append({ writes: [{ stream: `order-${i % 5}`, expected: Expected.any, events: [{ type: 'Placed', data: { i } }] }] })
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => append(i % 2 === 0 ? a : b, i)))
+    const log = await collect(a.readAll())
+    assertChain(log, a.ledgerPublicKey)
+    expect(log.filter((e) => !isAnchor(e))).toHaveLength(200)
+    expect(new Set(results.map((r) => r.firstSequence)).size).toBe(200)
+  })
+
+  it('a store sees versions another store on the same file wrote', async () => {
+    const path = file()
+    const a = await open(path)
+    const b = await open(path)
+    await a.append({ writes: [{ stream: 'order-1', expected: Expected.none, events: [{ type: 'Placed', data: {} }] }] })
+    await b.append({ writes: [{ stream: 'order-1', expected: Expected.exact(1), events: [{ type: 'Shipped', data: {} }] }] })
+    await a.append({ writes: [{ stream: 'order-1', expected: Expected.exact(2), events: [{ type: 'Delivered', data: {} }] }] })
+    assertChain(await collect(a.readAll()), a.ledgerPublicKey)
+  })
+
+  it('refuses to open a file with another ledger key', async () => {
+    const path = file()
+    await (await open(path)).close()
+    const backend = createSqliteBackend(path)
+    cleanups.push(() => backend.close())
+    await expect(openLedgerStore({ backend, signer: otherLedgerSigner, crypto: nativeCrypto })).rejects.toThrow(/ledger key/)
+  })
+})
