@@ -411,8 +411,12 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     },
     async close() {
       if (closed) return
-      await store.sealAnchor()
+      // Refuse new work before queueing the final seal, so no append can land after it.
       closed = true
+      await new Promise<Envelope | undefined>((resolve, reject) => {
+        queue.push({ kind: 'seal', resolve, reject })
+        schedule()
+      })
       if (timer !== undefined) clearInterval(timer)
       while (draining) await new Promise((resolve) => setImmediate(resolve))
       notify()

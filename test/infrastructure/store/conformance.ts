@@ -284,6 +284,20 @@ export function describeEventStore(name: string, storage: StorageFactory): void 
         expect((await assertValidLog(second)).map((a) => a.sequence)).toEqual([2, 4])
       })
 
+      it('an append racing close is refused, never left after the final anchor', async () => {
+        const f = fixture()
+        const store = await openOn(f)
+        const early = store.append(one('order-1'))
+        const closing = store.close()
+        const late = await store.append(one('order-2')).catch((e: unknown) => e)
+        await Promise.all([early, closing])
+        expect(isLedgerError(late, 'closed')).toBe(true)
+        const reopened = await openOn(f)
+        const head = await reopened.head()
+        expect(head.lastAnchor.sequence).toBe(head.sequence)
+        assertChain(await collect(reopened.readAll()), reopened.ledgerPublicKey)
+      })
+
       it('the timer seals waiting events', async () => {
         const store = await open({ anchorIntervalMs: 30 })
         await store.append(one('order-1'))
