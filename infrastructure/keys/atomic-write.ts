@@ -1,0 +1,48 @@
+/**
+ * Writes a new secret file atomically: a private temporary file in the same directory, synced,
+ * then hard-linked into place. link(2) fails when the target exists, so an existing key is never
+ * overwritten (not even by a racing writer), and readers never see a half-written file.
+ */
+import { randomBytes } from 'node:crypto'
+import { access, link, open, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { errnoCode, KeyFileError } from './errors.js'
+
+export async function assertAbsent(path: string): Promise<void> {
+  try {
+    await access(path)
+  } catch {
+    return
+  }
+  throw new KeyFileError('exists', `${path} already exists; refusing to overwrite a key file`)
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+export async function writeNewFile(path: string, text: string): Promise<void> {
+  await assertAbsent(path)
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    const handle = await open(temp, 'wx', 0o600)
+    try {
+      await handle.writeFile(text, 'utf8')
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await link(temp, path)
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') throw new KeyFileError('exists', `${path} already exists; refusing to overwrite a key file`)
+    throw new KeyFileError('io', `cannot write key file ${path}: ${errnoCode(error) ?? 'unknown error'}`)
+  } finally {
+    await unlink(temp).catch(() => undefined)
+  }
+  await syncDirectory(dirname(path))
+}
