@@ -100,6 +100,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   let queue: Job[] = []
   let draining = false
   let closed = false
+  let closing = false
   let wake: (() => void) | undefined
   let wakeSignal = new Promise<void>((resolve) => (wake = resolve))
 
@@ -319,7 +320,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   }
 
   function enqueue<T>(make: (resolve: (value: T) => void, reject: (e: unknown) => void) => Job): Promise<T> {
-    if (closed) return Promise.reject(new LedgerError('closed', 'the ledger store is closed'))
+    if (closed || closing) return Promise.reject(new LedgerError('closed', 'the ledger store is closed'))
     return new Promise<T>((resolve, reject) => {
       queue.push(make(resolve, reject))
       schedule()
@@ -352,7 +353,14 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       let next = Math.max(1, fromSequence)
       while (!stopped) {
         const signal = wakeSignal
-        const page = await backend.readRange(next, PAGE)
+        let page: Envelope[]
+        try {
+          page = await backend.readRange(next, PAGE)
+        } catch (error) {
+          // close() releases the backend under a waiting subscriber: that ends it, quietly.
+          if (closed) return
+          throw error
+        }
         for (const envelope of page) {
           if (stopped) return
           yield envelope
@@ -410,13 +418,15 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       return enqueue<Envelope | undefined>((resolve, reject) => ({ kind: 'seal', resolve, reject }))
     },
     async close() {
-      if (closed) return
-      // Refuse new work before queueing the final seal, so no append can land after it.
-      closed = true
+      if (closed || closing) return
+      // Refuse new work before queueing the final seal, so no append can land after it; `closed`
+      // waits until the seal commits, so live subscribers still receive the final anchor.
+      closing = true
       await new Promise<Envelope | undefined>((resolve, reject) => {
         queue.push({ kind: 'seal', resolve, reject })
         schedule()
       })
+      closed = true
       if (timer !== undefined) clearInterval(timer)
       while (draining) await new Promise((resolve) => setImmediate(resolve))
       notify()

@@ -231,6 +231,34 @@ export function describeEventStore(name: string, storage: StorageFactory): void 
         await store.append(one('order-6'))
         expect(seen).toEqual([2, 3, 4, 5])
       })
+
+      it('a live subscription sees the final anchor, then ends when the store closes', async () => {
+        const store = await open({ pollIntervalMs: 20 })
+        await store.append(one('order-1'))
+        const seen: number[] = []
+        const done = (async () => {
+          for await (const e of store.subscribe()) seen.push(e.sequence)
+        })()
+        await waitFor(async () => seen.length === 1)
+        await store.close()
+        await done
+        expect(seen).toEqual([1, 2])
+      })
+
+      it('a caught-up subscription ends quietly when the store closes with nothing to seal', async () => {
+        const store = await open({ pollIntervalMs: 10_000 })
+        await store.append(one('order-1'))
+        await store.sealAnchor()
+        const seen: number[] = []
+        const done = (async () => {
+          for await (const e of store.subscribe()) seen.push(e.sequence)
+        })()
+        await waitFor(async () => seen.length === 2)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        await store.close()
+        await done
+        expect(seen).toEqual([1, 2])
+      })
     })
 
     describe('the chain under concurrency', () => {
