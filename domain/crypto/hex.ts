@@ -1,5 +1,7 @@
 /** Lower-case hexadecimal, the only spelling of bytes in the ledger's JSON. */
 const HEX = /^(?:[0-9a-f]{2})*$/
+const BYTE_TO_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+const NIBBLE = new Map<number, number>([..."0123456789abcdef"].map((c, i) => [c.charCodeAt(0), i]))
 
 export function isHex(value: string, bytes?: number): boolean {
   return HEX.test(value) && (bytes === undefined || value.length === bytes * 2)
@@ -7,14 +9,19 @@ export function isHex(value: string, bytes?: number): boolean {
 
 export function toHex(bytes: Uint8Array): string {
   let out = ''
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
+  for (let i = 0; i < bytes.length; i++) out += BYTE_TO_HEX[bytes[i] as number]
   return out
 }
 
 export function fromHex(value: string): Uint8Array {
-  if (!HEX.test(value)) throw new TypeError('not lower-case hex of whole bytes')
+  if (value.length % 2 !== 0) throw new TypeError('not lower-case hex of whole bytes')
   const out = new Uint8Array(value.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(value.slice(i * 2, i * 2 + 2), 16)
+  for (let i = 0; i < out.length; i++) {
+    const high = NIBBLE.get(value.charCodeAt(2 * i))
+    const low = NIBBLE.get(value.charCodeAt(2 * i + 1))
+    if (high === undefined || low === undefined) throw new TypeError('not lower-case hex of whole bytes')
+    out[i] = high * 16 + low
+  }
   return out
 }
 

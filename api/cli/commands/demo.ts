@@ -1,0 +1,73 @@
+import { existsSync, readdirSync } from 'node:fs'
+import { rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { checkInclusionProof } from '../../../domain/ledger/proof.js'
+import { exportBundle } from '../../../infrastructure/bundle/export.js'
+import { bundleFileLines } from '../../../infrastructure/bundle/lines.js'
+import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
+import { initDataDir, openLedger, openReadOnly } from '../../../infrastructure/data-dir.js'
+import { buildInclusionProof } from '../../../infrastructure/proofs/build-proof.js'
+import { verifyLines } from '../../../infrastructure/verify/verifier.js'
+import { CommandFailed, EXIT, flag, parse, printJson, required, str, UsageError, type Command } from '../io.js'
+import { lifecycleStages, type StageReport } from './demo-stages.js'
+
+const MARKER = '.model-ledger-demo'
+
+/** The demo owns its directory: it starts fresh, but never deletes a directory it did not create. */
+async function freshDirectory(dir: string): Promise<void> {
+  if (!existsSync(dir)) return
+  if (readdirSync(dir).length === 0) return
+  if (!existsSync(join(dir, MARKER))) throw new UsageError(`${dir} is not empty and was not made by demo; give a new directory`)
+  await rm(dir, { recursive: true, force: true })
+}
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'run the model lifecycle end to end on a fresh embedded ledger, then verify it',
+  usage: `model-ledger demo --data DIR [--json]
+
+Creates a fresh ledger in DIR (replacing an earlier demo there), drives every lifecycle stage
+that is built, names each stage that is not, then exports, verifies and proves the log.`,
+  async run(argv) {
+    const args = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' } })
+    const dir = required(str(args, 'data'), '--data')
+    const json = flag(args, 'json')
+    await freshDirectory(dir)
+    const init = await initDataDir(dir)
+    await writeFile(join(dir, MARKER), 'made by model-ledger demo\n')
+    const { store } = await openLedger(dir)
+    const stages: StageReport[] = []
+    try {
+      for (const stage of lifecycleStages) stages.push(await stage(store))
+    } finally {
+      await store.close()
+    }
+    const backend = openReadOnly(dir)
+    const bundle = join(dir, 'ledger.bundle.jsonl')
+    try {
+      await exportBundle(backend, bundle, new Date().toISOString())
+      const report = await verifyLines(bundleFileLines(bundle), { trustedKey: init.publicKey })
+      const head = await backend.head()
+      const proof = head.sequence > 1 ? await buildInclusionProof(backend, 1) : undefined
+      const proofCheck = proof === undefined ? undefined : checkInclusionProof(proof, init.publicKey, nativeCrypto)
+      const summary = { data: dir, ledgerPublicKey: init.publicKey, stages, bundle, verification: report, proofOfFirstEvent: proofCheck ?? null }
+      if (json) printJson(summary)
+      else process.stdout.write(`${render(summary.stages, report.ok, head.sequence, report.summary?.anchors ?? 0, bundle, proofCheck?.ok ?? false)}\n`)
+      if (!report.ok) throw new CommandFailed(`the demo ledger does not verify: ${report.failure?.reason ?? 'unknown'}`)
+      return EXIT.ok
+    } finally {
+      await backend.close()
+    }
+  },
+}
+
+function render(stages: readonly StageReport[], ok: boolean, head: number, anchors: number, bundle: string, proofOk: boolean): string {
+  const lines = ['model-ledger demo', '']
+  for (const stage of stages) {
+    lines.push(`${stage.built ? '✓' : '·'} ${stage.name}${stage.built ? '' : ' — not built yet'}`)
+    for (const detail of stage.details) lines.push(`    ${detail}`)
+  }
+  lines.push('', `log: ${head} events, ${anchors} anchors, exported to ${bundle}`)
+  lines.push(`verification with the ledger key: ${ok ? 'OK' : 'FAILED'}; inclusion proof of sequence 1: ${proofOk ? 'OK' : 'not available'}`)
+  return lines.join('\n')
+}

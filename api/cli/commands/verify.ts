@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs'
+import { decodeWith } from '../../../domain/codec.js'
+import { isAnchor } from '../../../domain/ledger/anchor.js'
+import type { TrustedAnchor } from '../../../domain/ledger/chain-check.js'
+import { checkEnvelopeSeal, EnvelopeC } from '../../../domain/ledger/envelope.js'
+import { bundleFileLines, storeLines } from '../../../infrastructure/bundle/lines.js'
+import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
+import { openReadOnly } from '../../../infrastructure/data-dir.js'
+import { verifyLines, type VerifyReport } from '../../../infrastructure/verify/verifier.js'
+import { EXIT, flag, parse, positiveInt, printJson, progress, publicKeyArg, str, strs, UsageError, type Command } from '../io.js'
+
+/** A trusted anchor file: an anchor envelope the auditor kept, which must itself verify under the key. */
+function trustedAnchor(path: string, key: string | undefined): TrustedAnchor {
+  let value: unknown
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'))
+  } catch {
+    throw new UsageError(`cannot read trusted anchor ${path} as JSON`)
+  }
+  const decoded = decodeWith(EnvelopeC, value)
+  if (!decoded.ok || !isAnchor(decoded.value)) throw new UsageError(`${path} is not an anchor envelope`)
+  if (key === undefined) throw new UsageError('--trusted-anchor needs --key: an anchor is only trusted under a key you trust')
+  if (decoded.value.signer !== key || !checkEnvelopeSeal(decoded.value, nativeCrypto).ok) {
+    throw new UsageError(`${path} is not signed by the trusted key`)
+  }
+  return { sequence: decoded.value.sequence, hash: decoded.value.hash }
+}
+
+function describe(report: VerifyReport, seconds: number): string {
+  const lines: string[] = []
+  if (report.ok && report.summary !== null) {
+    const s = report.summary
+    const rate = seconds > 0 ? Math.round(s.events / seconds) : s.events
+    lines.push(`OK: ${s.events} events, ${s.commands} commands, ${s.anchors} anchors, ${s.streams} streams verified in ${seconds.toFixed(2)} s (${rate} events/s)`)
+    lines.push(`ledger key   ${report.ledgerPublicKey} (${report.keySource === 'trusted' ? 'the key you gave' : 'taken from the log, unconfirmed'})`)
+    lines.push(`head         ${s.head.sequence} ${s.head.hash}`)
+    lines.push(`last anchor  ${s.lastAnchor.sequence} ${s.lastAnchor.hash}`)
+  } else if (report.failure !== null) {
+    const where = report.failure.sequence === null ? `line ${report.failure.line}` : `sequence ${report.failure.sequence} (line ${report.failure.line})`
+    lines.push(`FAILED at ${where}: ${report.failure.reason}`)
+  }
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`)
+  return lines.join('\n')
+}
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'verify every signature, hash, chain link, sequence, stream version and anchor',
+  usage: `model-ledger verify (--data DIR | --bundle FILE) [--key HEX|FILE] [--trusted-anchor FILE]... [--workers N] [--crypto native|reference] [--json]
+
+Exits 0 only if the whole log holds; 1 names the first bad sequence and why.
+--key             the ledger public key you trust; without it the key is taken from the log and reported as unconfirmed
+--trusted-anchor  an anchor envelope you kept earlier (model-ledger head --anchor); the log must still contain it
+--workers         threads for signature checks (default: one per core)`,
+  async run(argv) {
+    const args = parse(argv, {
+      data: { type: 'string' },
+      bundle: { type: 'string' },
+      key: { type: 'string' },
+      'trusted-anchor': { type: 'string', multiple: true },
+      workers: { type: 'string' },
+      crypto: { type: 'string' },
+      json: { type: 'boolean' },
+    })
+    const data = str(args, 'data')
+    const bundle = str(args, 'bundle')
+    if ((data === undefined) === (bundle === undefined)) throw new UsageError('give exactly one of --data DIR or --bundle FILE')
+    const keyArg = str(args, 'key')
+    const key = keyArg === undefined ? undefined : publicKeyArg(keyArg)
+    const anchors = strs(args, 'trusted-anchor').map((path) => trustedAnchor(path, key))
+    const crypto = str(args, 'crypto') ?? 'native'
+    if (crypto !== 'native' && crypto !== 'reference') throw new UsageError('--crypto is native or reference')
+    const workers = positiveInt(str(args, 'workers'), '--workers')
+    const json = flag(args, 'json')
+    const bar = progress('verifying', json)
+    const started = performance.now()
+    const backend = data === undefined ? undefined : openReadOnly(data)
+    let report: VerifyReport
+    try {
+      const lines = backend === undefined ? bundleFileLines(bundle as string) : storeLines(backend, new Date().toISOString())
+      report = await verifyLines(lines, {
+        ...(key === undefined ? {} : { trustedKey: key }),
+        trustedAnchors: anchors,
+        crypto,
+        ...(workers === undefined ? {} : { workers }),
+        onProgress: (done, total) => bar.update(done, total),
+      })
+    } finally {
+      bar.stop()
+      await backend?.close()
+    }
+    const seconds = (performance.now() - started) / 1000
+    if (json) printJson({ ...report, seconds })
+    else process.stdout.write(`${describe(report, seconds)}\n`)
+    return report.ok ? EXIT.ok : EXIT.failed
+  },
+}

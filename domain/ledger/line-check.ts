@@ -1,0 +1,143 @@
+/**
+ * What one bundle line says, checked on its own: canonical bytes, shape, hash and signature.
+ * Pure and independent of other lines, so verification can spread lines over threads; the
+ * chain-level checks that need order live in chain-check.ts.
+ */
+import { canonicalize, CanonicalizationError } from '../canonical/jcs.js'
+import { decodeWith } from '../codec.js'
+import type { JsonValue } from '../json.js'
+import type { CryptoSuite } from '../ports/crypto.js'
+import { anchorData, isAnchor, type AnchorData } from './anchor.js'
+import { BundleHeaderC, type BundleHeader } from './bundle.js'
+import { SignedCommandC, verifyCommand } from './command.js'
+import { EnvelopeC } from './envelope.js'
+import { fromHex, toHex } from '../crypto/hex.js'
+
+const encoder = new TextEncoder()
+import { ANCHOR_STREAM, ANCHOR_TYPE } from './names.js'
+
+export interface EventFacts {
+  readonly kind: 'event'
+  readonly sequence: number
+  readonly stream: string
+  readonly streamVersion: number
+  readonly type: string
+  readonly recordedAt: string
+  readonly prevHash: string
+  readonly hash: string
+  readonly commandHash: string | null
+  /** The actor and actor signature the event's cause cites, for matching against the command. */
+  readonly causeActor: string | null
+  readonly causeSignature: string | null
+  readonly anchor: AnchorData | null
+}
+
+export type LineFacts =
+  | { readonly kind: 'header'; readonly header: BundleHeader }
+  | { readonly kind: 'command'; readonly hash: string; readonly actor: string; readonly signature: string }
+  | EventFacts
+  | { readonly kind: 'bad'; readonly reason: string; readonly sequence: number | null }
+
+function bad(reason: string, sequence: number | null = null): LineFacts {
+  return { kind: 'bad', reason, sequence }
+}
+
+function parseCanonical(line: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch {
+    return { ok: false, reason: 'not valid JSON' }
+  }
+  try {
+    if (canonicalize(value as JsonValue) !== line) return { ok: false, reason: 'not in RFC 8785 canonical form' }
+  } catch (error) {
+    if (error instanceof CanonicalizationError) return { ok: false, reason: `not I-JSON: ${error.message}` }
+    throw error
+  }
+  return { ok: true, value }
+}
+
+function sequenceOf(value: unknown): number | null {
+  if (typeof value !== 'object' || value === null) return null
+  const event = (value as { event?: { sequence?: unknown } }).event
+  return typeof event?.sequence === 'number' && Number.isSafeInteger(event.sequence) ? event.sequence : null
+}
+
+/** Checks one line. `ledgerKey` is the key every event must be signed by. */
+export function checkLine(line: string, ledgerKey: string, crypto: CryptoSuite): LineFacts {
+  const parsed = parseCanonical(line)
+  if (!parsed.ok) return bad(parsed.reason)
+  const value = parsed.value
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length !== 1) {
+    return bad('a line is an object with exactly one member: header, command or event')
+  }
+  const record = value as Record<string, unknown>
+  if ('event' in record) return checkEvent(line, record.event, ledgerKey, crypto, sequenceOf(value))
+  if ('command' in record) return checkCommand(record.command, crypto)
+  if ('header' in record) {
+    const header = decodeWith(BundleHeaderC, record.header)
+    return header.ok ? { kind: 'header', header: header.value } : bad(`malformed header: ${header.error}`)
+  }
+  return bad(`unknown line kind ${JSON.stringify(Object.keys(record)[0])}`)
+}
+
+function checkCommand(value: unknown, crypto: CryptoSuite): LineFacts {
+  const decoded = decodeWith(SignedCommandC, value)
+  if (!decoded.ok) return bad(`malformed command: ${decoded.error}`)
+  const hash = verifyCommand(decoded.value, crypto)
+  if (hash === undefined) return bad(`command signature does not verify under its actor ${decoded.value.command.actor}`)
+  return { kind: 'command', hash, actor: decoded.value.command.actor, signature: decoded.value.signature }
+}
+
+/**
+ * The canonical body of an event line, cut from the line itself: the line is already known to be
+ * canonical, and the body's canonical form is the envelope's with the `hash` and `signature`
+ * members taken out (members keep their sorted order). No event's data can contain its own hash,
+ * so the last occurrence of each member text is the top-level one.
+ */
+function bodyText(line: string, hash: string, signature: string): string | undefined {
+  const envelope = line.slice('{"event":'.length, -1)
+  const hashMember = `"hash":"${hash}",`
+  const signatureMember = `"signature":"${signature}",`
+  const h = envelope.lastIndexOf(hashMember)
+  const s = envelope.lastIndexOf(signatureMember)
+  if (h < 0 || s < h) return undefined
+  return envelope.slice(0, h) + envelope.slice(h + hashMember.length, s) + envelope.slice(s + signatureMember.length)
+}
+
+function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: CryptoSuite, sequence: number | null): LineFacts {
+  const decoded = decodeWith(EnvelopeC, value)
+  if (!decoded.ok) return bad(`malformed envelope: ${decoded.error}`, sequence)
+  const envelope = decoded.value
+  if (envelope.signer !== ledgerKey) return bad(`signed by ${envelope.signer}, which is not the ledger key ${ledgerKey}`, sequence)
+  const body = bodyText(line, envelope.hash, envelope.signature)
+  if (body === undefined) return bad('the envelope members are out of canonical order', sequence)
+  const hash = crypto.sha256(encoder.encode(body))
+  if (toHex(hash) !== envelope.hash) return bad('hash does not match the envelope contents', sequence)
+  if (!crypto.ed25519.verify(fromHex(envelope.signer), hash, fromHex(envelope.signature))) {
+    return bad('signature does not verify under the signer key', sequence)
+  }
+  let anchor: AnchorData | null = null
+  if (isAnchor(envelope)) {
+    anchor = anchorData(envelope) ?? null
+    if (anchor === null) return bad('malformed anchor data', sequence)
+    if (envelope.cause.kind !== 'system' || envelope.cause.reason !== 'anchor') return bad('an anchor must have the system cause "anchor"', sequence)
+  } else if (envelope.stream === ANCHOR_STREAM || envelope.type === ANCHOR_TYPE) {
+    return bad(`${ANCHOR_TYPE} events belong to ${ANCHOR_STREAM} and nothing else does`, sequence)
+  }
+  return {
+    kind: 'event',
+    sequence: envelope.sequence,
+    stream: envelope.stream,
+    streamVersion: envelope.streamVersion,
+    type: envelope.type,
+    recordedAt: envelope.recordedAt,
+    prevHash: envelope.prevHash,
+    hash: envelope.hash,
+    commandHash: envelope.cause.kind === 'command' ? envelope.cause.commandHash : null,
+    causeActor: envelope.cause.kind === 'command' ? envelope.cause.actor : null,
+    causeSignature: envelope.cause.kind === 'command' ? envelope.cause.actorSignature : null,
+    anchor,
+  }
+}

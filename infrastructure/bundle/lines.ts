@@ -1,0 +1,50 @@
+/** Sources of bundle lines: a bundle file, or a live store rendered as the same lines. */
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { canonicalize } from '../../domain/canonical/jcs.js'
+import type { JsonValue } from '../../domain/json.js'
+import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleHeader } from '../../domain/ledger/bundle.js'
+import type { StorageBackend } from '../store/backend.js'
+
+const PAGE = 2000
+
+/** The lines of a bundle file; `onBytes` reports how far into the file reading has got. */
+export async function* bundleFileLines(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<string> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 })
+  if (onBytes !== undefined) stream.on('data', () => onBytes(stream.bytesRead))
+  const reader = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
+  try {
+    for await (const line of reader) yield line
+  } finally {
+    reader.close()
+    stream.destroy()
+  }
+}
+
+export function headerLine(header: BundleHeader): string {
+  return canonicalize({ header } as unknown as JsonValue)
+}
+
+/**
+ * A store as bundle lines, up to the head at the time of the call: each signed command is written
+ * once, just before the first event it caused.
+ */
+export async function* storeLines(backend: StorageBackend, exportedAt: string): AsyncGenerator<string> {
+  const key = await backend.ledgerKey()
+  if (key === undefined) throw new Error('the store has no ledger key: it was never initialised')
+  const head = await backend.head()
+  yield headerLine({ format: BUNDLE_FORMAT, version: BUNDLE_VERSION, ledgerPublicKey: key, exportedAt, head: { sequence: head.sequence, hash: head.hash } })
+  let previousCommand: string | null = null
+  for (let from = 1; from <= head.sequence; from += PAGE) {
+    const rows = await backend.readRawRange(from, Math.min(PAGE, head.sequence - from + 1))
+    for (const row of rows) {
+      if (row.commandHash !== null && row.commandHash !== previousCommand) {
+        const signed = await backend.readCommand(row.commandHash)
+        if (signed === undefined) throw new Error(`the store lacks command ${row.commandHash} cited by sequence ${row.sequence}`)
+        yield canonicalize({ command: signed } as unknown as JsonValue)
+      }
+      previousCommand = row.commandHash
+      yield `{"event":${row.json}}`
+    }
+  }
+}

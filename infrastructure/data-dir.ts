@@ -1,0 +1,137 @@
+/**
+ * The data directory: everything one ledger keeps on disk.
+ *
+ *   DIR/ledger.db           the embedded store (SQLite, WAL)
+ *   DIR/config.json         anchoring and limits
+ *   DIR/keys/ledger.key     the ledger authority's key, encrypted with the passphrase
+ *   DIR/keys/ledger.pub     its public key in hex, for auditors
+ *   DIR/keys/passphrase     only in development mode: a generated passphrase (mode 0600)
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Clock } from '../domain/ports/clock.js'
+import type { EventStore } from '../domain/ports/event-store.js'
+import { createKeyFile, isKeyFileError, loadSigner, readPassphrase, readPublicKey, type Passphrase, type ScryptCost } from './keys/index.js'
+import type { StorageBackend } from './store/backend.js'
+import { openLedgerStore } from './store/ledger-store.js'
+import { createSqliteBackend } from './store/sqlite-backend.js'
+
+export interface DataDirLayout {
+  readonly root: string
+  readonly ledgerDb: string
+  readonly config: string
+  readonly keys: string
+  readonly ledgerKey: string
+  readonly ledgerPub: string
+  readonly devPassphrase: string
+}
+
+export function layout(root: string): DataDirLayout {
+  const keys = join(root, 'keys')
+  return {
+    root,
+    ledgerDb: join(root, 'ledger.db'),
+    config: join(root, 'config.json'),
+    keys,
+    ledgerKey: join(keys, 'ledger.key'),
+    ledgerPub: join(keys, 'ledger.pub'),
+    devPassphrase: join(keys, 'passphrase'),
+  }
+}
+
+export interface LedgerConfig {
+  readonly anchorEvery: number
+  readonly anchorIntervalMs: number
+}
+
+export const DEFAULT_CONFIG: LedgerConfig = { anchorEvery: 1000, anchorIntervalMs: 10_000 }
+
+export interface InitResult {
+  readonly created: boolean
+  readonly publicKey: string
+  readonly layout: DataDirLayout
+  /** True when no passphrase was supplied and one was generated into keys/passphrase. */
+  readonly developmentPassphrase: boolean
+}
+
+export function isInitialised(root: string): boolean {
+  return existsSync(layout(root).ledgerKey)
+}
+
+/** Resolves the passphrase: explicit, else the environment, else the development passphrase file. */
+export async function resolvePassphrase(root: string, explicit?: Passphrase): Promise<Passphrase> {
+  if (explicit !== undefined) return explicit
+  try {
+    return await readPassphrase()
+  } catch (error) {
+    const dev = layout(root).devPassphrase
+    if (isKeyFileError(error, 'no-passphrase') && existsSync(dev)) return readPassphrase({ file: dev, env: {} })
+    throw error
+  }
+}
+
+export async function initDataDir(root: string, options: { passphrase?: Passphrase; cost?: ScryptCost; config?: Partial<LedgerConfig> } = {}): Promise<InitResult> {
+  const paths = layout(root)
+  if (isInitialised(root)) {
+    return { created: false, publicKey: await readPublicKey(paths.ledgerKey), layout: paths, developmentPassphrase: existsSync(paths.devPassphrase) }
+  }
+  await mkdir(paths.keys, { recursive: true, mode: 0o700 })
+  await chmod(paths.keys, 0o700)
+  let passphrase: Passphrase | undefined = options.passphrase
+  let developmentPassphrase = false
+  if (passphrase === undefined) {
+    try {
+      passphrase = await readPassphrase()
+    } catch (error) {
+      if (!isKeyFileError(error, 'no-passphrase')) throw error
+      passphrase = randomBytes(24).toString('base64url')
+      await writeFile(paths.devPassphrase, `${passphrase}\n`, { mode: 0o600, flag: 'wx' })
+      developmentPassphrase = true
+    }
+  }
+  const info = await createKeyFile(paths.ledgerKey, passphrase, { label: 'ledger', ...(options.cost === undefined ? {} : { cost: options.cost }) })
+  await writeFile(paths.ledgerPub, `${info.publicKey}\n`, { mode: 0o644 })
+  await writeFile(paths.config, `${JSON.stringify({ ...DEFAULT_CONFIG, ...options.config }, null, 2)}\n`)
+  const backend = createSqliteBackend(paths.ledgerDb)
+  await backend.bindLedgerKey(info.publicKey)
+  await backend.close()
+  return { created: true, publicKey: info.publicKey, layout: paths, developmentPassphrase }
+}
+
+export async function readConfig(root: string): Promise<LedgerConfig> {
+  const path = layout(root).config
+  if (!existsSync(path)) return DEFAULT_CONFIG
+  const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<LedgerConfig>
+  return { ...DEFAULT_CONFIG, ...parsed }
+}
+
+export interface OpenLedger {
+  readonly store: EventStore
+  readonly config: LedgerConfig
+  readonly layout: DataDirLayout
+}
+
+/** Opens the ledger for writing: loads the ledger key (needs the passphrase) and the store. */
+export async function openLedger(root: string, options: { passphrase?: Passphrase; clock?: Clock } = {}): Promise<OpenLedger> {
+  const paths = layout(root)
+  if (!isInitialised(root)) throw new Error(`${root} is not a ledger data directory (run: model-ledger init --data ${root})`)
+  const signer = await loadSigner(paths.ledgerKey, await resolvePassphrase(root, options.passphrase))
+  const config = await readConfig(root)
+  const store = await openLedgerStore({
+    backend: createSqliteBackend(paths.ledgerDb),
+    signer,
+    anchorEvery: config.anchorEvery,
+    anchorIntervalMs: config.anchorIntervalMs,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  })
+  return { store, config, layout: paths }
+}
+
+/** Opens the store for reading only: no key, no passphrase, no writes. */
+export function openReadOnly(root: string): StorageBackend {
+  const paths = layout(root)
+  if (!existsSync(paths.ledgerDb)) throw new Error(`no ledger store at ${paths.ledgerDb}`)
+  return createSqliteBackend(paths.ledgerDb, { readonly: true })
+}

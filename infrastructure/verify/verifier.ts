@@ -1,0 +1,112 @@
+/**
+ * The verifier: streams a log's lines (from a bundle or a store), checks each line's canonical
+ * form, hash and signature on worker threads, and the chain in order on this thread. It stops at
+ * the first fault and names its sequence and the reason.
+ */
+import { availableParallelism } from 'node:os'
+import { referenceCrypto } from '../../domain/crypto/reference.js'
+import { ChainChecker, type ChainFailure, type ChainSummary, type TrustedAnchor } from '../../domain/ledger/chain-check.js'
+import { checkLine, type LineFacts } from '../../domain/ledger/line-check.js'
+import { nativeCrypto } from '../crypto/native.js'
+import { createLineCheckPool, type LineCheckPool } from './pool.js'
+
+export interface VerifyOptions {
+  /** The ledger key the auditor trusts (hex). Without it, the key is taken from the log itself. */
+  readonly trustedKey?: string
+  /** Anchors the auditor already holds: the log must contain each, unchanged. */
+  readonly trustedAnchors?: readonly TrustedAnchor[]
+  /** Worker threads for line checks; 0 checks on this thread. Default: one per core. */
+  readonly workers?: number
+  readonly crypto?: 'native' | 'reference'
+  /** Called now and then with the events verified so far and the head the log claims. */
+  readonly onProgress?: (eventsVerified: number, claimedHead: number) => void
+}
+
+export interface VerifyReport {
+  readonly ok: boolean
+  readonly ledgerPublicKey: string | null
+  /** Where the key came from: the auditor, or (unconfirmed) the log itself. */
+  readonly keySource: 'trusted' | 'log'
+  readonly summary: ChainSummary | null
+  readonly failure: ChainFailure | null
+  readonly warnings: readonly string[]
+}
+
+const BATCH = 512
+
+function fail(failure: ChainFailure, key: string | null, source: 'trusted' | 'log', warnings: string[]): VerifyReport {
+  return { ok: false, ledgerPublicKey: key, keySource: source, summary: null, failure, warnings }
+}
+
+export async function verifyLines(lines: AsyncIterable<string>, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const iterator = lines[Symbol.asyncIterator]()
+  const first = await iterator.next()
+  const warnings: string[] = []
+  const source = options.trustedKey === undefined ? 'log' : 'trusted'
+  if (first.done === true) return fail({ sequence: null, line: 0, reason: 'the log is empty: no header' }, options.trustedKey ?? null, source, warnings)
+  const headerFacts = checkLine(first.value, options.trustedKey ?? '', nativeCrypto)
+  if (headerFacts.kind !== 'header') {
+    const reason = headerFacts.kind === 'bad' ? headerFacts.reason : 'the first line must be the header'
+    return fail({ sequence: null, line: 1, reason }, options.trustedKey ?? null, source, warnings)
+  }
+  const header = headerFacts.header
+  const key = options.trustedKey ?? header.ledgerPublicKey
+  if (options.trustedKey === undefined) {
+    warnings.push(`no trusted key given: took ledger key ${key} from the log itself, and nothing outside the log confirms it`)
+  } else if (header.ledgerPublicKey !== options.trustedKey) {
+    return fail({ sequence: null, line: 1, reason: `the log names ledger key ${header.ledgerPublicKey}, not the trusted key ${options.trustedKey}` }, key, source, warnings)
+  }
+
+  const crypto = options.crypto ?? 'native'
+  const suite = crypto === 'reference' ? referenceCrypto : nativeCrypto
+  const workers = options.workers ?? availableParallelism()
+  const pool: LineCheckPool | undefined = workers > 0 ? createLineCheckPool(workers, key, crypto) : undefined
+  const checker = new ChainChecker(suite.sha256, options.trustedAnchors)
+  const inFlight: Promise<LineFacts[]>[] = []
+  const maxInFlight = Math.max(2, workers * 3)
+  let failure: ChainFailure | undefined
+
+  const check = (batch: string[]): Promise<LineFacts[]> =>
+    pool === undefined ? Promise.resolve(batch.map((line) => checkLine(line, key, suite))) : pool.check(batch)
+
+  const absorb = async (): Promise<void> => {
+    const next = inFlight.shift()
+    if (next === undefined) return
+    for (const facts of await next) {
+      failure = checker.accept(facts)
+      if (failure !== undefined) return
+    }
+    options.onProgress?.(checker.verifiedEvents, header.head.sequence)
+  }
+
+  try {
+    let batch: string[] = []
+    for (let item = await iterator.next(); item.done !== true && failure === undefined; item = await iterator.next()) {
+      batch.push(item.value)
+      if (batch.length < BATCH) continue
+      inFlight.push(check(batch))
+      batch = []
+      if (inFlight.length >= maxInFlight) await absorb()
+    }
+    if (batch.length > 0 && failure === undefined) inFlight.push(check(batch))
+    while (inFlight.length > 0 && failure === undefined) await absorb()
+  } finally {
+    await iterator.return?.()
+    await pool?.close()
+  }
+
+  const end = checker.finish()
+  failure ??= end.failure
+  if (failure !== undefined) return fail(failure, key, source, warnings)
+  const summary = end.summary
+  if (summary.head.sequence !== header.head.sequence || summary.head.hash !== header.head.hash) {
+    return fail(
+      { sequence: summary.head.sequence + 1, line: 0, reason: `the log ends at sequence ${summary.head.sequence}, but its header says ${header.head.sequence}` },
+      key,
+      source,
+      warnings,
+    )
+  }
+  if (summary.unanchored > 0) warnings.push(`${summary.unanchored} events after the last anchor are not yet under any anchor`)
+  return { ok: true, ledgerPublicKey: key, keySource: source, summary, failure: null, warnings }
+}
