@@ -1,0 +1,114 @@
+/**
+ * The governance event catalogue. Each event is `{ type, data }`, exactly the envelope's `type`
+ * and `data`; the codecs are the single source of truth for both the JSON and the static types.
+ */
+import * as t from 'io-ts'
+import { closed, integer, Timestamp } from '../codec.js'
+import { AmountC, PositiveAmountC } from './amounts.js'
+import { GenesisParamsC } from './params.js'
+import {
+  DisplayNameC,
+  KeyC,
+  ProposalIdC,
+  ProposalSpecC,
+  RubricC,
+  StakePurposeC,
+  SupportC,
+  TallyC,
+  LabelC,
+  TextC,
+} from './values.js'
+
+function variant<T extends string, P extends t.Props>(type: T, props: P) {
+  return closed({ type: t.literal(type), data: closed(props, type) }, type)
+}
+
+const StakeIdC = integer('stake id', 1)
+const NullableKeyC = t.union([KeyC, t.null])
+
+export const GenesisEstablishedC = variant('GenesisEstablished', {
+  params: GenesisParamsC,
+  ledgerKey: KeyC,
+  treasuryKey: KeyC,
+  treasury: AmountC,
+  allocations: t.array(closed({ account: KeyC, amount: PositiveAmountC }, 'Allocation')),
+})
+export const IdentityRegisteredC = variant('IdentityRegistered', { key: KeyC, displayName: DisplayNameC })
+/** A transfer is two events, one in each account's stream, so each account's history is complete. */
+export const OpenSentC = variant('OpenSent', { from: KeyC, to: KeyC, amount: PositiveAmountC })
+export const OpenReceivedC = variant('OpenReceived', { from: KeyC, to: KeyC, amount: PositiveAmountC })
+export const OpenWrappedC = variant('OpenWrapped', { account: KeyC, amount: PositiveAmountC })
+export const GopenUnwrappedC = variant('GopenUnwrapped', { account: KeyC, amount: PositiveAmountC })
+export const VotesDelegatedC = variant('VotesDelegated', { account: KeyC, from: NullableKeyC, to: NullableKeyC })
+export const StakeLockedC = variant('StakeLocked', {
+  account: KeyC,
+  stakeId: StakeIdC,
+  purpose: StakePurposeC,
+  amount: PositiveAmountC,
+  proposalId: t.union([ProposalIdC, t.null]),
+})
+export const UnbondRequestedC = variant('UnbondRequested', { account: KeyC, stakeId: StakeIdC, releasableAt: Timestamp })
+export const StakeReleasedC = variant('StakeReleased', { account: KeyC, stakeId: StakeIdC, amount: PositiveAmountC })
+export const StakeSlashedC = variant('StakeSlashed', {
+  account: KeyC,
+  stakeId: StakeIdC,
+  amount: PositiveAmountC,
+  evidence: closed({ kind: t.literal('proposal-veto'), proposalId: ProposalIdC, tally: TallyC }, 'SlashEvidence'),
+})
+export const ModelProposedC = variant('ModelProposed', {
+  proposalId: ProposalIdC,
+  proposer: KeyC,
+  stakeId: StakeIdC,
+  stake: PositiveAmountC,
+  spec: ProposalSpecC,
+})
+export const ProposalCanceledC = variant('ProposalCanceled', { proposalId: ProposalIdC })
+export const VoteCastC = variant('VoteCast', { proposalId: ProposalIdC, voter: KeyC, support: SupportC, weight: PositiveAmountC })
+export const ProposalQueuedC = variant('ProposalQueued', { proposalId: ProposalIdC, eta: Timestamp, tally: TallyC })
+export const ProposalExecutedC = variant('ProposalExecuted', { proposalId: ProposalIdC })
+export const ProposalFinalizedC = variant('ProposalFinalized', {
+  proposalId: ProposalIdC,
+  outcome: t.keyof({ defeated: null, vetoed: null, expired: null }),
+  tally: TallyC,
+})
+export const MandateIssuedC = variant('MandateIssued', {
+  mandateId: ProposalIdC,
+  proposalId: ProposalIdC,
+  title: LabelC,
+  datasetRequirements: t.array(TextC),
+  rubric: RubricC,
+  rewardPool: AmountC,
+  integrationTargets: t.array(LabelC),
+})
+export const RewardPoolEscrowedC = variant('RewardPoolEscrowed', { mandateId: ProposalIdC, amount: AmountC })
+
+export const GovernanceEventC = t.union(
+  [
+    GenesisEstablishedC,
+    IdentityRegisteredC,
+    OpenSentC,
+    OpenReceivedC,
+    OpenWrappedC,
+    GopenUnwrappedC,
+    VotesDelegatedC,
+    StakeLockedC,
+    UnbondRequestedC,
+    StakeReleasedC,
+    StakeSlashedC,
+    ModelProposedC,
+    ProposalCanceledC,
+    VoteCastC,
+    ProposalQueuedC,
+    ProposalExecutedC,
+    ProposalFinalizedC,
+    MandateIssuedC,
+    RewardPoolEscrowedC,
+  ],
+  'GovernanceEvent',
+)
+export type GovernanceEvent = t.TypeOf<typeof GovernanceEventC>
+export type GovernanceEventType = GovernanceEvent['type']
+export type EventOf<T extends GovernanceEventType> = Extract<GovernanceEvent, { type: T }>
+
+/** Every governance event type, so a reader can tell this vertical's envelopes from others'. */
+export const GOVERNANCE_EVENT_TYPES: ReadonlySet<string> = new Set(GovernanceEventC.types.map((codec) => codec.name))
