@@ -380,6 +380,30 @@ export function describeEventStore(name: string, storage: StorageFactory): void 
         expect((await store.head()).sequence).toBe(0)
       })
 
+      it('a commit the storage refuses: a storage error, the log unchanged, the next append chains on', async () => {
+        const f = fixture()
+        const backend = f.backend()
+        let failNext = false
+        const flaky: StorageBackend = {
+          ...backend,
+          commit: (batch) => {
+            if (!failNext) return backend.commit(batch)
+            failNext = false
+            return Promise.reject(new Error('disk full'))
+          },
+        }
+        const store = await openLedgerStore({ backend: flaky, signer: ledgerSigner, anchorIntervalMs: 0, anchorEvery: 3 })
+        cleanups.push(() => store.close())
+        await store.append(one('order-1'))
+        const before = await snapshot(store)
+        failNext = true
+        await expectCode(store.append(one('order-1', Expected.exact(1))), 'storage')
+        expect(await snapshot(store)).toEqual(before)
+        await store.append(one('order-1', Expected.exact(1)))
+        await store.append(one('order-1', Expected.exact(2)))
+        expect((await assertValidLog(store)).map((a) => a.sequence)).toEqual([4])
+      })
+
       it('refuses appends once closed', async () => {
         const store = await open()
         await store.close()

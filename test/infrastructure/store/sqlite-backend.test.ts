@@ -10,7 +10,7 @@ import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { createSqliteBackend } from '../../../infrastructure/store/sqlite-backend.js'
 import { openLedgerStore, type LedgerStoreOptions } from '../../../infrastructure/store/ledger-store.js'
 import { describeEventStore } from './conformance.js'
-import { assertChain, collect, ledgerSigner, otherLedgerSigner } from './support.js'
+import { assertChain, collect, command, ledgerSigner, otherLedgerSigner } from './support.js'
 
 function tempFile(): { file: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-sqlite-'))
@@ -83,6 +83,17 @@ describe('sqlite backend: durability and sharing', () => {
     assertChain(log, a.ledgerPublicKey)
     expect(log.filter((e) => !isAnchor(e))).toHaveLength(200)
     expect(new Set(results.map((r) => r.firstSequence)).size).toBe(200)
+  })
+
+  it('two stores on one file sent the same command concurrently write its events once', async () => {
+    const path = file()
+    const a = await open(path)
+    const b = await open(path)
+    const request = { writes: [{ stream: 'order-1', expected: Expected.any, events: [{ type: 'Placed', data: {} }] }], command: command() }
+    const results = await Promise.all([a, b, a, b].map((store) => store.append(request)))
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1)
+    expect(new Set(results.map((r) => r.firstSequence)).size).toBe(1)
+    expect(await a.streamVersion('order-1')).toBe(1)
   })
 
   it('a store sees versions another store on the same file wrote', async () => {
