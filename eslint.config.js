@@ -20,8 +20,12 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: ['fs', 'fs/promises', 'path', 'crypto', 'os', 'child_process', 'worker_threads', 'better-sqlite3', 'express', 'pg'].map((name) => ({
+            name,
+            message: 'domain/ is pure: no I/O and no Node APIs.',
+          })),
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process', 'worker_threads'], message: 'domain/ is pure: no Node APIs.' },
+            { group: ['node:*'], message: 'domain/ is pure: no Node APIs.' },
             { group: ['**/infrastructure/**', '**/projections/**', '**/api/**', '**/trainer/**'], message: 'domain/ depends on nothing outside domain/.' },
           ],
         },

@@ -2,9 +2,12 @@
  * The portable bundle: JSON lines, each the RFC 8785 canonical form of an object with exactly one
  * member: `header` (first line only), `command` (a signed command, just before the first event that
  * cites it) or `event` (an envelope), events in sequence order, anchors included.
+ *
+ * The header holds nothing that verification cannot check (the key is compared with the auditor's,
+ * the head with the last event), so that no byte of a bundle can change unnoticed.
  */
 import * as t from 'io-ts'
-import { closed, Hex32, integer, Timestamp } from '../codec.js'
+import { closed, Hex32, integer } from '../codec.js'
 
 export const BUNDLE_FORMAT = 'model-ledger-bundle'
 export const BUNDLE_VERSION = 1
@@ -14,7 +17,6 @@ export const BundleHeaderC = closed(
     format: t.literal(BUNDLE_FORMAT),
     version: t.literal(BUNDLE_VERSION),
     ledgerPublicKey: Hex32,
-    exportedAt: Timestamp,
     head: closed({ sequence: integer('head sequence', 0), hash: Hex32 }),
   },
   'BundleHeader',

@@ -68,8 +68,9 @@ export class ChainChecker {
     this.lines++
     const reason = this.check(facts)
     if (reason !== undefined) {
-      const sequence = facts.kind === 'event' ? facts.sequence : facts.kind === 'bad' ? facts.sequence : null
-      this.failure = { sequence: sequence ?? (facts.kind === 'command' ? this.head.sequence + 1 : null), line: this.lines, reason }
+      // A fault in a line without a sequence (a command) is reported at the sequence it precedes.
+      const sequence = facts.kind === 'event' || facts.kind === 'bad' ? facts.sequence : null
+      this.failure = { sequence: sequence ?? this.head.sequence + 1, line: this.lines, reason }
     }
     return this.failure
   }

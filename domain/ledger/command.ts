@@ -4,7 +4,7 @@
  * commandHash = SHA-256(JCS(command)); signature = Ed25519(actor key, the 32 raw hash bytes).
  * The log keeps each signed command once; every event it produced cites its hash.
  */
-import * as t from 'io-ts'
+import type * as t from 'io-ts'
 import { canonicalBytes } from '../canonical/jcs.js'
 import { closed, Hex32, Hex64, JsonValueC, pattern, Timestamp } from '../codec.js'
 import { fromHex, toHex } from '../crypto/hex.js'

@@ -10,13 +10,13 @@ export interface ExportResult {
   readonly bytes: number
 }
 
-export async function exportBundle(backend: StorageBackend, out: string, exportedAt: string, onLine?: (lines: number) => void): Promise<ExportResult> {
+export async function exportBundle(backend: StorageBackend, out: string, onLine?: (lines: number) => void): Promise<ExportResult> {
   const temporary = `${out}.partial-${process.pid}`
   const file = createWriteStream(temporary, { flags: 'wx' })
   let lines = 0
   let bytes = 0
   try {
-    for await (const line of storeLines(backend, exportedAt)) {
+    for await (const line of storeLines(backend)) {
       const text = `${line}\n`
       bytes += Buffer.byteLength(text)
       lines++

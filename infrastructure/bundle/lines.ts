@@ -29,11 +29,11 @@ export function headerLine(header: BundleHeader): string {
  * A store as bundle lines, up to the head at the time of the call: each signed command is written
  * once, just before the first event it caused.
  */
-export async function* storeLines(backend: StorageBackend, exportedAt: string): AsyncGenerator<string> {
+export async function* storeLines(backend: StorageBackend): AsyncGenerator<string> {
   const key = await backend.ledgerKey()
   if (key === undefined) throw new Error('the store has no ledger key: it was never initialised')
   const head = await backend.head()
-  yield headerLine({ format: BUNDLE_FORMAT, version: BUNDLE_VERSION, ledgerPublicKey: key, exportedAt, head: { sequence: head.sequence, hash: head.hash } })
+  yield headerLine({ format: BUNDLE_FORMAT, version: BUNDLE_VERSION, ledgerPublicKey: key, head: { sequence: head.sequence, hash: head.hash } })
   let previousCommand: string | null = null
   for (let from = 1; from <= head.sequence; from += PAGE) {
     const rows = await backend.readRawRange(from, Math.min(PAGE, head.sequence - from + 1))

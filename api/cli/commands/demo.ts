@@ -45,7 +45,7 @@ that is built, names each stage that is not, then exports, verifies and proves t
     const backend = openReadOnly(dir)
     const bundle = join(dir, 'ledger.bundle.jsonl')
     try {
-      await exportBundle(backend, bundle, new Date().toISOString())
+      await exportBundle(backend, bundle)
       const report = await verifyLines(bundleFileLines(bundle), { trustedKey: init.publicKey })
       const head = await backend.head()
       const proof = head.sequence > 1 ? await buildInclusionProof(backend, 1) : undefined

@@ -18,7 +18,7 @@ appears only when complete. It needs no key: the bundle carries signatures, not 
     const bar = progress('exporting', json)
     try {
       const head = await backend.head()
-      const result = await exportBundle(backend, out, new Date().toISOString(), (lines) => bar.update(Math.min(lines, head.sequence), head.sequence))
+      const result = await exportBundle(backend, out, (lines) => bar.update(Math.min(lines, head.sequence), head.sequence))
       bar.stop()
       if (json) printJson({ out, ...result, head })
       else process.stdout.write(`wrote ${out}: ${result.lines} lines, ${result.bytes} bytes, head ${head.sequence}\n`)

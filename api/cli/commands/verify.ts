@@ -77,7 +77,7 @@ Exits 0 only if the whole log holds; 1 names the first bad sequence and why.
     const backend = data === undefined ? undefined : openReadOnly(data)
     let report: VerifyReport
     try {
-      const lines = backend === undefined ? bundleFileLines(bundle as string) : storeLines(backend, new Date().toISOString())
+      const lines = backend === undefined ? bundleFileLines(bundle as string) : storeLines(backend)
       report = await verifyLines(lines, {
         ...(key === undefined ? {} : { trustedKey: key }),
         trustedAnchors: anchors,

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest'
+import { canonicalize } from '../../../domain/canonical/jcs.js'
+import type { JsonValue } from '../../../domain/json.js'
+import { envelopeBody, sealEnvelope, type Envelope } from '../../../domain/ledger/envelope.js'
+import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
+import { verifyLines, type VerifyReport } from '../../../infrastructure/verify/verifier.js'
+import { iterate, ledgerKey, otherSigner, standardLines } from '../../support/ledger-fixture.js'
+
+const lines = await standardLines()
+const verify = (input: readonly string[], options: Parameters<typeof verifyLines>[1] = {}): Promise<VerifyReport> =>
+  verifyLines(iterate(input), { trustedKey: ledgerKey, workers: 0, ...options })
+
+type Line = { event?: Envelope; command?: unknown; header?: unknown }
+const parse = (line: string) => JSON.parse(line) as Line
+const render = (value: Line) => canonicalize(value as unknown as JsonValue)
+const indexOfSequence = (sequence: number) => lines.findIndex((line) => parse(line).event?.sequence === sequence)
+const anchorIndexes = lines.flatMap((line, i) => (parse(line).event?.type === 'LedgerAnchored' ? [i] : []))
+const withLine = (index: number, line: string) => lines.map((existing, i) => (i === index ? line : existing))
+
+function expectFailure(report: VerifyReport, sequence: number | null, reason: RegExp): void {
+  expect(report.ok).toBe(false)
+  expect(report.failure?.sequence).toBe(sequence)
+  expect(report.failure?.reason).toMatch(reason)
+}
+
+describe('the untouched log', () => {
+  it('verifies, with every count right', async () => {
+    const report = await verify(lines)
+    expect(report.ok).toBe(true)
+    // 11 events from 7 appends, anchored after the append that reaches 5 (sequence 8) and on close.
+    expect(report.summary?.events).toBe(13)
+    expect(report.summary?.anchors).toBe(2)
+    expect(report.summary?.commands).toBe(5)
+    expect(report.summary?.unanchored).toBe(0)
+    expect(report.keySource).toBe('trusted')
+  })
+
+  it('verifies the same on worker threads', async () => {
+    const report = await verify(lines, { workers: 2 })
+    expect(report.ok).toBe(true)
+    expect(report.summary?.events).toBe(13)
+  })
+})
+
+describe('each tamper is caught at the right sequence', () => {
+  it('a changed byte in an event', async () => {
+    const i = indexOfSequence(4)
+    const tampered = (lines[i] as string).replace('original', 'Original')
+    expectFailure(await verify(withLine(i, tampered)), 4, /hash does not match/)
+  })
+
+  it('a changed byte in an anchor', async () => {
+    const i = anchorIndexes[0] as number
+    const anchor = parse(lines[i] as string).event as Envelope
+    const data = anchor.data as { root: string }
+    const root = data.root
+    const flipped = `${root[0] === 'a' ? 'b' : 'a'}${root.slice(1)}`
+    expectFailure(await verify(withLine(i, (lines[i] as string).replace(root, flipped))), anchor.sequence, /hash does not match/)
+  })
+
+  it('a deleted event', async () => {
+    const i = indexOfSequence(6)
+    expectFailure(await verify(lines.filter((_, j) => j !== i)), 7, /expected sequence 6, found 7/)
+  })
+
+  it('a duplicated event', async () => {
+    const i = indexOfSequence(3)
+    const copy = [...lines.slice(0, i + 1), lines[i] as string, ...lines.slice(i + 1)]
+    expectFailure(await verify(copy), 3, /expected sequence 4, found 3/)
+  })
+
+  it('two events swapped', async () => {
+    const a = indexOfSequence(8)
+    const b = indexOfSequence(9)
+    const swapped = lines.map((line, j) => (j === a ? (lines[b] as string) : j === b ? (lines[a] as string) : line))
+    expectFailure(await verify(swapped), 9, /expected sequence 8, found 9/)
+  })
+
+  it('an inserted event signed by another key', async () => {
+    const i = indexOfSequence(5)
+    const original = parse(lines[i] as string).event as Envelope
+    const forged = sealEnvelope({ ...envelopeBody(original), signer: '' + Buffer.from(otherSigner.publicKey).toString('hex') }, otherSigner, nativeCrypto)
+    expectFailure(await verify(withLine(i, render({ event: forged }))), 5, /not the ledger key/)
+  })
+
+  it('an anchor re-signed by another key', async () => {
+    const i = anchorIndexes[1] as number
+    const anchor = parse(lines[i] as string).event as Envelope
+    const forged = sealEnvelope({ ...envelopeBody(anchor), signer: Buffer.from(otherSigner.publicKey).toString('hex') }, otherSigner, nativeCrypto)
+    expectFailure(await verify(withLine(i, render({ event: forged }))), anchor.sequence, /not the ledger key/)
+  })
+
+  it('a key that is not the ledger\'s', async () => {
+    const report = await verify(lines, { trustedKey: Buffer.from(otherSigner.publicKey).toString('hex') })
+    expectFailure(report, null, /not the trusted key/)
+    expect(report.failure?.line).toBe(1)
+  })
+
+  it('a command whose payload was changed', async () => {
+    const i = lines.findIndex((line) => parse(line).command !== undefined)
+    const tampered = (lines[i] as string).replace('"n":0', '"n":9')
+    expect(tampered).not.toBe(lines[i])
+    expectFailure(await verify(withLine(i, tampered)), 1, /command signature does not verify/)
+  })
+
+  it('a command line removed', async () => {
+    const i = lines.findIndex((line) => parse(line).command !== undefined)
+    expectFailure(await verify(lines.filter((_, j) => j !== i)), 1, /does not come just before it/)
+  })
+
+  it('a replayed command: the same command line and events again', async () => {
+    const commandAt = lines.findIndex((line) => parse(line).command !== undefined)
+    const replay = [...lines.slice(0, commandAt + 2), lines[commandAt] as string, ...lines.slice(commandAt + 2)]
+    expectFailure(await verify(replay), 2, /appears twice/)
+  })
+
+  it('a line that is not canonical', async () => {
+    const i = indexOfSequence(2)
+    const spaced = (lines[i] as string).replace('{"event":', '{"event": ')
+    expectFailure(await verify(withLine(i, spaced)), 2, /canonical/)
+  })
+
+  it('a header that claims another head', async () => {
+    const header = parse(lines[0] as string) as { header: { head: { sequence: number } } }
+    const edited = render({ header: { ...header.header, head: { ...header.header.head, sequence: 99 } } } as unknown as Line)
+    expectFailure(await verify(withLine(0, edited)), 14, /header says 99/)
+  })
+})
+
+describe('a log truncated or rewritten behind an anchor the auditor holds', () => {
+  const anchorOf = (input: readonly string[], n: number) => {
+    const found = input.flatMap((line) => {
+      const event = parse(line).event
+      return event?.type === 'LedgerAnchored' ? [event] : []
+    })[n] as Envelope
+    return { sequence: found.sequence, hash: found.hash }
+  }
+
+  it('truncated: the log ends before the trusted anchor', async () => {
+    const trusted = anchorOf(lines, 1)
+    const cut = lines.slice(0, indexOfSequence(trusted.sequence - 2) + 1)
+    const header = parse(cut[0] as string) as { header: { head: { sequence: number; hash: string } } }
+    const last = parse(cut[cut.length - 1] as string).event as Envelope
+    cut[0] = render({ header: { ...header.header, head: { sequence: last.sequence, hash: last.hash } } } as unknown as Line)
+    const report = await verify(cut, { trustedAnchors: [trusted] })
+    expect(report.ok).toBe(false)
+    expect(report.failure?.reason).toMatch(/truncated/)
+    // The same cut log with no trusted anchor is, on its own, a valid shorter log.
+    expect((await verify(cut)).ok).toBe(true)
+  })
+
+  it('rewritten: a whole new log signed by the real ledger key', async () => {
+    const rewritten = await standardLines({ variant: 'rewritten' })
+    expect((await verify(rewritten)).ok).toBe(true)
+    const trusted = anchorOf(lines, 0)
+    const report = await verify(rewritten, { trustedAnchors: [trusted] })
+    expectFailure(report, trusted.sequence, /trusted anchor/)
+  })
+})
