@@ -1,0 +1,186 @@
+/**
+ * The generic command handler: verify a signed command, bring the vertical's state up to the log's
+ * head, decide, and append the decided events with the expected version of every stream written.
+ *
+ * Everything `decide` sees is determined by the log: the state is a fold of recorded events, the
+ * context holds the command's hash, the ledger key and the time the events will be recorded at
+ * (the same timestamp is passed to the store as `recordedAt`). So an auditor who replays the log
+ * to just before a command's events and re-decides it gets those events back.
+ *
+ * Decisions are serialized per handler (one writer, as DESIGN.md asks): signatures are checked
+ * before the queue, in parallel; inside it, only catch-up, decide and append. Another writer on
+ * the same streams (a second process) is caught by the expected versions; the handler then catches
+ * up and decides again, a bounded number of times.
+ */
+import { isLeft, type Either } from 'fp-ts/lib/Either.js'
+import { decodeWith } from '../domain/codec.js'
+import { domainError, type Decider, type DomainError } from '../domain/decider.js'
+import type { JsonValue } from '../domain/json.js'
+import { SignedCommandC, verifyCommand, type Command, type SignedCommand } from '../domain/ledger/command.js'
+import { isLedgerError } from '../domain/ledger/errors.js'
+import type { Clock } from '../domain/ports/clock.js'
+import type { CryptoSuite } from '../domain/ports/crypto.js'
+import { Expected, type EventStore, type StreamWrite } from '../domain/ports/event-store.js'
+import { systemClock } from './clock.js'
+import { nativeCrypto } from './crypto/native.js'
+
+/** A decider with the codecs that connect it to the ledger's JSON. */
+export interface Vertical<C, E, S, Code extends string> {
+  readonly name: string
+  readonly decider: Decider<C, E, S, Code>
+  parseCommand(command: Command): Either<DomainError<Code>, C>
+  /** The vertical's event in an envelope, or undefined when the type belongs to another vertical. */
+  parseEvent(type: string, data: JsonValue): E | undefined
+  encodeEvent(event: E): { readonly stream: string; readonly type: string; readonly data: JsonValue }
+}
+
+/** Refusals that come from the handler rather than the rules. */
+export type HandlerErrorCode = 'malformed' | 'bad-signature' | 'conflict'
+
+export interface Accepted {
+  readonly ok: true
+  readonly commandHash: string
+  /** True when this signed command was already in the log: nothing new was appended. */
+  readonly duplicate: boolean
+  readonly firstSequence: number
+  readonly lastSequence: number
+  readonly recordedAt: string
+}
+
+export interface Refused<Code extends string> {
+  readonly ok: false
+  readonly error: DomainError<Code | HandlerErrorCode>
+}
+
+export type HandleResult<Code extends string> = Accepted | Refused<Code>
+
+export interface CommandHandlerOptions<C, E, S, Code extends string> {
+  readonly store: EventStore
+  readonly vertical: Vertical<C, E, S, Code>
+  readonly crypto?: CryptoSuite
+  readonly clock?: Clock
+  /** How many times to decide when another writer keeps winning the race (default 5). */
+  readonly maxAttempts?: number
+}
+
+export interface CommandHandler<S, Code extends string> {
+  handle(signed: unknown): Promise<HandleResult<Code>>
+  /** The state folded from the whole log, caught up to the head. */
+  state(): Promise<S>
+}
+
+type Range = Omit<Accepted, 'ok' | 'duplicate' | 'commandHash'>
+
+const RETRYABLE = ['wrong-expected-version', 'recorded-at-regression'] as const
+
+function refused<Code extends string>(code: Code | HandlerErrorCode, message: string): Refused<Code> {
+  return { ok: false, error: domainError(code, message) }
+}
+
+/** One write per stream, in the order the streams first appear; refuses interleaving, which would reorder events. */
+export function groupWrites(encoded: readonly { stream: string; type: string; data: JsonValue }[], versions: ReadonlyMap<string, number>): StreamWrite[] {
+  const writes: { stream: string; events: { type: string; data: JsonValue }[] }[] = []
+  for (const { stream, type, data } of encoded) {
+    const last = writes[writes.length - 1]
+    if (last !== undefined && last.stream === stream) {
+      last.events.push({ type, data })
+      continue
+    }
+    if (writes.some((write) => write.stream === stream)) throw new Error(`a decider interleaved events of stream ${stream}`)
+    writes.push({ stream, events: [{ type, data }] })
+  }
+  return writes.map((write) => ({ ...write, expected: Expected.exact(versions.get(write.stream) ?? 0) }))
+}
+
+export function createCommandHandler<C, E, S, Code extends string>(options: CommandHandlerOptions<C, E, S, Code>): CommandHandler<S, Code> {
+  const { store, vertical } = options
+  const crypto = options.crypto ?? nativeCrypto
+  const clock = options.clock ?? systemClock
+  const maxAttempts = options.maxAttempts ?? 5
+
+  let state = vertical.decider.initialState
+  let position = 0
+  let headRecordedAt: string | null = null
+  const versions = new Map<string, number>()
+  const results = new Map<string, Range>()
+  let tail: Promise<unknown> = Promise.resolve()
+
+  /** Folds every envelope after the last one seen; other verticals' events only move the position. */
+  async function catchUp(): Promise<void> {
+    for await (const envelope of store.readAll(position + 1)) {
+      position = envelope.sequence
+      headRecordedAt = envelope.recordedAt
+      const event = vertical.parseEvent(envelope.type, envelope.data)
+      if (event === undefined) continue
+      versions.set(envelope.stream, envelope.streamVersion)
+      state = vertical.decider.evolve(state, { event, sequence: envelope.sequence, recordedAt: envelope.recordedAt })
+      if (envelope.cause.kind !== 'command') continue
+      const seen = results.get(envelope.cause.commandHash)
+      results.set(envelope.cause.commandHash, {
+        firstSequence: seen?.firstSequence ?? envelope.sequence,
+        lastSequence: envelope.sequence,
+        recordedAt: envelope.recordedAt,
+      })
+    }
+  }
+
+  /** Now, or the head's time if the clock is behind it: the ledger's time never runs backwards. */
+  function decisionTime(): string {
+    const now = new Date(clock.now()).toISOString()
+    return headRecordedAt !== null && headRecordedAt > now ? headRecordedAt : now
+  }
+
+  function serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = tail.then(work, work)
+    tail = run.catch(() => undefined)
+    return run
+  }
+
+  function duplicateOf(commandHash: string): Accepted | undefined {
+    const range = results.get(commandHash)
+    return range === undefined ? undefined : { ok: true, commandHash, duplicate: true, ...range }
+  }
+
+  async function attempt(signed: SignedCommand, commandHash: string): Promise<HandleResult<Code> | 'retry'> {
+    await catchUp()
+    const prior = duplicateOf(commandHash)
+    if (prior !== undefined) return prior
+    const parsed = vertical.parseCommand(signed.command)
+    if (isLeft(parsed)) return { ok: false, error: parsed.left }
+    const recordedAt = decisionTime()
+    const decided = vertical.decider.decide(parsed.right, state, { recordedAt, commandHash, ledgerKey: store.ledgerPublicKey })
+    if (isLeft(decided)) return { ok: false, error: decided.left }
+    if (decided.right.length === 0) throw new Error(`${vertical.name}: an accepted command must record at least one event`)
+    const writes = groupWrites(decided.right.map(vertical.encodeEvent), versions)
+    try {
+      const result = await store.append({ writes, command: signed, recordedAt })
+      await catchUp()
+      const { firstSequence, lastSequence } = result
+      return { ok: true, commandHash, duplicate: result.duplicate, firstSequence, lastSequence, recordedAt: result.recordedAt }
+    } catch (error) {
+      if (RETRYABLE.some((code) => isLedgerError(error, code))) return 'retry'
+      throw error
+    }
+  }
+
+  return {
+    async handle(input) {
+      const decoded = decodeWith(SignedCommandC, input)
+      if (!decoded.ok) return refused<Code>('malformed', `malformed signed command: ${decoded.error}`)
+      const signed = decoded.value
+      const commandHash = verifyCommand(signed, crypto)
+      if (commandHash === undefined) return refused<Code>('bad-signature', 'the command signature does not verify under its actor key')
+      return serialize(async () => {
+        for (let i = 0; i < maxAttempts; i++) {
+          const outcome = await attempt(signed, commandHash)
+          if (outcome !== 'retry') return outcome
+        }
+        return refused<Code>('conflict', `other writers changed the streams ${maxAttempts} times in a row; try again`)
+      })
+    },
+    state: () => serialize(async () => {
+      await catchUp()
+      return state
+    }),
+  }
+}
