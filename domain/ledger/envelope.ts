@@ -6,7 +6,7 @@
  * prevHash  = the previous envelope's `hash`; 64 zeros for sequence 1.
  */
 import * as t from 'io-ts'
-import { canonicalBytes } from '../canonical/jcs.js'
+import { canonicalBytes, canonicalize } from '../canonical/jcs.js'
 import { closed, Hex32, Hex64, integer, JsonValueC, pattern, Timestamp } from '../codec.js'
 import { fromHex, toHex } from '../crypto/hex.js'
 import type { JsonValue } from '../json.js'
@@ -68,10 +68,43 @@ export function hashBody(body: EnvelopeBody, crypto: CryptoSuite): Uint8Array {
   return crypto.sha256(canonicalBytes(body as unknown as JsonValue))
 }
 
-/** Hashes and signs a body with the ledger key: the only way an envelope comes into being. */
+/**
+ * The canonical text of a body, in three pieces around the places where `hash` and `signature`
+ * sort in. Members are written in RFC 8785 order by hand, so the data's canonical text (already
+ * computed when the append was validated) is reused instead of canonicalizing it again; the
+ * other members are validated hex, timestamps, safe integers and ASCII names. Tests hold the
+ * result equal to canonicalize().
+ */
+function canonicalPieces(body: EnvelopeBody, dataText: string): readonly [string, string, string] {
+  return [
+    `{"cause":${canonicalize(body.cause as unknown as JsonValue)},"data":${dataText},`,
+    `"prevHash":"${body.prevHash}","recordedAt":"${body.recordedAt}","sequence":${body.sequence},`,
+    `"signer":"${body.signer}","stream":${JSON.stringify(body.stream)},"streamVersion":${body.streamVersion},"type":${JSON.stringify(body.type)}}`,
+  ]
+}
+
+const encoder = new TextEncoder()
+
+/** An envelope with its own canonical JSON text, as stores keep it and bundles carry it. */
+export interface SealedEnvelope {
+  readonly envelope: Envelope
+  readonly text: string
+}
+
+/**
+ * Hashes and signs a body with the ledger key: the only way an envelope comes into being.
+ * `dataText`, when given, must be canonicalize(body.data).
+ */
+export function sealEnvelopeText(body: EnvelopeBody, signer: Signer, crypto: CryptoSuite, dataText?: string): SealedEnvelope {
+  const [head, middle, tail] = canonicalPieces(body, dataText ?? canonicalize(body.data))
+  const hashBytes = crypto.sha256(encoder.encode(head + middle + tail))
+  const hash = toHex(hashBytes)
+  const signature = toHex(signer.sign(hashBytes))
+  return { envelope: { ...body, hash, signature }, text: `${head}"hash":"${hash}",${middle}"signature":"${signature}",${tail}` }
+}
+
 export function sealEnvelope(body: EnvelopeBody, signer: Signer, crypto: CryptoSuite): Envelope {
-  const hash = hashBody(body, crypto)
-  return { ...body, hash: toHex(hash), signature: toHex(signer.sign(hash)) }
+  return sealEnvelopeText(body, signer, crypto).envelope
 }
 
 export type EnvelopeCheck = { ok: true } | { ok: false; reason: string }

@@ -22,6 +22,8 @@ export interface SealedBatch {
   /** The head the batch was sealed against: a backend refuses the batch if it moved. */
   readonly expectedHead: StoredHead
   readonly envelopes: readonly Envelope[]
+  /** Each envelope's canonical JSON, when the writer has it already (same order as envelopes). */
+  readonly texts?: readonly string[]
   readonly commands: readonly StoredCommand[]
 }
 

@@ -6,13 +6,13 @@
  * checks, hashing, signing, anchoring and one durable commit per batch (group commit), so
  * concurrent callers share an fsync without ever breaking the chain or the gapless sequence.
  */
-import { canonicalBytes, CanonicalizationError } from '../../domain/canonical/jcs.js'
+import { canonicalize, CanonicalizationError } from '../../domain/canonical/jcs.js'
 import { decodeWith, JsonValueC } from '../../domain/codec.js'
 import { toHex } from '../../domain/crypto/hex.js'
 import type { JsonValue } from '../../domain/json.js'
 import { NO_ANCHOR, TREE_ALGORITHM, type AnchorData, type AnchorRef } from '../../domain/ledger/anchor.js'
 import { SignedCommandC, verifyCommand, type SignedCommand } from '../../domain/ledger/command.js'
-import { sealEnvelope, type Cause, type Envelope } from '../../domain/ledger/envelope.js'
+import { sealEnvelopeText, type Cause, type Envelope } from '../../domain/ledger/envelope.js'
 import { LedgerError } from '../../domain/ledger/errors.js'
 import { merkleRoot } from '../../domain/ledger/merkle.js'
 import { ANCHOR_STREAM, ANCHOR_TYPE, STREAM_NAME, TYPE_NAME } from '../../domain/ledger/names.js'
@@ -48,6 +48,8 @@ type Job =
 
 interface ValidRequest {
   readonly writes: AppendRequest['writes']
+  /** Each event's canonical data text, per write, computed once during validation. */
+  readonly dataTexts: readonly (readonly string[])[]
   readonly command?: SignedCommand
   readonly commandHash?: string
   readonly reason: string
@@ -123,8 +125,11 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   function validate(request: AppendRequest): ValidRequest {
     if (request.writes.length === 0) throw new LedgerError('malformed', 'an append needs at least one write')
     const seen = new Set<string>()
+    const dataTexts: string[][] = []
     let total = 0
     for (const write of request.writes) {
+      const texts: string[] = []
+      dataTexts.push(texts)
       if (!STREAM_NAME.test(write.stream)) throw new LedgerError('malformed', `invalid stream name ${JSON.stringify(write.stream)}`)
       if (write.stream === ANCHOR_STREAM) throw new LedgerError('reserved', `only the ledger writes to ${ANCHOR_STREAM}`)
       if (seen.has(write.stream)) throw new LedgerError('malformed', `stream ${write.stream} appears twice in one append`)
@@ -138,13 +143,15 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
         if (event.type === ANCHOR_TYPE) throw new LedgerError('reserved', `only the ledger writes ${ANCHOR_TYPE}`)
         // The envelope codec allows 64 levels; deeper data would be stored but fail verification.
         if (!JsonValueC.is(event.data)) throw new LedgerError('malformed', 'event data is not I-JSON of at most 64 levels')
-        let size: number
+        let text: string
         try {
-          size = canonicalBytes(event.data).length
+          text = canonicalize(event.data)
         } catch (error) {
           if (error instanceof CanonicalizationError) throw new LedgerError('malformed', `event data is not I-JSON: ${error.message}`)
           throw error
         }
+        texts.push(text)
+        const size = Buffer.byteLength(text)
         if (size > maxEventBytes) throw new LedgerError('malformed', `event data is ${size} bytes; the limit is ${maxEventBytes}`)
       }
       total += write.events.length
@@ -156,13 +163,13 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     const reason = request.reason ?? 'append'
     if (request.command === undefined) {
       if (!/^[a-z][a-z0-9-]{0,63}$/.test(reason)) throw new LedgerError('malformed', 'a system reason is lower-case words joined by -')
-      return { writes: request.writes, reason, recordedAt: request.recordedAt }
+      return { writes: request.writes, dataTexts, reason, recordedAt: request.recordedAt }
     }
     const decoded = decodeWith(SignedCommandC, request.command)
     if (!decoded.ok) throw new LedgerError('malformed', `malformed signed command: ${decoded.error}`)
     const commandHash = verifyCommand(decoded.value, crypto)
     if (commandHash === undefined) throw new LedgerError('bad-signature', 'the command signature does not verify under its actor key')
-    return { writes: request.writes, command: decoded.value, commandHash, reason, recordedAt: request.recordedAt }
+    return { writes: request.writes, dataTexts, command: decoded.value, commandHash, reason, recordedAt: request.recordedAt }
   }
 
   function schedule(): void {
@@ -211,7 +218,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       return
     }
     try {
-      await backend.commit({ expectedHead: state.head, envelopes: plan.envelopes, commands: plan.commands })
+      await backend.commit({ expectedHead: state.head, envelopes: plan.envelopes, texts: plan.texts, commands: plan.commands })
     } catch (error) {
       versionCache.clear()
       state = await loadState()
@@ -230,19 +237,22 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     const work: ChainState = { ...state, unanchored: [...state.unanchored] }
     const versions = new Map<string, number>()
     const envelopes: Envelope[] = []
+    const texts: string[] = []
     const commands: StoredCommand[] = []
     const inBatch = new Map<string, StoredCommand>()
     const outcomes: (() => void)[] = []
     const version = (stream: string) => versions.get(stream) ?? versionCache.get(stream) ?? 0
 
-    const push = (stream: string, type: string, data: JsonValue, cause: Cause, recordedAt: string): Envelope => {
+    const push = (stream: string, type: string, data: JsonValue, cause: Cause, recordedAt: string, dataText?: string): Envelope => {
       const streamVersion = version(stream) + 1
-      const envelope = sealEnvelope(
+      const { envelope, text } = sealEnvelopeText(
         { sequence: work.head.sequence + 1, stream, streamVersion, type, data, recordedAt, cause, prevHash: work.head.hash, signer: ledgerPublicKey },
         signer,
         crypto,
+        dataText,
       )
       envelopes.push(envelope)
+      texts.push(text)
       versions.set(stream, streamVersion)
       work.head = { sequence: envelope.sequence, hash: envelope.hash, recordedAt }
       if (stream !== ANCHOR_STREAM) work.unanchored.push(fromHex(envelope.hash))
@@ -294,8 +304,9 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
             : { kind: 'command', commandHash: hash, actor: request.command.command.actor, actorSignature: request.command.signature }
         const firstSequence = work.head.sequence + 1
         const streamVersions: Record<string, number> = {}
-        for (const write of request.writes) {
-          for (const event of write.events) push(write.stream, event.type, event.data, cause, recordedAt)
+        for (const [w, write] of request.writes.entries()) {
+          const dataTexts = request.dataTexts[w]
+          write.events.forEach((event, i) => push(write.stream, event.type, event.data, cause, recordedAt, dataTexts?.[i]))
           streamVersions[write.stream] = version(write.stream)
         }
         const result: Omit<AppendResult, 'duplicate'> = {
@@ -316,7 +327,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
         outcomes.push(() => job.reject(error))
       }
     }
-    return { envelopes, commands, versions, state: work, settle: () => outcomes.forEach((settle) => settle()) }
+    return { envelopes, texts, commands, versions, state: work, settle: () => outcomes.forEach((settle) => settle()) }
   }
 
   function enqueue<T>(make: (resolve: (value: T) => void, reject: (e: unknown) => void) => Job): Promise<T> {

@@ -91,10 +91,11 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
     const insertEvent = q.insertEvent
     const insertCommand = q.insertCommand
     if (insertEvent === undefined || insertCommand === undefined) throw new Error('the store is open read-only')
-    for (const e of batch.envelopes) {
+    batch.envelopes.forEach((e, i) => {
       const commandHash = e.cause.kind === 'command' ? e.cause.commandHash : null
-      insertEvent.run(e.sequence, e.stream, e.streamVersion, e.type, e.hash, commandHash, e.recordedAt, canonicalize(e as unknown as JsonValue))
-    }
+      const text = batch.texts?.[i] ?? canonicalize(e as unknown as JsonValue)
+      insertEvent.run(e.sequence, e.stream, e.streamVersion, e.type, e.hash, commandHash, e.recordedAt, text)
+    })
     for (const c of batch.commands) {
       insertCommand.run(c.hash, canonicalize(c.signed as unknown as JsonValue), JSON.stringify(c.result))
     }
