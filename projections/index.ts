@@ -1,0 +1,12 @@
+/** Projections: read models folded from the log, the runner that keeps them, and subscriptions. */
+export * from './projection.js'
+export * from './table.js'
+export * from './fold.js'
+export * from './point-in-time.js'
+export * from './runner.js'
+export * from './subscribe.js'
+export * from './catalogue.js'
+export * from './log-source.js'
+export * from './store/port.js'
+export * from './store/memory-store.js'
+export * from './read-models/index.js'

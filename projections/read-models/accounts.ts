@@ -1,0 +1,195 @@
+/**
+ * The accounts read model, from governance events only (mapping kept in this one file).
+ *
+ *   account:<key>  { key, displayName, registeredAt, open, gopen, delegate, votingPower, staked,
+ *                    stakes[], pendingRewards, slashed, updatedAt, updatedSequence }
+ *   treasury       { treasuryKey, free, escrowed, supply }
+ *
+ * votingPower is the gOPEN delegated to this account (its own included when self-delegated).
+ * Stakes carry their cooldown (unbondRequestedAt, releasableAt). pendingRewards is kept apart from
+ * stake and OPEN: no event credits it yet; the reward-epoch issue adds those events here.
+ */
+import * as t from 'io-ts'
+import { Timestamp } from '../../domain/codec.js'
+import type { Envelope } from '../../domain/ledger/envelope.js'
+import { AmountC } from '../../domain/governance/amounts.js'
+import type { EventOf, GovernanceEventType } from '../../domain/governance/events.js'
+import { KeyC, ProposalIdC, StakePurposeC } from '../../domain/governance/values.js'
+import { governanceEvents } from '../catalogue.js'
+import { changeSet, type ChangeSet } from '../changes.js'
+import type { Projection } from '../projection.js'
+import { rowCodec } from '../row-codec.js'
+
+const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null])
+
+const StakeRowC = t.type({
+  id: t.number,
+  purpose: StakePurposeC,
+  amount: AmountC,
+  lockedAt: Timestamp,
+  proposalId: nullable(ProposalIdC),
+  unbondRequestedAt: nullable(Timestamp),
+  releasableAt: nullable(Timestamp),
+})
+const AccountRowC = t.type({
+  kind: t.literal('account'),
+  key: KeyC,
+  displayName: nullable(t.string),
+  registeredAt: nullable(Timestamp),
+  open: AmountC,
+  gopen: AmountC,
+  delegate: nullable(KeyC),
+  votingPower: AmountC,
+  staked: AmountC,
+  stakes: t.array(StakeRowC),
+  pendingRewards: AmountC,
+  slashed: AmountC,
+  updatedAt: Timestamp,
+  updatedSequence: t.number,
+})
+const TreasuryRowC = t.type({ kind: t.literal('treasury'), treasuryKey: nullable(KeyC), free: AmountC, escrowed: AmountC, supply: AmountC })
+export const AccountsRowC = t.union([AccountRowC, TreasuryRowC])
+export type AccountsRow = t.TypeOf<typeof AccountsRowC>
+export type AccountRow = t.TypeOf<typeof AccountRowC>
+export type StakeRow = t.TypeOf<typeof StakeRowC>
+export type TreasuryRow = t.TypeOf<typeof TreasuryRowC>
+
+export const accountKey = (key: string): string => `account:${key}`
+export const TREASURY_KEY = 'treasury'
+
+const TYPES = [
+  'GenesisEstablished',
+  'IdentityRegistered',
+  'OpenSent',
+  'OpenReceived',
+  'OpenWrapped',
+  'GopenUnwrapped',
+  'VotesDelegated',
+  'StakeLocked',
+  'UnbondRequested',
+  'StakeReleased',
+  'StakeSlashed',
+  'RewardPoolEscrowed',
+] as const satisfies readonly GovernanceEventType[]
+type Event = EventOf<(typeof TYPES)[number]>
+
+type Rows = ChangeSet<AccountsRow>
+
+function emptyAccount(key: string): AccountRow {
+  return {
+    kind: 'account', key, displayName: null, registeredAt: null, open: 0n, gopen: 0n, delegate: null, votingPower: 0n,
+    staked: 0n, stakes: [], pendingRewards: 0n, slashed: 0n, updatedAt: '1970-01-01T00:00:00.000Z', updatedSequence: 0,
+  }
+}
+
+function account(rows: Rows, envelope: Envelope, key: string, change: (a: AccountRow) => AccountRow): void {
+  rows.update(accountKey(key), () => emptyAccount(key), (row) => {
+    const a = row.kind === 'account' ? row : emptyAccount(key)
+    return { ...change(a), updatedAt: envelope.recordedAt, updatedSequence: envelope.sequence }
+  })
+}
+
+function treasury(rows: Rows, change: (tr: TreasuryRow) => TreasuryRow): void {
+  const empty: TreasuryRow = { kind: 'treasury', treasuryKey: null, free: 0n, escrowed: 0n, supply: 0n }
+  rows.update(TREASURY_KEY, () => empty, (row) => change(row.kind === 'treasury' ? row : empty))
+}
+
+function current(rows: Rows, key: string): AccountRow {
+  const row = rows.get(accountKey(key))
+  return row?.kind === 'account' ? row : emptyAccount(key)
+}
+
+function shiftPower(rows: Rows, envelope: Envelope, governor: string | null, delta: bigint): void {
+  if (governor === null || delta === 0n) return
+  account(rows, envelope, governor, (a) => ({ ...a, votingPower: a.votingPower + delta }))
+}
+
+function withStakes(a: AccountRow, stakes: StakeRow[]): AccountRow {
+  return { ...a, stakes, staked: stakes.reduce((sum, s) => sum + s.amount, 0n) }
+}
+
+function changeStake(a: AccountRow, id: number, change: (s: StakeRow) => StakeRow | null): AccountRow {
+  const stakes = a.stakes.flatMap((s) => {
+    if (s.id !== id) return [s]
+    const next = change(s)
+    return next === null ? [] : [next]
+  })
+  return withStakes(a, stakes)
+}
+
+function wrap(rows: Rows, envelope: Envelope, key: string, delta: bigint): void {
+  account(rows, envelope, key, (a) => ({ ...a, open: a.open - delta, gopen: a.gopen + delta }))
+  shiftPower(rows, envelope, current(rows, key).delegate, delta)
+}
+
+function genesis(rows: Rows, envelope: Envelope, data: EventOf<'GenesisEstablished'>['data']): void {
+  let supply = data.treasury
+  for (const { account: key, amount } of data.allocations) {
+    account(rows, envelope, key, (a) => ({ ...a, open: a.open + amount }))
+    supply += amount
+  }
+  treasury(rows, (tr) => ({ ...tr, treasuryKey: data.treasuryKey, free: data.treasury, supply }))
+}
+
+function delegate(rows: Rows, envelope: Envelope, data: EventOf<'VotesDelegated'>['data']): void {
+  const a = current(rows, data.account)
+  shiftPower(rows, envelope, a.delegate, -a.gopen)
+  shiftPower(rows, envelope, data.to, a.gopen)
+  account(rows, envelope, data.account, (x) => ({ ...x, delegate: data.to }))
+}
+
+function lock(a: AccountRow, data: EventOf<'StakeLocked'>['data'], at: string): AccountRow {
+  const stake: StakeRow = { id: data.stakeId, purpose: data.purpose, amount: data.amount, lockedAt: at, proposalId: data.proposalId, unbondRequestedAt: null, releasableAt: null }
+  return withStakes({ ...a, open: a.open - data.amount }, [...a.stakes, stake])
+}
+
+function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
+  const at = envelope.recordedAt
+  switch (event.type) {
+    case 'GenesisEstablished':
+      return genesis(rows, envelope, event.data)
+    case 'IdentityRegistered':
+      return account(rows, envelope, event.data.key, (a) => ({ ...a, displayName: event.data.displayName, registeredAt: at }))
+    case 'OpenSent':
+      return account(rows, envelope, event.data.from, (a) => ({ ...a, open: a.open - event.data.amount }))
+    case 'OpenReceived':
+      return account(rows, envelope, event.data.to, (a) => ({ ...a, open: a.open + event.data.amount }))
+    case 'OpenWrapped':
+      return wrap(rows, envelope, event.data.account, event.data.amount)
+    case 'GopenUnwrapped':
+      return wrap(rows, envelope, event.data.account, -event.data.amount)
+    case 'VotesDelegated':
+      return delegate(rows, envelope, event.data)
+    case 'StakeLocked':
+      return account(rows, envelope, event.data.account, (a) => lock(a, event.data, at))
+    case 'UnbondRequested':
+      return account(rows, envelope, event.data.account, (a) =>
+        changeStake(a, event.data.stakeId, (s) => ({ ...s, unbondRequestedAt: at, releasableAt: event.data.releasableAt })),
+      )
+    case 'StakeReleased':
+      return account(rows, envelope, event.data.account, (a) => ({ ...changeStake(a, event.data.stakeId, () => null), open: a.open + event.data.amount }))
+    case 'StakeSlashed': {
+      const { amount, stakeId } = event.data
+      account(rows, envelope, event.data.account, (a) => ({
+        ...changeStake(a, stakeId, (s) => (s.amount === amount ? null : { ...s, amount: s.amount - amount })),
+        slashed: a.slashed + amount,
+      }))
+      return treasury(rows, (tr) => ({ ...tr, free: tr.free + amount }))
+    }
+    case 'RewardPoolEscrowed':
+      return treasury(rows, (tr) => ({ ...tr, free: tr.free - event.data.amount, escrowed: tr.escrowed + event.data.amount }))
+  }
+}
+
+export const accountsProjection: Projection<AccountsRow, Event> = {
+  name: 'accounts',
+  version: 1,
+  filter: governanceEvents(TYPES),
+  init: [],
+  apply(state, event, envelope) {
+    const rows = changeSet(state)
+    applyEvent(rows, event, envelope)
+    return rows.changes()
+  },
+  ...rowCodec('accounts', AccountsRowC),
+}
