@@ -13,7 +13,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Clock } from '../domain/ports/clock.js'
 import type { EventStore } from '../domain/ports/event-store.js'
-import { createKeyFile, isKeyFileError, loadSigner, readPassphrase, readPublicKey, type Passphrase, type ScryptCost } from './keys/index.js'
+import { createKeyFile, isKeyFileError, loadSigner, readPassphrase, readPublicKey, type KeySigner, type Passphrase, type ScryptCost } from './keys/index.js'
 import type { StorageBackend } from './store/backend.js'
 import { openLedgerStore } from './store/ledger-store.js'
 import { createSqliteBackend } from './store/sqlite-backend.js'
@@ -109,6 +109,8 @@ export async function readConfig(root: string): Promise<LedgerConfig> {
 
 export interface OpenLedger {
   readonly store: EventStore
+  /** The ledger authority's signer (genesis is its command); prints no secret. */
+  readonly signer: KeySigner
   readonly config: LedgerConfig
   readonly layout: DataDirLayout
 }
@@ -126,7 +128,7 @@ export async function openLedger(root: string, options: { passphrase?: Passphras
     anchorIntervalMs: config.anchorIntervalMs,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
-  return { store, config, layout: paths }
+  return { store, signer, config, layout: paths }
 }
 
 /** Opens the store for reading only: no key, no passphrase, no writes. */

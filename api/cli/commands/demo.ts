@@ -9,7 +9,8 @@ import { initDataDir, openLedger, openReadOnly } from '../../../infrastructure/d
 import { buildInclusionProof } from '../../../infrastructure/proofs/build-proof.js'
 import { verifyLines } from '../../../infrastructure/verify/verifier.js'
 import { CommandFailed, EXIT, flag, parse, printJson, required, str, UsageError, type Command } from '../io.js'
-import { lifecycleStages, type StageReport } from './demo-stages.js'
+import { createDemoContext } from '../demo/context.js'
+import { lifecycleStages, type StageReport } from '../demo/stages.js'
 
 const MARKER = '.model-ledger-demo'
 
@@ -35,10 +36,11 @@ that is built, names each stage that is not, then exports, verifies and proves t
     await freshDirectory(dir)
     const init = await initDataDir(dir)
     await writeFile(join(dir, MARKER), 'made by model-ledger demo\n')
-    const { store } = await openLedger(dir)
+    const { store, signer } = await openLedger(dir)
+    const context = createDemoContext(store, signer)
     const stages: StageReport[] = []
     try {
-      for (const stage of lifecycleStages) stages.push(await stage(store))
+      for (const stage of lifecycleStages) stages.push(await stage(context))
     } finally {
       await store.close()
     }

@@ -1,5 +1,6 @@
 /** The lifecycle stages the demo drives, in order; a stage that is not built says so. */
-import type { EventStore } from '../../../domain/ports/event-store.js'
+import type { DemoContext } from './context.js'
+import { governanceStage } from './governance-stage.js'
 
 export interface StageReport {
   readonly name: string
@@ -7,13 +8,12 @@ export interface StageReport {
   readonly details: readonly string[]
 }
 
-export type Stage = (store: EventStore) => Promise<StageReport>
+export type Stage = (ctx: DemoContext) => Promise<StageReport>
 
 const notBuilt = (name: string): Stage => async () => ({ name, built: false, details: [] })
 
 export const lifecycleStages: readonly Stage[] = [
-  notBuilt('genesis, identities, OPEN and gOPEN, delegation'),
-  notBuilt('proposal with stake, votes, mandate'),
+  governanceStage,
   notBuilt('datanet, contributions (one of them spam), validation, dataset version'),
   notBuilt('training and checkpoints'),
   notBuilt('RLHF round with an honest and a dishonest validator'),

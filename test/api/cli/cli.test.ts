@@ -1,0 +1,120 @@
+/** The CLI spawned as a user runs it: the built bin, real files, exit codes and one-line errors. */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+const bin = fileURLToPath(new URL('../../../dist/api/cli/main.js', import.meta.url))
+const work = mkdtempSync(join(tmpdir(), 'ml-cli-'))
+const data = join(work, 'ledger')
+
+function cli(...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, MODEL_LEDGER_PASSPHRASE: '', MODEL_LEDGER_PASSPHRASE_FILE: '' } })
+  return { code: result.status, out: result.stdout, err: result.stderr }
+}
+
+let key = ''
+
+beforeAll(() => {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build (npm test does)`)
+  const demo = cli('demo', '--data', data, '--json')
+  expect(demo.err).toBe('')
+  expect(demo.code).toBe(0)
+  const summary = JSON.parse(demo.out) as { ledgerPublicKey: string; verification: { ok: boolean } }
+  expect(summary.verification.ok).toBe(true)
+  key = summary.ledgerPublicKey
+}, 120_000)
+
+describe('model-ledger CLI', () => {
+  it('verifies the demo ledger under its key, with the key file or the hex', () => {
+    const byFile = cli('verify', '--data', data, '--key', join(data, 'keys', 'ledger.pub'))
+    expect(byFile.code).toBe(0)
+    expect(byFile.out).toMatch(/^OK: \d+ events/)
+    const json = cli('verify', '--data', data, '--key', key, '--json')
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.out)).toMatchObject({ ok: true, keySource: 'trusted', ledgerPublicKey: key })
+  })
+
+  it('says when nothing outside the log confirms the key', () => {
+    const result = cli('verify', '--data', data)
+    expect(result.code).toBe(0)
+    expect(result.out).toMatch(/nothing outside the log confirms it/)
+  })
+
+  it('exports, verifies the bundle offline, and fails it after a one-byte change naming the sequence', () => {
+    const bundle = join(work, 'ledger.jsonl')
+    expect(cli('export', '--data', data, '--out', bundle).code).toBe(0)
+    expect(cli('verify', '--bundle', bundle, '--key', key).code).toBe(0)
+    const text = readFileSync(bundle, 'utf8')
+    const at = text.lastIndexOf('"displayName":"bob"') // in the event, after the command that caused it
+    const tampered = join(work, 'tampered.jsonl')
+    writeFileSync(tampered, `${text.slice(0, at)}"displayName":"bub"${text.slice(at + '"displayName":"bob"'.length)}`)
+    const result = cli('verify', '--bundle', tampered, '--key', key)
+    expect(result.code).toBe(1)
+    expect(result.out).toMatch(/^FAILED at sequence \d+ \(line \d+\): hash does not match/)
+  })
+
+  it('imports a bundle into a new directory and refuses a bad one without writing anything', () => {
+    const bundle = join(work, 'for-import.jsonl')
+    cli('export', '--data', data, '--out', bundle)
+    const copy = join(work, 'imported')
+    const imported = cli('import', '--bundle', bundle, '--data', copy, '--key', key)
+    expect(imported.code).toBe(0)
+    expect(cli('verify', '--data', copy, '--key', key).code).toBe(0)
+    const bad = join(work, 'bad.jsonl')
+    writeFileSync(bad, readFileSync(bundle, 'utf8').replace('"displayName":"carol"', '"displayName":"karol"'))
+    const refused = cli('import', '--bundle', bad, '--data', join(work, 'never'), '--key', key)
+    expect(refused.code).toBe(1)
+    expect(refused.err).toMatch(/^model-ledger import: import refused, nothing written/)
+    expect(existsSync(join(work, 'never', 'ledger.db'))).toBe(false)
+  })
+
+  it('prints a proof that verify-proof accepts under the ledger key and refuses under another', () => {
+    const proof = cli('proof', '--data', data, '--sequence', '3')
+    expect(proof.code).toBe(0)
+    const file = join(work, 'proof.json')
+    writeFileSync(file, proof.out)
+    expect(cli('verify-proof', file, '--key', key).out).toMatch(/^OK: sequence 3 is under the anchor/)
+    const other = cli('verify-proof', file, '--key', 'ab'.repeat(32))
+    expect(other.code).toBe(1)
+    expect(other.out).toMatch(/^FAILED: the event is signed by/)
+  })
+
+  it('checks a kept anchor with --trusted-anchor', () => {
+    const anchor = cli('head', '--data', data, '--anchor')
+    expect(anchor.code).toBe(0)
+    const file = join(work, 'anchor.json')
+    writeFileSync(file, anchor.out)
+    expect(cli('verify', '--data', data, '--key', key, '--trusted-anchor', file).code).toBe(0)
+    const forged = join(work, 'forged-anchor.json')
+    writeFileSync(forged, anchor.out.replace(/"hash": "[0-9a-f]/, '"hash": "0'))
+    const result = cli('verify', '--data', data, '--key', key, '--trusted-anchor', forged)
+    expect(result.code).toBe(2)
+    expect(result.err).toMatch(/not signed by the trusted key/)
+  })
+
+  it('answers bad usage with one line on stderr and exit 2', () => {
+    for (const args of [['verify'], ['verify', '--data', data, '--bundle', 'x'], ['proof', '--data', data], ['bogus'], ['verify', '--nope']]) {
+      const result = cli(...args)
+      expect(result.code, args.join(' ')).toBe(2)
+      expect(result.err.trim().split('\n')[0]).toMatch(/^model-ledger/)
+    }
+    expect(cli('verify', '--data', data, '--bundle', 'x').err.trim().split('\n')).toHaveLength(1)
+  })
+
+  it('gives --help for every command', () => {
+    for (const command of ['init', 'demo', 'keygen', 'head', 'verify', 'export', 'import', 'proof', 'verify-proof']) {
+      const result = cli(command, '--help')
+      expect(result.code, command).toBe(0)
+      expect(result.out).toMatch(new RegExp(`^model-ledger ${command}`))
+    }
+  })
+
+  it('fails a missing directory with one line and exit 3', () => {
+    const result = cli('verify', '--data', join(work, 'absent'))
+    expect(result.code).toBe(3)
+    expect(result.err.trim().split('\n')).toHaveLength(1)
+  })
+})
