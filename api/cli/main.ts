@@ -9,10 +9,11 @@ import { importCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
 import { keygenCommand } from './commands/keygen.js'
 import { proofCommand, verifyProofCommand } from './commands/proof.js'
+import { projectionsCommand } from './commands/projections.js'
 import { verifyCommand } from './commands/verify.js'
 import { CommandFailed, EXIT, UsageError, type Command } from './io.js'
 
-const commands: readonly Command[] = [initCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, proofCommand, verifyProofCommand]
+const commands: readonly Command[] = [initCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, proofCommand, verifyProofCommand, projectionsCommand]
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length))
