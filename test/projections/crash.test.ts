@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyFileSync } from 'node:fs'
 import { foldFromZero } from '../../projections/fold.js'
+import type { AnyProjection } from '../../projections/projection.js'
 import { accountsProjection } from '../../projections/read-models/accounts.js'
 import { createRunner } from '../../projections/runner.js'
 import { createSqliteReadModelStore } from '../../projections/store/sqlite-store.js'
@@ -81,7 +82,8 @@ describe('crash between apply and checkpoint (SIGKILL)', () => {
     const head = (await ledger.store.head()).sequence
     expect(left?.checkpoint ?? 0, 'the child was killed before it finished').toBeLessThan(head)
 
-    for (const projection of [countingProjection(), accountsProjection]) {
+    const projections: AnyProjection[] = [countingProjection(), accountsProjection]
+    for (const projection of projections) {
       const status = await createRunner(ledger.store, store, projection, { batchSize: 50 }).catchUp()
       expect(status.checkpoint).toBe(head)
       expect(await store.rows(projection.name)).toEqual(storedRows(projection, (await foldFromZero(ledger.store, projection)).table))
