@@ -75,7 +75,7 @@ export function hashBody(body: EnvelopeBody, crypto: CryptoSuite): Uint8Array {
  * other members are validated hex, timestamps, safe integers and ASCII names. Tests hold the
  * result equal to canonicalize().
  */
-function canonicalPieces(body: EnvelopeBody, dataText: string): readonly [string, string, string] {
+export function canonicalPieces(body: EnvelopeBody, dataText: string): readonly [string, string, string] {
   return [
     `{"cause":${canonicalize(body.cause as unknown as JsonValue)},"data":${dataText},`,
     `"prevHash":"${body.prevHash}","recordedAt":"${body.recordedAt}","sequence":${body.sequence},`,
@@ -100,7 +100,12 @@ export function sealEnvelopeText(body: EnvelopeBody, signer: Signer, crypto: Cry
   const hashBytes = crypto.sha256(encoder.encode(head + middle + tail))
   const hash = toHex(hashBytes)
   const signature = toHex(signer.sign(hashBytes))
-  return { envelope: { ...body, hash, signature }, text: `${head}"hash":"${hash}",${middle}"signature":"${signature}",${tail}` }
+  return { envelope: { ...body, hash, signature }, text: envelopeText([head, middle, tail], hash, signature) }
+}
+
+/** The canonical envelope text from its body's pieces, with hash and signature sorted in. */
+export function envelopeText(pieces: readonly [string, string, string], hash: string, signature: string): string {
+  return `${pieces[0]}"hash":"${hash}",${pieces[1]}"signature":"${signature}",${pieces[2]}`
 }
 
 export function sealEnvelope(body: EnvelopeBody, signer: Signer, crypto: CryptoSuite): Envelope {

@@ -120,6 +120,17 @@ describe('each tamper is caught at the right sequence', () => {
     expectFailure(await verify(withLine(i, spaced)), 2, /canonical/)
   })
 
+  it('a line a parser could read two ways: a duplicate member, or an escaped letter', async () => {
+    const i = indexOfSequence(2)
+    const line = lines[i] as string
+    const duplicate = line.replace('"sequence":2,', '"sequence":2,"sequence":2,')
+    expectFailure(await verify(withLine(i, duplicate)), 2, /canonical/)
+    const escaped = line.replace('original', '\\u006friginal')
+    expect(escaped).not.toBe(line)
+    expect((JSON.parse(escaped) as Line).event?.data).toEqual((JSON.parse(line) as Line).event?.data)
+    expectFailure(await verify(withLine(i, escaped)), 2, /canonical/)
+  })
+
   it('a header that claims another head', async () => {
     const header = parse(lines[0] as string) as { header: { head: { sequence: number } } }
     const edited = render({ header: { ...header.header, head: { ...header.header.head, sequence: 99 } } } as unknown as Line)
