@@ -3,7 +3,7 @@
  * and `data`; the codecs are the single source of truth for both the JSON and the static types.
  */
 import * as t from 'io-ts'
-import { closed, integer, Timestamp } from '../codec.js'
+import { closed, Hex32, integer, pattern, Timestamp } from '../codec.js'
 import { AmountC, PositiveAmountC } from './amounts.js'
 import { GenesisParamsC } from './params.js'
 import {
@@ -49,11 +49,25 @@ export const StakeLockedC = variant('StakeLocked', {
 })
 export const UnbondRequestedC = variant('UnbondRequested', { account: KeyC, stakeId: StakeIdC, releasableAt: Timestamp })
 export const StakeReleasedC = variant('StakeReleased', { account: KeyC, stakeId: StakeIdC, amount: PositiveAmountC })
+const ProposalVetoEvidenceC = closed({ kind: t.literal('proposal-veto'), proposalId: ProposalIdC, tally: TallyC }, 'ProposalVetoEvidence')
+/**
+ * A slash by another vertical's rule (spam bond, RLHF deviation...): the rule's name, what it was
+ * about (a contribution or round id) and the ledger sequences of the events that justify it.
+ */
+const RuleEvidenceC = closed(
+  {
+    kind: t.literal('rule'),
+    rule: pattern('rule name', /^[a-z][a-z0-9-]{0,63}$/),
+    subject: Hex32,
+    sequences: t.array(integer('sequence', 1)),
+  },
+  'RuleEvidence',
+)
 export const StakeSlashedC = variant('StakeSlashed', {
   account: KeyC,
   stakeId: StakeIdC,
   amount: PositiveAmountC,
-  evidence: closed({ kind: t.literal('proposal-veto'), proposalId: ProposalIdC, tally: TallyC }, 'SlashEvidence'),
+  evidence: t.union([ProposalVetoEvidenceC, RuleEvidenceC], 'SlashEvidence'),
 })
 export const ModelProposedC = variant('ModelProposed', {
   proposalId: ProposalIdC,
@@ -81,6 +95,8 @@ export const MandateIssuedC = variant('MandateIssued', {
   integrationTargets: t.array(LabelC),
 })
 export const RewardPoolEscrowedC = variant('RewardPoolEscrowed', { mandateId: ProposalIdC, amount: AmountC })
+/** A payout from a mandate's escrow to an account (a reward epoch, domain/rewards): escrow down, OPEN up. */
+export const EscrowPaidC = variant('EscrowPaid', { mandateId: ProposalIdC, account: KeyC, amount: PositiveAmountC })
 
 export const GovernanceEventC = t.union(
   [
@@ -103,6 +119,7 @@ export const GovernanceEventC = t.union(
     ProposalFinalizedC,
     MandateIssuedC,
     RewardPoolEscrowedC,
+    EscrowPaidC,
   ],
   'GovernanceEvent',
 )

@@ -124,6 +124,13 @@ function escrowed(state: GovernanceState, data: EventOf<'RewardPoolEscrowed'>['d
   return { ...state, treasury: state.treasury - data.amount, escrowed: state.escrowed + data.amount, mandates }
 }
 
+function paid(state: GovernanceState, data: EventOf<'EscrowPaid'>['data']): GovernanceState {
+  const mandate = state.mandates.get(data.mandateId)
+  const mandates = mandate === undefined ? state.mandates : new Map(state.mandates).set(data.mandateId, { ...mandate, escrowed: mandate.escrowed - data.amount })
+  const credited = withAccount(state, data.account, (a) => ({ ...a, open: a.open + data.amount }))
+  return { ...credited, escrowed: state.escrowed - data.amount, mandates }
+}
+
 export function evolve(state: GovernanceState, recorded: Recorded<GovernanceEvent>): GovernanceState {
   const { event, sequence } = recorded
   const at = toMs(recorded.recordedAt)
@@ -177,5 +184,7 @@ export function evolve(state: GovernanceState, recorded: Recorded<GovernanceEven
       return mandateIssued(state, event.data, at)
     case 'RewardPoolEscrowed':
       return escrowed(state, event.data)
+    case 'EscrowPaid':
+      return paid(state, event.data)
   }
 }

@@ -4,6 +4,7 @@
  */
 import type * as t from 'io-ts'
 import { closed, integer } from '../codec.js'
+import { defaultEconomics, economicsProblem, EconomicsParamsC } from '../economy/params.js'
 import { AmountC, tokens } from './amounts.js'
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -35,6 +36,8 @@ export const GenesisParamsC = closed(
     quorum: RatioC,
     vetoThreshold: RatioC,
     vetoSlash: RatioC,
+    /** Datanets, validation, RLHF rounds and reward epochs (domain/economy/params.ts). */
+    economics: EconomicsParamsC,
   },
   'GenesisParams',
 )
@@ -53,6 +56,7 @@ export const defaultParams: GenesisParams = {
   quorum: { numerator: 5, denominator: 100 },
   vetoThreshold: { numerator: 1, denominator: 3 },
   vetoSlash: { numerator: 50, denominator: 100 },
+  economics: defaultEconomics,
 }
 
 /** The first problem with a set of parameters, or undefined when they are usable. */
@@ -64,5 +68,5 @@ export function paramsProblem(params: GenesisParams): string | undefined {
   ] as const) {
     if (ratio.numerator > ratio.denominator) return `${name} is more than 1`
   }
-  return undefined
+  return economicsProblem(params.economics)
 }

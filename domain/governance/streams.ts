@@ -39,6 +39,7 @@ export function streamOf(event: GovernanceEvent): string {
     case 'ProposalFinalized':
       return proposalStream(event.data.proposalId)
     case 'MandateIssued':
+    case 'EscrowPaid':
       return mandateStream(event.data.mandateId)
     case 'RewardPoolEscrowed':
       return TREASURY_STREAM

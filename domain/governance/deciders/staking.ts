@@ -42,8 +42,8 @@ function lock(command: CommandOf<'LockStake'>, state: GovernanceState, params: G
 function requestUnbond(command: CommandOf<'RequestUnbond'>, state: GovernanceState, params: GenesisParams, ctx: DecisionContext): Result {
   const stake = stakeOf(state, command.actor, command.payload.stakeId)
   if ('code' in stake) return left(stake)
-  // A proposal's stake answers for the vote's outcome; only the outcome releases it.
-  if (stake.purpose === 'proposal') return reject('not-unbondable', 'a proposal stake is released by the proposal outcome')
+  // A proposal's stake answers for the vote's outcome, a bond for its contribution's validation; only they release it.
+  if (stake.purpose === 'proposal' || stake.purpose === 'bond') return reject('not-unbondable', `a ${stake.purpose} stake is released by its outcome`)
   if (stake.unbondRequestedAt !== null) return reject('already-unbonding', 'unbonding was already requested')
   const releasableAt = toTimestamp(now(ctx) + params.unbondCooldownMs)
   return right([{ type: 'UnbondRequested', data: { account: command.actor, stakeId: stake.id, releasableAt } }])
