@@ -1,0 +1,43 @@
+/** Folds RLHF events into the alignment state. */
+import type { Recorded } from '../decider.js'
+import { toMs } from '../governance/time.js'
+import type { AlignmentEvent } from './codecs.js'
+import type { AlignmentState, Round } from './state.js'
+
+function withRound(state: AlignmentState, id: string, change: (r: Round) => Round): AlignmentState {
+  const round = state.rounds.get(id)
+  return round === undefined ? state : { ...state, rounds: new Map(state.rounds).set(id, change(round)) }
+}
+
+export function evolveAlignment(state: AlignmentState, recorded: Recorded<AlignmentEvent>): AlignmentState {
+  const { event, sequence } = recorded
+  switch (event.type) {
+    case 'FeedbackRoundOpened': {
+      const d = event.data
+      const round: Round = {
+        id: d.roundId,
+        mandateId: d.mandateId,
+        samples: d.samples,
+        pool: d.rewardPool,
+        commitEndsAt: toMs(d.commitEndsAt),
+        revealEndsAt: toMs(d.revealEndsAt),
+        commits: new Map(),
+        reveals: new Map(),
+        closed: false,
+      }
+      return { ...state, rounds: new Map(state.rounds).set(d.roundId, round) }
+    }
+    case 'RatingsCommitted': {
+      const commit = { commitment: event.data.commitment, stake: event.data.stake, sequence, at: toMs(recorded.recordedAt) }
+      return withRound(state, event.data.roundId, (r) => ({ ...r, commits: new Map(r.commits).set(event.data.validator, commit) }))
+    }
+    case 'RatingsRevealed': {
+      const reveal = { scores: event.data.scores, sequence }
+      return withRound(state, event.data.roundId, (r) => ({ ...r, reveals: new Map(r.reveals).set(event.data.validator, reveal) }))
+    }
+    case 'FeedbackRoundClosed':
+      return withRound(state, event.data.roundId, (r) => ({ ...r, closed: true }))
+    case 'PreferenceDatasetVersioned':
+      return { ...state, preferenceVersions: new Map(state.preferenceVersions).set(event.data.mandateId, event.data.version) }
+  }
+}

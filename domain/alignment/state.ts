@@ -1,0 +1,34 @@
+/** What the RLHF rules remember: rounds with their commits and reveals, and preference dataset versions. */
+import type { Sample } from './codecs.js'
+
+export interface Commit {
+  readonly commitment: string
+  readonly stake: bigint
+  readonly sequence: number
+  readonly at: number
+}
+
+export interface Reveal {
+  readonly scores: readonly number[]
+  readonly sequence: number
+}
+
+export interface Round {
+  readonly id: string
+  readonly mandateId: string
+  readonly samples: readonly Sample[]
+  readonly pool: bigint
+  readonly commitEndsAt: number
+  readonly revealEndsAt: number
+  readonly commits: ReadonlyMap<string, Commit>
+  readonly reveals: ReadonlyMap<string, Reveal>
+  readonly closed: boolean
+}
+
+export interface AlignmentState {
+  readonly rounds: ReadonlyMap<string, Round>
+  /** The latest preference dataset version per mandate. */
+  readonly preferenceVersions: ReadonlyMap<string, number>
+}
+
+export const initialAlignmentState: AlignmentState = { rounds: new Map(), preferenceVersions: new Map() }

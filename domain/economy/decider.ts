@@ -1,0 +1,58 @@
+/**
+ * The economy decider: governance's commands go to governance's decider on the governance part of
+ * the state, unchanged; datanet, alignment and reward commands to theirs, which read the whole
+ * state (balances, stakes, mandates) and record money movements as governance events.
+ */
+import { left, type Either } from 'fp-ts/lib/Either.js'
+import { decideAlignment } from '../alignment/decide.js'
+import type { AlignmentCommand } from '../alignment/codecs.js'
+import type { Decider, DecisionContext } from '../decider.js'
+import type { DataCommand } from '../datanets/commands.js'
+import { decideDatanet } from '../datanets/decide.js'
+import { decideValidation } from '../datanets/validation.js'
+import type { GovernanceCommand } from '../governance/commands.js'
+import { GOVERNANCE_COMMAND_TYPES } from '../governance/commands.js'
+import { governanceDecider } from '../governance/decider.js'
+import { unregistered } from '../governance/guards.js'
+import { decideRewards } from '../rewards/decide.js'
+import { refuse, type EconomyError, type EconomyErrorCode } from './errors.js'
+import { evolveEconomy } from './evolve.js'
+import type { EconomyCommand, EconomyEvent, EconomyOwnCommand } from './events.js'
+import { initialEconomyState, type EconomyState } from './state.js'
+
+type Result = Either<EconomyError, readonly EconomyEvent[]>
+
+const isGovernanceCommand = (c: EconomyCommand): c is GovernanceCommand => GOVERNANCE_COMMAND_TYPES.has(c.type)
+
+// Finalizing, closing and paying move things along once time allows: anyone may ask.
+const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion'])
+
+function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: DecisionContext): Result {
+  const params = state.governance.genesis?.params.economics
+  if (params === undefined) return refuse('no-genesis', 'the ledger has no genesis yet')
+  const notRegistered = PERMISSIONLESS.has(command.type) ? undefined : unregistered(state.governance, command.actor)
+  if (notRegistered !== undefined) return left(notRegistered)
+  switch (command.type) {
+    case 'OpenDatanet':
+    case 'SubmitContribution':
+    case 'RevokeContribution':
+    case 'SealDatasetVersion':
+      return decideDatanet(command, state, params, ctx)
+    case 'CastVerdict':
+    case 'FinalizeContribution':
+      return decideValidation(command as Extract<DataCommand, { type: 'CastVerdict' | 'FinalizeContribution' }>, state, params, ctx)
+    case 'CloseRewardEpoch':
+      return decideRewards(command, state, params, ctx)
+    default:
+      return decideAlignment(command as AlignmentCommand, state, params, ctx)
+  }
+}
+
+export const economyDecider: Decider<EconomyCommand, EconomyEvent, EconomyState, EconomyErrorCode> = {
+  initialState: initialEconomyState,
+  evolve: evolveEconomy,
+  decide(command, state, ctx) {
+    if (isGovernanceCommand(command)) return governanceDecider.decide(command, state.governance, ctx)
+    return decideOwn(command, state, ctx)
+  },
+}

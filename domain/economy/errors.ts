@@ -1,0 +1,56 @@
+/**
+ * Every reason the data, alignment and rewards rules refuse a command, on top of governance's.
+ * Published API (docs/economics.md): a code never changes meaning once released.
+ */
+import { left, type Either } from 'fp-ts/lib/Either.js'
+import { domainError, type DomainError, type ErrorDetails } from '../decider.js'
+import { GOVERNANCE_ERROR_CODES } from '../governance/errors.js'
+
+export const ECONOMY_ERROR_CODES = [
+  // datanets and contributions
+  'unknown-mandate',
+  'not-mandate-proposer',
+  'datanet-exists',
+  'unknown-datanet',
+  'media-type-not-allowed',
+  'licence-not-allowed',
+  'item-too-large',
+  'daily-limit',
+  'duplicate-content',
+  // validation
+  'not-validator',
+  'unknown-contribution',
+  'own-contribution',
+  'already-judged',
+  'validation-closed',
+  'validation-running',
+  'not-contributor',
+  'already-revoked',
+  'nothing-to-seal',
+  // alignment rounds
+  'pool-exceeds-escrow',
+  'bad-samples',
+  'unknown-round',
+  'commit-closed',
+  'already-committed',
+  'reveal-not-open',
+  'not-committed',
+  'already-revealed',
+  'reveal-mismatch',
+  'bad-scores',
+  'round-running',
+  'round-closed',
+  // rewards and slashing
+  'epoch-running',
+  'already-slashed',
+] as const
+
+export type EconomyOnlyErrorCode = (typeof ECONOMY_ERROR_CODES)[number]
+export type EconomyErrorCode = EconomyOnlyErrorCode | (typeof GOVERNANCE_ERROR_CODES)[number]
+export type EconomyError = DomainError<EconomyErrorCode>
+
+export const ALL_ERROR_CODES: readonly EconomyErrorCode[] = [...GOVERNANCE_ERROR_CODES, ...ECONOMY_ERROR_CODES]
+
+export function refuse<A = never>(code: EconomyErrorCode, message: string, details: ErrorDetails = {}): Either<EconomyError, A> {
+  return left(domainError(code, message, details))
+}

@@ -1,0 +1,25 @@
+/** The event and command catalogue of the combined vertical: governance's, plus data, alignment and rewards. */
+import * as t from 'io-ts'
+import { ALIGNMENT_COMMAND_CODECS, ALIGNMENT_EVENT_CODECS, type AlignmentCommand, type AlignmentEvent } from '../alignment/codecs.js'
+import { DATA_COMMAND_CODECS, type DataCommand } from '../datanets/commands.js'
+import { DATA_EVENT_CODECS, type DataEvent } from '../datanets/events.js'
+import { GovernanceEventC, GOVERNANCE_EVENT_TYPES, type GovernanceEvent } from '../governance/events.js'
+import type { GovernanceCommand } from '../governance/commands.js'
+import { CloseRewardEpochC, RewardEpochClosedC, type RewardsCommand, type RewardsEvent } from '../rewards/codecs.js'
+
+export type EconomyOwnEvent = DataEvent | AlignmentEvent | RewardsEvent
+export type EconomyEvent = GovernanceEvent | EconomyOwnEvent
+export type EconomyOwnCommand = DataCommand | AlignmentCommand | RewardsCommand
+export type EconomyCommand = GovernanceCommand | EconomyOwnCommand
+
+export const ECONOMY_EVENT_CODECS = [...DATA_EVENT_CODECS, ...ALIGNMENT_EVENT_CODECS, RewardEpochClosedC] as const
+export const EconomyOwnEventC = t.union([...ECONOMY_EVENT_CODECS], 'EconomyEvent')
+export const ECONOMY_COMMAND_CODECS = [...DATA_COMMAND_CODECS, ...ALIGNMENT_COMMAND_CODECS, CloseRewardEpochC] as const
+
+export const ECONOMY_EVENT_TYPES: ReadonlySet<string> = new Set(ECONOMY_EVENT_CODECS.map((c) => c.name))
+
+export function isGovernanceEvent(event: EconomyEvent): event is GovernanceEvent {
+  return GOVERNANCE_EVENT_TYPES.has(event.type)
+}
+
+export { GovernanceEventC }

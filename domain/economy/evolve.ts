@@ -1,0 +1,33 @@
+/**
+ * The combined evolve: governance events change the governance state (where all money is), every
+ * other event its own area; rewards sees everything first, against the data state before the event.
+ */
+import { evolveAlignment } from '../alignment/evolve.js'
+import type { AlignmentEvent } from '../alignment/codecs.js'
+import type { Recorded } from '../decider.js'
+import { evolveData } from '../datanets/evolve.js'
+import type { DataEvent } from '../datanets/events.js'
+import { DATA_EVENT_CODECS } from '../datanets/events.js'
+import { evolve as evolveGovernance } from '../governance/evolve.js'
+import { evolveRewards } from '../rewards/evolve.js'
+import { isGovernanceEvent, type EconomyEvent } from './events.js'
+import { evidenceKey, type EconomyState } from './state.js'
+
+const DATA_TYPES: ReadonlySet<string> = new Set(DATA_EVENT_CODECS.map((c) => c.name))
+const isDataEvent = (e: EconomyEvent): e is DataEvent => DATA_TYPES.has(e.type)
+const isAlignmentEvent = (e: EconomyEvent): e is AlignmentEvent => !isGovernanceEvent(e) && !isDataEvent(e) && e.type !== 'RewardEpochClosed'
+
+function slashedAfter(state: EconomyState, event: EconomyEvent): ReadonlySet<string> {
+  if (event.type !== 'StakeSlashed' || event.data.evidence.kind !== 'rule') return state.slashed
+  return new Set(state.slashed).add(evidenceKey(event.data.evidence.rule, event.data.evidence.subject, event.data.account))
+}
+
+export function evolveEconomy(state: EconomyState, recorded: Recorded<EconomyEvent>): EconomyState {
+  const { event } = recorded
+  const rewards = evolveRewards(state.rewards, state.data, recorded)
+  const next = { ...state, rewards, slashed: slashedAfter(state, event) }
+  if (isGovernanceEvent(event)) return { ...next, governance: evolveGovernance(state.governance, { ...recorded, event }) }
+  if (isDataEvent(event)) return { ...next, data: evolveData(state.data, { ...recorded, event }) }
+  if (isAlignmentEvent(event)) return { ...next, alignment: evolveAlignment(state.alignment, { ...recorded, event }) }
+  return next
+}

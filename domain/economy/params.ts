@@ -1,0 +1,68 @@
+/**
+ * The parameters of datanets, validation, RLHF rounds and reward epochs. They are a member of the
+ * genesis parameters (`GenesisParams.economics`), so a replay decides with the numbers the ledger
+ * was started with. Defaults are issue 4's; where it named none, docs/economics.md says why.
+ */
+import type * as t from 'io-ts'
+import { closed, integer } from '../codec.js'
+import { AmountC, tokens } from '../governance/amounts.js'
+
+const DAY_MS = 24 * 60 * 60 * 1000
+
+// The same shape as governance's Ratio, declared here because governance's params import this file.
+const RatioC = closed({ numerator: integer('numerator', 0), denominator: integer('denominator', 1) }, 'Ratio')
+
+export const EconomicsParamsC = closed(
+  {
+    /** Datanet limits, in bytes and items; the per-day limits are per contributor per UTC day. */
+    maxItemBytes: integer('maxItemBytes', 1),
+    maxBytesPerDay: integer('maxBytesPerDay', 1),
+    maxItemsPerDay: integer('maxItemsPerDay', 1),
+    contributionBond: AmountC,
+    verdictsToFinalize: integer('verdictsToFinalize', 1, 1000),
+    validationWindowMs: integer('validationWindowMs (ms)', 1),
+    spamSlash: RatioC,
+    scoreMin: integer('scoreMin', 0, 1000),
+    scoreMax: integer('scoreMax', 0, 1000),
+    commitWindowMs: integer('commitWindowMs (ms)', 1),
+    revealWindowMs: integer('revealWindowMs (ms)', 1),
+    /** The greatest mean deviation from consensus that still earns: a ratio of score points. */
+    tolerance: RatioC,
+    feedbackPenalty: RatioC,
+    rewardEpochMs: integer('rewardEpochMs (ms)', 0),
+    /** The share of a mandate's unreserved escrow an epoch pays out, and of that, the data pool's share. */
+    epochShare: RatioC,
+    dataShare: RatioC,
+  },
+  'EconomicsParams',
+)
+export type EconomicsParams = t.TypeOf<typeof EconomicsParamsC>
+
+export const defaultEconomics: EconomicsParams = {
+  maxItemBytes: 5_000_000,
+  maxBytesPerDay: 10_000_000,
+  maxItemsPerDay: 20,
+  contributionBond: tokens(100),
+  verdictsToFinalize: 3,
+  validationWindowMs: 3 * DAY_MS,
+  spamSlash: { numerator: 100, denominator: 100 },
+  scoreMin: 1,
+  scoreMax: 7,
+  commitWindowMs: DAY_MS,
+  revealWindowMs: DAY_MS,
+  tolerance: { numerator: 1, denominator: 1 },
+  feedbackPenalty: { numerator: 2, denominator: 100 },
+  rewardEpochMs: 7 * DAY_MS,
+  epochShare: { numerator: 10, denominator: 100 },
+  dataShare: { numerator: 70, denominator: 100 },
+}
+
+/** The first problem with a set of parameters, or undefined when they are usable. */
+export function economicsProblem(p: EconomicsParams): string | undefined {
+  if (p.scoreMin >= p.scoreMax) return 'scoreMin must be below scoreMax'
+  if (p.tolerance.numerator === 0) return 'tolerance must be positive'
+  for (const [name, ratio] of [['spamSlash', p.spamSlash], ['feedbackPenalty', p.feedbackPenalty], ['epochShare', p.epochShare], ['dataShare', p.dataShare]] as const) {
+    if (ratio.numerator > ratio.denominator) return `${name} is more than 1`
+  }
+  return undefined
+}

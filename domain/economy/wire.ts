@@ -1,0 +1,51 @@
+/** Between the ledger's JSON and the economy types: every command and event passes these codecs. */
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js'
+import type * as t from 'io-ts'
+import { PathReporter } from 'io-ts/lib/PathReporter.js'
+import { alignmentStreamOf } from '../alignment/codecs.js'
+import { decodeWith } from '../codec.js'
+import { dataStreamOf } from '../datanets/ids.js'
+import { domainError } from '../decider.js'
+import { encodeEvent as encodeGovernanceEvent, parseCommand as parseGovernanceCommand, parseEvent as parseGovernanceEvent } from '../governance/wire.js'
+import type { JsonValue } from '../json.js'
+import type { Command } from '../ledger/command.js'
+import { rewardsStream } from '../rewards/codecs.js'
+import type { EconomyError } from './errors.js'
+import {
+  ECONOMY_COMMAND_CODECS,
+  ECONOMY_EVENT_TYPES,
+  EconomyOwnEventC,
+  isGovernanceEvent,
+  type EconomyCommand,
+  type EconomyEvent,
+  type EconomyOwnEvent,
+} from './events.js'
+
+export function parseCommand(command: Command): Either<EconomyError, EconomyCommand> {
+  const codec = ECONOMY_COMMAND_CODECS.find((candidate) => candidate.name === command.type)
+  if (codec === undefined) return parseGovernanceCommand(command)
+  const decoder: t.Decoder<unknown, Omit<EconomyCommand, 'actor'>> = codec
+  const decoded = decoder.decode({ type: command.type, payload: command.payload })
+  if (isLeft(decoded)) return left(domainError('malformed-command', PathReporter.report(decoded).slice(0, 3).join('; '), { type: command.type }))
+  return right({ ...decoded.right, actor: command.actor } as EconomyCommand)
+}
+
+/** The event an envelope holds; undefined for other verticals' types. Throws on a corrupt event of this vertical. */
+export function parseEvent(type: string, data: JsonValue): EconomyEvent | undefined {
+  if (!ECONOMY_EVENT_TYPES.has(type)) return parseGovernanceEvent(type, data)
+  const decoded = decodeWith(EconomyOwnEventC, { type, data })
+  if (!decoded.ok) throw new TypeError(`a recorded ${type} event does not decode: ${decoded.error}`)
+  return decoded.value
+}
+
+function streamOf(event: EconomyOwnEvent): string {
+  if (event.type === 'RewardEpochClosed') return rewardsStream(event.data.mandateId)
+  if ('contributionId' in event.data || event.type === 'DatanetOpened' || event.type === 'DatasetVersionSealed') return dataStreamOf(event as Parameters<typeof dataStreamOf>[0])
+  return alignmentStreamOf(event as Parameters<typeof alignmentStreamOf>[0])
+}
+
+export function encodeEvent(event: EconomyEvent): { stream: string; type: string; data: JsonValue } {
+  if (isGovernanceEvent(event)) return encodeGovernanceEvent(event)
+  const encoded = EconomyOwnEventC.encode(event) as { type: string; data: JsonValue }
+  return { stream: streamOf(event), type: encoded.type, data: encoded.data }
+}
