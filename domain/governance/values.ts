@@ -15,7 +15,7 @@ export const LabelC = pattern('label (1-200 characters, one line)', /^[^\p{Cc}\p
 export const TextC = pattern('text (1-4000 characters)', /^(?:[^\p{Cc}\p{Cs}]|[\n\t]){1,4000}$/u)
 export const DisplayNameC = pattern('display name (1-64 characters, one line)', /^[^\p{Cc}\p{Cs}]{1,64}$/u)
 
-// `bond` is a contribution's spam bond (domain/data): locked by SubmitContribution, settled by validation.
+// `bond` is a contribution's spam bond (domain/datanets): locked by SubmitContribution, settled by validation.
 export const StakePurposeC = t.keyof({ proposal: null, validator: null, contribution: null, trainer: null, operator: null, bond: null }, 'StakePurpose')
 export type StakePurpose = t.TypeOf<typeof StakePurposeC>
 /** The purposes an actor may lock for directly; proposal stakes are locked only by ProposeModel. */
