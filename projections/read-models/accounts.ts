@@ -82,10 +82,13 @@ function emptyAccount(key: string): AccountRow {
   }
 }
 
-function account(rows: Rows, envelope: Envelope, key: string, change: (a: AccountRow) => AccountRow): void {
+type AccountPatch = Partial<Omit<AccountRow, 'kind' | 'key'>>
+
+/** Patches an account row; `change` returns only the fields it sets, so each update copies the row once. */
+function account(rows: Rows, envelope: Envelope, key: string, change: (a: AccountRow) => AccountPatch): void {
   rows.update(accountKey(key), () => emptyAccount(key), (row) => {
     const a = row.kind === 'account' ? row : emptyAccount(key)
-    return { ...change(a), updatedAt: envelope.recordedAt, updatedSequence: envelope.sequence }
+    return { ...a, ...change(a), updatedAt: envelope.recordedAt, updatedSequence: envelope.sequence }
   })
 }
 
@@ -101,31 +104,31 @@ function current(rows: Rows, key: string): AccountRow {
 
 function shiftPower(rows: Rows, envelope: Envelope, governor: string | null, delta: bigint): void {
   if (governor === null || delta === 0n) return
-  account(rows, envelope, governor, (a) => ({ ...a, votingPower: a.votingPower + delta }))
+  account(rows, envelope, governor, (a) => ({ votingPower: a.votingPower + delta }))
 }
 
-function withStakes(a: AccountRow, stakes: StakeRow[]): AccountRow {
-  return { ...a, stakes, staked: stakes.reduce((sum, s) => sum + s.amount, 0n) }
+function withStakes(stakes: StakeRow[]): AccountPatch {
+  return { stakes, staked: stakes.reduce((sum, s) => sum + s.amount, 0n) }
 }
 
-function changeStake(a: AccountRow, id: number, change: (s: StakeRow) => StakeRow | null): AccountRow {
+function changeStake(a: AccountRow, id: number, change: (s: StakeRow) => StakeRow | null): AccountPatch {
   const stakes = a.stakes.flatMap((s) => {
     if (s.id !== id) return [s]
     const next = change(s)
     return next === null ? [] : [next]
   })
-  return withStakes(a, stakes)
+  return withStakes(stakes)
 }
 
 function wrap(rows: Rows, envelope: Envelope, key: string, delta: bigint): void {
-  account(rows, envelope, key, (a) => ({ ...a, open: a.open - delta, gopen: a.gopen + delta }))
+  account(rows, envelope, key, (a) => ({ open: a.open - delta, gopen: a.gopen + delta }))
   shiftPower(rows, envelope, current(rows, key).delegate, delta)
 }
 
 function genesis(rows: Rows, envelope: Envelope, data: EventOf<'GenesisEstablished'>['data']): void {
   let supply = data.treasury
   for (const { account: key, amount } of data.allocations) {
-    account(rows, envelope, key, (a) => ({ ...a, open: a.open + amount }))
+    account(rows, envelope, key, (a) => ({ open: a.open + amount }))
     supply += amount
   }
   treasury(rows, (tr) => ({ ...tr, treasuryKey: data.treasuryKey, free: data.treasury, supply }))
@@ -135,12 +138,12 @@ function delegate(rows: Rows, envelope: Envelope, data: EventOf<'VotesDelegated'
   const a = current(rows, data.account)
   shiftPower(rows, envelope, a.delegate, -a.gopen)
   shiftPower(rows, envelope, data.to, a.gopen)
-  account(rows, envelope, data.account, (x) => ({ ...x, delegate: data.to }))
+  account(rows, envelope, data.account, () => ({ delegate: data.to }))
 }
 
-function lock(a: AccountRow, data: EventOf<'StakeLocked'>['data'], at: string): AccountRow {
+function lock(a: AccountRow, data: EventOf<'StakeLocked'>['data'], at: string): AccountPatch {
   const stake: StakeRow = { id: data.stakeId, purpose: data.purpose, amount: data.amount, lockedAt: at, proposalId: data.proposalId, unbondRequestedAt: null, releasableAt: null }
-  return withStakes({ ...a, open: a.open - data.amount }, [...a.stakes, stake])
+  return { ...withStakes([...a.stakes, stake]), open: a.open - data.amount }
 }
 
 function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
@@ -149,11 +152,11 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
     case 'GenesisEstablished':
       return genesis(rows, envelope, event.data)
     case 'IdentityRegistered':
-      return account(rows, envelope, event.data.key, (a) => ({ ...a, displayName: event.data.displayName, registeredAt: at }))
+      return account(rows, envelope, event.data.key, () => ({ displayName: event.data.displayName, registeredAt: at }))
     case 'OpenSent':
-      return account(rows, envelope, event.data.from, (a) => ({ ...a, open: a.open - event.data.amount }))
+      return account(rows, envelope, event.data.from, (a) => ({ open: a.open - event.data.amount }))
     case 'OpenReceived':
-      return account(rows, envelope, event.data.to, (a) => ({ ...a, open: a.open + event.data.amount }))
+      return account(rows, envelope, event.data.to, (a) => ({ open: a.open + event.data.amount }))
     case 'OpenWrapped':
       return wrap(rows, envelope, event.data.account, event.data.amount)
     case 'GopenUnwrapped':
