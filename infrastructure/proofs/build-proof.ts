@@ -6,13 +6,16 @@ import { buildTree, inclusionPath } from '../../domain/ledger/merkle.js'
 import { PROOF_FORMAT, type InclusionProof } from '../../domain/ledger/proof.js'
 import { ANCHOR_STREAM } from '../../domain/ledger/names.js'
 import type { StorageBackend } from '../store/backend.js'
+
+/** What building a proof reads: any backend, or an adapter over an EventStore (the HTTP API's). */
+export type ProofSource = Pick<StorageBackend, 'readRange' | 'readStream'>
 import { nativeSha256 } from '../crypto/native.js'
 
 export class ProofUnavailable extends Error {
   override readonly name = 'ProofUnavailable'
 }
 
-async function readSpan(backend: StorageBackend, from: number, to: number): Promise<Envelope[]> {
+async function readSpan(backend: ProofSource, from: number, to: number): Promise<Envelope[]> {
   const out: Envelope[] = []
   while (from <= to) {
     const page = await backend.readRange(from, Math.min(5000, to - from + 1))
@@ -24,7 +27,7 @@ async function readSpan(backend: StorageBackend, from: number, to: number): Prom
 }
 
 /** The anchor that covers a sequence: the first anchor after it. */
-async function coveringAnchor(backend: StorageBackend, sequence: number): Promise<Envelope | undefined> {
+async function coveringAnchor(backend: ProofSource, sequence: number): Promise<Envelope | undefined> {
   let version = 1
   for (;;) {
     const page = await backend.readStream(ANCHOR_STREAM, version, 1000)
@@ -35,7 +38,7 @@ async function coveringAnchor(backend: StorageBackend, sequence: number): Promis
   }
 }
 
-export async function buildInclusionProof(backend: StorageBackend, sequence: number): Promise<InclusionProof> {
+export async function buildInclusionProof(backend: ProofSource, sequence: number): Promise<InclusionProof> {
   const [event] = await backend.readRange(sequence, 1)
   if (event === undefined || event.sequence !== sequence) throw new ProofUnavailable(`there is no event at sequence ${sequence}`)
   if (isAnchor(event)) throw new ProofUnavailable(`sequence ${sequence} is an anchor: it is signed by the ledger and proves itself`)

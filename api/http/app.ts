@@ -1,0 +1,66 @@
+/**
+ * The express application: middleware in the order a request meets it (id and log, security
+ * headers, CORS, per-IP rate limit), then the routes, then 404 and the problem handler.
+ */
+import express, { type Express } from 'express'
+import type { Logger } from 'pino'
+import type { CryptoSuite } from '../../domain/ports/crypto.js'
+import type { EventStore } from '../../domain/ports/event-store.js'
+import type { BlobStore } from '../../infrastructure/blobs/blob-store.js'
+import type { Metrics } from './metrics.js'
+import { cors, ipRateLimit, notFound, problemHandler, requestContext, requireJson, securityHeaders } from './middleware.js'
+import type { NonceIndex } from './nonces.js'
+import type { RateLimiter } from './rate-limit.js'
+import type { ReadModels } from './read-models.js'
+import { auditRouter } from './routes/audit.js'
+import { blobsRouter } from './routes/blobs.js'
+import { commandsHandler } from './routes/commands.js'
+import { opsRouter, type OpsDeps } from './routes/ops.js'
+import { queriesRouter } from './routes/queries.js'
+import { streamHandler, type StreamOptions } from './routes/stream.js'
+import type { CommandRoute } from './verticals.js'
+
+export interface AppDeps {
+  readonly store: EventStore
+  readonly routes: readonly CommandRoute[]
+  readonly nonces: NonceIndex
+  readonly models: ReadModels
+  readonly blobs: BlobStore | undefined
+  readonly crypto: CryptoSuite
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly ipLimit: RateLimiter
+  readonly actorLimit: RateLimiter
+  readonly commandBytes: number
+  readonly blobBytes: number
+  readonly corsOrigins: readonly string[]
+  readonly trustProxy: boolean
+  readonly stream: StreamOptions
+  readonly ops: Pick<OpsDeps, 'accepting' | 'maxReadyLag' | 'openapi' | 'reference'>
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', 'strong')
+  app.set('trust proxy', deps.trustProxy)
+  app.set('query parser', 'simple')
+  app.use(requestContext(deps.logger, deps.metrics))
+  app.use(securityHeaders)
+  app.use(cors(deps.corsOrigins))
+  app.use(opsRouter({ ...deps.ops, metrics: deps.metrics, models: deps.models }))
+  app.use(ipRateLimit(deps.ipLimit))
+
+  const v1 = express.Router()
+  const json = express.json({ limit: deps.commandBytes, strict: true, type: 'application/json' })
+  v1.post('/commands', requireJson, json, commandsHandler(deps))
+  v1.get('/events/stream', streamHandler(deps.store, deps.metrics, deps.stream))
+  v1.use(auditRouter(deps.store))
+  v1.use(queriesRouter(deps.models))
+  v1.use(blobsRouter(deps.blobs, deps.blobBytes))
+  app.use('/v1', v1)
+
+  app.use(notFound)
+  app.use(problemHandler)
+  return app
+}

@@ -1,0 +1,34 @@
+/** Bounded reads of the log through the EventStore port: pages, single events, the proof source. */
+import type { Envelope } from '../../domain/ledger/envelope.js'
+import type { EventStore } from '../../domain/ports/event-store.js'
+import type { ProofSource } from '../../infrastructure/proofs/build-proof.js'
+
+async function take(source: AsyncIterable<Envelope>, limit: number): Promise<Envelope[]> {
+  const out: Envelope[] = []
+  if (limit <= 0) return out
+  for await (const envelope of source) {
+    out.push(envelope)
+    if (out.length >= limit) break
+  }
+  return out
+}
+
+export function readPage(store: EventStore, from: number, limit: number): Promise<Envelope[]> {
+  return take(store.readAll(Math.max(1, from)), limit)
+}
+
+export function readStreamPage(store: EventStore, stream: string, fromVersion: number, limit: number): Promise<Envelope[]> {
+  return take(store.readStream(stream, { fromVersion: Math.max(1, fromVersion) }), limit)
+}
+
+export async function readOne(store: EventStore, sequence: number): Promise<Envelope | undefined> {
+  const [envelope] = await readPage(store, sequence, 1)
+  return envelope?.sequence === sequence ? envelope : undefined
+}
+
+export function proofSource(store: EventStore): ProofSource {
+  return {
+    readRange: (from, limit) => readPage(store, from, limit),
+    readStream: (stream, fromVersion, limit) => readStreamPage(store, stream, fromVersion, limit),
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Prometheus metrics: commands and events appended, refusals by code, request latency by route,
+ * decision latency by vertical, the head, projection lag and open event streams.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface Metrics {
+  readonly registry: Registry
+  observeRequest(method: string, route: string, status: number, seconds: number): void
+  timeDecision<T>(vertical: string, work: () => Promise<T>): Promise<T>
+  appended(vertical: string, events: number): void
+  refused(vertical: string, code: string): void
+  streams(delta: number): void
+}
+
+export interface MetricSources {
+  head(): Promise<number>
+  lags(): Promise<ReadonlyMap<string, number>>
+}
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+export function createMetrics(sources: MetricSources): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'model_ledger_' })
+  const requests = new Histogram({ name: 'model_ledger_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers: [registry] })
+  const decisions = new Histogram({ name: 'model_ledger_command_duration_seconds', help: 'Time from queueing a verified command to its decision and append', labelNames: ['vertical'], buckets: LATENCY_BUCKETS, registers: [registry] })
+  const commands = new Counter({ name: 'model_ledger_commands_appended_total', help: 'Signed commands appended', labelNames: ['vertical'], registers: [registry] })
+  const events = new Counter({ name: 'model_ledger_events_appended_total', help: 'Events appended by commands through this server', labelNames: ['vertical'], registers: [registry] })
+  const refusals = new Counter({ name: 'model_ledger_commands_refused_total', help: 'Commands refused by a handler, by code', labelNames: ['vertical', 'code'], registers: [registry] })
+  const openStreams = new Gauge({ name: 'model_ledger_event_streams_open', help: 'Open server-sent event streams', registers: [registry] })
+  new Gauge({
+    name: 'model_ledger_head_sequence',
+    help: 'The last sequence in the log',
+    registers: [registry],
+    async collect() {
+      this.set(await sources.head())
+    },
+  })
+  new Gauge({
+    name: 'model_ledger_projection_lag_events',
+    help: 'Events between the head and a read model checkpoint',
+    labelNames: ['projection'],
+    registers: [registry],
+    async collect() {
+      for (const [name, lag] of await sources.lags()) this.set({ projection: name }, lag)
+    },
+  })
+  return {
+    registry,
+    observeRequest: (method, route, status, seconds) => requests.observe({ method, route, status: String(status) }, seconds),
+    async timeDecision(vertical, work) {
+      const end = decisions.startTimer({ vertical })
+      try {
+        return await work()
+      } finally {
+        end()
+      }
+    },
+    appended(vertical, count) {
+      commands.inc({ vertical })
+      events.inc({ vertical }, count)
+    },
+    refused: (vertical, code) => refusals.inc({ vertical, code }),
+    streams: (delta) => openStreams.inc(delta),
+  }
+}

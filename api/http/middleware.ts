@@ -1,0 +1,114 @@
+/** The request pipeline around the routes: ids and logs, headers, limits, and turning errors into problems. */
+import { randomUUID } from 'node:crypto'
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
+import type { Logger } from 'pino'
+import type { Metrics } from './metrics.js'
+import { HttpProblem, isProblem, sendProblem } from './problem.js'
+import type { RateLimiter } from './rate-limit.js'
+
+const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** This request's id: the client's X-Request-Id when well formed, else a new UUID. */
+    id: string
+    log: Logger
+  }
+}
+
+/** Gives every request an id (echoed in X-Request-Id), a child logger, one log line and a latency sample. */
+export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const given = req.header('x-request-id')
+    req.id = given !== undefined && CLIENT_ID.test(given) ? given : randomUUID()
+    req.log = logger.child({ requestId: req.id })
+    res.setHeader('x-request-id', req.id)
+    const started = performance.now()
+    res.on('finish', () => {
+      const seconds = (performance.now() - started) / 1000
+      const route = req.route === undefined ? 'unmatched' : `${req.baseUrl}${String(req.route.path)}`
+      metrics.observeRequest(req.method, route, res.statusCode, seconds)
+      const line = { method: req.method, url: req.originalUrl.slice(0, 300), status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }
+      if (res.statusCode >= 500) req.log.error(line, 'request failed')
+      else req.log.info(line, 'request')
+    })
+    next()
+  }
+}
+
+/** Conservative defaults for an API that serves JSON and one self-contained HTML page. */
+export const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('x-content-type-options', 'nosniff')
+  res.setHeader('x-frame-options', 'DENY')
+  res.setHeader('referrer-policy', 'no-referrer')
+  res.setHeader('cross-origin-resource-policy', 'same-origin')
+  res.setHeader('cross-origin-opener-policy', 'same-origin')
+  res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+  next()
+}
+
+/** CORS is off unless origins are listed: then those origins may call, with preflight answered here. */
+export function cors(origins: readonly string[]): RequestHandler {
+  const allowed = new Set(origins)
+  return (req, res, next) => {
+    const origin = req.header('origin')
+    if (origin === undefined || !(allowed.has(origin) || allowed.has('*'))) return next()
+    res.setHeader('access-control-allow-origin', allowed.has('*') ? '*' : origin)
+    res.setHeader('vary', 'Origin')
+    res.setHeader('access-control-expose-headers', 'x-request-id, etag, location, retry-after, x-ledger-checkpoint')
+    if (req.method !== 'OPTIONS') return next()
+    res.setHeader('access-control-allow-methods', 'GET, HEAD, POST, PUT')
+    res.setHeader('access-control-allow-headers', 'content-type, if-none-match, last-event-id, x-request-id')
+    res.setHeader('access-control-max-age', '600')
+    res.status(204).end()
+  }
+}
+
+export function ipRateLimit(limiter: RateLimiter): RequestHandler {
+  return (req, _res, next) => {
+    const wait = limiter.take(req.ip ?? 'unknown')
+    next(wait > 0 ? new HttpProblem('too-many-requests', 'this address sends requests faster than allowed', { retryAfter: wait }) : undefined)
+  }
+}
+
+/** Refuses a body that does not say it is JSON, before the parser would silently leave it empty. */
+export const requireJson: RequestHandler = (req, _res, next) => {
+  next(req.is('application/json') === false || req.is('application/json') === null ? new HttpProblem('unsupported-media-type', 'send the body as application/json') : undefined)
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`))
+}
+
+interface BodyParserError {
+  readonly type: string
+  readonly status: number
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return typeof error === 'object' && error !== null && 'type' in error && 'status' in error && typeof (error as { type: unknown }).type === 'string'
+}
+
+/** The body parser's errors as problems; anything unexpected is a 500 whose detail names only the request id. */
+function toProblem(error: unknown, req: Request): HttpProblem {
+  if (isProblem(error)) return error
+  if (isBodyParserError(error)) {
+    if (error.type === 'entity.too.large') return new HttpProblem('too-large', 'the body exceeds the size limit')
+    if (error.type === 'entity.parse.failed') return new HttpProblem('malformed', 'the body is not valid JSON')
+    if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') return new HttpProblem('unsupported-media-type', 'unsupported body encoding or charset')
+    if (error.status >= 400 && error.status < 500) return new HttpProblem('malformed', 'the body could not be read')
+  }
+  req.log.error({ err: error }, 'unhandled error')
+  return new HttpProblem('internal', `an internal error occurred; quote request id ${req.id}`)
+}
+
+export const problemHandler: ErrorRequestHandler = (error: unknown, req: Request, res: Response, next: NextFunction) => {
+  if (res.headersSent) {
+    // Too late for a problem document (a stream was under way): log it and cut the connection.
+    req.log.error({ err: error }, 'error after the response started')
+    res.destroy()
+    return
+  }
+  void next
+  sendProblem(res, toProblem(error, req))
+}

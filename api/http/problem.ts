@@ -1,0 +1,90 @@
+/**
+ * RFC 9457 problem details. Every error the API returns is one of these kinds; the `type` URI of a
+ * kind never changes meaning once published (docs/http-api.md lists them), so clients branch on
+ * `type` (and on `code` for domain refusals), never on `title` or `detail`.
+ */
+import type { Response } from 'express'
+
+export const PROBLEM_KINDS = {
+  malformed: { status: 400, title: 'The request is malformed' },
+  'bad-signature': { status: 401, title: 'The signature does not verify' },
+  'role-missing': { status: 403, title: 'The actor lacks the role this needs' },
+  'not-found': { status: 404, title: 'No such resource' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'not-acceptable': { status: 406, title: 'Not acceptable' },
+  conflict: { status: 409, title: 'The request conflicts with the ledger' },
+  'nonce-replayed': { status: 409, title: 'This actor already used this nonce for another command' },
+  'hash-mismatch': { status: 422, title: 'The content does not hash to its name' },
+  'too-large': { status: 413, title: 'The body is too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'domain-rule': { status: 422, title: 'A ledger rule refuses the command' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal error' },
+  'not-implemented': { status: 501, title: 'Not implemented' },
+  unavailable: { status: 503, title: 'The service is not available' },
+} as const
+
+export type ProblemKind = keyof typeof PROBLEM_KINDS
+
+/** A relative URI: resolved against the server it names the problem page served at that path. */
+export function problemType(kind: ProblemKind): string {
+  return `/problems/${kind}`
+}
+
+export interface ProblemExtras {
+  /** The domain's stable refusal code (domain-rule, role-missing). */
+  readonly code?: string
+  readonly details?: Readonly<Record<string, string | number | boolean | null>>
+  /** Seconds a client should wait (429, 503). */
+  readonly retryAfter?: number
+}
+
+/** Thrown by handlers; the error middleware turns it into the response. */
+export class HttpProblem extends Error {
+  override readonly name = 'HttpProblem'
+  constructor(
+    readonly kind: ProblemKind,
+    readonly detail: string,
+    readonly extras: ProblemExtras = {},
+  ) {
+    super(detail)
+  }
+  get status(): number {
+    return PROBLEM_KINDS[this.kind].status
+  }
+}
+
+export function isProblem(error: unknown): error is HttpProblem {
+  return error instanceof HttpProblem
+}
+
+export interface ProblemBody {
+  readonly type: string
+  readonly title: string
+  readonly status: number
+  readonly detail: string
+  readonly instance: string
+  readonly requestId: string
+  readonly code?: string
+  readonly details?: Readonly<Record<string, string | number | boolean | null>>
+}
+
+export function problemBody(problem: HttpProblem, instance: string, requestId: string): ProblemBody {
+  const { code, details } = problem.extras
+  return {
+    type: problemType(problem.kind),
+    title: PROBLEM_KINDS[problem.kind].title,
+    status: problem.status,
+    detail: problem.detail,
+    instance,
+    requestId,
+    ...(code === undefined ? {} : { code }),
+    ...(details === undefined ? {} : { details }),
+  }
+}
+
+export function sendProblem(res: Response, problem: HttpProblem): void {
+  const requestId = String(res.getHeader('x-request-id') ?? '')
+  if (problem.extras.retryAfter !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(problem.extras.retryAfter))))
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problemBody(problem, res.req.originalUrl, requestId)))
+}

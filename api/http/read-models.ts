@@ -1,0 +1,111 @@
+/**
+ * The read models behind the query routes: one runner per projection, following the log, and
+ * point-in-time answers folded from zero to a cut. Rows are handed out encoded (projection.encode:
+ * bigint as decimal strings), so the routes only select and page.
+ */
+import type { JsonValue } from '../../domain/json.js'
+import type { EventStore } from '../../domain/ports/event-store.js'
+import { foldAt, type Cut } from '../../projections/point-in-time.js'
+import type { AnyProjection } from '../../projections/projection.js'
+import { createRunner, type ProjectionRunner } from '../../projections/runner.js'
+import type { ReadModelStore } from '../../projections/store/port.js'
+
+export interface RowsAt {
+  /** The last sequence folded into these rows. */
+  readonly checkpoint: number
+  get(key: string): JsonValue | undefined
+  /** Keys with the prefix, in order. */
+  keys(prefix: string): string[]
+}
+
+export interface ReadModelStatus {
+  readonly name: string
+  readonly version: number
+  readonly checkpoint: number
+  readonly lag: number
+}
+
+export interface ReadModels {
+  has(name: string): boolean
+  status(): Promise<ReadModelStatus[]>
+  /** The live rows, or the rows as they stood at a cut. */
+  rows(name: string, cut?: Cut): Promise<RowsAt>
+  /** Waits (up to `ms`) until every read model has folded `sequence`: read-your-writes. */
+  reached(sequence: number, ms: number): Promise<boolean>
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+function rowsOf(projection: AnyProjection, rows: ReadonlyMap<string, unknown>, checkpoint: number): RowsAt {
+  return {
+    checkpoint,
+    get(key) {
+      const value = rows.get(key)
+      return value === undefined ? undefined : projection.encode(value)
+    },
+    keys: (prefix) => [...rows.keys()].filter((key) => key.startsWith(prefix)).sort(),
+  }
+}
+
+/** Point-in-time folds replay the log, so only a few run at once and recent sequence cuts are kept. */
+function pointInTime(store: EventStore) {
+  const cache = new Map<string, RowsAt>()
+  let running = Promise.resolve()
+  return async (projection: AnyProjection, cut: Cut): Promise<RowsAt> => {
+    const key = 'sequence' in cut ? `${projection.name}@${cut.sequence}` : undefined
+    const hit = key === undefined ? undefined : cache.get(key)
+    if (hit !== undefined) return hit
+    const work = running.then(() => foldAt(store, projection, cut))
+    running = work.then(() => undefined, () => undefined)
+    const folded = await work
+    const rows = rowsOf(projection, folded.table.rows, folded.checkpoint)
+    // A cut at or below the head never changes; one past it would grow, so it is not kept.
+    if (key !== undefined && 'sequence' in cut && folded.checkpoint === cut.sequence) {
+      cache.set(key, rows)
+      if (cache.size > 16) cache.delete(cache.keys().next().value as string)
+    }
+    return rows
+  }
+}
+
+export function createReadModels(store: EventStore, rowStore: ReadModelStore, projections: readonly AnyProjection[]): ReadModels {
+  const runners = new Map<string, { projection: AnyProjection; runner: ProjectionRunner<unknown> }>()
+  for (const projection of projections) runners.set(projection.name, { projection, runner: createRunner(store, rowStore, projection) })
+  const fold = pointInTime(store)
+
+  function entry(name: string) {
+    const found = runners.get(name)
+    if (found === undefined) throw new RangeError(`no read model ${name}`)
+    return found
+  }
+
+  return {
+    has: (name) => runners.has(name),
+    async status() {
+      const out: ReadModelStatus[] = []
+      for (const { projection, runner } of runners.values()) out.push({ name: projection.name, version: projection.version, checkpoint: runner.status().checkpoint, lag: await runner.lag() })
+      return out
+    },
+    async rows(name, cut) {
+      const { projection, runner } = entry(name)
+      if (cut !== undefined) return fold(projection, cut)
+      return rowsOf(projection, runner.rows(), runner.status().checkpoint)
+    },
+    async reached(sequence, ms) {
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+      const all = Promise.all([...runners.values()].map(({ runner }) => runner.reached(sequence))).then(() => true)
+      try {
+        return await Promise.race([all, timeout])
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    async start() {
+      for (const { runner } of runners.values()) await runner.start()
+    },
+    async stop() {
+      for (const { runner } of runners.values()) await runner.stop()
+    },
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * What an auditor reads: the ledger's key and head, events by sequence, the signed commands that
+ * caused them, anchors, and inclusion proofs that check offline against the ledger key.
+ */
+import { Router } from 'express'
+import { ANCHOR_STREAM } from '../../../domain/ledger/names.js'
+import type { EventStore } from '../../../domain/ports/event-store.js'
+import { buildInclusionProof, ProofUnavailable } from '../../../infrastructure/proofs/build-proof.js'
+import { proofSource, readOne, readPage, readStreamPage } from '../log-reads.js'
+import { DEFAULT_PAGE, HEX64, MAX_PAGE, optionalWhole, pathParam, wholeNumber } from '../params.js'
+import { HttpProblem } from '../problem.js'
+
+/** Events and anchors never change once written: a page that is full can be cached for good. */
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+
+export function auditRouter(store: EventStore): Router {
+  const router = Router()
+
+  router.get('/ledger', async (_req, res) => {
+    const head = await store.head()
+    const anchor = head.lastAnchor.sequence === 0 ? null : ((await readOne(store, head.lastAnchor.sequence)) ?? null)
+    res.setHeader('cache-control', 'no-cache')
+    res.json({ publicKey: store.ledgerPublicKey, head: { sequence: head.sequence, hash: head.hash, recordedAt: head.recordedAt }, lastAnchor: anchor })
+  })
+
+  router.get('/events', async (req, res) => {
+    const from = optionalWhole(req, 'from', 1, { min: 1 })
+    const limit = optionalWhole(req, 'limit', DEFAULT_PAGE, { min: 1, max: MAX_PAGE })
+    const events = await readPage(store, from, limit)
+    const last = events[events.length - 1]
+    if (events.length === limit) res.setHeader('cache-control', IMMUTABLE)
+    res.json({ events, next: events.length === limit && last !== undefined ? last.sequence + 1 : null })
+  })
+
+  router.get('/events/:sequence', async (req, res) => {
+    const sequence = wholeNumber(req.params.sequence, 'sequence', { min: 1 })
+    const envelope = await readOne(store, sequence)
+    if (envelope === undefined) throw new HttpProblem('not-found', `there is no event at sequence ${sequence}`)
+    res.setHeader('cache-control', IMMUTABLE)
+    res.json(envelope)
+  })
+
+  router.get('/commands/:hash', async (req, res) => {
+    const hash = pathParam(req, 'hash', HEX64, 'a command hash (64 lower-case hex)')
+    const signed = await store.readCommand(hash)
+    if (signed === undefined) throw new HttpProblem('not-found', `no recorded command has hash ${hash}`)
+    res.setHeader('cache-control', IMMUTABLE)
+    res.json(signed)
+  })
+
+  router.get('/anchors', async (req, res) => {
+    const from = optionalWhole(req, 'from', 1, { min: 1 })
+    const limit = optionalWhole(req, 'limit', DEFAULT_PAGE, { min: 1, max: MAX_PAGE })
+    const anchors = await readStreamPage(store, ANCHOR_STREAM, from, limit)
+    const last = anchors[anchors.length - 1]
+    res.json({ anchors, next: anchors.length === limit && last !== undefined ? last.streamVersion + 1 : null })
+  })
+
+  router.get('/proofs/:sequence', async (req, res) => {
+    const sequence = wholeNumber(req.params.sequence, 'sequence', { min: 1 })
+    try {
+      const proof = await buildInclusionProof(proofSource(store), sequence)
+      res.setHeader('cache-control', IMMUTABLE)
+      res.json(proof)
+    } catch (error) {
+      if (error instanceof ProofUnavailable) throw new HttpProblem('not-found', error.message, { code: 'proof-unavailable' })
+      throw error
+    }
+  })
+
+  return router
+}

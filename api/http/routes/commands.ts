@@ -1,0 +1,98 @@
+/**
+ * POST /v1/commands: a signed command in, the sequences of the events it caused out.
+ *
+ * Order of checks, cheapest refusal first: shape (400), signature (401, checked here, in parallel
+ * across requests, before any queue), the actor's rate (429), its nonce (409), then the vertical's
+ * handler, which serializes the decision and the append. Nothing before the handler writes.
+ */
+import type { Request, Response } from 'express'
+import { decodeWith } from '../../../domain/codec.js'
+import type { DomainError } from '../../../domain/decider.js'
+import { SignedCommandC, verifyCommand, type SignedCommand } from '../../../domain/ledger/command.js'
+import type { CryptoSuite } from '../../../domain/ports/crypto.js'
+import type { Accepted } from '../../../infrastructure/command-handler.js'
+import type { Metrics } from '../metrics.js'
+import type { NonceIndex } from '../nonces.js'
+import { HttpProblem } from '../problem.js'
+import type { RateLimiter } from '../rate-limit.js'
+import { routeOf, type CommandRoute } from '../verticals.js'
+
+export interface CommandDeps {
+  readonly routes: readonly CommandRoute[]
+  readonly nonces: NonceIndex
+  readonly crypto: CryptoSuite
+  readonly actorLimit: RateLimiter
+  readonly metrics: Metrics
+}
+
+/** Refusal codes that mean "this actor may not do that" rather than "the rules say no". */
+const FORBIDDEN = new Set(['not-ledger-key', 'not-proposer', 'not-registered'])
+const FORBIDDEN_PATTERN = /(^|-)(role|unauthori[sz]ed|forbidden)(-|$)/
+
+function problemOf(error: DomainError<string>): HttpProblem {
+  const extras = { code: error.code, details: error.details }
+  switch (error.code) {
+    case 'malformed':
+    case 'malformed-command':
+      return new HttpProblem('malformed', error.message, extras)
+    case 'bad-signature':
+      return new HttpProblem('bad-signature', error.message, extras)
+    case 'conflict':
+      return new HttpProblem('conflict', error.message, { ...extras, retryAfter: 1 })
+    default:
+      if (FORBIDDEN.has(error.code) || FORBIDDEN_PATTERN.test(error.code)) return new HttpProblem('role-missing', error.message, extras)
+      return new HttpProblem('domain-rule', error.message, extras)
+  }
+}
+
+export interface CommandAcceptedBody {
+  readonly commandHash: string
+  readonly duplicate: boolean
+  readonly firstSequence: number
+  readonly lastSequence: number
+  readonly sequences: readonly number[]
+  readonly recordedAt: string
+}
+
+function acceptedBody(accepted: Accepted): CommandAcceptedBody {
+  const { commandHash, duplicate, firstSequence, lastSequence, recordedAt } = accepted
+  const sequences = Array.from({ length: lastSequence - firstSequence + 1 }, (_, i) => firstSequence + i)
+  return { commandHash, duplicate, firstSequence, lastSequence, sequences, recordedAt }
+}
+
+function parseSigned(body: unknown, crypto: CryptoSuite): { signed: SignedCommand; hash: string } {
+  const decoded = decodeWith(SignedCommandC, body)
+  if (!decoded.ok) throw new HttpProblem('malformed', `not a signed command: ${decoded.error}`)
+  const hash = verifyCommand(decoded.value, crypto)
+  if (hash === undefined) throw new HttpProblem('bad-signature', 'the signature does not verify under the command actor key over SHA-256 of the canonical command')
+  return { signed: decoded.value, hash }
+}
+
+export function commandsHandler(deps: CommandDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const { signed, hash } = parseSigned(req.body, deps.crypto)
+    const { actor, nonce, type } = signed.command
+    const wait = deps.actorLimit.take(actor)
+    if (wait > 0) throw new HttpProblem('too-many-requests', 'this actor sends commands faster than allowed', { retryAfter: wait })
+    const route = routeOf(deps.routes, type)
+    if (route === undefined) throw new HttpProblem('domain-rule', `no vertical handles the command type ${type}`, { code: 'unknown-command', details: { type } })
+    if (deps.nonces.claim(actor, nonce, hash) === 'replayed') {
+      throw new HttpProblem('nonce-replayed', `actor ${actor.slice(0, 12)}… already used nonce ${JSON.stringify(nonce)} for another command`, { code: 'nonce-replayed' })
+    }
+    let recorded = false
+    try {
+      const result = await deps.metrics.timeDecision(route.name, () => route.handle(signed))
+      if (!result.ok) {
+        deps.metrics.refused(route.name, result.error.code)
+        throw problemOf(result.error)
+      }
+      recorded = true
+      if (!result.duplicate) deps.metrics.appended(route.name, result.lastSequence - result.firstSequence + 1)
+      res.status(result.duplicate ? 200 : 201)
+      res.setHeader('location', `/v1/commands/${result.commandHash}`)
+      res.json(acceptedBody(result))
+    } finally {
+      deps.nonces.settle(actor, nonce, hash, recorded)
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Queries over the read models. The mapping is a table: a route names a read model and a key
+ * prefix, and every route gets the same `?at=` (a sequence or an ISO time: the answer as of that
+ * point), `?after=` (wait until the read models have folded a sequence you wrote: read-your-writes),
+ * paging with an opaque cursor, and ETags (express answers If-None-Match with 304).
+ */
+import { Router, type Request, type Response } from 'express'
+import type { JsonValue } from '../../../domain/json.js'
+import { parseCut, type Cut } from '../../../projections/point-in-time.js'
+import { DEFAULT_PAGE, HEX64, MAX_PAGE, optionalWhole, pathParam, queryValue, wholeNumber } from '../params.js'
+import { HttpProblem } from '../problem.js'
+import type { ReadModels, RowsAt } from '../read-models.js'
+
+interface Collection {
+  readonly path: string
+  readonly model: string
+  readonly prefix: string
+  readonly what: string
+}
+
+const COLLECTIONS: readonly Collection[] = [
+  { path: 'accounts', model: 'accounts', prefix: 'account:', what: 'account' },
+  { path: 'proposals', model: 'proposals', prefix: 'proposal:', what: 'proposal' },
+  { path: 'mandates', model: 'mandates', prefix: 'mandate:', what: 'mandate' },
+]
+
+const AFTER_WAIT_MS = 5_000
+const ROW_KEY = /^[\x21-\x7e]{1,300}$/
+const MODEL_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/
+
+function cutOf(req: Request): Cut | undefined {
+  const at = queryValue(req, 'at')
+  if (at === undefined) return undefined
+  try {
+    const cut = parseCut(at)
+    if ('sequence' in cut && cut.sequence < 1) throw new RangeError('at')
+    return cut
+  } catch {
+    throw new HttpProblem('malformed', 'at must be a sequence (>= 1) or an ISO 8601 time')
+  }
+}
+
+const encodeCursor = (key: string): string => Buffer.from(key, 'utf8').toString('base64url')
+function decodeCursor(req: Request): string | undefined {
+  const cursor = queryValue(req, 'cursor')
+  if (cursor === undefined) return undefined
+  if (!/^[A-Za-z0-9_-]{1,600}$/.test(cursor)) throw new HttpProblem('malformed', 'cursor is not one this API issued')
+  return Buffer.from(cursor, 'base64url').toString('utf8')
+}
+
+export function queriesRouter(models: ReadModels): Router {
+  const router = Router()
+
+  /** Reads rows at the request's cut, after waiting for `after` when asked. */
+  async function rowsFor(req: Request, res: Response, model: string): Promise<RowsAt> {
+    const after = queryValue(req, 'after')
+    if (after !== undefined) {
+      const sequence = wholeNumber(after, 'after', { min: 1 })
+      if (!(await models.reached(sequence, AFTER_WAIT_MS))) throw new HttpProblem('unavailable', `the read models have not reached sequence ${sequence} yet`, { retryAfter: 1 })
+    }
+    const cut = cutOf(req)
+    const rows = await models.rows(model, cut)
+    res.setHeader('x-ledger-checkpoint', String(rows.checkpoint))
+    const fixed = cut !== undefined && 'sequence' in cut && rows.checkpoint === cut.sequence
+    res.setHeader('cache-control', fixed ? 'public, max-age=31536000, immutable' : 'no-cache')
+    return rows
+  }
+
+  function one(rows: RowsAt, key: string, what: string): JsonValue {
+    const row = rows.get(key)
+    if (row === undefined) throw new HttpProblem('not-found', `no ${what} ${key.slice(key.indexOf(':') + 1)} at sequence ${rows.checkpoint}`)
+    return row
+  }
+
+  function page(req: Request, rows: RowsAt, prefix: string): { items: JsonValue[]; next: string | null; checkpoint: number } {
+    const limit = optionalWhole(req, 'limit', DEFAULT_PAGE, { min: 1, max: MAX_PAGE })
+    const after = decodeCursor(req)
+    const keys = rows.keys(prefix).filter((key) => after === undefined || key > after)
+    const chosen = keys.slice(0, limit)
+    const items = chosen.map((key) => rows.get(key)).filter((row): row is JsonValue => row !== undefined)
+    const last = chosen[chosen.length - 1]
+    return { items, next: keys.length > limit && last !== undefined ? encodeCursor(last) : null, checkpoint: rows.checkpoint }
+  }
+
+  for (const collection of COLLECTIONS) {
+    router.get(`/${collection.path}`, async (req, res) => {
+      res.json(page(req, await rowsFor(req, res, collection.model), collection.prefix))
+    })
+    router.get(`/${collection.path}/:id`, async (req, res) => {
+      const id = pathParam(req, 'id', HEX64, `a ${collection.what} id (64 lower-case hex)`)
+      res.json(one(await rowsFor(req, res, collection.model), `${collection.prefix}${id}`, collection.what))
+    })
+  }
+
+  router.get('/proposals/:id/votes', async (req, res) => {
+    const id = pathParam(req, 'id', HEX64, 'a proposal id (64 lower-case hex)')
+    const rows = await rowsFor(req, res, 'proposals')
+    one(rows, `proposal:${id}`, 'proposal')
+    res.json(page(req, rows, `vote:${id}:`))
+  })
+  router.get('/treasury', async (req, res) => {
+    res.json(one(await rowsFor(req, res, 'accounts'), 'treasury', 'treasury (no genesis yet)'))
+  })
+
+  // Every read model, generically: what each vertical's projections add is queryable at once.
+  router.get('/read-models', async (_req, res) => {
+    res.setHeader('cache-control', 'no-cache')
+    res.json({ readModels: await models.status() })
+  })
+  router.get('/read-models/:name/rows', async (req, res) => {
+    const name = pathParam(req, 'name', MODEL_NAME, 'a read model name')
+    if (!models.has(name)) throw new HttpProblem('not-found', `no read model ${name}`)
+    const prefix = queryValue(req, 'prefix') ?? ''
+    if (prefix !== '' && !ROW_KEY.test(prefix)) throw new HttpProblem('malformed', 'prefix must be printable ASCII')
+    res.json(page(req, await rowsFor(req, res, name), prefix))
+  })
+  router.get('/read-models/:name/rows/:key', async (req, res) => {
+    const name = pathParam(req, 'name', MODEL_NAME, 'a read model name')
+    const key = pathParam(req, 'key', ROW_KEY, 'a row key (printable ASCII)')
+    if (!models.has(name)) throw new HttpProblem('not-found', `no read model ${name}`)
+    res.json(one(await rowsFor(req, res, name), key, `row in ${name}:`))
+  })
+
+  return router
+}

@@ -1,0 +1,28 @@
+/**
+ * Which command handler decides which command type. One handler per vertical, created once and
+ * shared by every request, so that each vertical's decisions are serialized (DESIGN.md, "One
+ * writer at a time"). A vertical that lands adds one entry here.
+ */
+import type { SignedCommand } from '../../domain/ledger/command.js'
+import type { Clock } from '../../domain/ports/clock.js'
+import type { EventStore } from '../../domain/ports/event-store.js'
+import { GOVERNANCE_COMMAND_TYPES, governance } from '../../domain/governance/index.js'
+import { createCommandHandler, type HandleResult } from '../../infrastructure/command-handler.js'
+
+export interface CommandRoute {
+  readonly name: string
+  accepts(type: string): boolean
+  handle(signed: SignedCommand): Promise<HandleResult<string>>
+}
+
+export function defaultVerticals(store: EventStore, clock?: Clock): CommandRoute[] {
+  const options = clock === undefined ? {} : { clock }
+  const governanceHandler = createCommandHandler({ store, vertical: governance, ...options })
+  return [
+    { name: governance.name, accepts: (type) => GOVERNANCE_COMMAND_TYPES.has(type), handle: (signed) => governanceHandler.handle(signed) },
+  ]
+}
+
+export function routeOf(routes: readonly CommandRoute[], type: string): CommandRoute | undefined {
+  return routes.find((route) => route.accepts(type))
+}

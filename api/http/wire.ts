@@ -1,0 +1,85 @@
+/**
+ * The API's bodies as io-ts codecs: the single definition behind the OpenAPI document, the SDK's
+ * types and the tests' checks. Request bodies reuse the domain's codecs (SignedCommandC).
+ * Types here are the JSON forms (t.OutputOf): amounts are decimal strings on the wire.
+ */
+import * as t from 'io-ts'
+import { Hex32, integer, Timestamp } from '../../domain/codec.js'
+import { EnvelopeC } from '../../domain/ledger/envelope.js'
+import { AccountsRowC } from '../../projections/read-models/accounts.js'
+import { ProposalsRowC } from '../../projections/read-models/proposals.js'
+
+const Sequence = integer('sequence', 1)
+const Count = integer('count', 0)
+const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null])
+
+export const CommandAcceptedC = t.type(
+  {
+    commandHash: Hex32,
+    duplicate: t.boolean,
+    firstSequence: Sequence,
+    lastSequence: Sequence,
+    sequences: t.array(Sequence),
+    recordedAt: Timestamp,
+  },
+  'CommandAccepted',
+)
+export type CommandAccepted = t.OutputOf<typeof CommandAcceptedC>
+
+export const ProblemC = t.intersection(
+  [
+    t.type({ type: t.string, title: t.string, status: integer('HTTP status', 400, 599), detail: t.string, instance: t.string, requestId: t.string }),
+    t.partial({ code: t.string, details: t.record(t.string, t.union([t.string, t.number, t.boolean, t.null])) }),
+  ],
+  'Problem',
+)
+
+export const LedgerInfoC = t.type(
+  {
+    publicKey: Hex32,
+    head: t.type({ sequence: Count, hash: Hex32, recordedAt: nullable(Timestamp) }, 'Head'),
+    lastAnchor: nullable(EnvelopeC),
+  },
+  'LedgerInfo',
+)
+export type LedgerInfo = t.OutputOf<typeof LedgerInfoC>
+
+export const EventPageC = t.type({ events: t.array(EnvelopeC), next: nullable(Sequence) }, 'EventPage')
+export type EventPage = t.OutputOf<typeof EventPageC>
+export const AnchorPageC = t.type({ anchors: t.array(EnvelopeC), next: nullable(Sequence) }, 'AnchorPage')
+export type AnchorPage = t.OutputOf<typeof AnchorPageC>
+
+/** A page of read-model rows: `next` is an opaque cursor for the following page. */
+export function rowPage<C extends t.Mixed>(row: C, name: string) {
+  return t.type({ items: t.array(row), next: nullable(t.string), checkpoint: Count }, name)
+}
+export interface RowPage<R> {
+  readonly items: readonly R[]
+  readonly next: string | null
+  readonly checkpoint: number
+}
+
+export type AccountsRowJson = t.OutputOf<typeof AccountsRowC>
+export type AccountJson = Extract<AccountsRowJson, { kind: 'account' }>
+export type TreasuryJson = Extract<AccountsRowJson, { kind: 'treasury' }>
+export type ProposalsRowJson = t.OutputOf<typeof ProposalsRowC>
+export type ProposalJson = Extract<ProposalsRowJson, { kind: 'proposal' }>
+export type VoteJson = Extract<ProposalsRowJson, { kind: 'vote' }>
+
+export const ReadModelStatusC = t.type({ name: t.string, version: Count, checkpoint: Count, lag: Count }, 'ReadModelStatus')
+export const ReadModelsC = t.type({ readModels: t.array(ReadModelStatusC) }, 'ReadModels')
+export type ReadModelsJson = t.OutputOf<typeof ReadModelsC>
+
+export const BlobStoredC = t.type({ hash: Hex32, byteLength: Count }, 'BlobStored')
+export type BlobStored = t.OutputOf<typeof BlobStoredC>
+
+export const HealthC = t.type({ status: t.literal('ok') }, 'Health')
+export const ReadinessC = t.type(
+  { status: t.keyof({ ready: null, 'not-ready': null }), accepting: t.boolean, lagging: t.array(t.string), readModels: t.array(ReadModelStatusC) },
+  'Readiness',
+)
+export type Readiness = t.OutputOf<typeof ReadinessC>
+
+export const AccountPageC = rowPage(AccountsRowC, 'AccountPage')
+export const ProposalPageC = rowPage(ProposalsRowC, 'ProposalPage')
+export { AccountsRowC, ProposalsRowC }
