@@ -8,7 +8,7 @@ import type { CryptoSuite } from '../../domain/ports/crypto.js'
 import type { EventStore } from '../../domain/ports/event-store.js'
 import type { BlobStore } from '../../infrastructure/blobs/blob-store.js'
 import type { Metrics } from './metrics.js'
-import { cors, ipRateLimit, notFound, problemHandler, requestContext, requireJson, securityHeaders } from './middleware.js'
+import { cors, ipRateLimit, notFound, originRevalidation, problemHandler, requestContext, requireJson, securityHeaders } from './middleware.js'
 import type { NonceIndex } from './nonces.js'
 import type { RateLimiter } from './rate-limit.js'
 import type { ReadModels } from './read-models.js'
@@ -47,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple')
   app.use(requestContext(deps.logger, deps.metrics))
   app.use(securityHeaders)
+  app.use(originRevalidation)
   app.use(cors(deps.corsOrigins))
   app.use(opsRouter({ ...deps.ops, metrics: deps.metrics, models: deps.models }))
   app.use(ipRateLimit(deps.ipLimit))

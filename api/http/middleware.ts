@@ -36,6 +36,16 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
   }
 }
 
+/**
+ * A request's `Cache-Control: no-cache` is addressed to caches on the way (RFC 9111 §5.2.1.4), not
+ * to the origin; fetch adds it to every conditional request, and express would then never answer
+ * 304. The origin revalidating an ETag is exactly what no-cache asks for, so it is dropped here.
+ */
+export const originRevalidation: RequestHandler = (req, _res, next) => {
+  if (req.headers['if-none-match'] !== undefined) delete req.headers['cache-control']
+  next()
+}
+
 /** Conservative defaults for an API that serves JSON and one self-contained HTML page. */
 export const securityHeaders: RequestHandler = (_req, res, next) => {
   res.setHeader('x-content-type-options', 'nosniff')

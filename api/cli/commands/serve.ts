@@ -1,0 +1,63 @@
+/**
+ * model-ledger serve: the HTTP API over a data directory's embedded store. Prints the URL it
+ * listens on (first line of stdout) and where the keys are; logs go to stderr as JSON lines.
+ * SIGINT or SIGTERM: stop accepting, drain, stop the read models, close the store (which seals
+ * the final anchor), exit 0.
+ */
+import { pino } from 'pino'
+import { startServer } from '../../http/server.js'
+import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
+import { initDataDir, isInitialised, openLedger } from '../../../infrastructure/data-dir.js'
+import { createSqliteReadModelStore, projectionsDbPath } from '../../../projections/store/sqlite-store.js'
+import { EXIT, flag, parse, positiveInt, required, str, strs, UsageError, type Command } from '../io.js'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string): void => {
+      process.off('SIGINT', on)
+      process.off('SIGTERM', on)
+      resolve(signal)
+    }
+    process.on('SIGINT', on)
+    process.on('SIGTERM', on)
+  })
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'serve the HTTP API on a data directory (--port 0 picks a free port)',
+  usage: `model-ledger serve --data DIR [--port N] [--host ADDR] [--init] [--cors ORIGIN]... [--log-level LEVEL]
+
+Serves the HTTP API (docs/http-api.md) over the ledger in DIR. --port 0 picks a free port; the
+first line printed is "listening on <url>". --init creates the data directory first if it is
+not one yet (development passphrase in DIR/keys/passphrase unless MODEL_LEDGER_PASSPHRASE is set).
+--host defaults to 127.0.0.1. --cors allows a browser origin (repeatable; off by default).
+Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut down gracefully.`,
+  async run(argv) {
+    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' } })
+    const dir = required(str(args, 'data'), '--data')
+    const port = positiveInt(str(args, 'port'), '--port') ?? 8080
+    if (port > 65535) throw new UsageError('--port takes 0-65535')
+    const level = str(args, 'log-level') ?? 'info'
+    if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level takes one of ${LOG_LEVELS.join(', ')}`)
+    if (!isInitialised(dir)) {
+      if (!flag(args, 'init')) throw new UsageError(`${dir} is not a ledger data directory (run model-ledger init --data ${dir}, or pass --init)`)
+      const created = await initDataDir(dir)
+      process.stdout.write(`initialized ${dir}: ledger key ${created.layout.ledgerKey}${created.developmentPassphrase ? ` (development passphrase in ${created.layout.devPassphrase})` : ''}\n`)
+    }
+    const { store, layout } = await openLedger(dir)
+    const rowStore = createSqliteReadModelStore(projectionsDbPath(dir))
+    const logger = pino({ level }, pino.destination(2))
+    const running = await startServer({ store, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
+    process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
+    const signal = await waitForSignal()
+    logger.info({ signal }, 'shutting down')
+    await running.close()
+    await rowStore.close()
+    await store.close()
+    logger.flush()
+    return EXIT.ok
+  },
+}
