@@ -3,7 +3,7 @@ import * as t from 'io-ts'
 import { ALIGNMENT_COMMAND_CODECS, ALIGNMENT_EVENT_CODECS, type AlignmentCommand, type AlignmentEvent } from '../alignment/codecs.js'
 import { DATA_COMMAND_CODECS, type DataCommand } from '../datanets/commands.js'
 import { DATA_EVENT_CODECS, type DataEvent } from '../datanets/events.js'
-import { GovernanceEventC, GOVERNANCE_EVENT_TYPES, type GovernanceEvent } from '../governance/events.js'
+import { GOVERNANCE_EVENT_TYPES, type GovernanceEvent } from '../governance/events.js'
 import type { GovernanceCommand } from '../governance/commands.js'
 import { CloseRewardEpochC, RewardEpochClosedC, type RewardsCommand, type RewardsEvent } from '../rewards/codecs.js'
 
@@ -21,5 +21,3 @@ export const ECONOMY_EVENT_TYPES: ReadonlySet<string> = new Set(ECONOMY_EVENT_CO
 export function isGovernanceEvent(event: EconomyEvent): event is GovernanceEvent {
   return GOVERNANCE_EVENT_TYPES.has(event.type)
 }
-
-export { GovernanceEventC }

@@ -2,7 +2,8 @@
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 import { PathReporter } from 'io-ts/lib/PathReporter.js'
-import { alignmentStreamOf } from '../alignment/codecs.js'
+import { alignmentStreamOf, type AlignmentEvent } from '../alignment/codecs.js'
+import { DATA_EVENT_CODECS, type DataEvent } from '../datanets/events.js'
 import { decodeWith } from '../codec.js'
 import { dataStreamOf } from '../datanets/ids.js'
 import { domainError } from '../decider.js'
@@ -38,10 +39,12 @@ export function parseEvent(type: string, data: JsonValue): EconomyEvent | undefi
   return decoded.value
 }
 
+const DATA_TYPES: ReadonlySet<string> = new Set(DATA_EVENT_CODECS.map((c) => c.name))
+
 function streamOf(event: EconomyOwnEvent): string {
   if (event.type === 'RewardEpochClosed') return rewardsStream(event.data.mandateId)
-  if ('contributionId' in event.data || event.type === 'DatanetOpened' || event.type === 'DatasetVersionSealed') return dataStreamOf(event as Parameters<typeof dataStreamOf>[0])
-  return alignmentStreamOf(event as Parameters<typeof alignmentStreamOf>[0])
+  if (DATA_TYPES.has(event.type)) return dataStreamOf(event as DataEvent)
+  return alignmentStreamOf(event as AlignmentEvent)
 }
 
 export function encodeEvent(event: EconomyEvent): { stream: string; type: string; data: JsonValue } {
