@@ -33,34 +33,38 @@ export const JsonValueC = new t.Type<JsonValue, JsonValue, unknown>(
 )
 
 /** A string matching a pattern; the name shows in error messages. */
-export function pattern(name: string, regex: RegExp): t.Type<string, string, unknown> {
-  return new t.Type<string, string, unknown>(
+// The regex, bounds and props are kept on the codec so that schema generators (the HTTP API's
+// OpenAPI document) can describe it; validation does not use them.
+export function pattern(name: string, regex: RegExp): t.Type<string, string, unknown> & { readonly regex: RegExp } {
+  const codec = new t.Type<string, string, unknown>(
     name,
     (u): u is string => typeof u === 'string' && regex.test(u),
     (u, c) => (typeof u === 'string' && regex.test(u) ? t.success(u) : t.failure(u, c, `expected ${name}`)),
     t.identity,
   )
+  return Object.assign(codec, { regex })
 }
 
 /** A safe integer within [min, max]. */
-export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER): t.Type<number, number, unknown> {
+export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER): t.Type<number, number, unknown> & { readonly minimum: number; readonly maximum: number } {
   const ok = (u: unknown): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= min && u <= max
-  return new t.Type<number, number, unknown>(
+  const codec = new t.Type<number, number, unknown>(
     name,
     ok,
     (u, c) => (ok(u) ? t.success(u) : t.failure(u, c, `expected ${name}`)),
     t.identity,
   )
+  return Object.assign(codec, { minimum: min, maximum: max })
 }
 
 /**
  * An object codec that refuses unknown members instead of stripping them: a member the format
  * does not define would still be hashed, so it must be an error, not a silent drop.
  */
-export function closed<P extends t.Props>(props: P, name?: string): t.Type<t.TypeOf<t.TypeC<P>>, t.OutputOf<t.TypeC<P>>, unknown> {
+export function closed<P extends t.Props>(props: P, name?: string): t.Type<t.TypeOf<t.TypeC<P>>, t.OutputOf<t.TypeC<P>>, unknown> & { readonly closedProps: P } {
   const inner = t.type(props, name)
   const allowed = new Set(Object.keys(props))
-  return new t.Type(
+  const codec = new t.Type(
     inner.name,
     (u): u is t.TypeOf<t.TypeC<P>> => inner.is(u) && Object.keys(u as object).every((key) => allowed.has(key)),
     (u, c) => {
@@ -72,6 +76,7 @@ export function closed<P extends t.Props>(props: P, name?: string): t.Type<t.Typ
     },
     inner.encode,
   )
+  return Object.assign(codec, { closedProps: props })
 }
 
 /** Decodes or returns a one-line description of the first problems found. */

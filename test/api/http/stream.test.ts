@@ -17,8 +17,8 @@ describe('GET /v1/events/stream', () => {
     let opens = 0
     const source = new EventSource(`${t.url}/v1/events/stream`)
     source.addEventListener('open', () => opens++)
-    const onEvent = (event: MessageEvent<string>): void => {
-      seen.push((JSON.parse(event.data) as { sequence: number }).sequence)
+    const onEvent = (event: MessageEvent): void => {
+      seen.push((JSON.parse(String(event.data)) as { sequence: number }).sequence)
     }
     const listened = ['GenesisEstablished', 'IdentityRegistered', 'OpenWrapped', 'VotesDelegated']
     for (const type of listened) source.addEventListener(type, onEvent)
