@@ -7,7 +7,6 @@ import { left, type Either } from 'fp-ts/lib/Either.js'
 import { decideAlignment } from '../alignment/decide.js'
 import type { AlignmentCommand } from '../alignment/codecs.js'
 import type { Decider, DecisionContext } from '../decider.js'
-import type { DataCommand } from '../datanets/commands.js'
 import { decideDatanet } from '../datanets/decide.js'
 import { decideValidation } from '../datanets/validation.js'
 import type { GovernanceCommand } from '../governance/commands.js'
@@ -40,7 +39,7 @@ function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: Decisio
       return decideDatanet(command, state, params, ctx)
     case 'CastVerdict':
     case 'FinalizeContribution':
-      return decideValidation(command as Extract<DataCommand, { type: 'CastVerdict' | 'FinalizeContribution' }>, state, params, ctx)
+      return decideValidation(command, state, params, ctx)
     case 'CloseRewardEpoch':
       return decideRewards(command, state, params, ctx)
     default:
