@@ -8,6 +8,9 @@ import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { initDataDir, openLedger, openReadOnly } from '../../../infrastructure/data-dir.js'
 import { buildInclusionProof } from '../../../infrastructure/proofs/build-proof.js'
 import { verifyLines } from '../../../infrastructure/verify/verifier.js'
+import { pino } from 'pino'
+import { startServer } from '../../http/server.js'
+import { createClient } from '../../sdk/client.js'
 import { CommandFailed, EXIT, flag, parse, printJson, required, str, UsageError, type Command } from '../io.js'
 import { createDemoContext } from '../demo/context.js'
 import { lifecycleStages, type StageReport } from '../demo/stages.js'
@@ -37,11 +40,14 @@ that is built, names each stage that is not, then exports, verifies and proves t
     const init = await initDataDir(dir)
     await writeFile(join(dir, MARKER), 'made by model-ledger demo\n')
     const { store, signer } = await openLedger(dir)
-    const context = createDemoContext(store, signer)
+    // The stages go through the HTTP API, as a client service would, on a server over the fresh ledger.
+    const server = await startServer({ store, logger: pino({ level: 'silent' }), limits: { perActor: { perSecond: Infinity, burst: Infinity } } })
+    const context = createDemoContext(store, signer, createClient({ baseUrl: server.url }))
     const stages: StageReport[] = []
     try {
       for (const stage of lifecycleStages) stages.push(await stage(context))
     } finally {
+      await server.close()
       await store.close()
     }
     const backend = openReadOnly(dir)

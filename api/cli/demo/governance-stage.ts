@@ -1,12 +1,12 @@
 /**
- * The first half of the lifecycle, through signed commands: genesis, identities, OPEN wrapped into
+ * The first half of the lifecycle, through signed commands posted to the HTTP API with the SDK: genesis, identities, OPEN wrapped into
  * gOPEN and delegated, a staked proposal, a stake-weighted vote in which a late delegation does not
  * count, then queue, execute and the mandate.
  */
-import { governance, GovernanceRequestC, phaseOf, tallyOf, tokens, defaultParams, accountOf, type GovernanceRequest } from '../../../domain/governance/index.js'
+import { GovernanceRequestC, tokens, defaultParams, type GovernanceRequest } from '../../../domain/governance/index.js'
 import type { JsonValue } from '../../../domain/json.js'
 import type { Signer } from '../../../domain/ports/crypto.js'
-import { createCommandHandler } from '../../../infrastructure/command-handler.js'
+import { isApiError } from '../../sdk/errors.js'
 import { formatTokens, short } from '../format.js'
 import type { DemoContext } from './context.js'
 import type { StageReport } from './stages.js'
@@ -15,18 +15,23 @@ import type { StageReport } from './stages.js'
 export const DEMO_WINDOWS = { votingDelayMs: 1_000, votingPeriodMs: 3_000, timelockMs: 1_000, gracePeriodMs: 60_000, unbondCooldownMs: 5_000 }
 
 export async function governanceStage(ctx: DemoContext): Promise<StageReport> {
-  const handler = createCommandHandler({ store: ctx.store, vertical: governance })
+  let last = 0
   const { alice, bob, carol, dave, erin, frank, grace, treasury } = ctx.actors
   const run = async (by: Signer, request: GovernanceRequest): Promise<string> => {
     const wire = GovernanceRequestC.encode(request) as { type: string; payload: JsonValue }
-    const result = await handler.handle(ctx.sign(by, wire.type, wire.payload))
-    if (!result.ok) throw new Error(`${request.type} refused: ${result.error.code}: ${result.error.message}`)
+    const result = await ctx.client.submit(ctx.sign(by, wire.type, wire.payload))
+    last = result.lastSequence
     return result.commandHash
   }
   const refusal = async (by: Signer, request: GovernanceRequest): Promise<string> => {
     const wire = GovernanceRequestC.encode(request) as { type: string; payload: JsonValue }
-    const result = await handler.handle(ctx.sign(by, wire.type, wire.payload))
-    return result.ok ? 'accepted' : result.error.code
+    try {
+      await ctx.client.submit(ctx.sign(by, wire.type, wire.payload))
+      return 'accepted'
+    } catch (error) {
+      if (isApiError(error)) return error.code ?? error.kind
+      throw error
+    }
   }
   const people = [alice, bob, carol, dave, erin, frank, grace]
 
@@ -80,24 +85,26 @@ export async function governanceStage(ctx: DemoContext): Promise<StageReport> {
   await ctx.wait(DEMO_WINDOWS.timelockMs + 100)
   await run(erin.signer, { type: 'ExecuteProposal', payload: { proposalId } })
 
-  const state = await handler.state()
-  const proposal = state.proposals.get(proposalId)
-  const params = state.genesis?.params
-  if (proposal === undefined || params === undefined) throw new Error('the proposal is missing from the replayed state')
-  const tally = tallyOf(state, proposal, params)
-  const mandate = state.mandates.get(proposalId)
-  ctx.shared.set('mandateId', mandate?.id ?? '')
+  // The summary reads the read models through the API, once they have folded the last command.
+  const proposal = await ctx.client.proposal(proposalId, { after: last })
+  const tally = proposal.outcomeTally
+  if (tally === null) throw new Error('the proposal has no recorded outcome')
+  const votes = await ctx.client.votes(proposalId)
+  const bobWeight = votes.items.find((vote) => vote.voter === bob.key)?.weight ?? '0'
+  const mandate = (await ctx.client.mandate(proposalId)) as { id: string; escrowed: string }
+  const aliceAccount = await ctx.client.account(alice.key)
+  ctx.shared.set('mandateId', mandate.id)
   return {
     name: 'genesis, identities, OPEN and gOPEN, delegation, proposal with stake, votes, mandate',
     built: true,
     details: [
       `genesis: ${people.length} accounts with 50,000 OPEN each, treasury ${formatTokens(tokens(1_000_000))} OPEN (${short(treasury.key)})`,
       `proposal ${short(proposalId)} by alice, 1,000 OPEN staked, reward pool 25,000 OPEN`,
-      `votes at the snapshot: for ${formatTokens(tally.for)}, against ${formatTokens(tally.against)} gOPEN (quorum base ${formatTokens(tally.snapshotPower)})`,
-      `carol delegated 30,000 gOPEN to bob after the snapshot: bob's vote weighs ${formatTokens(proposal.ballots.get(bob.key)?.weight ?? 0n)}, carol's own vote refused (${carolVote})`,
+      `votes at the snapshot: for ${formatTokens(BigInt(tally.for))}, against ${formatTokens(BigInt(tally.against))} gOPEN (quorum base ${formatTokens(BigInt(tally.snapshotPower))})`,
+      `carol delegated 30,000 gOPEN to bob after the snapshot: bob's vote weighs ${formatTokens(BigInt(bobWeight))}, carol's own vote refused (${carolVote})`,
       `bob voting twice: refused (${doubleVote})`,
-      `outcome: ${phaseOf(state, proposal, params, Date.now())}; mandate ${short(mandate?.id ?? '-')} with ${formatTokens(mandate?.escrowed ?? 0n)} OPEN escrowed from the treasury`,
-      `alice's stake released: ${formatTokens(accountOf(state, alice.key).open)} OPEN liquid`,
+      `outcome: ${proposal.status}; mandate ${short(mandate.id)} with ${formatTokens(BigInt(mandate.escrowed))} OPEN escrowed from the treasury`,
+      `alice's stake released: ${formatTokens(BigInt(aliceAccount.open))} OPEN liquid`,
     ],
   }
 }
