@@ -70,6 +70,7 @@ const TYPES = [
   'StakeReleased',
   'StakeSlashed',
   'RewardPoolEscrowed',
+  'EscrowPaid',
 ] as const satisfies readonly GovernanceEventType[]
 type Event = EventOf<(typeof TYPES)[number]>
 
@@ -181,12 +182,17 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
     }
     case 'RewardPoolEscrowed':
       return treasury(rows, (tr) => ({ ...tr, free: tr.free - event.data.amount, escrowed: tr.escrowed + event.data.amount }))
+    case 'EscrowPaid':
+      // A reward paid out of a mandate's escrow lands in OPEN, never in stake.
+      account(rows, envelope, event.data.account, (a) => ({ open: a.open + event.data.amount }))
+      return treasury(rows, (tr) => ({ ...tr, escrowed: tr.escrowed - event.data.amount }))
   }
 }
 
 export const accountsProjection: Projection<AccountsRow, Event> = {
   name: 'accounts',
-  version: 1,
+  // 2: EscrowPaid credits OPEN and draws down the treasury's escrow.
+  version: 2,
   filter: governanceEvents(TYPES),
   init: [],
   apply(state, event, envelope) {

@@ -1,7 +1,7 @@
 /**
  * The mandates read model: what each executed proposal commissioned, and its escrowed reward pool.
  *
- *   mandate:<id>  { id, proposalId, title, datasetRequirements, rubric, rewardPool, escrowed,
+ *   mandate:<id>  { id, proposalId, title, datasetRequirements, rubric, rewardPool, escrowed, paid,
  *                   integrationTargets, issuedAt, issuedSequence }
  *
  * Extension point: datanets and training jobs that serve a mandate will link to it from their own
@@ -25,6 +25,7 @@ const MandateRowC = t.type({
   rubric: RubricC,
   rewardPool: AmountC,
   escrowed: AmountC,
+  paid: AmountC,
   integrationTargets: t.array(LabelC),
   issuedAt: Timestamp,
   issuedSequence: t.number,
@@ -33,24 +34,27 @@ export type MandateRow = t.TypeOf<typeof MandateRowC>
 
 export const mandateKey = (id: string): string => `mandate:${id}`
 
-const TYPES = ['MandateIssued', 'RewardPoolEscrowed'] as const satisfies readonly GovernanceEventType[]
+const TYPES = ['MandateIssued', 'RewardPoolEscrowed', 'EscrowPaid'] as const satisfies readonly GovernanceEventType[]
 type Event = EventOf<(typeof TYPES)[number]>
 
 export const mandatesProjection: Projection<MandateRow, Event> = {
   name: 'mandates',
-  version: 1,
+  // 2: `paid`, the escrow paid out so far (EscrowPaid).
+  version: 2,
   filter: governanceEvents(TYPES),
   init: [],
   apply(state, event, envelope) {
-    if (event.type === 'RewardPoolEscrowed') {
+    if (event.type === 'RewardPoolEscrowed' || event.type === 'EscrowPaid') {
       const mandate = state.get(mandateKey(event.data.mandateId))
       if (mandate === undefined) return []
-      return [{ key: mandateKey(mandate.id), value: { ...mandate, escrowed: mandate.escrowed + event.data.amount } }]
+      const { amount } = event.data
+      const value = event.type === 'EscrowPaid' ? { ...mandate, escrowed: mandate.escrowed - amount, paid: mandate.paid + amount } : { ...mandate, escrowed: mandate.escrowed + amount }
+      return [{ key: mandateKey(mandate.id), value }]
     }
     const d = event.data
     const row: MandateRow = {
       kind: 'mandate', id: d.mandateId, proposalId: d.proposalId, title: d.title, datasetRequirements: d.datasetRequirements, rubric: d.rubric,
-      rewardPool: d.rewardPool, escrowed: 0n, integrationTargets: d.integrationTargets, issuedAt: envelope.recordedAt, issuedSequence: envelope.sequence,
+      rewardPool: d.rewardPool, escrowed: 0n, paid: 0n, integrationTargets: d.integrationTargets, issuedAt: envelope.recordedAt, issuedSequence: envelope.sequence,
     }
     return [{ key: mandateKey(d.mandateId), value: row }]
   },
