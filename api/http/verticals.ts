@@ -6,7 +6,8 @@
 import type { SignedCommand } from '../../domain/ledger/command.js'
 import type { Clock } from '../../domain/ports/clock.js'
 import type { EventStore } from '../../domain/ports/event-store.js'
-import { GOVERNANCE_COMMAND_TYPES, governance } from '../../domain/governance/index.js'
+import { economy, ECONOMY_COMMAND_CODECS } from '../../domain/economy/index.js'
+import { GOVERNANCE_COMMAND_TYPES } from '../../domain/governance/index.js'
 import { createCommandHandler, type HandleResult } from '../../infrastructure/command-handler.js'
 
 export interface CommandRoute {
@@ -17,10 +18,11 @@ export interface CommandRoute {
 
 export function defaultVerticals(store: EventStore, clock?: Clock): CommandRoute[] {
   const options = clock === undefined ? {} : { clock }
-  const governanceHandler = createCommandHandler({ store, vertical: governance, ...options })
-  return [
-    { name: governance.name, accepts: (type) => GOVERNANCE_COMMAND_TYPES.has(type), handle: (signed) => governanceHandler.handle(signed) },
-  ]
+  // The economy vertical decides governance, datanets, alignment and rewards over one combined
+  // state (a bond or a slash touches balances), so one handler takes all of their commands.
+  const economyHandler = createCommandHandler({ store, vertical: economy, ...options })
+  const types = new Set([...GOVERNANCE_COMMAND_TYPES, ...ECONOMY_COMMAND_CODECS.map((codec) => codec.name)])
+  return [{ name: economy.name, accepts: (type) => types.has(type), handle: (signed) => economyHandler.handle(signed) }]
 }
 
 export function routeOf(routes: readonly CommandRoute[], type: string): CommandRoute | undefined {

@@ -130,7 +130,7 @@ describe('operations', () => {
     expect(await t.client.health()).toEqual({ status: 'ok' })
     expect((await t.client.ready()).status).toBe('ready')
     const metrics = await (await get('/metrics')).text()
-    expect(metrics).toMatch(/model_ledger_commands_appended_total\{vertical="governance"\} \d+/)
+    expect(metrics).toMatch(/model_ledger_commands_appended_total\{vertical="economy"\} \d+/)
     expect(metrics).toMatch(/model_ledger_http_request_duration_seconds_bucket/)
     expect(metrics).toMatch(/model_ledger_projection_lag_events\{projection="accounts"\}/)
     const response = await get('/v1/ledger', { 'x-request-id': 'trace-123' })

@@ -1,0 +1,98 @@
+/**
+ * Signed commands through HTTP under concurrent load (autocannon, loopback, bounded count and
+ * time) beside the same commands through the command handler in process, on the embedded SQLite
+ * store, in the same run. `npm run build && node dist/bench/http.js [--commands N] [--connections C]`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { pino } from 'pino'
+import { startServer } from '../api/http/server.js'
+import { createClient, keyFromSeed, type ActorKey } from '../api/sdk/index.js'
+import { defaultParams, governance, tokens } from '../domain/governance/index.js'
+import { signCommand, type SignedCommand } from '../domain/ledger/command.js'
+import type { EventStore } from '../domain/ports/event-store.js'
+import { createCommandHandler } from '../infrastructure/command-handler.js'
+import { nativeCrypto } from '../infrastructure/crypto/native.js'
+import { openLedgerStore } from '../infrastructure/store/ledger-store.js'
+import { createSqliteBackend } from '../infrastructure/store/sqlite-backend.js'
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(name)
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback
+}
+const COMMANDS = arg('--commands', 3000)
+const CONNECTIONS = arg('--connections', 32)
+const ACTORS = 64
+const seed = (n: number): string => n.toString(16).padStart(4, '0').repeat(16)
+const ledger = keyFromSeed(seed(1))
+const actors: ActorKey[] = Array.from({ length: ACTORS }, (_, i) => keyFromSeed(seed(100 + i)))
+
+async function freshStore(dir: string): Promise<EventStore> {
+  return openLedgerStore({ backend: createSqliteBackend(join(dir, 'ledger.db')), signer: ledger.signer, anchorEvery: 1000, anchorIntervalMs: 10_000 })
+}
+
+function sign(key: ActorKey, type: string, payload: Parameters<typeof signCommand>[0]['payload'], n: number): SignedCommand {
+  return signCommand({ type, payload, actor: key.publicKey, nonce: `bench-${n}`, issuedAt: new Date().toISOString() }, key.signer, nativeCrypto)
+}
+
+/** Genesis and identities, then COMMANDS signed WrapOpen commands spread over the actors. */
+function workload(): { setup: SignedCommand[]; load: SignedCommand[] } {
+  const genesis = governance.decider && sign(ledger, 'EstablishGenesis', {
+    params: JSON.parse(JSON.stringify(defaultParams, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as never,
+    treasuryKey: ledger.publicKey, treasury: '0', allocations: actors.map((a) => ({ account: a.publicKey, amount: tokens(1000).toString() })),
+  }, 0)
+  const setup = [genesis, ...actors.map((a, i) => sign(a, 'RegisterIdentity', { displayName: `actor ${i}` }, 1))]
+  const load = Array.from({ length: COMMANDS }, (_, i) => sign(actors[i % ACTORS] as ActorKey, 'WrapOpen', { amount: '1' }, 10 + i))
+  return { setup, load }
+}
+
+async function inProcess(dir: string, work: ReturnType<typeof workload>): Promise<number> {
+  const store = await freshStore(dir)
+  const handler = createCommandHandler({ store, vertical: governance })
+  for (const signed of work.setup) await handler.handle(signed)
+  const started = performance.now()
+  let next = 0
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+    while (next < work.load.length) await handler.handle(work.load[next++])
+  }))
+  const seconds = (performance.now() - started) / 1000
+  await store.close()
+  return work.load.length / seconds
+}
+
+async function overHttp(dir: string, work: ReturnType<typeof workload>): Promise<autocannon.Result> {
+  const store = await freshStore(dir)
+  const unlimited = { perSecond: Infinity, burst: Infinity }
+  const server = await startServer({ store, logger: pino({ level: 'silent' }), limits: { perIp: unlimited, perActor: unlimited } })
+  const client = createClient({ baseUrl: server.url })
+  for (const signed of work.setup) await client.submit(signed)
+  const bodies = work.load.map((signed) => JSON.stringify(signed))
+  let next = 0
+  const result = await autocannon({
+    url: server.url,
+    connections: CONNECTIONS,
+    amount: bodies.length,
+    duration: 60,
+    requests: [{ method: 'POST', path: '/v1/commands', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
+  })
+  await server.close()
+  await store.close()
+  return result
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'ml-bench-http-'))
+try {
+  const work = workload()
+  await mkdtemp(join(dir, 'a-')).then(async (a) => {
+    const rate = await inProcess(a, work)
+    process.stdout.write(`in process (command handler, SQLite): ${COMMANDS} signed commands, ${rate.toFixed(0)} commands/s with ${CONNECTIONS} concurrent callers\n`)
+  })
+  const b = await mkdtemp(join(dir, 'b-'))
+  const result = await overHttp(b, work)
+  const ok = result['2xx']
+  process.stdout.write(`over HTTP (autocannon, loopback, ${CONNECTIONS} connections): ${ok}/${result.requests.total} 2xx, non-2xx ${result.non2xx}, ${(ok / (result.duration)).toFixed(0)} commands/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms\n`)
+} finally {
+  await rm(dir, { recursive: true, force: true })
+}
