@@ -11,6 +11,7 @@ import { encodeEvent as encodeGovernanceEvent, parseCommand as parseGovernanceCo
 import type { JsonValue } from '../json.js'
 import type { Command } from '../ledger/command.js'
 import { rewardsStream } from '../rewards/codecs.js'
+import { GovernanceRequestC } from '../governance/commands.js'
 import type { EconomyError } from './errors.js'
 import {
   ECONOMY_COMMAND_CODECS,
@@ -51,4 +52,15 @@ export function encodeEvent(event: EconomyEvent): { stream: string; type: string
   if (isGovernanceEvent(event)) return encodeGovernanceEvent(event)
   const encoded = EconomyOwnEventC.encode(event) as { type: string; data: JsonValue }
   return { stream: streamOf(event), type: encoded.type, data: encoded.data }
+}
+
+/**
+ * A command's type and typed payload (bigints and all) as the JSON a signed command carries: what
+ * clients sign. Refuses a type that is neither an economy nor a governance command.
+ */
+export function encodeRequest(request: Omit<EconomyCommand, 'actor'>): { type: string; payload: JsonValue } {
+  const codecs: readonly { name: string; encode: (value: never) => unknown }[] = [...ECONOMY_COMMAND_CODECS, ...GovernanceRequestC.types]
+  const codec = codecs.find((candidate) => candidate.name === request.type)
+  if (codec === undefined) throw new TypeError(`${request.type} is not a command of this ledger`)
+  return codec.encode(request as never) as { type: string; payload: JsonValue }
 }

@@ -11,6 +11,13 @@ export interface LineCheckPool {
   close(): Promise<void>
 }
 
+/**
+ * A worker holds one batch of lines at a time, so it needs little heap; capping its generations
+ * makes V8 collect early instead of letting garbage grow each worker's resident memory, so that a
+ * verification of any length stays well under 256 MB.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 }
+
 /** The file URL of tsx's ESM API, read from tsx's own package exports. */
 function tsxEsmApi(): string {
   const manifestPath = createRequire(import.meta.url).resolve('tsx/package.json')
@@ -25,11 +32,11 @@ function tsxEsmApi(): string {
  * bootstrap registers tsx's loader inside the worker first, since Node 20 workers ignore --import.
  */
 function spawnWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData })
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData, resourceLimits: WORKER_LIMITS })
   const api = JSON.stringify(tsxEsmApi())
   const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href)
   const bootstrap = `import(${api}).then((tsx) => { tsx.register(); return import(${entry}) })`
-  return new Worker(bootstrap, { eval: true, workerData })
+  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: WORKER_LIMITS })
 }
 
 export function createLineCheckPool(size: number, ledgerKey: string, crypto: 'native' | 'reference'): LineCheckPool {

@@ -9,6 +9,7 @@ import { initDataDir, openLedger, openReadOnly } from '../../../infrastructure/d
 import { buildInclusionProof } from '../../../infrastructure/proofs/build-proof.js'
 import { verifyLines } from '../../../infrastructure/verify/verifier.js'
 import { pino } from 'pino'
+import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { startServer } from '../../http/server.js'
 import { createClient } from '../../sdk/client.js'
 import { CommandFailed, EXIT, flag, parse, printJson, required, str, UsageError, type Command } from '../io.js'
@@ -41,8 +42,13 @@ that is built, names each stage that is not, then exports, verifies and proves t
     await writeFile(join(dir, MARKER), 'made by model-ledger demo\n')
     const { store, signer } = await openLedger(dir)
     // The stages go through the HTTP API, as a client service would, on a server over the fresh ledger.
-    const server = await startServer({ store, logger: pino({ level: 'silent' }), limits: { perActor: { perSecond: Infinity, burst: Infinity } } })
-    const context = createDemoContext(store, signer, createClient({ baseUrl: server.url }))
+    const server = await startServer({
+      store,
+      blobs: createBlobStore(blobDir(dir)),
+      logger: pino({ level: 'silent' }),
+      limits: { perActor: { perSecond: Infinity, burst: Infinity } },
+    })
+    const context = createDemoContext(createClient({ baseUrl: server.url }), signer)
     const stages: StageReport[] = []
     try {
       for (const stage of lifecycleStages) stages.push(await stage(context))

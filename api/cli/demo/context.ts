@@ -1,7 +1,6 @@
 /**
  * What each demo stage gets: the demo's actors and a way to submit signed commands, store blobs
- * and read the state. Stages never touch the store directly, so the transport behind `submit`
- * (in process here) can be swapped without changing them.
+ * and read the state, all through the HTTP API with the SDK.
  */
 import { createHash } from 'node:crypto'
 import { toHex } from '../../../domain/crypto/hex.js'
@@ -9,9 +8,9 @@ import { economy, encodeRequest, type EconomyCommand, type EconomyState } from '
 import { signCommand, type SignedCommand } from '../../../domain/ledger/command.js'
 import type { Envelope } from '../../../domain/ledger/envelope.js'
 import type { Signer } from '../../../domain/ports/crypto.js'
-import type { EventStore } from '../../../domain/ports/event-store.js'
-import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
-import { createCommandHandler } from '../../../infrastructure/command-handler.js'
+import type { EventPage } from '../../http/wire.js'
+import type { LedgerClient } from '../../sdk/client.js'
+import { ApiError } from '../../sdk/errors.js'
 import { nativeCrypto, nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 
 export const ACTOR_NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'treasury'] as const
@@ -62,15 +61,32 @@ export function signRequest(by: Signer, request: Request): SignedCommand {
   return signCommand({ type: wire.type, payload: wire.payload, actor: toHex(by.publicKey), nonce: `demo-${Date.now()}-${++nonce}`, issuedAt: new Date().toISOString() }, by, nativeCrypto)
 }
 
-/** Runs the stages in this process: one command handler for the whole economy, blobs under DIR/blobs. */
-export function createDemoContext(store: EventStore, ledger: Signer, dataDir: string): DemoContext {
-  const handler = createCommandHandler({ store, vertical: economy })
-  const blobs = createBlobStore(blobDir(dataDir))
+/** Every page of the log, read through the API the way any client or auditor would. */
+async function* eventsOf(client: LedgerClient): AsyncGenerator<Envelope> {
+  let from: number | null = 1
+  while (from !== null) {
+    const page: EventPage = await client.events({ from, limit: 1000 })
+    for (const envelope of page.events) yield envelope as Envelope
+    from = page.next
+  }
+}
+
+/**
+ * The stages talk to a ledger server through the SDK, as a client service would: commands are
+ * signed here and posted, blobs are uploaded, and the state is rebuilt by replaying the events the
+ * API serves through the same pure fold the server runs.
+ */
+export function createDemoContext(client: LedgerClient, ledger: Signer): DemoContext {
   const actors = demoActors()
   const names = new Map<string, string>([...Object.values(actors).map((a) => [a.key, a.name] as const), [toHex(ledger.publicKey), 'ledger']])
   const submit = async (by: Signer, request: Request): Promise<Submission> => {
-    const result = await handler.handle(signRequest(by, request))
-    return result.ok ? { ok: true, commandHash: result.commandHash } : { ok: false, code: result.error.code, message: result.error.message }
+    try {
+      const accepted = await client.submit(signRequest(by, request))
+      return { ok: true, commandHash: accepted.commandHash }
+    } catch (error) {
+      if (error instanceof ApiError) return { ok: false, code: error.code ?? error.kind, message: error.message }
+      throw error
+    }
   }
   return {
     ledger,
@@ -85,12 +101,16 @@ export function createDemoContext(store: EventStore, ledger: Signer, dataDir: st
       const result = await submit(by, request)
       return result.ok ? 'accepted' : result.code
     },
-    state: () => handler.state(),
-    events: () => store.readAll(),
-    putBlob: async (content) => {
-      const stored = await blobs.put(content)
-      return { hash: stored.hash, byteLength: stored.byteLength }
+    async state() {
+      let state = economy.decider.initialState
+      for await (const envelope of eventsOf(client)) {
+        const event = economy.parseEvent(envelope.type, envelope.data)
+        if (event !== undefined) state = economy.decider.evolve(state, { event, sequence: envelope.sequence, recordedAt: envelope.recordedAt })
+      }
+      return state
     },
+    events: () => eventsOf(client),
+    putBlob: (content) => client.putBlob(content),
     wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     shared: new Map(),
     nameOf: (key) => names.get(key) ?? `${key.slice(0, 8)}…`,

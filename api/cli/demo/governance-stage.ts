@@ -1,110 +1,87 @@
 /**
- * The first half of the lifecycle, through signed commands posted to the HTTP API with the SDK: genesis, identities, OPEN wrapped into
+ * The first half of the lifecycle, through signed commands: genesis, identities, OPEN wrapped into
  * gOPEN and delegated, a staked proposal, a stake-weighted vote in which a late delegation does not
  * count, then queue, execute and the mandate.
  */
-import { GovernanceRequestC, tokens, defaultParams, type GovernanceRequest } from '../../../domain/governance/index.js'
-import type { JsonValue } from '../../../domain/json.js'
-import type { Signer } from '../../../domain/ports/crypto.js'
-import { isApiError } from '../../sdk/errors.js'
+import { defaultEconomics } from '../../../domain/economy/index.js'
+import { accountOf, defaultParams, phaseOf, tallyOf, tokens } from '../../../domain/governance/index.js'
 import { formatTokens, short } from '../format.js'
 import type { DemoContext } from './context.js'
 import type { StageReport } from './stages.js'
 
 /** Windows of seconds instead of days, recorded in genesis like any other parameters. */
-export const DEMO_WINDOWS = { votingDelayMs: 1_000, votingPeriodMs: 3_000, timelockMs: 1_000, gracePeriodMs: 60_000, unbondCooldownMs: 5_000 }
+export const DEMO_WINDOWS = { votingDelayMs: 1_000, votingPeriodMs: 2_500, timelockMs: 1_000, gracePeriodMs: 60_000, unbondCooldownMs: 5_000 }
+export const DEMO_ECONOMICS = { ...defaultEconomics, validationWindowMs: 60_000, commitWindowMs: 1_500, revealWindowMs: 1_500, rewardEpochMs: 1_000 }
 
 export async function governanceStage(ctx: DemoContext): Promise<StageReport> {
-  let last = 0
   const { alice, bob, carol, dave, erin, frank, grace, treasury } = ctx.actors
-  const run = async (by: Signer, request: GovernanceRequest): Promise<string> => {
-    const wire = GovernanceRequestC.encode(request) as { type: string; payload: JsonValue }
-    const result = await ctx.client.submit(ctx.sign(by, wire.type, wire.payload))
-    last = result.lastSequence
-    return result.commandHash
-  }
-  const refusal = async (by: Signer, request: GovernanceRequest): Promise<string> => {
-    const wire = GovernanceRequestC.encode(request) as { type: string; payload: JsonValue }
-    try {
-      await ctx.client.submit(ctx.sign(by, wire.type, wire.payload))
-      return 'accepted'
-    } catch (error) {
-      if (isApiError(error)) return error.code ?? error.kind
-      throw error
-    }
-  }
   const people = [alice, bob, carol, dave, erin, frank, grace]
 
-  await run(ctx.ledger, {
+  await ctx.run(ctx.ledger, {
     type: 'EstablishGenesis',
     payload: {
-      params: { ...defaultParams, ...DEMO_WINDOWS },
+      params: { ...defaultParams, ...DEMO_WINDOWS, economics: DEMO_ECONOMICS },
       treasuryKey: treasury.key,
       treasury: tokens(1_000_000),
       allocations: people.map((person) => ({ account: person.key, amount: tokens(50_000) })),
     },
   })
-  for (const person of [...people, treasury]) await run(person.signer, { type: 'RegisterIdentity', payload: { displayName: person.name } })
-  await run(alice.signer, { type: 'WrapOpen', payload: { amount: tokens(20_000) } })
-  await run(alice.signer, { type: 'DelegateVotes', payload: { to: alice.key } })
-  await run(bob.signer, { type: 'WrapOpen', payload: { amount: tokens(5_000) } })
-  await run(bob.signer, { type: 'DelegateVotes', payload: { to: bob.key } })
-  await run(dave.signer, { type: 'WrapOpen', payload: { amount: tokens(12_000) } })
-  await run(dave.signer, { type: 'DelegateVotes', payload: { to: dave.key } })
-  await run(carol.signer, { type: 'WrapOpen', payload: { amount: tokens(30_000) } })
+  for (const person of [...people, treasury]) await ctx.run(person.signer, { type: 'RegisterIdentity', payload: { displayName: person.name } })
+  for (const [person, amount] of [[alice, 20_000], [bob, 5_000], [dave, 12_000]] as const) {
+    await ctx.run(person.signer, { type: 'WrapOpen', payload: { amount: tokens(amount) } })
+    await ctx.run(person.signer, { type: 'DelegateVotes', payload: { to: person.key } })
+  }
+  await ctx.run(carol.signer, { type: 'WrapOpen', payload: { amount: tokens(30_000) } })
 
-  const proposalId = await run(alice.signer, {
+  const proposalId = await ctx.run(alice.signer, {
     type: 'ProposeModel',
     payload: {
       stake: tokens(1_000),
       spec: {
-        title: 'Clinical note summarizer',
-        purpose: 'Summarize discharge notes for primary care handover.',
+        title: 'Clinical note triage',
+        purpose: 'Route discharge notes to the right follow-up team.',
         domain: 'healthcare',
         baseModel: 'reference-softmax-classifier',
-        datasetRequirements: ['de-identified discharge notes', 'clinician-written labels'],
+        datasetRequirements: ['de-identified discharge notes', 'clinician-assigned follow-up team'],
         rubric: { metric: 'accuracy', threshold: 0.7, direction: 'maximize' },
         integrationTargets: ['ehr-handover-api'],
         rewardPool: tokens(25_000),
       },
     },
   })
-  ctx.shared.set('proposalId', proposalId)
+  ctx.shared.set('mandateId', proposalId)
   // Carol delegates her 30,000 gOPEN to Bob only now: the proposal's snapshot came before it.
-  await run(carol.signer, { type: 'DelegateVotes', payload: { to: bob.key } })
+  await ctx.run(carol.signer, { type: 'DelegateVotes', payload: { to: bob.key } })
 
   await ctx.wait(DEMO_WINDOWS.votingDelayMs + 100)
-  await run(alice.signer, { type: 'CastVote', payload: { proposalId, support: 'for' } })
-  await run(bob.signer, { type: 'CastVote', payload: { proposalId, support: 'against' } })
-  await run(dave.signer, { type: 'CastVote', payload: { proposalId, support: 'for' } })
-  const doubleVote = await refusal(bob.signer, { type: 'CastVote', payload: { proposalId, support: 'for' } })
-  const carolVote = await refusal(carol.signer, { type: 'CastVote', payload: { proposalId, support: 'for' } })
+  await ctx.run(alice.signer, { type: 'CastVote', payload: { proposalId, support: 'for' } })
+  await ctx.run(bob.signer, { type: 'CastVote', payload: { proposalId, support: 'against' } })
+  await ctx.run(dave.signer, { type: 'CastVote', payload: { proposalId, support: 'for' } })
+  const doubleVote = await ctx.refusal(bob.signer, { type: 'CastVote', payload: { proposalId, support: 'for' } })
+  const carolVote = await ctx.refusal(carol.signer, { type: 'CastVote', payload: { proposalId, support: 'for' } })
 
   await ctx.wait(DEMO_WINDOWS.votingPeriodMs)
-  await run(erin.signer, { type: 'QueueProposal', payload: { proposalId } })
+  await ctx.run(erin.signer, { type: 'QueueProposal', payload: { proposalId } })
   await ctx.wait(DEMO_WINDOWS.timelockMs + 100)
-  await run(erin.signer, { type: 'ExecuteProposal', payload: { proposalId } })
+  await ctx.run(erin.signer, { type: 'ExecuteProposal', payload: { proposalId } })
 
-  // The summary reads the read models through the API, once they have folded the last command.
-  const proposal = await ctx.client.proposal(proposalId, { after: last })
-  const tally = proposal.outcomeTally
-  if (tally === null) throw new Error('the proposal has no recorded outcome')
-  const votes = await ctx.client.votes(proposalId)
-  const bobWeight = votes.items.find((vote) => vote.voter === bob.key)?.weight ?? '0'
-  const mandate = (await ctx.client.mandate(proposalId)) as { id: string; escrowed: string }
-  const aliceAccount = await ctx.client.account(alice.key)
-  ctx.shared.set('mandateId', mandate.id)
+  const state = (await ctx.state()).governance
+  const proposal = state.proposals.get(proposalId)
+  const params = state.genesis?.params
+  if (proposal === undefined || params === undefined) throw new Error('the proposal is missing from the replayed state')
+  const tally = tallyOf(state, proposal, params)
+  const mandate = state.mandates.get(proposalId)
   return {
     name: 'genesis, identities, OPEN and gOPEN, delegation, proposal with stake, votes, mandate',
     built: true,
     details: [
       `genesis: ${people.length} accounts with 50,000 OPEN each, treasury ${formatTokens(tokens(1_000_000))} OPEN (${short(treasury.key)})`,
       `proposal ${short(proposalId)} by alice, 1,000 OPEN staked, reward pool 25,000 OPEN`,
-      `votes at the snapshot: for ${formatTokens(BigInt(tally.for))}, against ${formatTokens(BigInt(tally.against))} gOPEN (quorum base ${formatTokens(BigInt(tally.snapshotPower))})`,
-      `carol delegated 30,000 gOPEN to bob after the snapshot: bob's vote weighs ${formatTokens(BigInt(bobWeight))}, carol's own vote refused (${carolVote})`,
+      `votes at the snapshot: for ${formatTokens(tally.for)}, against ${formatTokens(tally.against)} gOPEN (quorum base ${formatTokens(tally.snapshotPower)})`,
+      `carol delegated 30,000 gOPEN to bob after the snapshot: bob's vote weighs ${formatTokens(proposal.ballots.get(bob.key)?.weight ?? 0n)}, carol's own vote refused (${carolVote})`,
       `bob voting twice: refused (${doubleVote})`,
-      `outcome: ${proposal.status}; mandate ${short(mandate.id)} with ${formatTokens(BigInt(mandate.escrowed))} OPEN escrowed from the treasury`,
-      `alice's stake released: ${formatTokens(BigInt(aliceAccount.open))} OPEN liquid`,
+      `outcome: ${phaseOf(state, proposal, params, Date.now())}; mandate ${short(mandate?.id ?? '-')} with ${formatTokens(mandate?.escrowed ?? 0n)} OPEN escrowed from the treasury`,
+      `alice's proposal stake released: ${formatTokens(accountOf(state, alice.key).open)} OPEN liquid`,
     ],
   }
 }

@@ -1,6 +1,9 @@
 /** The lifecycle stages the demo drives, in order; a stage that is not built says so. */
+import { alignmentStage } from './alignment-stage.js'
 import type { DemoContext } from './context.js'
+import { dataStage } from './data-stage.js'
 import { governanceStage } from './governance-stage.js'
+import { rewardsStage } from './rewards-stage.js'
 
 export interface StageReport {
   readonly name: string
@@ -14,9 +17,9 @@ const notBuilt = (name: string): Stage => async () => ({ name, built: false, det
 
 export const lifecycleStages: readonly Stage[] = [
   governanceStage,
-  notBuilt('datanet, contributions (one of them spam), validation, dataset version'),
+  dataStage,
   notBuilt('training and checkpoints'),
-  notBuilt('RLHF round with an honest and a dishonest validator'),
-  notBuilt('reward epoch and slashing'),
+  alignmentStage,
+  rewardsStage,
   notBuilt('deployment and usage'),
 ]
