@@ -11,7 +11,7 @@ import type { SignedCommand } from '../../domain/ledger/command.js'
 import type { StoredCommand } from '../store/backend.js'
 import { createSqliteBackend } from '../store/sqlite-backend.js'
 import { verifyLines, type VerifyOptions, type VerifyReport } from '../verify/verifier.js'
-import { bundleFileLines } from './lines.js'
+import { bundleFileLines, eachLine } from './lines.js'
 
 export class ImportRefused extends Error {
   override readonly name = 'ImportRefused'
@@ -83,7 +83,7 @@ async function writeAll(backend: ReturnType<typeof createSqliteBackend>, bundle:
     commands = []
   }
   let pendingCommand: SignedCommand | undefined
-  for await (const text of bundleFileLines(bundle)) {
+  for await (const text of eachLine(bundleFileLines(bundle))) {
     const line = JSON.parse(text) as Line
     if ('command' in line) {
       closeCommand()

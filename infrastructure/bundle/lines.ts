@@ -1,6 +1,6 @@
 /** Sources of bundle lines: a bundle file, or a live store rendered as the same lines. */
 import { createReadStream } from 'node:fs'
-import { createInterface } from 'node:readline'
+import { StringDecoder } from 'node:string_decoder'
 import { canonicalize } from '../../domain/canonical/jcs.js'
 import type { JsonValue } from '../../domain/json.js'
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleHeader } from '../../domain/ledger/bundle.js'
@@ -8,17 +8,29 @@ import type { StorageBackend } from '../store/backend.js'
 
 const PAGE = 2000
 
-/** The lines of a bundle file; `onBytes` reports how far into the file reading has got. */
-export async function* bundleFileLines(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<string> {
+/**
+ * The lines of a bundle file, split on `\n` only (a stray `\r` stays in its line, where the
+ * canonical-form check refuses it), yielded as arrays of the lines each read chunk completes.
+ */
+export async function* bundleFileLines(path: string): AsyncGenerator<string[]> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20 })
-  if (onBytes !== undefined) stream.on('data', () => onBytes(stream.bytesRead))
-  const reader = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
+  const decoder = new StringDecoder('utf8')
+  let rest = ''
   try {
-    for await (const line of reader) yield line
+    for await (const chunk of stream) {
+      const lines = (rest + decoder.write(chunk as Buffer)).split('\n')
+      rest = lines.pop() ?? ''
+      if (lines.length > 0) yield lines
+    }
+    rest += decoder.end()
+    if (rest !== '') yield [rest]
   } finally {
-    reader.close()
     stream.destroy()
   }
+}
+
+export async function* eachLine(batches: AsyncIterable<readonly string[]>): AsyncGenerator<string> {
+  for await (const batch of batches) yield* batch
 }
 
 export function headerLine(header: BundleHeader): string {

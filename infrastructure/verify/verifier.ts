@@ -38,13 +38,33 @@ function fail(failure: ChainFailure, key: string | null, source: 'trusted' | 'lo
   return { ok: false, ledgerPublicKey: key, keySource: source, summary: null, failure, warnings }
 }
 
-export async function verifyLines(lines: AsyncIterable<string>, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const iterator = lines[Symbol.asyncIterator]()
-  const first = await iterator.next()
+/**
+ * Regroups a source of lines, or of arrays of lines, into batches of BATCH lines: one await per
+ * batch rather than per line keeps this thread's share of the work small.
+ */
+async function* rebatch(source: AsyncIterable<string | readonly string[]>): AsyncGenerator<string[]> {
+  let batch: string[] = []
+  for await (const item of source) {
+    for (const line of typeof item === 'string' ? [item] : item) {
+      batch.push(line)
+      if (batch.length === BATCH) {
+        yield batch
+        batch = []
+      }
+    }
+  }
+  if (batch.length > 0) yield batch
+}
+
+/** Verifies a log given as lines, or as arrays of lines (the bundle file reader's batches). */
+export async function verifyLines(lines: AsyncIterable<string | readonly string[]>, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const iterator = rebatch(lines)
+  const firstBatch = await iterator.next()
   const warnings: string[] = []
   const source = options.trustedKey === undefined ? 'log' : 'trusted'
-  if (first.done === true) return fail({ sequence: null, line: 0, reason: 'the log is empty: no header' }, options.trustedKey ?? null, source, warnings)
-  const headerFacts = checkLine(first.value, options.trustedKey ?? '', nativeCrypto)
+  const first = firstBatch.done === true ? undefined : firstBatch.value.shift()
+  if (first === undefined) return fail({ sequence: null, line: 0, reason: 'the log is empty: no header' }, options.trustedKey ?? null, source, warnings)
+  const headerFacts = checkLine(first, options.trustedKey ?? '', nativeCrypto)
   if (headerFacts.kind !== 'header') {
     const reason = headerFacts.kind === 'bad' ? headerFacts.reason : 'the first line must be the header'
     return fail({ sequence: null, line: 1, reason }, options.trustedKey ?? null, source, warnings)
@@ -80,18 +100,15 @@ export async function verifyLines(lines: AsyncIterable<string>, options: VerifyO
   }
 
   try {
-    let batch: string[] = []
+    const rest = firstBatch.done === true ? [] : firstBatch.value
+    if (rest.length > 0) inFlight.push(check(rest))
     for (let item = await iterator.next(); item.done !== true && failure === undefined; item = await iterator.next()) {
-      batch.push(item.value)
-      if (batch.length < BATCH) continue
-      inFlight.push(check(batch))
-      batch = []
+      inFlight.push(check(item.value))
       if (inFlight.length >= maxInFlight) await absorb()
     }
-    if (batch.length > 0 && failure === undefined) inFlight.push(check(batch))
     while (inFlight.length > 0 && failure === undefined) await absorb()
   } finally {
-    await iterator.return?.()
+    await iterator.return(undefined)
     await pool?.close()
   }
 

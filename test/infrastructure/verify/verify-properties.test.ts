@@ -29,9 +29,9 @@ describe('verification properties', () => {
   })
 
   const linesOfBytes = (data: Buffer) => {
-    // Split the way the bundle reader does: on \n, \r\n or a lone \r.
+    // Split the way the bundle reader does: on \n only.
     const text = data.toString('utf8')
-    const parts = text.split(/\r\n|\n|\r/)
+    const parts = text.split('\n')
     if (parts[parts.length - 1] === '') parts.pop()
     return parts
   }
