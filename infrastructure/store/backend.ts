@@ -51,5 +51,12 @@ export interface StorageBackend {
   /** The canonical JSON lines of envelopes, for export without re-encoding. */
   readRawRange(fromSequence: number, limit: number): Promise<{ sequence: number; commandHash: string | null; json: string }[]>
   readCommand(hash: string): Promise<SignedCommand | undefined>
+  /**
+   * Optional, for storage shared by several processes: runs one batch (plan and commit) as the
+   * only writer across all of them, so planning starts from the head every other writer left.
+   */
+  exclusive?<T>(work: () => Promise<T>): Promise<T>
+  /** Optional: calls `onCommit` after any process commits; returns a function that stops it. */
+  watch?(onCommit: () => void): () => void
   close(): Promise<void>
 }

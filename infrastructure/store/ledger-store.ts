@@ -105,6 +105,8 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   let closing = false
   let wake: (() => void) | undefined
   let wakeSignal = new Promise<void>((resolve) => (wake = resolve))
+  // Commits by other processes on shared storage wake live subscribers as our own commits do.
+  const unwatch = backend.watch?.(notify)
 
   async function loadState(): Promise<ChainState> {
     const head = await backend.head()
@@ -183,7 +185,13 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       while (queue.length > 0) {
         const batch = queue.slice(0, MAX_BATCH_REQUESTS)
         queue = queue.slice(batch.length)
-        await runBatch(batch)
+        const run = () => runBatch(batch)
+        try {
+          await (backend.exclusive === undefined ? run() : backend.exclusive(run))
+        } catch (error) {
+          // The writer lock could not be taken or released; jobs runBatch already settled ignore this.
+          for (const job of batch) job.reject(new LedgerError('storage', `the store failed: ${(error as Error).message}`))
+        }
       }
     } finally {
       draining = false
@@ -441,6 +449,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       if (timer !== undefined) clearInterval(timer)
       while (draining) await new Promise((resolve) => setImmediate(resolve))
       notify()
+      unwatch?.()
       await backend.close()
     },
   }

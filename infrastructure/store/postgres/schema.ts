@@ -1,0 +1,55 @@
+/**
+ * The ledger's tables in PostgreSQL. They mirror the SQLite layout (docs/ledger-format.md): the
+ * envelope is kept as its canonical JSON text, so export and verification read the exact bytes
+ * that were hashed, and `sequence` is the ledger's own gapless order, not a database sequence.
+ */
+import type { Pool } from 'pg'
+import { qualified } from './url.js'
+
+/** Advisory-lock class for model-ledger; the object id is the schema's hash (see writer-lock.ts). */
+export const LOCK_CLASS = 0x4d4c
+
+function ddl(schema: string): string {
+  const t = (name: string) => qualified(schema, name)
+  return `
+CREATE SCHEMA IF NOT EXISTS "${schema}";
+CREATE TABLE IF NOT EXISTS ${t('ledger_meta')} (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ${t('events')} (
+  sequence BIGINT PRIMARY KEY CHECK (sequence > 0),
+  stream TEXT NOT NULL,
+  stream_version INTEGER NOT NULL CHECK (stream_version > 0),
+  type TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  command_hash TEXT,
+  recorded_at TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  UNIQUE (stream, stream_version)
+);
+CREATE TABLE IF NOT EXISTS ${t('commands')} (
+  hash TEXT PRIMARY KEY,
+  signed TEXT NOT NULL,
+  result TEXT NOT NULL
+);`
+}
+
+/**
+ * Creates the schema once. Concurrent CREATE ... IF NOT EXISTS can still collide in the catalogue
+ * when two instances start together, so creation runs under the ledger's advisory lock.
+ */
+export async function ensureSchema(pool: Pool, schema: string): Promise<void> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema])
+    await client.query(ddl(schema))
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
+  }
+}
