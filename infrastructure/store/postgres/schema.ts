@@ -39,12 +39,17 @@ CREATE TABLE IF NOT EXISTS ${t('commands')} (
  * Creates the schema once. Concurrent CREATE ... IF NOT EXISTS can still collide in the catalogue
  * when two instances start together, so creation runs under the ledger's advisory lock.
  */
-export async function ensureSchema(pool: Pool, schema: string): Promise<void> {
+export function ensureSchema(pool: Pool, schema: string): Promise<void> {
+  return createOnce(pool, schema, ddl(schema))
+}
+
+/** Runs DDL under the schema's advisory lock (transaction-scoped), so concurrent starts serialise. */
+export async function createOnce(pool: Pool, schema: string, sql: string): Promise<void> {
   const client = await pool.connect()
   try {
     await client.query('BEGIN')
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema])
-    await client.query(ddl(schema))
+    await client.query(sql)
     await client.query('COMMIT')
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined)
