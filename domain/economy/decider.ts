@@ -14,6 +14,8 @@ import { GOVERNANCE_COMMAND_TYPES } from '../governance/commands.js'
 import { governanceDecider } from '../governance/decider.js'
 import { unregistered } from '../governance/guards.js'
 import { decideRewards } from '../rewards/decide.js'
+import { TRAINING_COMMAND_CODECS, type TrainingCommand } from '../training/codecs.js'
+import { decideTraining } from '../training/decide.js'
 import { refuse, type EconomyError, type EconomyErrorCode } from './errors.js'
 import { evolveEconomy } from './evolve.js'
 import type { EconomyCommand, EconomyEvent, EconomyOwnCommand } from './events.js'
@@ -21,6 +23,8 @@ import { initialEconomyState, type EconomyState } from './state.js'
 
 type Result = Either<EconomyError, readonly EconomyEvent[]>
 
+const TRAINING_COMMANDS: ReadonlySet<string> = new Set(TRAINING_COMMAND_CODECS.map((c) => c.name))
+const isTrainingCommand = (c: EconomyOwnCommand): c is TrainingCommand => TRAINING_COMMANDS.has(c.type)
 const isGovernanceCommand = (c: EconomyCommand): c is GovernanceCommand => GOVERNANCE_COMMAND_TYPES.has(c.type)
 
 // Finalizing, closing and paying move things along once time allows: anyone may ask.
@@ -31,6 +35,7 @@ function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: Decisio
   if (params === undefined) return refuse('no-genesis', 'the ledger has no genesis yet')
   const notRegistered = PERMISSIONLESS.has(command.type) ? undefined : unregistered(state.governance, command.actor)
   if (notRegistered !== undefined) return left(notRegistered)
+  if (isTrainingCommand(command)) return decideTraining(command, state, ctx)
   switch (command.type) {
     case 'OpenDatanet':
     case 'SubmitContribution':

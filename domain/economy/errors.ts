@@ -43,6 +43,16 @@ export const ECONOMY_ERROR_CODES = [
   // rewards and slashing
   'epoch-running',
   'already-slashed',
+  // training jobs
+  'unknown-dataset-version',
+  'unknown-job',
+  'job-leased',
+  'job-finished',
+  'not-job-holder',
+  'step-regression',
+  'bad-checkpoint-root',
+  'no-checkpoint',
+  'bad-attribution',
 ] as const
 
 export type EconomyOnlyErrorCode = (typeof ECONOMY_ERROR_CODES)[number]

@@ -6,15 +6,16 @@ import { DATA_EVENT_CODECS, type DataEvent } from '../datanets/events.js'
 import { GOVERNANCE_EVENT_TYPES, type GovernanceEvent } from '../governance/events.js'
 import type { GovernanceCommand } from '../governance/commands.js'
 import { CloseRewardEpochC, RewardEpochClosedC, type RewardsCommand, type RewardsEvent } from '../rewards/codecs.js'
+import { TRAINING_COMMAND_CODECS, TRAINING_EVENT_CODECS, type TrainingCommand, type TrainingEvent } from '../training/codecs.js'
 
-export type EconomyOwnEvent = DataEvent | AlignmentEvent | RewardsEvent
+export type EconomyOwnEvent = DataEvent | AlignmentEvent | RewardsEvent | TrainingEvent
 export type EconomyEvent = GovernanceEvent | EconomyOwnEvent
-export type EconomyOwnCommand = DataCommand | AlignmentCommand | RewardsCommand
+export type EconomyOwnCommand = DataCommand | AlignmentCommand | RewardsCommand | TrainingCommand
 export type EconomyCommand = GovernanceCommand | EconomyOwnCommand
 
-export const ECONOMY_EVENT_CODECS = [...DATA_EVENT_CODECS, ...ALIGNMENT_EVENT_CODECS, RewardEpochClosedC] as const
+export const ECONOMY_EVENT_CODECS = [...DATA_EVENT_CODECS, ...ALIGNMENT_EVENT_CODECS, RewardEpochClosedC, ...TRAINING_EVENT_CODECS] as const
 export const EconomyOwnEventC = t.union([...ECONOMY_EVENT_CODECS], 'EconomyEvent')
-export const ECONOMY_COMMAND_CODECS = [...DATA_COMMAND_CODECS, ...ALIGNMENT_COMMAND_CODECS, CloseRewardEpochC] as const
+export const ECONOMY_COMMAND_CODECS = [...DATA_COMMAND_CODECS, ...ALIGNMENT_COMMAND_CODECS, CloseRewardEpochC, ...TRAINING_COMMAND_CODECS] as const
 
 export const ECONOMY_EVENT_TYPES: ReadonlySet<string> = new Set(ECONOMY_EVENT_CODECS.map((c) => c.name))
 

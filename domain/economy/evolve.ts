@@ -10,12 +10,13 @@ import type { DataEvent } from '../datanets/events.js'
 import { DATA_EVENT_CODECS } from '../datanets/events.js'
 import { evolve as evolveGovernance } from '../governance/evolve.js'
 import { evolveRewards } from '../rewards/evolve.js'
+import { evolveTraining, isTrainingEvent } from '../training/evolve.js'
 import { isGovernanceEvent, type EconomyEvent } from './events.js'
 import { evidenceKey, type EconomyState } from './state.js'
 
 const DATA_TYPES: ReadonlySet<string> = new Set(DATA_EVENT_CODECS.map((c) => c.name))
 const isDataEvent = (e: EconomyEvent): e is DataEvent => DATA_TYPES.has(e.type)
-const isAlignmentEvent = (e: EconomyEvent): e is AlignmentEvent => !isGovernanceEvent(e) && !isDataEvent(e) && e.type !== 'RewardEpochClosed'
+const isAlignmentEvent = (e: EconomyEvent): e is AlignmentEvent => !isGovernanceEvent(e) && !isDataEvent(e) && e.type !== 'RewardEpochClosed' && !isTrainingEvent(e)
 
 function slashedAfter(state: EconomyState, event: EconomyEvent): ReadonlySet<string> {
   if (event.type !== 'StakeSlashed' || event.data.evidence.kind !== 'rule') return state.slashed
@@ -25,7 +26,8 @@ function slashedAfter(state: EconomyState, event: EconomyEvent): ReadonlySet<str
 export function evolveEconomy(state: EconomyState, recorded: Recorded<EconomyEvent>): EconomyState {
   const { event } = recorded
   const rewards = evolveRewards(state.rewards, state.data, recorded)
-  const next = { ...state, rewards, slashed: slashedAfter(state, event) }
+  // Training sees data events too (sealed versions), so it folds every event, like rewards.
+  const next = { ...state, rewards, training: evolveTraining(state.training, recorded), slashed: slashedAfter(state, event) }
   if (isGovernanceEvent(event)) return { ...next, governance: evolveGovernance(state.governance, { ...recorded, event }) }
   if (isDataEvent(event)) return { ...next, data: evolveData(state.data, { ...recorded, event }) }
   if (isAlignmentEvent(event)) return { ...next, alignment: evolveAlignment(state.alignment, { ...recorded, event }) }

@@ -10,12 +10,14 @@ import type { EconomicsParams } from './params.js'
 import { initialState as initialGovernance, accountOf, type GovernanceState } from '../governance/state.js'
 import { rolesOf } from '../governance/roles.js'
 import { initialRewardsState, type RewardsState } from '../rewards/state.js'
+import { initialTrainingState, type TrainingState } from '../training/state.js'
 
 export interface EconomyState {
   readonly governance: GovernanceState
   readonly data: DataState
   readonly alignment: AlignmentState
   readonly rewards: RewardsState
+  readonly training: TrainingState
   /** Evidence already slashed for, as `rule:subject:account`: no slash twice for the same evidence. */
   readonly slashed: ReadonlySet<string>
 }
@@ -25,6 +27,7 @@ export const initialEconomyState: EconomyState = {
   data: initialDataState,
   alignment: initialAlignmentState,
   rewards: initialRewardsState,
+  training: initialTrainingState,
   slashed: new Set(),
 }
 

@@ -12,6 +12,8 @@ import type { JsonValue } from '../json.js'
 import type { Command } from '../ledger/command.js'
 import { rewardsStream } from '../rewards/codecs.js'
 import { GovernanceRequestC } from '../governance/commands.js'
+import { trainingStream } from '../training/codecs.js'
+import { isTrainingEvent } from '../training/evolve.js'
 import type { EconomyError } from './errors.js'
 import {
   ECONOMY_COMMAND_CODECS,
@@ -45,6 +47,7 @@ const DATA_TYPES: ReadonlySet<string> = new Set(DATA_EVENT_CODECS.map((c) => c.n
 function streamOf(event: EconomyOwnEvent): string {
   if (event.type === 'RewardEpochClosed') return rewardsStream(event.data.mandateId)
   if (DATA_TYPES.has(event.type)) return dataStreamOf(event as DataEvent)
+  if (isTrainingEvent(event)) return trainingStream(event.data.jobId)
   return alignmentStreamOf(event as AlignmentEvent)
 }
 

@@ -6,6 +6,7 @@ import type { EconomyEvent } from '../economy/events.js'
 import type { EconomicsParams } from '../economy/params.js'
 import type { EconomyState } from '../economy/state.js'
 import { now, toTimestamp } from '../governance/time.js'
+import { attributionOf } from '../training/attribution.js'
 import type { RewardsCommand } from './codecs.js'
 import { mapHash, rewardMap, totalOf } from './map.js'
 import { epochPools } from './pools.js'
@@ -13,7 +14,7 @@ import { mandateRewardsOf } from './state.js'
 
 /** The epoch's map as the rules compute it from the state: what the decider pays and an auditor recomputes. */
 export function epochMapOf(state: EconomyState, mandateId: string, params: EconomicsParams) {
-  return rewardMap(mandateRewardsOf(state.rewards, mandateId).pending, epochPools(state, mandateId, params))
+  return rewardMap(mandateRewardsOf(state.rewards, mandateId).pending, epochPools(state, mandateId, params), attributionOf(state.training, mandateId))
 }
 
 export function decideRewards(command: RewardsCommand, state: EconomyState, params: EconomicsParams, ctx: DecisionContext): Either<EconomyError, readonly EconomyEvent[]> {

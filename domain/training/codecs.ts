@@ -1,0 +1,96 @@
+/** Training commands and events: request, claim (a lease), progress, checkpoints, evaluation, attribution, the end. */
+import * as t from 'io-ts'
+import { closed, Hex32, integer } from '../codec.js'
+import { FiniteC, KeyC, LabelC, ProposalIdC, RubricC } from '../governance/values.js'
+import {
+  AttributionMethodC,
+  CheckpointFilesC,
+  ExecutorC,
+  HyperparametersC,
+  JobIdC,
+  MetricsC,
+  ScoreEntryC,
+} from './values.js'
+
+function command<T extends string, P extends t.Props>(type: T, props: P) {
+  return closed({ type: t.literal(type), payload: closed(props, type) }, type)
+}
+function event<T extends string, P extends t.Props>(type: T, props: P) {
+  return closed({ type: t.literal(type), data: closed(props, type) }, type)
+}
+
+const LeaseMsC = integer('lease (ms)', 1_000, 24 * 60 * 60 * 1000)
+const StepC = integer('step', 0)
+
+/** Signed by the mandate's proposer: train on a sealed version of the mandate's datanet. */
+export const RequestTrainingC = command('RequestTraining', {
+  mandateId: ProposalIdC,
+  datasetVersion: integer('dataset version', 1),
+  baseModel: t.union([LabelC, t.null]),
+  executor: ExecutorC,
+  hyperparameters: HyperparametersC,
+  seed: integer('seed', 0, 2 ** 32 - 1),
+})
+/** The manifest hash commits the trainer to exactly what it will run before it runs it. */
+export const ClaimTrainingJobC = command('ClaimTrainingJob', { jobId: JobIdC, leaseMs: LeaseMsC, manifestHash: Hex32 })
+export const ReportTrainingProgressC = command('ReportTrainingProgress', { jobId: JobIdC, step: StepC, totalSteps: StepC, metrics: MetricsC })
+export const RecordCheckpointC = command('RecordCheckpoint', { jobId: JobIdC, step: StepC, files: CheckpointFilesC, root: Hex32, metrics: MetricsC })
+export const RecordEvaluationC = command('RecordEvaluation', { jobId: JobIdC, split: LabelC, metrics: MetricsC })
+export const RecordAttributionC = command('RecordAttribution', { jobId: JobIdC, method: AttributionMethodC, checkpoints: t.array(Hex32), scores: t.array(ScoreEntryC) })
+export const CompleteTrainingC = command('CompleteTraining', { jobId: JobIdC, finalCheckpoint: Hex32 })
+export const FailTrainingC = command('FailTraining', { jobId: JobIdC, reason: LabelC })
+
+export const TRAINING_COMMAND_CODECS = [
+  RequestTrainingC,
+  ClaimTrainingJobC,
+  ReportTrainingProgressC,
+  RecordCheckpointC,
+  RecordEvaluationC,
+  RecordAttributionC,
+  CompleteTrainingC,
+  FailTrainingC,
+] as const
+export type TrainingRequest = t.TypeOf<(typeof TRAINING_COMMAND_CODECS)[number]>
+export type TrainingCommand = TrainingRequest & { readonly actor: string }
+
+export const TrainingRequestedC = event('TrainingRequested', {
+  jobId: JobIdC,
+  mandateId: ProposalIdC,
+  requester: KeyC,
+  datasetVersion: integer('dataset version', 1),
+  datasetRoot: Hex32,
+  baseModel: t.union([LabelC, t.null]),
+  executor: ExecutorC,
+  hyperparameters: HyperparametersC,
+  seed: integer('seed', 0, 2 ** 32 - 1),
+})
+export const TrainingJobClaimedC = event('TrainingJobClaimed', { jobId: JobIdC, trainer: KeyC, claim: integer('claim', 1), leaseMs: LeaseMsC, manifestHash: Hex32 })
+export const TrainingProgressedC = event('TrainingProgressed', { jobId: JobIdC, step: StepC, totalSteps: StepC, metrics: MetricsC })
+export const CheckpointRecordedC = event('CheckpointRecorded', { jobId: JobIdC, step: StepC, files: CheckpointFilesC, root: Hex32, totalBytes: integer('total bytes', 0), metrics: MetricsC })
+export const EvaluationRecordedC = event('EvaluationRecorded', {
+  jobId: JobIdC,
+  mandateId: ProposalIdC,
+  split: LabelC,
+  metrics: MetricsC,
+  rubric: RubricC,
+  value: t.union([FiniteC, t.null]),
+  passed: t.boolean,
+})
+export const AttributionRecordedC = event('AttributionRecorded', { jobId: JobIdC, mandateId: ProposalIdC, method: AttributionMethodC, checkpoints: t.array(Hex32), scores: t.array(ScoreEntryC) })
+export const TrainingCompletedC = event('TrainingCompleted', { jobId: JobIdC, finalCheckpoint: Hex32, checkpoints: integer('checkpoints', 1) })
+export const TrainingFailedC = event('TrainingFailed', { jobId: JobIdC, reason: LabelC })
+
+export const TRAINING_EVENT_CODECS = [
+  TrainingRequestedC,
+  TrainingJobClaimedC,
+  TrainingProgressedC,
+  CheckpointRecordedC,
+  EvaluationRecordedC,
+  AttributionRecordedC,
+  TrainingCompletedC,
+  TrainingFailedC,
+] as const
+export type TrainingEvent = t.TypeOf<(typeof TRAINING_EVENT_CODECS)[number]>
+export type TrainingEventOf<T extends TrainingEvent['type']> = Extract<TrainingEvent, { type: T }>
+
+export const trainingStream = (jobId: string): string => `training-${jobId}`

@@ -1,0 +1,116 @@
+/**
+ * The training rules. The requester names a sealed version; its root is copied into the request,
+ * so a job commits to its exact data. A claim is a lease: the holder renews it by recording
+ * anything, another trainer may take the job over only once it has run out. Only the holder
+ * records checkpoints, evaluation, attribution and the end, and the decider checks what it can:
+ * the checkpoint root against its files, the rubric against the metrics, the scores against the
+ * version's members.
+ */
+import { right, type Either } from 'fp-ts/lib/Either.js'
+import type { DecisionContext } from '../decider.js'
+import { refuse, type EconomyError } from '../economy/errors.js'
+import type { EconomyEvent } from '../economy/events.js'
+import type { EconomyState } from '../economy/state.js'
+import { now } from '../governance/time.js'
+import { checkpointRoot } from './checkpoint.js'
+import type { TrainingCommand } from './codecs.js'
+import { judge } from './rubric.js'
+import { versionKey, type Job } from './state.js'
+import { ATTRIBUTION_TOTAL } from './values.js'
+
+type Result = Either<EconomyError, readonly EconomyEvent[]>
+type Cmd<T extends TrainingCommand['type']> = Extract<TrainingCommand, { type: T }>
+const one = (event: EconomyEvent): Result => right([event])
+
+function request(c: Cmd<'RequestTraining'>, state: EconomyState, ctx: DecisionContext): Result {
+  const p = c.payload
+  const mandate = state.governance.mandates.get(p.mandateId)
+  if (mandate === undefined) return refuse('unknown-mandate', 'no such mandate', { mandateId: p.mandateId })
+  if (state.governance.proposals.get(mandate.proposalId)?.proposer !== c.actor) return refuse('not-mandate-proposer', 'only the mandate’s proposer requests its training')
+  const version = state.training.versions.get(versionKey(p.mandateId, p.datasetVersion))
+  if (version === undefined) return refuse('unknown-dataset-version', 'the datanet has no such sealed version', { version: p.datasetVersion })
+  return one({ type: 'TrainingRequested', data: { jobId: ctx.commandHash, requester: c.actor, datasetRoot: version.root, ...p } })
+}
+
+function claim(c: Cmd<'ClaimTrainingJob'>, job: Job, at: number): Result {
+  if (job.status === 'claimed' && job.trainer !== c.actor && at < job.leaseUntil) {
+    return refuse('job-leased', 'another trainer holds the lease', { trainer: job.trainer ?? '', until: job.leaseUntil })
+  }
+  const { leaseMs, manifestHash } = c.payload
+  return one({ type: 'TrainingJobClaimed', data: { jobId: job.id, trainer: c.actor, claim: job.claims + 1, leaseMs, manifestHash } })
+}
+
+function checkpoint(c: Cmd<'RecordCheckpoint'>, job: Job): Result {
+  const { step, files, root, metrics } = c.payload
+  const last = job.checkpoints[job.checkpoints.length - 1]
+  if (last !== undefined && step <= last.step) return refuse('step-regression', 'a checkpoint must come after the last one', { last: last.step })
+  if (checkpointRoot(files) !== root) return refuse('bad-checkpoint-root', 'the root is not the Merkle root of the files')
+  const totalBytes = files.reduce((sum, f) => sum + f.bytes, 0)
+  return one({ type: 'CheckpointRecorded', data: { jobId: job.id, step, files, root, totalBytes, metrics } })
+}
+
+function evaluate(c: Cmd<'RecordEvaluation'>, job: Job, state: EconomyState): Result {
+  if (job.checkpoints.length === 0) return refuse('no-checkpoint', 'nothing was trained yet')
+  const mandate = state.governance.mandates.get(job.mandateId)
+  const rubric = mandate === undefined ? undefined : state.governance.proposals.get(mandate.proposalId)?.spec.rubric
+  if (rubric === undefined) return refuse('unknown-mandate', 'the job’s mandate has no rubric')
+  const { value, passed } = judge(rubric, c.payload.metrics)
+  return one({ type: 'EvaluationRecorded', data: { jobId: job.id, mandateId: job.mandateId, split: c.payload.split, metrics: c.payload.metrics, rubric, value, passed } })
+}
+
+function scoresProblem(c: Cmd<'RecordAttribution'>, job: Job, state: EconomyState): string | undefined {
+  const members = new Set(state.training.versions.get(versionKey(job.mandateId, job.datasetVersion))?.contributions ?? [])
+  const { scores, checkpoints } = c.payload
+  if (new Set(scores.map((s) => s.contributionId)).size !== scores.length) return 'a contribution is scored twice'
+  if (scores.some((s) => !members.has(s.contributionId))) return 'a scored contribution is not in the job’s dataset version'
+  const total = scores.reduce((sum, s) => sum + s.score, 0)
+  if (total !== ATTRIBUTION_TOTAL && total !== 0) return `scores must sum to ${ATTRIBUTION_TOTAL}`
+  const recorded = new Set(job.checkpoints.map((k) => k.root))
+  if (checkpoints.length === 0 || checkpoints.some((root) => !recorded.has(root))) return 'attribution must name recorded checkpoints of the job'
+  return undefined
+}
+
+function attribute(c: Cmd<'RecordAttribution'>, job: Job, state: EconomyState): Result {
+  const problem = scoresProblem(c, job, state)
+  if (problem !== undefined) return refuse('bad-attribution', problem)
+  return one({ type: 'AttributionRecorded', data: { ...c.payload, jobId: job.id, mandateId: job.mandateId } })
+}
+
+function complete(c: Cmd<'CompleteTraining'>, job: Job): Result {
+  const last = job.checkpoints[job.checkpoints.length - 1]
+  if (last === undefined) return refuse('no-checkpoint', 'nothing was trained yet')
+  if (last.root !== c.payload.finalCheckpoint) return refuse('bad-checkpoint-root', 'the final checkpoint must be the last recorded one')
+  return one({ type: 'TrainingCompleted', data: { jobId: job.id, finalCheckpoint: last.root, checkpoints: job.checkpoints.length } })
+}
+
+/** The job, if it is still running and the actor holds it. */
+function held(c: TrainingCommand & { payload: { jobId: string } }, state: EconomyState): Either<EconomyError, Job> {
+  const job = state.training.jobs.get(c.payload.jobId)
+  if (job === undefined) return refuse('unknown-job', 'no such training job', { jobId: c.payload.jobId })
+  if (job.status === 'completed' || job.status === 'failed') return refuse('job-finished', `the job has ${job.status}`)
+  if (c.type !== 'ClaimTrainingJob' && (job.status !== 'claimed' || job.trainer !== c.actor)) return refuse('not-job-holder', 'only the trainer holding the lease records for the job')
+  return right(job)
+}
+
+export function decideTraining(c: TrainingCommand, state: EconomyState, ctx: DecisionContext): Result {
+  if (c.type === 'RequestTraining') return request(c, state, ctx)
+  const found = held(c, state)
+  if (found._tag === 'Left') return found
+  const job = found.right
+  switch (c.type) {
+    case 'ClaimTrainingJob':
+      return claim(c, job, now(ctx))
+    case 'ReportTrainingProgress':
+      return one({ type: 'TrainingProgressed', data: { ...c.payload } })
+    case 'RecordCheckpoint':
+      return checkpoint(c, job)
+    case 'RecordEvaluation':
+      return evaluate(c, job, state)
+    case 'RecordAttribution':
+      return attribute(c, job, state)
+    case 'CompleteTraining':
+      return complete(c, job)
+    case 'FailTraining':
+      return one({ type: 'TrainingFailed', data: { ...c.payload } })
+  }
+}
