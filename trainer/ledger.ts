@@ -1,0 +1,45 @@
+/**
+ * How the trainer talks to the ledger: it signs commands with its own key and submits them, and
+ * reads the economy state folded from the log. In process this is the generic command handler
+ * over the store (which catches up from its last position on every call, so following the log
+ * costs only the new events).
+ */
+import { toHex } from '../domain/crypto/hex.js'
+import { economy, encodeRequest, type EconomyCommand, type EconomyState } from '../domain/economy/index.js'
+import { signCommand } from '../domain/ledger/command.js'
+import type { Signer } from '../domain/ports/crypto.js'
+import type { EventStore } from '../domain/ports/event-store.js'
+import { createCommandHandler } from '../infrastructure/command-handler.js'
+import { nativeCrypto } from '../infrastructure/crypto/native.js'
+
+export type Submitted = { readonly ok: true; readonly commandHash: string } | { readonly ok: false; readonly code: string; readonly message: string }
+
+export interface TrainerLedger {
+  readonly key: string
+  submit(request: Omit<EconomyCommand, 'actor'>): Promise<Submitted>
+  state(): Promise<EconomyState>
+}
+
+let nonce = 0
+
+export function inProcessLedger(store: EventStore, signer: Signer): TrainerLedger {
+  const handler = createCommandHandler({ store, vertical: economy })
+  const key = toHex(signer.publicKey)
+  return {
+    key,
+    async submit(request) {
+      const wire = encodeRequest(request)
+      const command = { ...wire, actor: key, nonce: `trainer-${process.pid}-${Date.now()}-${++nonce}`, issuedAt: new Date().toISOString() }
+      const result = await handler.handle(signCommand(command, signer, nativeCrypto))
+      return result.ok ? { ok: true, commandHash: result.commandHash } : { ok: false, code: result.error.code, message: result.error.message }
+    },
+    state: () => handler.state(),
+  }
+}
+
+/** Submits or throws: for the commands the trainer cannot sensibly go on without. */
+export async function mustSubmit(ledger: TrainerLedger, request: Omit<EconomyCommand, 'actor'>): Promise<string> {
+  const result = await ledger.submit(request)
+  if (!result.ok) throw new Error(`${request.type} refused: ${result.code}: ${result.message}`)
+  return result.commandHash
+}
