@@ -116,13 +116,14 @@ export interface OpenLedger {
 }
 
 /** Opens the ledger for writing: loads the ledger key (needs the passphrase) and the store. */
-export async function openLedger(root: string, options: { passphrase?: Passphrase; clock?: Clock } = {}): Promise<OpenLedger> {
+/** `backend` replaces the embedded SQLite file (serve --store); the keys and config stay in `root`. */
+export async function openLedger(root: string, options: { passphrase?: Passphrase; clock?: Clock; backend?: StorageBackend } = {}): Promise<OpenLedger> {
   const paths = layout(root)
   if (!isInitialised(root)) throw new Error(`${root} is not a ledger data directory (run: model-ledger init --data ${root})`)
   const signer = await loadSigner(paths.ledgerKey, await resolvePassphrase(root, options.passphrase))
   const config = await readConfig(root)
   const store = await openLedgerStore({
-    backend: createSqliteBackend(paths.ledgerDb),
+    backend: options.backend ?? createSqliteBackend(paths.ledgerDb),
     signer,
     anchorEvery: config.anchorEvery,
     anchorIntervalMs: config.anchorIntervalMs,

@@ -8,6 +8,7 @@ import { pino } from 'pino'
 import { startServer } from '../../http/server.js'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { initDataDir, isInitialised, openLedger } from '../../../infrastructure/data-dir.js'
+import { openBackend } from '../../../infrastructure/store/open-store.js'
 import { createSqliteReadModelStore, projectionsDbPath } from '../../../projections/store/sqlite-store.js'
 import { EXIT, flag, parse, positiveInt, required, str, strs, UsageError, type Command } from '../io.js'
 
@@ -28,15 +29,17 @@ function waitForSignal(): Promise<string> {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the HTTP API on a data directory (--port 0 picks a free port)',
-  usage: `model-ledger serve --data DIR [--port N] [--host ADDR] [--init] [--cors ORIGIN]... [--log-level LEVEL]
+  usage: `model-ledger serve --data DIR [--store URL] [--port N] [--host ADDR] [--init] [--cors ORIGIN]... [--log-level LEVEL]
 
-Serves the HTTP API (docs/http-api.md) over the ledger in DIR. --port 0 picks a free port; the
+Serves the HTTP API (docs/http-api.md) over the ledger in DIR. --store puts the log elsewhere
+(postgres://…?schema=name, esdb://…; default DIR/ledger.db, see docs/operations.md); DIR still
+holds the keys, config and read models. --port 0 picks a free port; the
 first line printed is "listening on <url>". --init creates the data directory first if it is
 not one yet (development passphrase in DIR/keys/passphrase unless MODEL_LEDGER_PASSPHRASE is set).
 --host defaults to 127.0.0.1. --cors allows a browser origin (repeatable; off by default).
 Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut down gracefully.`,
   async run(argv) {
-    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' } })
+    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' } })
     const dir = required(str(args, 'data'), '--data')
     const port = positiveInt(str(args, 'port'), '--port') ?? 8080
     if (port > 65535) throw new UsageError('--port takes 0-65535')
@@ -47,7 +50,7 @@ Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut d
       const created = await initDataDir(dir)
       process.stdout.write(`initialized ${dir}: ledger key ${created.layout.ledgerKey}${created.developmentPassphrase ? ` (development passphrase in ${created.layout.devPassphrase})` : ''}\n`)
     }
-    const { store, layout } = await openLedger(dir)
+    const { store, layout } = await openLedger(dir, { backend: openBackend(str(args, 'store'), dir) })
     const rowStore = createSqliteReadModelStore(projectionsDbPath(dir))
     const logger = pino({ level }, pino.destination(2))
     const running = await startServer({ store, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
