@@ -8,13 +8,14 @@ import { headCommand } from './commands/head.js'
 import { importCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
 import { keygenCommand } from './commands/keygen.js'
+import { migrateCommand } from './commands/migrate.js'
 import { proofCommand, verifyProofCommand } from './commands/proof.js'
 import { projectionsCommand } from './commands/projections.js'
 import { serveCommand } from './commands/serve.js'
 import { verifyCommand } from './commands/verify.js'
 import { CommandFailed, EXIT, UsageError, type Command } from './io.js'
 
-const commands: readonly Command[] = [initCommand, serveCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, proofCommand, verifyProofCommand, projectionsCommand]
+const commands: readonly Command[] = [initCommand, serveCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, migrateCommand, proofCommand, verifyProofCommand, projectionsCommand]
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length))
