@@ -12,10 +12,11 @@ import { migrateCommand } from './commands/migrate.js'
 import { proofCommand, verifyProofCommand } from './commands/proof.js'
 import { projectionsCommand } from './commands/projections.js'
 import { serveCommand } from './commands/serve.js'
+import { trainerCommand } from './commands/trainer.js'
 import { verifyCommand } from './commands/verify.js'
 import { CommandFailed, EXIT, UsageError, type Command } from './io.js'
 
-const commands: readonly Command[] = [initCommand, serveCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, migrateCommand, proofCommand, verifyProofCommand, projectionsCommand]
+const commands: readonly Command[] = [initCommand, serveCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, migrateCommand, proofCommand, verifyProofCommand, projectionsCommand, trainerCommand]
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length))

@@ -1,0 +1,52 @@
+/**
+ * Opening a trainer on a data directory: the ledger store, the blob store, the trainer's own
+ * encrypted key (DIR/keys/trainer.key, created with the ledger's passphrase on first start), its
+ * work directory (DIR/training/<job>/…), and the executors the operator allows.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { EventStore } from '../domain/ports/event-store.js'
+import type { Signer } from '../domain/ports/crypto.js'
+import { blobDir, createBlobStore, type BlobStore } from '../infrastructure/blobs/blob-store.js'
+import { layout, openLedger, resolvePassphrase } from '../infrastructure/data-dir.js'
+import { createKeyFile, loadSigner, type ScryptCost } from '../infrastructure/keys/index.js'
+import { referenceExecutor } from './executors/reference/executor.js'
+import { processExecutor } from './executors/process.js'
+import type { Executor } from './executors/port.js'
+
+export const trainerKeyPath = (dir: string): string => join(layout(dir).keys, 'trainer.key')
+export const workRootOf = (dir: string): string => join(dir, 'training')
+
+export async function trainerSigner(dir: string, cost?: ScryptCost): Promise<Signer> {
+  const passphrase = await resolvePassphrase(dir)
+  const path = trainerKeyPath(dir)
+  if (!existsSync(path)) await createKeyFile(path, passphrase, { label: 'trainer', ...(cost === undefined ? {} : { cost }) })
+  return loadSigner(path, passphrase)
+}
+
+/** `reference`, plus `process:<name>` for each NAME=COMMAND the operator configured (split on spaces). */
+export function executorsOf(processes: readonly string[], timeoutMs?: number): Map<string, Executor> {
+  const executors = new Map<string, Executor>([['reference', referenceExecutor]])
+  for (const spec of processes) {
+    const at = spec.indexOf('=')
+    if (at <= 0) throw new Error(`--process takes NAME=COMMAND, not ${spec}`)
+    const [program, ...args] = spec.slice(at + 1).trim().split(/\s+/)
+    if (program === undefined || program === '') throw new Error(`--process ${spec}: no command`)
+    executors.set(`process:${spec.slice(0, at)}`, processExecutor({ name: spec.slice(0, at), command: program, args, ...(timeoutMs === undefined ? {} : { timeoutMs }) }))
+  }
+  return executors
+}
+
+export interface OpenTrainer {
+  readonly store: EventStore
+  readonly signer: Signer
+  readonly blobs: BlobStore
+  readonly workRoot: string
+  close(): Promise<void>
+}
+
+export async function openTrainerDir(dir: string): Promise<OpenTrainer> {
+  const { store } = await openLedger(dir)
+  const signer = await trainerSigner(dir)
+  return { store, signer, blobs: createBlobStore(blobDir(dir)), workRoot: workRootOf(dir), close: () => store.close() }
+}
