@@ -6,6 +6,8 @@
  * command gets the recorded events back.
  */
 import { isLeft, right, type Either } from 'fp-ts/lib/Either.js'
+import type { JsonValue } from './json.js'
+import type { Command } from './ledger/command.js'
 
 /** Details small enough to show in a problem report; values are JSON scalars. */
 export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>
@@ -78,4 +80,14 @@ export function decideAndRecord<C, E, S, Code extends string>(
   if (isLeft(decided)) return decided
   const recorded = decided.right.map((event, i) => ({ event, sequence: nextSequence + i, recordedAt: ctx.recordedAt }))
   return right({ recorded, state: fold(decider.evolve, state, recorded) })
+}
+
+/** A decider with the codecs that connect it to the ledger's JSON. */
+export interface Vertical<C, E, S, Code extends string> {
+  readonly name: string
+  readonly decider: Decider<C, E, S, Code>
+  parseCommand(command: Command): Either<DomainError<Code>, C>
+  /** The vertical's event in an envelope, or undefined when the type belongs to another vertical. */
+  parseEvent(type: string, data: JsonValue): E | undefined
+  encodeEvent(event: E): { readonly stream: string; readonly type: string; readonly data: JsonValue }
 }

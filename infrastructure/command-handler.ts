@@ -14,7 +14,7 @@
  */
 import { isLeft, type Either } from 'fp-ts/lib/Either.js'
 import { decodeWith } from '../domain/codec.js'
-import { domainError, type Decider, type DomainError } from '../domain/decider.js'
+import { domainError, type DomainError, type Vertical } from '../domain/decider.js'
 import type { JsonValue } from '../domain/json.js'
 import { SignedCommandC, verifyCommand, type Command, type SignedCommand } from '../domain/ledger/command.js'
 import { isLedgerError } from '../domain/ledger/errors.js'
@@ -24,15 +24,7 @@ import { Expected, type EventStore, type StreamWrite } from '../domain/ports/eve
 import { systemClock } from './clock.js'
 import { nativeCrypto } from './crypto/native.js'
 
-/** A decider with the codecs that connect it to the ledger's JSON. */
-export interface Vertical<C, E, S, Code extends string> {
-  readonly name: string
-  readonly decider: Decider<C, E, S, Code>
-  parseCommand(command: Command): Either<DomainError<Code>, C>
-  /** The vertical's event in an envelope, or undefined when the type belongs to another vertical. */
-  parseEvent(type: string, data: JsonValue): E | undefined
-  encodeEvent(event: E): { readonly stream: string; readonly type: string; readonly data: JsonValue }
-}
+export type { Vertical }
 
 /** Refusals that come from the handler rather than the rules. */
 export type HandlerErrorCode = 'malformed' | 'bad-signature' | 'conflict'

@@ -58,6 +58,10 @@ export class ChainChecker {
     this.trusted = new Map(trustedAnchors.map((anchor) => [anchor.sequence, anchor.hash]))
   }
 
+  get linesChecked(): number {
+    return this.lines
+  }
+
   get verifiedEvents(): number {
     return this.head.sequence
   }

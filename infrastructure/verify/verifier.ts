@@ -7,6 +7,9 @@ import { availableParallelism } from 'node:os'
 import { referenceCrypto } from '../../domain/crypto/reference.js'
 import { ChainChecker, type ChainFailure, type ChainSummary, type TrustedAnchor } from '../../domain/ledger/chain-check.js'
 import { checkLine, type LineFacts } from '../../domain/ledger/line-check.js'
+import type { SignedCommand } from '../../domain/ledger/command.js'
+import type { Envelope } from '../../domain/ledger/envelope.js'
+import type { Redecider, RedecideFault } from '../../domain/ledger/redecide.js'
 import { nativeCrypto } from '../crypto/native.js'
 import { createLineCheckPool, type LineCheckPool } from './pool.js'
 
@@ -18,6 +21,11 @@ export interface VerifyOptions {
   /** Worker threads for line checks; 0 checks on this thread. Default: one per core. */
   readonly workers?: number
   readonly crypto?: 'native' | 'reference'
+  /**
+   * Full verification: re-decide every command against the replayed state (see
+   * domain/ledger/redecide.ts). Given the ledger key verification settled on.
+   */
+  readonly redecide?: (ledgerKey: string) => Redecider
   /** Called now and then with the events verified so far and the head the log claims. */
   readonly onProgress?: (eventsVerified: number, claimedHead: number) => void
 }
@@ -28,14 +36,23 @@ export interface VerifyReport {
   /** Where the key came from: the auditor, or (unconfirmed) the log itself. */
   readonly keySource: 'trusted' | 'log'
   readonly summary: ChainSummary | null
+  /** Commands decided again in full verification; null when it was not asked for. */
+  readonly redecided: number | null
   readonly failure: ChainFailure | null
   readonly warnings: readonly string[]
 }
 
 const BATCH = 512
 
+/** Feeds a checked line to the re-decider; the line already passed every per-line check. */
+function redecide(redecider: Redecider, facts: LineFacts, line: string): RedecideFault | undefined {
+  if (facts.kind === 'command') return redecider.command((JSON.parse(line) as { command: SignedCommand }).command, facts.hash)
+  if (facts.kind === 'event') return redecider.event((JSON.parse(line) as { event: Envelope }).event)
+  return undefined
+}
+
 function fail(failure: ChainFailure, key: string | null, source: 'trusted' | 'log', warnings: string[]): VerifyReport {
-  return { ok: false, ledgerPublicKey: key, keySource: source, summary: null, failure, warnings }
+  return { ok: false, ledgerPublicKey: key, keySource: source, summary: null, redecided: null, failure, warnings }
 }
 
 /**
@@ -82,7 +99,8 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
   const workers = options.workers ?? availableParallelism()
   const pool: LineCheckPool | undefined = workers > 0 ? createLineCheckPool(workers, key, crypto) : undefined
   const checker = new ChainChecker(suite.sha256, options.trustedAnchors)
-  const inFlight: Promise<LineFacts[]>[] = []
+  const redecider = options.redecide?.(key)
+  const inFlight: { lines: readonly string[]; facts: Promise<LineFacts[]> }[] = []
   const maxInFlight = Math.max(2, workers * 3)
   let failure: ChainFailure | undefined
 
@@ -92,18 +110,23 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
   const absorb = async (): Promise<void> => {
     const next = inFlight.shift()
     if (next === undefined) return
-    for (const facts of await next) {
+    for (const [i, facts] of (await next.facts).entries()) {
       failure = checker.accept(facts)
       if (failure !== undefined) return
+      if (redecider !== undefined) {
+        const fault = redecide(redecider, facts, next.lines[i] ?? '')
+        if (fault !== undefined) failure = { sequence: fault.sequence, line: checker.linesChecked, reason: fault.reason }
+        if (failure !== undefined) return
+      }
     }
     options.onProgress?.(checker.verifiedEvents, header.head.sequence)
   }
 
   try {
     const rest = firstBatch.done === true ? [] : firstBatch.value
-    if (rest.length > 0) inFlight.push(check(rest))
+    if (rest.length > 0) inFlight.push({ lines: rest, facts: check(rest) })
     for (let item = await iterator.next(); item.done !== true && failure === undefined; item = await iterator.next()) {
-      inFlight.push(check(item.value))
+      inFlight.push({ lines: item.value, facts: check(item.value) })
       if (inFlight.length >= maxInFlight) await absorb()
     }
     while (inFlight.length > 0 && failure === undefined) await absorb()
@@ -114,6 +137,8 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
 
   const end = checker.finish()
   failure ??= end.failure
+  const last = failure === undefined ? redecider?.finish() : undefined
+  if (last !== undefined) failure = { sequence: last.sequence, line: checker.linesChecked, reason: last.reason }
   if (failure !== undefined) return fail(failure, key, source, warnings)
   const summary = end.summary
   if (summary.head.sequence !== header.head.sequence || summary.head.hash !== header.head.hash) {
@@ -125,5 +150,5 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
     )
   }
   if (summary.unanchored > 0) warnings.push(`${summary.unanchored} events after the last anchor are not yet under any anchor`)
-  return { ok: true, ledgerPublicKey: key, keySource: source, summary, failure: null, warnings }
+  return { ok: true, ledgerPublicKey: key, keySource: source, summary, redecided: redecider?.redecided ?? null, failure: null, warnings }
 }

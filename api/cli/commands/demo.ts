@@ -8,6 +8,8 @@ import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { initDataDir, openLedger, openReadOnly } from '../../../infrastructure/data-dir.js'
 import { buildInclusionProof } from '../../../infrastructure/proofs/build-proof.js'
 import { verifyLines } from '../../../infrastructure/verify/verifier.js'
+import { economy } from '../../../domain/economy/index.js'
+import { createRedecider } from '../../../domain/ledger/redecide.js'
 import { pino } from 'pino'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { startServer } from '../../http/server.js'
@@ -60,7 +62,7 @@ that is built, names each stage that is not, then exports, verifies and proves t
     const bundle = join(dir, 'ledger.bundle.jsonl')
     try {
       await exportBundle(backend, bundle)
-      const report = await verifyLines(bundleFileLines(bundle), { trustedKey: init.publicKey })
+      const report = await verifyLines(bundleFileLines(bundle), { trustedKey: init.publicKey, redecide: (key) => createRedecider(economy, key) })
       const head = await backend.head()
       const proof = head.sequence > 1 ? await buildInclusionProof(backend, 1) : undefined
       const proofCheck = proof === undefined ? undefined : checkInclusionProof(proof, init.publicKey, nativeCrypto)
@@ -82,6 +84,7 @@ function render(stages: readonly StageReport[], ok: boolean, head: number, ancho
     for (const detail of stage.details) lines.push(`    ${detail}`)
   }
   lines.push('', `log: ${head} events, ${anchors} anchors, exported to ${bundle}`)
-  lines.push(`verification with the ledger key: ${ok ? 'OK' : 'FAILED'}; inclusion proof of sequence 1: ${proofOk ? 'OK' : 'not available'}`)
+  lines.push(`full verification with the ledger key (signatures, chain, anchors, every command re-decided): ${ok ? 'OK' : 'FAILED'}`)
+  lines.push(`inclusion proof of sequence 1 against its anchor: ${proofOk ? 'OK' : 'not available'}`)
   return lines.join('\n')
 }

@@ -7,6 +7,8 @@ import { bundleFileLines, storeLines } from '../../../infrastructure/bundle/line
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { openReadOnly } from '../../../infrastructure/data-dir.js'
 import { verifyLines, type VerifyReport } from '../../../infrastructure/verify/verifier.js'
+import { economy } from '../../../domain/economy/index.js'
+import { createRedecider } from '../../../domain/ledger/redecide.js'
 import { EXIT, flag, parse, positiveInt, printJson, progress, publicKeyArg, str, strs, UsageError, type Command } from '../io.js'
 
 /** A trusted anchor file: an anchor envelope the auditor kept, which must itself verify under the key. */
@@ -35,6 +37,7 @@ function describe(report: VerifyReport, seconds: number): string {
     lines.push(`ledger key   ${report.ledgerPublicKey} (${report.keySource === 'trusted' ? 'the key you gave' : 'taken from the log, unconfirmed'})`)
     lines.push(`head         ${s.head.sequence} ${s.head.hash}`)
     lines.push(`last anchor  ${s.lastAnchor.sequence} ${s.lastAnchor.hash}`)
+    if (report.redecided !== null) lines.push(`re-decided   ${report.redecided} commands: every recorded event is what the rules give`)
   } else if (report.failure !== null) {
     const where = report.failure.sequence === null ? `line ${report.failure.line}` : `sequence ${report.failure.sequence} (line ${report.failure.line})`
     lines.push(`FAILED at ${where}: ${report.failure.reason}`)
@@ -46,11 +49,13 @@ function describe(report: VerifyReport, seconds: number): string {
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'verify every signature, hash, chain link, sequence, stream version and anchor',
-  usage: `model-ledger verify (--data DIR | --bundle FILE) [--key HEX|FILE] [--trusted-anchor FILE]... [--workers N] [--crypto native|reference] [--json]
+  usage: `model-ledger verify (--data DIR | --bundle FILE) [--key HEX|FILE] [--trusted-anchor FILE]... [--full] [--workers N] [--crypto native|reference] [--json]
 
 Exits 0 only if the whole log holds; 1 names the first bad sequence and why.
 --key             the ledger public key you trust; without it the key is taken from the log and reported as unconfirmed
 --trusted-anchor  an anchor envelope you kept earlier (model-ledger head --anchor); the log must still contain it
+--full            also re-decide every command against the replayed state: vote weights, slashes,
+                  reward maps and every other derived fact must come out exactly as recorded
 --workers         threads for signature checks (default: one per core)`,
   async run(argv) {
     const args = parse(argv, {
@@ -60,6 +65,7 @@ Exits 0 only if the whole log holds; 1 names the first bad sequence and why.
       'trusted-anchor': { type: 'string', multiple: true },
       workers: { type: 'string' },
       crypto: { type: 'string' },
+      full: { type: 'boolean' },
       json: { type: 'boolean' },
     })
     const data = str(args, 'data')
@@ -83,6 +89,7 @@ Exits 0 only if the whole log holds; 1 names the first bad sequence and why.
         trustedAnchors: anchors,
         crypto,
         ...(workers === undefined ? {} : { workers }),
+        ...(flag(args, 'full') ? { redecide: (ledgerKey: string) => createRedecider(economy, ledgerKey) } : {}),
         onProgress: (done, total) => bar.update(done, total),
       })
     } finally {

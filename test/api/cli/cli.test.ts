@@ -37,6 +37,14 @@ describe('model-ledger CLI', () => {
     expect(JSON.parse(json.out)).toMatchObject({ ok: true, keySource: 'trusted', ledgerPublicKey: key })
   })
 
+  it('re-decides every command with --full', () => {
+    const result = cli('verify', '--data', data, '--key', key, '--full', '--json')
+    expect(result.code).toBe(0)
+    const report = JSON.parse(result.out) as { ok: boolean; redecided: number; summary: { commands: number } }
+    expect(report.ok).toBe(true)
+    expect(report.redecided).toBe(report.summary.commands)
+  })
+
   it('says when nothing outside the log confirms the key', () => {
     const result = cli('verify', '--data', data)
     expect(result.code).toBe(0)
