@@ -12,11 +12,11 @@
  * the same streams (a second process) is caught by the expected versions; the handler then catches
  * up and decides again, a bounded number of times.
  */
-import { isLeft, type Either } from 'fp-ts/lib/Either.js'
+import { isLeft } from 'fp-ts/lib/Either.js'
 import { decodeWith } from '../domain/codec.js'
 import { domainError, type DomainError, type Vertical } from '../domain/decider.js'
 import type { JsonValue } from '../domain/json.js'
-import { SignedCommandC, verifyCommand, type Command, type SignedCommand } from '../domain/ledger/command.js'
+import { SignedCommandC, verifyCommand, type SignedCommand } from '../domain/ledger/command.js'
 import { isLedgerError } from '../domain/ledger/errors.js'
 import type { Clock } from '../domain/ports/clock.js'
 import type { CryptoSuite } from '../domain/ports/crypto.js'
