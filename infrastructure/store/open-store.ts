@@ -5,6 +5,7 @@
  */
 import { layout } from '../data-dir.js'
 import type { StorageBackend } from './backend.js'
+import { createEsdbBackend } from './esdb-backend.js'
 import { createPostgresBackend } from './postgres-backend.js'
 import { createSqliteBackend } from './sqlite-backend.js'
 
@@ -22,7 +23,7 @@ export function openBackend(url: string | undefined, dataDir: string): StorageBa
     case 'postgres':
       return createPostgresBackend(url as string)
     case 'esdb':
-      throw new Error('esdb:// stores are not available yet')
+      return createEsdbBackend(url as string)
     case 'sqlite':
       return createSqliteBackend(url === undefined ? layout(dataDir).ledgerDb : url.slice('sqlite:'.length))
   }
