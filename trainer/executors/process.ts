@@ -83,7 +83,16 @@ async function handle(notice: Notice, run: ExecutorRun, listener: ExecutorListen
 }
 
 function runChild(spec: ProcessSpec, runFile: string, run: ExecutorRun, listener: ExecutorListener): Promise<Metrics> {
-  const child = spawn(spec.command, [...spec.args, runFile], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // Its own process group, so that stopping it also stops whatever it started (shells, data loaders),
+  // which would otherwise hold stdout open.
+  const child = spawn(spec.command, [...spec.args, runFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal)
+    } catch {
+      // Already gone.
+    }
+  }
   let stderrTail = ''
   child.stderr.on('data', (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString('utf8')).slice(-2000)
@@ -91,8 +100,8 @@ function runChild(spec: ProcessSpec, runFile: string, run: ExecutorRun, listener
   let stopReason: string | undefined
   const stop = (reason: string): void => {
     stopReason ??= reason
-    child.kill('SIGTERM')
-    setTimeout(() => child.kill('SIGKILL'), spec.graceMs ?? 5_000).unref()
+    signalGroup('SIGTERM')
+    setTimeout(() => signalGroup('SIGKILL'), spec.graceMs ?? 5_000).unref()
   }
   const timer = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop(`timed out after ${spec.timeoutMs} ms`), spec.timeoutMs)
   const onAbort = (): void => stop('canceled')
