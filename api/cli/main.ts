@@ -11,12 +11,13 @@ import { keygenCommand } from './commands/keygen.js'
 import { migrateCommand } from './commands/migrate.js'
 import { proofCommand, verifyProofCommand } from './commands/proof.js'
 import { projectionsCommand } from './commands/projections.js'
+import { reproduceCommand } from './commands/reproduce.js'
 import { serveCommand } from './commands/serve.js'
 import { trainerCommand } from './commands/trainer.js'
 import { verifyCommand } from './commands/verify.js'
 import { CommandFailed, EXIT, UsageError, type Command } from './io.js'
 
-const commands: readonly Command[] = [initCommand, serveCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, migrateCommand, proofCommand, verifyProofCommand, projectionsCommand, trainerCommand]
+const commands: readonly Command[] = [initCommand, serveCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, migrateCommand, proofCommand, verifyProofCommand, projectionsCommand, trainerCommand, reproduceCommand]
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length))

@@ -1,0 +1,69 @@
+/**
+ * Reproducing a recorded job: fold the log read-only, rebuild the manifest and check its hash
+ * against the claim, re-materialize the data (verifying every blob and the root again), re-run
+ * the executor in a scratch directory and compare each checkpoint's root with the one recorded at
+ * the same step. Nothing is written to the ledger.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { economy, type EconomyState } from '../domain/economy/index.js'
+import type { BlobStore } from '../infrastructure/blobs/blob-store.js'
+import type { StorageBackend } from '../infrastructure/store/backend.js'
+import { materialize } from './dataset.js'
+import type { Executor } from './executors/port.js'
+import { hashCheckpointDir } from './hash-files.js'
+import { manifestHash, manifestOf } from './manifest.js'
+
+export interface StepCheck {
+  readonly step: number
+  readonly recorded: string | null
+  readonly reproduced: string
+}
+
+export interface Reproduction {
+  readonly manifestMatches: boolean
+  readonly steps: readonly StepCheck[]
+  readonly matches: boolean
+}
+
+export async function foldLog(backend: StorageBackend): Promise<EconomyState> {
+  let state = economy.decider.initialState
+  for (let from = 1; ; ) {
+    const page = await backend.readRange(from, 1000)
+    if (page.length === 0) return state
+    for (const e of page) {
+      const event = economy.parseEvent(e.type, e.data)
+      if (event !== undefined) state = economy.decider.evolve(state, { event, sequence: e.sequence, recordedAt: e.recordedAt })
+    }
+    from = (page[page.length - 1] as { sequence: number }).sequence + 1
+  }
+}
+
+export async function reproduce(state: EconomyState, jobId: string, blobs: BlobStore, executors: ReadonlyMap<string, Executor>, onStep?: (check: StepCheck) => void): Promise<Reproduction> {
+  const job = state.training.jobs.get(jobId)
+  if (job === undefined) throw new Error(`no training job ${jobId} in the log`)
+  const executor = executors.get(job.executor)
+  if (executor === undefined) throw new Error(`job ${jobId} ran on ${job.executor}, which is not configured here`)
+  const manifest = manifestOf(job, executor.codeVersion)
+  const recorded = new Map(job.checkpoints.map((c) => [c.step, c.root]))
+  const workDir = await mkdtemp(join(tmpdir(), 'model-ledger-reproduce-'))
+  const steps: StepCheck[] = []
+  try {
+    const examples = await materialize(job, state, blobs)
+    const run = { manifest, examples, workDir, checkpointDir: (step: number) => join(workDir, `step-${step}`), resume: null, signal: new AbortController().signal }
+    await executor.run(run, {
+      progress: () => undefined,
+      async checkpoint(step, dir) {
+        const check = { step, recorded: recorded.get(step) ?? null, reproduced: (await hashCheckpointDir(dir)).root }
+        steps.push(check)
+        onStep?.(check)
+      },
+    })
+  } finally {
+    await rm(workDir, { recursive: true, force: true })
+  }
+  const manifestMatches = manifestHash(manifest) === job.manifestHash
+  const allMatch = steps.length === job.checkpoints.length && steps.every((s) => s.recorded === s.reproduced)
+  return { manifestMatches, steps, matches: manifestMatches && allMatch }
+}
