@@ -15,9 +15,10 @@ import { reproduceCommand } from './commands/reproduce.js'
 import { serveCommand } from './commands/serve.js'
 import { trainerCommand } from './commands/trainer.js'
 import { verifyCommand } from './commands/verify.js'
+import { lineageCommand, verifyReportCommand } from './commands/lineage.js'
 import { CommandFailed, EXIT, UsageError, type Command } from './io.js'
 
-const commands: readonly Command[] = [initCommand, serveCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, migrateCommand, proofCommand, verifyProofCommand, projectionsCommand, trainerCommand, reproduceCommand]
+const commands: readonly Command[] = [initCommand, serveCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, migrateCommand, proofCommand, verifyProofCommand, projectionsCommand, trainerCommand, reproduceCommand, lineageCommand, verifyReportCommand]
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length))

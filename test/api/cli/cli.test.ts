@@ -103,6 +103,41 @@ describe('model-ledger CLI', () => {
     expect(result.err).toMatch(/not signed by the trusted key/)
   })
 
+  it('traces a dataset version to exactly its accepted contributions, with proofs that verify-report checks', () => {
+    const bundle = join(work, 'lineage.jsonl')
+    cli('export', '--data', data, '--out', bundle)
+    const sealed = readFileSync(bundle, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"type":"DatasetVersionSealed"'))
+      .map((line) => (JSON.parse(line) as { event: { data: { datanetId: string; version: number; contributions: string[] } } }).event.data)[0]
+    if (sealed === undefined) throw new Error('the demo sealed no dataset version')
+    const result = cli('lineage', '--data', data, '--version', `${sealed.datanetId}:${sealed.version}`)
+    expect(result.code).toBe(0)
+    const report = JSON.parse(result.out) as { graph: { nodes: { id: string; kind: string; facts: Record<string, unknown> }[] }; evidence: { proof: unknown }[] }
+    const contributions = report.graph.nodes.filter((node) => node.kind === 'contribution')
+    expect(contributions.map((node) => node.id.split(':')[1]).sort()).toEqual([...sealed.contributions].sort())
+    expect(contributions.every((node) => node.facts.outcome === 'accepted' && typeof node.facts.licence === 'string')).toBe(true)
+    expect(report.graph.nodes.map((node) => node.kind)).toEqual(expect.arrayContaining(['proposal', 'mandate', 'datanet', 'dataset-version', 'reward-epoch']))
+    expect(report.evidence.every((item) => item.proof !== null)).toBe(true)
+    const file = join(work, 'lineage.json')
+    writeFileSync(file, result.out)
+    expect(cli('verify-report', file, '--key', key).out).toMatch(/^OK: \d+ evidence events proven/)
+    const tampered = join(work, 'lineage-tampered.json')
+    writeFileSync(tampered, result.out.replace(/"licence": "CC0-1.0"/, '"licence": "CC-BY-4.0"'))
+    expect(readFileSync(tampered, 'utf8')).not.toBe(result.out)
+    const refused = cli('verify-report', tampered, '--key', key)
+    expect(refused.code).toBe(1)
+    expect(refused.out).toMatch(/^FAILED: /)
+    const html = cli('lineage', '--data', data, '--version', `${sealed.datanetId}:${sealed.version}`, '--format', 'html')
+    expect(html.out).toMatch(/^<!doctype html>/)
+    expect(html.out).toContain('<svg')
+    const sheet = cli('lineage', '--data', data, '--version', `${sealed.datanetId}:${sealed.version}`, '--format', 'datasheet')
+    expect(sheet.out).toContain('Annex IV')
+    const reverse = cli('lineage', '--data', data, '--contribution', String(contributions[0]?.facts.contentHash))
+    expect(reverse.code).toBe(0)
+    expect((JSON.parse(reverse.out) as { graph: { nodes: { kind: string }[] } }).graph.nodes.map((n) => n.kind)).toContain('dataset-version')
+  })
+
   it('answers bad usage with one line on stderr and exit 2', () => {
     for (const args of [['verify'], ['verify', '--data', data, '--bundle', 'x'], ['proof', '--data', data], ['bogus'], ['verify', '--nope']]) {
       const result = cli(...args)
@@ -113,7 +148,7 @@ describe('model-ledger CLI', () => {
   })
 
   it('gives --help for every command', () => {
-    for (const command of ['init', 'demo', 'keygen', 'head', 'verify', 'export', 'import', 'proof', 'verify-proof']) {
+    for (const command of ['init', 'demo', 'keygen', 'head', 'verify', 'export', 'import', 'proof', 'verify-proof', 'lineage', 'verify-report']) {
       const result = cli(command, '--help')
       expect(result.code, command).toBe(0)
       expect(result.out).toMatch(new RegExp(`^model-ledger ${command}`))

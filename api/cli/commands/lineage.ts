@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
+import { openReadOnly } from '../../../infrastructure/data-dir.js'
+import { renderDatasheet } from '../../../projections/lineage/datasheet.js'
+import { TargetNotFound, type LineageTarget } from '../../../projections/lineage/graph.js'
+import { renderLineageHtml } from '../../../projections/lineage/html.js'
+import { buildLineageReport, verifyLineageReport, type LineageReport } from '../../../projections/lineage/report.js'
+import { CommandFailed, EXIT, flag, parse, printJson, publicKeyArg, required, str, UsageError, type Command, type Parsed } from '../io.js'
+
+function target(args: Parsed): LineageTarget {
+  const version = str(args, 'version')
+  const mandate = str(args, 'mandate')
+  const contribution = str(args, 'contribution')
+  if ([version, mandate, contribution].filter((v) => v !== undefined).length !== 1) throw new UsageError('give exactly one of --version DATANET:N, --mandate ID or --contribution HASH')
+  if (mandate !== undefined) return { kind: 'mandate', mandateId: mandate }
+  if (contribution !== undefined) return { kind: 'contribution', contentHash: contribution }
+  const match = /^([0-9a-f]{64}):(\d+)$/.exec(version ?? '')
+  if (match === null) throw new UsageError('--version takes DATANET_ID:VERSION, e.g. 3fa2…:1')
+  return { kind: 'dataset-version', datanetId: match[1] as string, version: Number(match[2]) }
+}
+
+export const lineageCommand: Command = {
+  name: 'lineage',
+  summary: 'trace a dataset version, mandate or contribution to the data, people, licences and decisions behind it',
+  usage: `model-ledger lineage --data DIR (--version DATANET:N | --mandate ID | --contribution HASH) [--format json|html|datasheet] [--out FILE]
+
+json (default): the lineage graph with every event it rests on and that event's inclusion proof
+(docs/lineage.md); html: the same as a self-contained page with a diagram; datasheet: a
+Markdown datasheet for the training data (EU AI Act Annex IV 2(d), Article 10(2)).
+--contribution HASH is reverse lineage: every datanet and dataset version that used the content.`,
+  async run(argv) {
+    const args = parse(argv, { data: { type: 'string' }, version: { type: 'string' }, mandate: { type: 'string' }, contribution: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } })
+    const format = str(args, 'format') ?? 'json'
+    if (!['json', 'html', 'datasheet'].includes(format)) throw new UsageError('--format is json, html or datasheet')
+    const wanted = target(args)
+    const backend = openReadOnly(required(str(args, 'data'), '--data'))
+    let report: LineageReport
+    try {
+      report = await buildLineageReport(backend, wanted)
+    } catch (error) {
+      if (error instanceof TargetNotFound) throw new CommandFailed(error.message, EXIT.failed)
+      throw error
+    } finally {
+      await backend.close()
+    }
+    const text = format === 'html' ? renderLineageHtml(report) : format === 'datasheet' ? renderDatasheet(report) : `${JSON.stringify(report, null, 2)}\n`
+    const out = str(args, 'out')
+    if (out === undefined) process.stdout.write(text)
+    else await writeFile(out, text)
+    const unanchored = report.evidence.filter((e) => e.proof === null).length
+    if (unanchored > 0) process.stderr.write(`warning: ${unanchored} evidence events are not yet under an anchor; generate the report again after the next anchor\n`)
+    return EXIT.ok
+  },
+}
+
+export const verifyReportCommand: Command = {
+  name: 'verify-report',
+  summary: 'check a lineage report offline against the ledger key',
+  usage: `model-ledger verify-report FILE --key HEX|FILE [--json]
+
+Checks every evidence event's inclusion proof under the key you give, and that the graph rebuilt
+from that evidence alone is the graph the report states.`,
+  async run(argv) {
+    const args = parse(argv, { key: { type: 'string' }, json: { type: 'boolean' } }, true)
+    const file = args.positionals[0]
+    if (file === undefined || args.positionals.length > 1) throw new UsageError('give one report file (the JSON form)')
+    const key = publicKeyArg(required(str(args, 'key'), '--key'))
+    let report: LineageReport
+    try {
+      report = JSON.parse(readFileSync(file, 'utf8')) as LineageReport
+    } catch {
+      throw new UsageError(`cannot read ${file} as JSON`)
+    }
+    let result: ReturnType<typeof verifyLineageReport>
+    try {
+      result = verifyLineageReport(report, key, nativeCrypto)
+    } catch (error) {
+      result = { ok: false, problems: [`malformed report: ${(error as Error).message}`] }
+    }
+    if (flag(args, 'json')) printJson(result)
+    else if (result.ok) process.stdout.write(`OK: ${result.items} evidence events proven under ${key}; the graph follows from them\n`)
+    else process.stdout.write(`FAILED: ${result.problems.join('; ')}\n`)
+    return result.ok ? EXIT.ok : EXIT.failed
+  },
+}
