@@ -19,7 +19,7 @@ export interface Example {
 
 export class DatasetError extends Error {}
 
-async function readVerified(blobs: BlobStore, contentHash: string): Promise<Uint8Array> {
+async function readVerified(blobs: Pick<BlobStore, 'stream'>, contentHash: string): Promise<Uint8Array> {
   const hash = createHash('sha256')
   const chunks: Uint8Array[] = []
   try {
@@ -36,7 +36,7 @@ async function readVerified(blobs: BlobStore, contentHash: string): Promise<Uint
 }
 
 /** The verified examples of the job's version; an item without a label teaches the shared label `unlabelled`. */
-export async function materialize(job: Job, state: EconomyState, blobs: BlobStore): Promise<Example[]> {
+export async function materialize(job: Job, state: EconomyState, blobs: Pick<BlobStore, 'stream'>): Promise<Example[]> {
   const version = state.training.versions.get(versionKey(job.mandateId, job.datasetVersion))
   if (version === undefined) throw new DatasetError('the dataset version is not in the log')
   const examples: Example[] = []

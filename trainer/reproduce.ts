@@ -40,7 +40,7 @@ export async function foldLog(backend: StorageBackend): Promise<EconomyState> {
   }
 }
 
-export async function reproduce(state: EconomyState, jobId: string, blobs: BlobStore, executors: ReadonlyMap<string, Executor>, onStep?: (check: StepCheck) => void): Promise<Reproduction> {
+export async function reproduce(state: EconomyState, jobId: string, blobs: Pick<BlobStore, 'stream'>, executors: ReadonlyMap<string, Executor>, onStep?: (check: StepCheck) => void): Promise<Reproduction> {
   const job = state.training.jobs.get(jobId)
   if (job === undefined) throw new Error(`no training job ${jobId} in the log`)
   const executor = executors.get(job.executor)

@@ -20,7 +20,7 @@ import type { BlobStore } from '../infrastructure/blobs/blob-store.js'
 
 export interface JobDeps {
   readonly ledger: TrainerLedger
-  readonly blobs: BlobStore
+  readonly blobs: Pick<BlobStore, 'stream'>
   readonly workRoot: string
   readonly leaseMs: number
   readonly progressMs: number

@@ -4,6 +4,7 @@ import type { DemoContext } from './context.js'
 import { dataStage } from './data-stage.js'
 import { governanceStage } from './governance-stage.js'
 import { rewardsStage } from './rewards-stage.js'
+import { trainingStage } from './training-stage.js'
 
 export interface StageReport {
   readonly name: string
@@ -18,7 +19,7 @@ const notBuilt = (name: string): Stage => async () => ({ name, built: false, det
 export const lifecycleStages: readonly Stage[] = [
   governanceStage,
   dataStage,
-  notBuilt('training and checkpoints'),
+  trainingStage,
   alignmentStage,
   rewardsStage,
   notBuilt('deployment and usage'),

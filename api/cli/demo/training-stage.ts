@@ -1,0 +1,94 @@
+/**
+ * Training and checkpoints: labelled notes join the datanet (validated, sealed as version 2),
+ * Alice asks for a training job through the API, and a trainer with its own key, running in the
+ * demo process against the same data directory, claims it, verifies every blob and the version's
+ * root, trains the reference classifier, and records checkpoints, the evaluation (judged by the
+ * ledger against the mandate's rubric), the TracIn attribution the reward epoch will use, and
+ * the completion. Commands go through the HTTP API like everyone else's.
+ */
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { contributionIdOf } from '../../../domain/economy/index.js'
+import { toHex } from '../../../domain/crypto/hex.js'
+import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
+import { nativeEd25519 } from '../../../infrastructure/crypto/native.js'
+import { referenceExecutor } from '../../../trainer/executors/reference/executor.js'
+import type { TrainerLedger } from '../../../trainer/ledger.js'
+import { lineageSink } from '../../../trainer/lineage.js'
+import { createTrainer } from '../../../trainer/trainer.js'
+import { short } from '../format.js'
+import type { Actor, DemoContext } from './context.js'
+import type { StageReport } from './stages.js'
+
+const NOTES: readonly (readonly [string, string])[] = [
+  ['cardiology', 'Cardiology ward, heart: Chest pain on exertion, troponin negative, ECG shows no ischaemia; started statin, stress test booked.'],
+  ['cardiology', 'Cardiology ward, heart: Admitted with atrial fibrillation and palpitations; rate controlled, anticoagulation started, cardiology review.'],
+  ['cardiology', 'Cardiology ward, heart: Stable angina, new stent to the left anterior descending artery; dual antiplatelet therapy for a year.'],
+  ['cardiology', 'Cardiology ward, heart: Heart failure exacerbation with ankle swelling; diuretics increased, echo shows reduced ejection fraction.'],
+  ['respiratory', 'Respiratory ward, lungs and breathing: Community-acquired pneumonia with productive cough; oxygen weaned, oral antibiotics, chest x-ray in six weeks.'],
+  ['respiratory', 'Respiratory ward, lungs and breathing: Asthma attack with wheeze; nebulised salbutamol, steroid course, inhaler technique reviewed.'],
+  ['respiratory', 'Respiratory ward, lungs and breathing: COPD exacerbation, sputum culture sent, spirometry next month, smoking cessation referral.'],
+  ['respiratory', 'Respiratory ward, lungs and breathing: Shortness of breath from pleural effusion; drained, cytology pending, lung clinic review.'],
+  ['orthopaedics', 'Orthopaedic ward, bones and joints: Wrist fracture reduced and put in a cast; fracture clinic in one week, physiotherapy after.'],
+  ['orthopaedics', 'Orthopaedic ward, bones and joints: Elective hip replacement, mobilising with frame, wound clean; orthopaedic review at six weeks.'],
+  ['orthopaedics', 'Orthopaedic ward, bones and joints: Ankle sprain with ligament injury; splint, weight bearing as tolerated, physiotherapy referral.'],
+  ['orthopaedics', 'Orthopaedic ward, bones and joints: Knee arthroscopy for torn meniscus; crutches for a week, joint exercises, clinic in a month.'],
+]
+
+/** The demo's own command line names the data directory; the trainer runs in this process against it. */
+function dataDir(): string | undefined {
+  const at = process.argv.indexOf('--data')
+  return at < 0 ? undefined : process.argv[at + 1]
+}
+
+/** The trainer's ledger port over the demo's API client: its commands are signed and submitted like anyone's. */
+function apiLedger(ctx: DemoContext, signer: Actor['signer']): TrainerLedger {
+  return { key: toHex(signer.publicKey), submit: (request) => ctx.submit(signer, request), state: () => ctx.state() }
+}
+
+async function addLabelledNotes(ctx: DemoContext, mandateId: string): Promise<number> {
+  const { bob, carol, frank, erin, grace } = ctx.actors
+  for (const [i, [label, text]] of NOTES.entries()) {
+    const blob = await ctx.putBlob(new TextEncoder().encode(text))
+    const who = i % 2 === 0 ? erin : grace
+    await ctx.run(who.signer, { type: 'SubmitContribution', payload: { datanetId: mandateId, contentHash: blob.hash, byteLength: blob.byteLength, mediaType: 'text/plain', licence: 'CC-BY-4.0', metadata: { lang: 'en', label }, bond: false } })
+    const contributionId = contributionIdOf(mandateId, blob.hash)
+    for (const v of [bob, carol, frank]) await ctx.run(v.signer, { type: 'CastVerdict', payload: { contributionId, decision: 'accept', quality: 75, relevance: 80, reason: 'labelled clinical note' } })
+    await ctx.run(carol.signer, { type: 'FinalizeContribution', payload: { contributionId } })
+  }
+  await ctx.run(ctx.actors.alice.signer, { type: 'SealDatasetVersion', payload: { datanetId: mandateId } })
+  return NOTES.length
+}
+
+export async function trainingStage(ctx: DemoContext): Promise<StageReport> {
+  const name = 'training, checkpoints, evaluation and attribution'
+  const dir = dataDir()
+  if (dir === undefined) return { name, built: false, details: ['the trainer needs the demo’s --data directory'] }
+  const mandateId = ctx.shared.get('mandateId') ?? ''
+  const added = await addLabelledNotes(ctx, mandateId)
+  const hyperparameters = { epochs: 30, checkpointEvery: 10, lr: 0.5 }
+  const request = { type: 'RequestTraining' as const, payload: { mandateId, datasetVersion: 2, baseModel: null, executor: 'reference', hyperparameters, seed: 42 } }
+  const jobId = await ctx.run(ctx.actors.alice.signer, request)
+  const trainerKey = nativeEd25519.signer(createHash('sha256').update('model-ledger demo trainer').digest())
+  const trainer = createTrainer({
+    ledger: apiLedger(ctx, trainerKey),
+    blobs: createBlobStore(blobDir(dir)),
+    workRoot: join(dir, 'training'),
+    leaseMs: 60_000,
+    progressMs: 1_000,
+    lineage: lineageSink(join(dir, 'openlineage.jsonl')),
+    executors: new Map([['reference', referenceExecutor]]),
+    displayName: 'demo trainer',
+  })
+  const outcome = (await trainer.runOnce()).get(jobId) ?? 'not run'
+  const job = (await ctx.state()).training.jobs.get(jobId)
+  const details = [
+    `${added} labelled notes (cardiology, respiratory, orthopaedics) validated and sealed as dataset version 2 under root ${short(job?.datasetRoot ?? '')}`,
+    `alice requested job ${short(jobId)} (reference softmax classifier, ${hyperparameters.epochs} epochs, seed 42); the trainer ${short(toHex(trainerKey.publicKey))} claimed it with manifest ${short(job?.manifestHash ?? '')}: ${outcome}`,
+    ...(job?.checkpoints ?? []).map((c) => `  checkpoint at step ${c.step}: Merkle root ${short(c.root)} (sequence ${c.sequence})`),
+    `evaluation on the held-out split: ${Object.entries(job?.evaluation?.metrics ?? {}).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`).join(', ')}; rubric ${job?.evaluation?.rubric.metric ?? '?'} ${job?.evaluation?.rubric.direction === 'minimize' ? '≤' : '≥'} ${job?.evaluation?.rubric.threshold ?? '?'}: ${job?.evaluation?.passed === true ? 'passed' : 'not passed'}`,
+    `TracIn attribution recorded for ${(await ctx.state()).training.attribution.get(mandateId)?.size ?? 0} training contributions; the reward epoch weighs the data pool by it`,
+    `OpenLineage START/COMPLETE run events in ${join(dir, 'openlineage.jsonl')}`,
+  ]
+  return { name, built: true, details }
+}
