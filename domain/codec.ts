@@ -90,3 +90,13 @@ export const Hex32 = pattern('hex of 32 bytes', /^[0-9a-f]{64}$/)
 export const Hex64 = pattern('hex of 64 bytes', /^[0-9a-f]{128}$/)
 /** RFC 3339 UTC timestamp with milliseconds, the only time format in the ledger. */
 export const Timestamp = pattern('UTC timestamp (YYYY-MM-DDTHH:MM:SS.sssZ)', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+
+/** A command's `{ type, payload }` codec, the payload closed to unknown members. */
+export function commandCodec<T extends string, P extends t.Props>(type: T, props: P) {
+  return closed({ type: t.literal(type), payload: closed(props, type) }, type)
+}
+
+/** An event's `{ type, data }` codec, the data closed to unknown members. */
+export function eventCodec<T extends string, P extends t.Props>(type: T, props: P) {
+  return closed({ type: t.literal(type), data: closed(props, type) }, type)
+}

@@ -1,15 +1,10 @@
 /** RLHF feedback rounds: commands and events. */
+import { commandCodec as command, eventCodec as event } from '../codec.js'
 import * as t from 'io-ts'
 import { closed, Hex32, integer, pattern, Timestamp } from '../codec.js'
 import { AmountC } from '../governance/amounts.js'
 import { KeyC, ProposalIdC } from '../governance/values.js'
 
-function command<T extends string, P extends t.Props>(type: T, props: P) {
-  return closed({ type: t.literal(type), payload: closed(props, type) }, type)
-}
-function event<T extends string, P extends t.Props>(type: T, props: P) {
-  return closed({ type: t.literal(type), data: closed(props, type) }, type)
-}
 
 const RoundIdC = pattern('round id (64 hex)', /^[0-9a-f]{64}$/)
 const SequenceC = integer('sequence', 1)

@@ -15,6 +15,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import type { CryptoSuite, Ed25519, Signer } from '../ports/crypto.js'
+import { concatBytes } from './bytes.js'
 import { bytesEqual } from './hex.js'
 
 const Point = ed25519.Point
@@ -51,22 +52,11 @@ function verifyStrict(publicKey: Uint8Array, message: Uint8Array, signature: Uin
   const R = signature.subarray(0, 32)
   const S = leToBigint(signature.subarray(32, 64))
   if (S >= L) return false
-  const k = leToBigint(sha512(concat(R, publicKey, message))) % L
+  const k = leToBigint(sha512(concatBytes([R, publicKey, message]))) % L
   const check = Point.BASE.multiplyUnsafe(S).subtract(A.multiplyUnsafe(k))
   return bytesEqual(check.toBytes(), R)
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
 
 export const referenceEd25519: Ed25519 = {
   name: 'noble',

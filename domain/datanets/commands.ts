@@ -1,6 +1,6 @@
 /** Datanet commands: open, contribute, judge, finalize, seal a version, revoke. */
+import { commandCodec as variant } from '../codec.js'
 import * as t from 'io-ts'
-import { closed } from '../codec.js'
 import { LabelC, ProposalIdC } from '../governance/values.js'
 import {
   ByteLengthC,
@@ -14,10 +14,6 @@ import {
   nonEmpty,
   ScoreC,
 } from './values.js'
-
-function variant<T extends string, P extends t.Props>(type: T, props: P) {
-  return closed({ type: t.literal(type), payload: closed(props, type) }, type)
-}
 
 /** Signed by the mandate's proposer; the limits come from genesis. */
 export const OpenDatanetC = variant('OpenDatanet', {

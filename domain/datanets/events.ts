@@ -1,4 +1,5 @@
 /** The datanet event catalogue. Bonds move as governance stake events (StakeLocked / Released / Slashed). */
+import { eventCodec as variant } from '../codec.js'
 import * as t from 'io-ts'
 import { closed, integer } from '../codec.js'
 import { AmountC } from '../governance/amounts.js'
@@ -17,10 +18,6 @@ import {
   ScoreC,
   VerdictTallyC,
 } from './values.js'
-
-function variant<T extends string, P extends t.Props>(type: T, props: P) {
-  return closed({ type: t.literal(type), data: closed(props, type) }, type)
-}
 
 const SequenceC = integer('sequence', 1)
 

@@ -2,15 +2,12 @@
  * The governance commands: what an actor may ask for. A command arrives as the `type` and
  * `payload` of a signed command (domain/ledger/command.ts); the actor is the key that signed it.
  */
+import { commandCodec as variant } from '../codec.js'
 import * as t from 'io-ts'
 import { closed, integer } from '../codec.js'
 import { AmountC, PositiveAmountC } from './amounts.js'
 import { GenesisParamsC } from './params.js'
 import { DisplayNameC, KeyC, LockablePurposeC, ProposalIdC, ProposalSpecC, SupportC } from './values.js'
-
-function variant<T extends string, P extends t.Props>(type: T, props: P) {
-  return closed({ type: t.literal(type), payload: closed(props, type) }, type)
-}
 
 const StakeIdC = integer('stake id', 1)
 const proposalRef = { proposalId: ProposalIdC }

@@ -2,6 +2,7 @@
  * The governance event catalogue. Each event is `{ type, data }`, exactly the envelope's `type`
  * and `data`; the codecs are the single source of truth for both the JSON and the static types.
  */
+import { eventCodec as variant } from '../codec.js'
 import * as t from 'io-ts'
 import { closed, Hex32, integer, pattern, Timestamp } from '../codec.js'
 import { AmountC, PositiveAmountC } from './amounts.js'
@@ -18,10 +19,6 @@ import {
   LabelC,
   TextC,
 } from './values.js'
-
-function variant<T extends string, P extends t.Props>(type: T, props: P) {
-  return closed({ type: t.literal(type), data: closed(props, type) }, type)
-}
 
 const StakeIdC = integer('stake id', 1)
 const NullableKeyC = t.union([KeyC, t.null])

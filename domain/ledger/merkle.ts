@@ -10,6 +10,7 @@
  */
 import { MerkleTree } from 'merkletreejs'
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import { concatBytes } from '../crypto/bytes.js'
 import { fromHex, toHex } from '../crypto/hex.js'
 
 export type Sha256 = (data: Uint8Array) => Uint8Array
@@ -17,24 +18,13 @@ export type Sha256 = (data: Uint8Array) => Uint8Array
 const LEAF_PREFIX = Uint8Array.of(0)
 const NODE_PREFIX = Uint8Array.of(1)
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
 
 export function leafHash(eventHash: Uint8Array, sha256: Sha256 = nobleSha256): Uint8Array {
-  return sha256(concat([LEAF_PREFIX, eventHash]))
+  return sha256(concatBytes([LEAF_PREFIX, eventHash]))
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array, sha256: Sha256 = nobleSha256): Uint8Array {
-  return sha256(concat([NODE_PREFIX, left, right]))
+  return sha256(concatBytes([NODE_PREFIX, left, right]))
 }
 
 /** The options under which merkletreejs computes RFC 6962 trees; also what MerkleTree.verify needs. */
