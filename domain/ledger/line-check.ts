@@ -90,9 +90,12 @@ function checkCommand(value: unknown, crypto: CryptoSuite): LineFacts {
 }
 
 function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: CryptoSuite, sequence: number | null): LineFacts {
-  const decoded = decodeWith(EnvelopeC, value)
-  if (!decoded.ok) return bad(`malformed envelope: ${decoded.error}`, sequence)
-  const envelope = decoded.value
+  // The type guard allocates nothing; the full decode runs only to explain a malformed envelope.
+  if (!EnvelopeC.is(value)) {
+    const decoded = decodeWith(EnvelopeC, value)
+    return bad(`malformed envelope: ${decoded.ok ? 'unknown member' : decoded.error}`, sequence)
+  }
+  const envelope = value
   if (envelope.signer !== ledgerKey) return bad(`signed by ${envelope.signer}, which is not the ledger key ${ledgerKey}`, sequence)
   // Rebuilding the line from the decoded values and comparing it byte for byte proves the line is
   // canonical (no duplicate members, no odd escapes, nothing a parser could read two ways), and
