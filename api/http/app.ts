@@ -13,6 +13,7 @@ import type { NonceIndex } from './nonces.js'
 import type { RateLimiter } from './rate-limit.js'
 import type { ReadModels } from './read-models.js'
 import { auditRouter } from './routes/audit.js'
+import { lineageRouter } from './routes/lineage.js'
 import { blobsRouter } from './routes/blobs.js'
 import { commandsHandler } from './routes/commands.js'
 import { opsRouter, type OpsDeps } from './routes/ops.js'
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   v1.post('/commands', requireJson, json, commandsHandler(deps))
   v1.get('/events/stream', streamHandler(deps.store, deps.metrics, deps.stream))
   v1.use(auditRouter(deps.store))
+  v1.use(lineageRouter(deps.store))
   v1.use(queriesRouter(deps.models))
   v1.use(blobsRouter(deps.blobs, deps.blobBytes))
   app.use('/v1', v1)

@@ -159,3 +159,21 @@ describe('operations', () => {
     }
   })
 })
+
+describe('lineage routes', () => {
+  let t: TestServer
+  beforeAll(async () => {
+    t = await startTestServer()
+  })
+  afterAll(() => t.close())
+
+  it('answers an unknown target with 404 and a malformed one with 400, as problem+json', async () => {
+    const unknown = await fetch(`${t.url}/v1/lineage/mandates/${'ab'.repeat(32)}`)
+    expect(unknown.status).toBe(404)
+    expect(unknown.headers.get('content-type')).toMatch(/application\/problem\+json/)
+    const malformed = await fetch(`${t.url}/v1/lineage/versions/nothex/1`)
+    expect(malformed.status).toBe(400)
+    const badFormat = await fetch(`${t.url}/v1/lineage/contributions/${'ab'.repeat(32)}?format=pdf`)
+    expect(badFormat.status).toBe(400)
+  })
+})

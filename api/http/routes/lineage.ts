@@ -1,0 +1,40 @@
+/**
+ * Lineage over HTTP: the same reports as `model-ledger lineage`, each item with its inclusion
+ * proof, as JSON (check with `model-ledger verify-report`) or as the self-contained HTML page.
+ * A report folds the whole log, so it costs one pass over it per request.
+ */
+import { Router, type Request, type Response } from 'express'
+import type { EventStore } from '../../../domain/ports/event-store.js'
+import { TargetNotFound, type LineageTarget } from '../../../projections/lineage/graph.js'
+import { renderLineageHtml } from '../../../projections/lineage/html.js'
+import { buildLineageReport } from '../../../projections/lineage/report.js'
+import { renderDatasheet } from '../../../projections/lineage/datasheet.js'
+import { proofSource } from '../log-reads.js'
+import { HEX64, pathParam, queryValue, wholeNumber } from '../params.js'
+import { HttpProblem } from '../problem.js'
+
+export function lineageRouter(store: EventStore): Router {
+  const router = Router()
+  const send = async (req: Request, res: Response, target: LineageTarget) => {
+    const format = queryValue(req, 'format') ?? 'json'
+    if (!['json', 'html', 'datasheet'].includes(format)) throw new HttpProblem('malformed', 'format is json, html or datasheet')
+    let report
+    try {
+      report = await buildLineageReport({ ...proofSource(store), ledgerKey: async () => store.ledgerPublicKey }, target)
+    } catch (error) {
+      if (error instanceof TargetNotFound) throw new HttpProblem('not-found', error.message)
+      throw error
+    }
+    if (format === 'html') res.type('html').send(renderLineageHtml(report))
+    else if (format === 'datasheet') res.type('text/markdown').send(renderDatasheet(report))
+    else res.json(report)
+  }
+  router.get('/lineage/versions/:datanetId/:version', (req, res) =>
+    send(req, res, { kind: 'dataset-version', datanetId: pathParam(req, 'datanetId', HEX64, 'a datanet id'), version: wholeNumber(req.params.version, 'version', { min: 1 }) }),
+  )
+  router.get('/lineage/mandates/:mandateId', (req, res) => send(req, res, { kind: 'mandate', mandateId: pathParam(req, 'mandateId', HEX64, 'a mandate id') }))
+  router.get('/lineage/contributions/:contentHash', (req, res) =>
+    send(req, res, { kind: 'contribution', contentHash: pathParam(req, 'contentHash', HEX64, 'a content hash') }),
+  )
+  return router
+}
