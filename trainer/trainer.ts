@@ -17,6 +17,8 @@ export interface TrainerOptions extends Omit<JobDeps, 'signal'> {
   readonly pollMs?: number
   readonly displayName?: string
   readonly onJob?: (job: Job, outcome: JobOutcome) => void
+  /** A pass that failed (no genesis yet, the store away): the follower logs it and tries again. */
+  readonly onError?: (error: unknown) => void
 }
 
 export interface Trainer {
@@ -61,7 +63,11 @@ export function createTrainer(options: TrainerOptions): Trainer {
 
   async function follow(): Promise<void> {
     while (!controller.signal.aborted) {
-      await runOnce()
+      try {
+        await runOnce()
+      } catch (error) {
+        if (!controller.signal.aborted) options.onError?.(error)
+      }
       await sleep(options.pollMs ?? 500, undefined, { signal: controller.signal }).catch(() => undefined)
     }
   }

@@ -8,11 +8,22 @@ import { accountsProjection } from './accounts.js'
 import { ledgerProjection } from './ledger.js'
 import { mandatesProjection } from './mandates.js'
 import { proposalsProjection } from './proposals.js'
+import { datanetsProjection } from './datanets.js'
+import { rewardMapsProjection } from './reward-maps.js'
+import { validatorsProjection } from './validators.js'
 
-export const readModels: readonly AnyProjection[] = [ledgerProjection, accountsProjection, proposalsProjection, mandatesProjection]
+export const readModels: readonly AnyProjection[] = [
+  ledgerProjection,
+  accountsProjection,
+  proposalsProjection,
+  mandatesProjection,
+  datanetsProjection,
+  rewardMapsProjection,
+  validatorsProjection,
+] as readonly AnyProjection[]
 
 export function readModel(name: string): AnyProjection | undefined {
   return readModels.find((projection) => projection.name === name)
 }
 
-export { accountsProjection, ledgerProjection, mandatesProjection, proposalsProjection }
+export { accountsProjection, datanetsProjection, ledgerProjection, mandatesProjection, proposalsProjection, rewardMapsProjection, validatorsProjection }

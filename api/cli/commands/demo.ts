@@ -50,7 +50,7 @@ that is built, names each stage that is not, then exports, verifies and proves t
       logger: pino({ level: 'silent' }),
       limits: { perActor: { perSecond: Infinity, burst: Infinity } },
     })
-    const context = createDemoContext(createClient({ baseUrl: server.url }), signer)
+    const context = createDemoContext(createClient({ baseUrl: server.url }), signer, dir)
     const stages: StageReport[] = []
     try {
       for (const stage of lifecycleStages) stages.push(await stage(context))

@@ -4,7 +4,12 @@
  * SIGINT or SIGTERM: stop accepting, drain, stop the read models, close the store (which seals
  * the final anchor), exit 0.
  */
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
+import type { EventStore } from '../../../domain/ports/event-store.js'
+import { inProcessLedger } from '../../../trainer/ledger.js'
+import { lineageSink } from '../../../trainer/lineage.js'
+import { executorsOf, trainerSigner, workRootOf } from '../../../trainer/open.js'
+import { createTrainer, type Trainer } from '../../../trainer/trainer.js'
 import { startServer } from '../../http/server.js'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { initDataDir, isInitialised, openLedger } from '../../../infrastructure/data-dir.js'
@@ -26,6 +31,24 @@ function waitForSignal(): Promise<string> {
   })
 }
 
+/** The trainer beside the API: its own key, the reference executor, job outcomes in the log. */
+async function startTrainer(dir: string, store: EventStore, logger: Logger): Promise<Trainer> {
+  const signer = await trainerSigner(dir)
+  const trainer = createTrainer({
+    ledger: inProcessLedger(store, signer),
+    blobs: createBlobStore(blobDir(dir)),
+    workRoot: workRootOf(dir),
+    leaseMs: 60_000,
+    progressMs: 2_000,
+    lineage: lineageSink(undefined),
+    executors: executorsOf([]),
+    onJob: (job, outcome) => logger.info({ job: job.id, outcome }, 'training job'),
+    onError: (error) => logger.debug({ err: (error as Error).message }, 'trainer pass skipped'),
+  })
+  void trainer.start()
+  return trainer
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the HTTP API on a data directory (--port 0 picks a free port)',
@@ -36,10 +59,11 @@ Serves the HTTP API (docs/http-api.md) over the ledger in DIR. --store puts the 
 holds the keys, config and read models. --port 0 picks a free port; the
 first line printed is "listening on <url>". --init creates the data directory first if it is
 not one yet (development passphrase in DIR/keys/passphrase unless MODEL_LEDGER_PASSPHRASE is set).
---host defaults to 127.0.0.1. --cors allows a browser origin (repeatable; off by default).
+The trainer (docs/trainer.md) runs in the same process with its own key, on the reference
+executor, unless --no-trainer. --host defaults to 127.0.0.1. --cors allows a browser origin (repeatable; off by default).
 Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut down gracefully.`,
   async run(argv) {
-    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' } })
+    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' } })
     const dir = required(str(args, 'data'), '--data')
     const port = positiveInt(str(args, 'port'), '--port') ?? 8080
     if (port > 65535) throw new UsageError('--port takes 0-65535')
@@ -55,8 +79,13 @@ Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut d
     const logger = pino({ level }, pino.destination(2))
     const running = await startServer({ store, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
     process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
-    const signal = await waitForSignal()
+    // Listen for the signal before anything slow (the trainer's first key derivation), so a
+    // shutdown asked for right after "listening" is still graceful.
+    const stopping = waitForSignal()
+    const trainer = flag(args, 'no-trainer') ? undefined : await startTrainer(dir, store, logger)
+    const signal = await stopping
     logger.info({ signal }, 'shutting down')
+    await trainer?.stop()
     await running.close()
     await rowStore.close()
     await store.close()

@@ -41,6 +41,9 @@ them to a URL. --once runs the jobs available now and exits. A progress bar show
       lineage: lineageSink(str(args, 'lineage')),
       executors: executorsOf(strs(args, 'process'), positiveInt(str(args, 'timeout-ms'), '--timeout-ms')),
       onProgress: (_job, r) => bar.update(r.step, r.totalSteps),
+      onError: (error) => {
+        if (!flag(args, 'quiet')) process.stderr.write(`trainer: ${(error as Error).message.split('\n')[0] ?? 'error'}; trying again\n`)
+      },
       onJob: (job, outcome) => {
         bar.stop()
         if (!flag(args, 'quiet')) process.stdout.write(`job ${job.id} ${outcome}\n`)

@@ -1,8 +1,8 @@
 /**
  * An RLHF round: the mandate's proposer opens it over model outputs, staked validators commit to
  * hidden ratings and reveal them after the commit window; the consensus is the stake-weighted
- * median, and the validator far from it is penalized. No trained checkpoint exists yet (the
- * trainer is not built), so the round rates the base model's outputs and says so.
+ * median, and the validator far from it is penalized. The round rates the outputs of the
+ * checkpoint the training stage recorded.
  */
 import { commitmentOf } from '../../../domain/economy/index.js'
 import { tokens } from '../../../domain/governance/index.js'
@@ -25,8 +25,9 @@ export async function alignmentStage(ctx: DemoContext): Promise<StageReport> {
   for (const [prompt, output] of SAMPLES) {
     samples.push({ promptHash: (await ctx.putBlob(new TextEncoder().encode(prompt))).hash, outputHash: (await ctx.putBlob(new TextEncoder().encode(output))).hash })
   }
-  const baseModel = toHex(nativeSha256(new TextEncoder().encode('reference-softmax-classifier')))
-  const roundId = await ctx.run(alice.signer, { type: 'OpenFeedbackRound', payload: { mandateId, checkpoint: baseModel, samples, rewardPool: tokens(1_000) } })
+  const trained = ctx.shared.get('checkpoint')
+  const checkpoint = trained ?? toHex(nativeSha256(new TextEncoder().encode('reference-softmax-classifier')))
+  const roundId = await ctx.run(alice.signer, { type: 'OpenFeedbackRound', payload: { mandateId, checkpoint, samples, rewardPool: tokens(1_000) } })
   // Bob and Carol rate what they see; Frank rates at random and far from everyone.
   const ratings = [[bob, [6, 5]], [carol, [6, 6]], [frank, [1, 2]]] as const
   const salts = new Map(ratings.map(([v]) => [v.key, toHex(nativeSha256(new TextEncoder().encode(`salt ${v.name} ${roundId}`))).slice(0, 32)]))
@@ -48,7 +49,7 @@ export async function alignmentStage(ctx: DemoContext): Promise<StageReport> {
     name: 'RLHF round with an honest and a dishonest validator',
     built: true,
     details: [
-      `round ${roundId.slice(0, 8)}… on the base model's outputs (no trained checkpoint yet), 2 samples, pool 1,000 OPEN`,
+      `round ${roundId.slice(0, 8)}… on ${trained === undefined ? "the base model's outputs (no trained checkpoint)" : `the outputs of checkpoint ${trained.slice(0, 8)}…`}, 2 samples, pool 1,000 OPEN`,
       `bob, carol and frank committed to hidden ratings; revealing before the commit window closed refused (${early})`,
       `frank revealing other scores than he committed to: refused (${mismatch})`,
       `consensus per sample (stake-weighted median): ${JSON.stringify(closed?.consensus ?? [])}; ${results.join(', ')}`,

@@ -27,6 +27,8 @@ export type Submission = { readonly ok: true; readonly commandHash: string } | {
 
 export interface DemoContext {
   readonly ledger: Signer
+  /** The demo's data directory: where an in-process trainer finds the blobs and writes its work. */
+  readonly dataDir: string
   readonly actors: Readonly<Record<ActorName, Actor>>
   submit(by: Signer, request: Request): Promise<Submission>
   /** Submits and throws on refusal: for the steps the story needs to succeed. */
@@ -76,7 +78,7 @@ async function* eventsOf(client: LedgerClient): AsyncGenerator<Envelope> {
  * signed here and posted, blobs are uploaded, and the state is rebuilt by replaying the events the
  * API serves through the same pure fold the server runs.
  */
-export function createDemoContext(client: LedgerClient, ledger: Signer): DemoContext {
+export function createDemoContext(client: LedgerClient, ledger: Signer, dataDir: string): DemoContext {
   const actors = demoActors()
   const names = new Map<string, string>([...Object.values(actors).map((a) => [a.key, a.name] as const), [toHex(ledger.publicKey), 'ledger']])
   const submit = async (by: Signer, request: Request): Promise<Submission> => {
@@ -90,6 +92,7 @@ export function createDemoContext(client: LedgerClient, ledger: Signer): DemoCon
   }
   return {
     ledger,
+    dataDir,
     actors,
     submit,
     async run(by, request) {

@@ -35,12 +35,6 @@ const NOTES: readonly (readonly [string, string])[] = [
   ['orthopaedics', 'Orthopaedic ward, bones and joints: Knee arthroscopy for torn meniscus; crutches for a week, joint exercises, clinic in a month.'],
 ]
 
-/** The demo's own command line names the data directory; the trainer runs in this process against it. */
-function dataDir(): string | undefined {
-  const at = process.argv.indexOf('--data')
-  return at < 0 ? undefined : process.argv[at + 1]
-}
-
 /** The trainer's ledger port over the demo's API client: its commands are signed and submitted like anyone's. */
 function apiLedger(ctx: DemoContext, signer: Actor['signer']): TrainerLedger {
   return { key: toHex(signer.publicKey), submit: (request) => ctx.submit(signer, request), state: () => ctx.state() }
@@ -62,8 +56,8 @@ async function addLabelledNotes(ctx: DemoContext, mandateId: string): Promise<nu
 
 export async function trainingStage(ctx: DemoContext): Promise<StageReport> {
   const name = 'training, checkpoints, evaluation and attribution'
-  const dir = dataDir()
-  if (dir === undefined) return { name, built: false, details: ['the trainer needs the demo’s --data directory'] }
+  // The trainer runs in this process against the demo's data directory.
+  const dir = ctx.dataDir
   const mandateId = ctx.shared.get('mandateId') ?? ''
   const added = await addLabelledNotes(ctx, mandateId)
   const hyperparameters = { epochs: 30, checkpointEvery: 10, lr: 0.5 }
@@ -82,6 +76,8 @@ export async function trainingStage(ctx: DemoContext): Promise<StageReport> {
   })
   const outcome = (await trainer.runOnce()).get(jobId) ?? 'not run'
   const job = (await ctx.state()).training.jobs.get(jobId)
+  const last = job?.checkpoints[job.checkpoints.length - 1]
+  if (last !== undefined) ctx.shared.set('checkpoint', last.root)
   const details = [
     `${added} labelled notes (cardiology, respiratory, orthopaedics) validated and sealed as dataset version 2 under root ${short(job?.datasetRoot ?? '')}`,
     `alice requested job ${short(jobId)} (reference softmax classifier, ${hyperparameters.epochs} epochs, seed 42); the trainer ${short(toHex(trainerKey.publicKey))} claimed it with manifest ${short(job?.manifestHash ?? '')}: ${outcome}`,

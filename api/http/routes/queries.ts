@@ -22,6 +22,9 @@ const COLLECTIONS: readonly Collection[] = [
   { path: 'accounts', model: 'accounts', prefix: 'account:', what: 'account' },
   { path: 'proposals', model: 'proposals', prefix: 'proposal:', what: 'proposal' },
   { path: 'mandates', model: 'mandates', prefix: 'mandate:', what: 'mandate' },
+  { path: 'datanets', model: 'datanets', prefix: 'datanet:', what: 'datanet' },
+  { path: 'contributions', model: 'datanets', prefix: 'contribution:', what: 'contribution' },
+  { path: 'validators', model: 'validators', prefix: 'validator:', what: 'validator' },
 ]
 
 const AFTER_WAIT_MS = 5_000
@@ -91,6 +94,24 @@ export function queriesRouter(models: ReadModels): Router {
       res.json(one(await rowsFor(req, res, collection.model), `${collection.prefix}${id}`, collection.what))
     })
   }
+
+  router.get('/datanets/:id/versions', async (req, res) => {
+    const id = pathParam(req, 'id', HEX64, 'a datanet id (64 lower-case hex)')
+    const rows = await rowsFor(req, res, 'datanets')
+    one(rows, `datanet:${id}`, 'datanet')
+    res.json(page(req, rows, `version:${id}:`))
+  })
+
+  router.get('/reward-maps/:mandateId', async (req, res) => {
+    const id = pathParam(req, 'mandateId', HEX64, 'a mandate id (64 lower-case hex)')
+    res.json(page(req, await rowsFor(req, res, 'reward-maps'), `epoch:${id}:`))
+  })
+
+  router.get('/reward-maps/:mandateId/:epoch', async (req, res) => {
+    const id = pathParam(req, 'mandateId', HEX64, 'a mandate id (64 lower-case hex)')
+    const epoch = wholeNumber(req.params.epoch, 'epoch', { min: 1 })
+    res.json(one(await rowsFor(req, res, 'reward-maps'), `epoch:${id}:${String(epoch).padStart(8, '0')}`, 'reward epoch'))
+  })
 
   router.get('/proposals/:id/votes', async (req, res) => {
     const id = pathParam(req, 'id', HEX64, 'a proposal id (64 lower-case hex)')

@@ -138,6 +138,25 @@ describe('model-ledger CLI', () => {
     expect((JSON.parse(reverse.out) as { graph: { nodes: { kind: string }[] } }).graph.nodes.map((n) => n.kind)).toContain('dataset-version')
   })
 
+  it('keeps read models of datanets, reward maps and validator reputation that follow from the story', () => {
+    type Rows = { rows: Record<string, Record<string, unknown>> }
+    const show = (name: string) => JSON.parse(cli('projections', 'show', '--data', data, name, '--json').out) as Rows
+    const datanets = Object.values(show('datanets').rows)
+    const datanet = datanets.find((row) => row.kind === 'datanet')
+    // 4 contributions in the data stage (one spam) and 12 labelled notes in the training stage.
+    expect(datanet).toMatchObject({ contributions: 16, accepted: 15, rejected: 1, versions: 2 })
+    expect(datanets.filter((row) => row.kind === 'contribution' && row.outcome === 'spam')).toHaveLength(1)
+    const validators = Object.values(show('validators').rows)
+    expect(validators).toHaveLength(3)
+    const frank = validators.find((row) => row.disagreed === 4)
+    expect(frank).toMatchObject({ verdicts: 16, agreed: 12, penalized: 1, slashed: (200n * 10n ** 18n).toString() })
+    expect(validators.filter((row) => row.disagreed === 0 && row.agreed === 16)).toHaveLength(2)
+    const [epoch] = Object.values(show('reward-maps').rows) as { dataPool: string; validatorPool: string; roundRewards: string; payouts: { amount: string }[] }[]
+    if (epoch === undefined) throw new Error('no reward epoch')
+    const paid = epoch.payouts.reduce((sum, p) => sum + BigInt(p.amount), 0n)
+    expect(paid).toBe(BigInt(epoch.dataPool) + BigInt(epoch.validatorPool) + BigInt(epoch.roundRewards))
+  })
+
   it('answers bad usage with one line on stderr and exit 2', () => {
     for (const args of [['verify'], ['verify', '--data', data, '--bundle', 'x'], ['proof', '--data', data], ['bogus'], ['verify', '--nope']]) {
       const result = cli(...args)
