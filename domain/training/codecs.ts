@@ -1,6 +1,6 @@
 /** Training commands and events: request, claim (a lease), progress, checkpoints, evaluation, attribution, the end. */
 import * as t from 'io-ts'
-import { closed, Hex32, integer } from '../codec.js'
+import { closed, commandCodec as command, eventCodec as event, Hex32, integer } from '../codec.js'
 import { FiniteC, KeyC, LabelC, ProposalIdC, RubricC } from '../governance/values.js'
 import {
   AttributionMethodC,
@@ -11,13 +11,6 @@ import {
   MetricsC,
   ScoreEntryC,
 } from './values.js'
-
-function command<T extends string, P extends t.Props>(type: T, props: P) {
-  return closed({ type: t.literal(type), payload: closed(props, type) }, type)
-}
-function event<T extends string, P extends t.Props>(type: T, props: P) {
-  return closed({ type: t.literal(type), data: closed(props, type) }, type)
-}
 
 const LeaseMsC = integer('lease (ms)', 1_000, 24 * 60 * 60 * 1000)
 const StepC = integer('step', 0)
