@@ -1,6 +1,6 @@
 /** Training commands and events: request, claim (a lease), progress, checkpoints, evaluation, attribution, the end. */
 import * as t from 'io-ts'
-import { closed, commandCodec as command, eventCodec as event, Hex32, integer } from '../codec.js'
+import { commandCodec as command, eventCodec as event, Hex32, integer } from '../codec.js'
 import { FiniteC, KeyC, LabelC, ProposalIdC, RubricC } from '../governance/values.js'
 import {
   AttributionMethodC,
