@@ -9,10 +9,11 @@ import { formatTokens, short } from '../format.js'
 import type { Actor, DemoContext } from './context.js'
 import type { StageReport } from './stages.js'
 
+/** Who submits, the follow-up team a clinician assigned (the label the model learns), and the note. */
 const NOTES = [
-  ['erin', 'Discharge note: 68-year-old, community-acquired pneumonia, improved on oral antibiotics. Follow-up: respiratory clinic in 2 weeks.'],
-  ['erin', 'Discharge note: type 2 diabetes, new insulin start, teaching completed. Follow-up: diabetes nurse within 7 days.'],
-  ['grace', 'Discharge note: elective knee replacement, mobilising with frame, wound clean. Follow-up: physiotherapy and orthopaedic review at 6 weeks.'],
+  ['erin', 'respiratory', 'Respiratory ward, lungs and breathing: community-acquired pneumonia, improved on oral antibiotics; respiratory clinic in 2 weeks.'],
+  ['erin', 'cardiology', 'Cardiology ward, heart and rhythm: atrial fibrillation, rate controlled, anticoagulation started; cardiology clinic in 4 weeks.'],
+  ['grace', 'orthopaedics', 'Orthopaedic ward, bones and joints: elective knee replacement, mobilising with frame, wound clean; orthopaedic review at 6 weeks.'],
 ] as const
 
 export async function dataStage(ctx: DemoContext): Promise<StageReport> {
@@ -21,14 +22,15 @@ export async function dataStage(ctx: DemoContext): Promise<StageReport> {
   for (const validator of [bob, carol, frank]) await ctx.run(validator.signer, { type: 'LockStake', payload: { purpose: 'validator', amount: tokens(10_000) } })
   await ctx.run(alice.signer, { type: 'OpenDatanet', payload: { mandateId, mediaTypes: ['text/plain'], licences: ['CC-BY-4.0', 'CC0-1.0'] } })
 
-  const submit = async (who: Actor, content: string, licence: string) => {
+  const submit = async (who: Actor, content: string, licence: string, label?: string) => {
     const blob = await ctx.putBlob(new TextEncoder().encode(content))
-    const payload = { datanetId: mandateId, contentHash: blob.hash, byteLength: blob.byteLength, mediaType: 'text/plain', licence, metadata: { lang: 'en' }, bond: true }
+    const metadata = label === undefined ? { lang: 'en' } : { lang: 'en', label }
+    const payload = { datanetId: mandateId, contentHash: blob.hash, byteLength: blob.byteLength, mediaType: 'text/plain', licence, metadata, bond: true }
     await ctx.run(who.signer, { type: 'SubmitContribution', payload })
     return { id: contributionIdOf(mandateId, blob.hash), payload }
   }
   const good = []
-  for (const [name, note] of NOTES) good.push(await submit(ctx.actors[name], note, name === 'grace' ? 'CC0-1.0' : 'CC-BY-4.0'))
+  for (const [name, label, note] of NOTES) good.push(await submit(ctx.actors[name], note, name === 'grace' ? 'CC0-1.0' : 'CC-BY-4.0', label))
   const spam = await submit(dave, 'BUY CHEAP WATCHES NOW '.repeat(12), 'CC0-1.0')
   const duplicate = await ctx.refusal(frank.signer, { type: 'SubmitContribution', payload: { ...(good[0]?.payload ?? spam.payload), bond: false } })
 
