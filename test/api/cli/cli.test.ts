@@ -97,7 +97,9 @@ describe('model-ledger CLI', () => {
     writeFileSync(file, anchor.out)
     expect(cli('verify', '--data', data, '--key', key, '--trusted-anchor', file).code).toBe(0)
     const forged = join(work, 'forged-anchor.json')
-    writeFileSync(forged, anchor.out.replace(/"hash": "[0-9a-f]/, '"hash": "0'))
+    const kept = JSON.parse(anchor.out) as { hash: string }
+    // Change the hash's first digit to a different one, whatever it was.
+    writeFileSync(forged, JSON.stringify({ ...kept, hash: `${kept.hash.startsWith('0') ? '1' : '0'}${kept.hash.slice(1)}` }))
     const result = cli('verify', '--data', data, '--key', key, '--trusted-anchor', forged)
     expect(result.code).toBe(2)
     expect(result.err).toMatch(/not signed by the trusted key/)
