@@ -1,4 +1,7 @@
-import { describe, it } from 'vitest'
+import { isRight } from 'fp-ts/lib/Either.js'
+import { describe, expect, it } from 'vitest'
+import { decideAndRecord } from '../../../domain/decider.js'
+import { governanceDecider } from '../../../domain/governance/decider.js'
 import { ALICE, ALLOCATION, BOB, cmd, LEDGER, params, spec, TREASURY, TREASURY_FUNDS } from './fixtures.js'
 
 describe('genesis', () => {
@@ -12,6 +15,13 @@ describe('genesis', () => {
           data: { params, ledgerKey: LEDGER, treasuryKey: TREASURY, treasury: TREASURY_FUNDS, allocations: [{ account: ALICE, amount: ALLOCATION }] },
         },
       ])
+  })
+
+  it('fixes the supply as the treasury plus the allocations', () => {
+    const ctx = { recordedAt: '2026-01-01T00:00:00.000Z', commandHash: '00'.repeat(32), ledgerKey: LEDGER }
+    const outcome = decideAndRecord(governanceDecider, governanceDecider.initialState, cmd.genesis({}, [ALICE, BOB]), ctx, 1)
+    expect(isRight(outcome)).toBe(true)
+    if (isRight(outcome)) expect(outcome.right.state.genesis?.supply).toBe(TREASURY_FUNDS + 2n * ALLOCATION)
   })
 
   it('happens once: a second genesis is refused', () => {
