@@ -18,8 +18,8 @@ import type { SignedCommand } from '../../domain/ledger/command.js'
 import { ZERO_HASH, type Envelope } from '../../domain/ledger/envelope.js'
 import { ANCHOR_STREAM } from '../../domain/ledger/names.js'
 import { StaleHeadError, type SealedBatch, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
-import { createListener } from './postgres/notify.js'
-import { channelName } from './postgres/notify.js'
+import { channelName, createListener } from './postgres/notify.js'
+import { inTransaction } from './postgres/transaction.js'
 import { ledgerQueries, type Queries } from './postgres/queries.js'
 import { ensureSchema, LOCK_CLASS } from './postgres/schema.js'
 import { parsePostgresUrl } from './postgres/url.js'
@@ -83,18 +83,15 @@ export function createPostgresBackend(url: string, options: PostgresBackendOptio
     const held = writer
     const client = held ?? (await pool.connect())
     try {
-      await client.query('BEGIN')
-      // Outside exclusive() (import, tools), the commit takes the same lock for its transaction.
-      if (held === undefined) await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema])
-      const current = await readHead(client, q)
-      if (current.sequence !== batch.expectedHead.sequence || current.hash !== batch.expectedHead.hash) throw new StaleHeadError('the head moved')
-      await insertBatch(client, q, batch)
-      const last = batch.envelopes[batch.envelopes.length - 1]
-      await client.query('SELECT pg_notify($1, $2)', [channelName(schema), String(last?.sequence ?? 0)])
-      await client.query('COMMIT')
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw error
+      await inTransaction(client, async () => {
+        // Outside exclusive() (import, tools), the commit takes the same lock for its transaction.
+        if (held === undefined) await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema])
+        const current = await readHead(client, q)
+        if (current.sequence !== batch.expectedHead.sequence || current.hash !== batch.expectedHead.hash) throw new StaleHeadError('the head moved')
+        await insertBatch(client, q, batch)
+        const last = batch.envelopes[batch.envelopes.length - 1]
+        await client.query('SELECT pg_notify($1, $2)', [channelName(schema), String(last?.sequence ?? 0)])
+      })
     } finally {
       if (held === undefined) client.release()
     }

@@ -7,6 +7,7 @@
 import pg from 'pg'
 import type { PoolClient } from 'pg'
 import { createOnce } from '../../infrastructure/store/postgres/schema.js'
+import { withTransaction } from '../../infrastructure/store/postgres/transaction.js'
 import { parsePostgresUrl, qualified } from '../../infrastructure/store/postgres/url.js'
 import type { StoredChange, StoredRow } from '../table.js'
 import { CheckpointConflict, type ProjectionStatus, type ReadModelStore } from './port.js'
@@ -70,17 +71,7 @@ export function createPostgresReadModelStore(url: string): ReadModelStore {
 
   async function transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
     await ready
-    const client = await pool.connect()
-    try {
-      await client.query('BEGIN')
-      await work(client)
-      await client.query('COMMIT')
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw error
-    } finally {
-      client.release()
-    }
+    await withTransaction(pool, work)
   }
 
   async function writeRows(client: PoolClient, name: string, changes: readonly StoredChange[]): Promise<void> {

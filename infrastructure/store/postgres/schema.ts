@@ -4,6 +4,7 @@
  * that were hashed, and `sequence` is the ledger's own gapless order, not a database sequence.
  */
 import type { Pool } from 'pg'
+import { withTransaction } from './transaction.js'
 import { qualified } from './url.js'
 
 /** Advisory-lock class for model-ledger; the object id is the schema's hash (see writer-lock.ts). */
@@ -45,16 +46,8 @@ export function ensureSchema(pool: Pool, schema: string): Promise<void> {
 
 /** Runs DDL under the schema's advisory lock (transaction-scoped), so concurrent starts serialise. */
 export async function createOnce(pool: Pool, schema: string, sql: string): Promise<void> {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
+  await withTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema])
     await client.query(sql)
-    await client.query('COMMIT')
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
-    throw error
-  } finally {
-    client.release()
-  }
+  })
 }
