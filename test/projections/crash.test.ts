@@ -4,7 +4,6 @@
  * fresh rebuild; the counting projection throws on any event applied twice or skipped, and every
  * batch the child saw committed is still there.
  */
-import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,6 +17,7 @@ import { storedRows } from '../../projections/table.js'
 import { tokens } from '../../domain/governance/amounts.js'
 import { ALICE, BOB, CAROL, cmd, DAVE } from '../domain/governance/fixtures.js'
 import { preamble } from '../domain/governance/random-commands.js'
+import { runUntilKilled } from '../support/kill-child.js'
 import { countingProjection } from './counting.js'
 import { noise, openTestLedger, run, tempDir } from './support.js'
 
@@ -27,31 +27,16 @@ const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'proje
  * Runs the fixture and kills it once it has reported `commits` commits; returns the last checkpoint
  * it printed. Counting commits rather than milliseconds keeps the kill mid-way on any machine.
  */
-function projectThenKill(ledgerFile: string, projectionsFile: string, commits: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ledgerFile, projectionsFile], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let last = 0
-    let buffered = ''
-    let stderr = ''
-    let seen = 0
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const lines = buffered.split('\n')
-      buffered = lines.pop() ?? ''
-      for (const line of lines) {
-        const [word, checkpoint] = line.split(' ')
-        if (word !== 'commit') continue
-        last = Number(checkpoint)
-        if (++seen === commits) child.kill('SIGKILL')
-      }
-    })
-    child.on('error', reject)
-    child.on('exit', (_code, signal) => {
-      if (signal === 'SIGKILL') resolve(last)
-      else reject(new Error(`the fixture finished before it was killed (make the log longer): ${stderr}`))
-    })
+async function projectThenKill(ledgerFile: string, projectionsFile: string, commits: number): Promise<number> {
+  let last = 0
+  let seen = 0
+  await runUntilKilled(FIXTURE, [ledgerFile, projectionsFile], (line, child) => {
+    const [word, checkpoint] = line.split(' ')
+    if (word !== 'commit') return
+    last = Number(checkpoint)
+    if (++seen === commits) child.kill('SIGKILL')
   })
+  return last
 }
 
 describe('crash between apply and checkpoint (SIGKILL)', () => {

@@ -3,12 +3,12 @@
  * different moments; the file it leaves must hold every append it acknowledged and a chain that
  * verifies from sequence 1 to the head, and a store reopened on it must carry on from there.
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runUntilKilled } from '../../support/kill-child.js'
 import { isAnchor } from '../../../domain/ledger/anchor.js'
 import { Expected } from '../../../domain/ports/event-store.js'
 import { openLedgerStore } from '../../../infrastructure/store/ledger-store.js'
@@ -24,32 +24,20 @@ interface Ack {
 }
 
 /** Runs the fixture, kills it `delayMs` after its first acknowledged append, returns the acks. */
-function appendThenKill(file: string, delayMs: number): Promise<Ack[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, file], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const acks: Ack[] = []
-    let buffered = ''
-    let stderr = ''
-    let timer: NodeJS.Timeout | undefined
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const lines = buffered.split('\n')
-      buffered = lines.pop() ?? ''
-      for (const line of lines) {
-        const [word, sequence, stream, version] = line.split(' ')
-        if (word !== 'ack' || stream === undefined) continue
-        acks.push({ sequence: Number(sequence), stream, version: Number(version) })
-        timer ??= setTimeout(() => child.kill('SIGKILL'), delayMs)
-      }
+async function appendThenKill(file: string, delayMs: number): Promise<Ack[]> {
+  const acks: Ack[] = []
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await runUntilKilled(FIXTURE, [file], (line, child) => {
+      const [word, sequence, stream, version] = line.split(' ')
+      if (word !== 'ack' || stream === undefined) return
+      acks.push({ sequence: Number(sequence), stream, version: Number(version) })
+      timer ??= setTimeout(() => child.kill('SIGKILL'), delayMs)
     })
-    child.on('error', reject)
-    child.on('exit', (_code, signal) => {
-      clearTimeout(timer)
-      if (signal === 'SIGKILL') resolve(acks)
-      else reject(new Error(`the fixture exited on its own: ${stderr}`))
-    })
-  })
+  } finally {
+    clearTimeout(timer)
+  }
+  return acks
 }
 
 describe('crash safety (SIGKILL mid-append)', () => {
