@@ -52,7 +52,7 @@ async function startTrainer(dir: string, store: EventStore, logger: Logger): Pro
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the HTTP API on a data directory (--port 0 picks a free port)',
-  usage: `model-ledger serve --data DIR [--store URL] [--port N] [--host ADDR] [--init] [--cors ORIGIN]... [--log-level LEVEL]
+  usage: `model-ledger serve --data DIR [--store URL] [--port N] [--host ADDR] [--init] [--no-trainer] [--cors ORIGIN]... [--log-level LEVEL]
 
 Serves the HTTP API (docs/http-api.md) over the ledger in DIR. --store puts the log elsewhere
 (postgres://…?schema=name, esdb://…; default DIR/ledger.db, see docs/operations.md); DIR still
