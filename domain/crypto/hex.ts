@@ -1,11 +1,6 @@
 /** Lower-case hexadecimal, the only spelling of bytes in the ledger's JSON. */
-const HEX = /^(?:[0-9a-f]{2})*$/
 const BYTE_TO_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 const NIBBLE = new Map<number, number>([..."0123456789abcdef"].map((c, i) => [c.charCodeAt(0), i]))
-
-export function isHex(value: string, bytes?: number): boolean {
-  return HEX.test(value) && (bytes === undefined || value.length === bytes * 2)
-}
 
 export function toHex(bytes: Uint8Array): string {
   let out = ''

@@ -33,7 +33,7 @@ export async function* eachLine(batches: AsyncIterable<readonly string[]>): Asyn
   for await (const batch of batches) yield* batch
 }
 
-export function headerLine(header: BundleHeader): string {
+function headerLine(header: BundleHeader): string {
   return canonicalize({ header } as unknown as JsonValue)
 }
 
