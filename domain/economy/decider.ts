@@ -16,6 +16,8 @@ import { unregistered } from '../governance/guards.js'
 import { decideRewards } from '../rewards/decide.js'
 import { TRAINING_COMMAND_CODECS, type TrainingCommand } from '../training/codecs.js'
 import { decideTraining } from '../training/decide.js'
+import { DEPLOYMENT_COMMAND_CODECS, type DeploymentCommand } from '../deployment/codecs.js'
+import { decideDeployment } from '../deployment/decide.js'
 import { refuse, type EconomyError, type EconomyErrorCode } from './errors.js'
 import { evolveEconomy } from './evolve.js'
 import type { EconomyCommand, EconomyEvent, EconomyOwnCommand } from './events.js'
@@ -25,6 +27,8 @@ type Result = Either<EconomyError, readonly EconomyEvent[]>
 
 const TRAINING_COMMANDS: ReadonlySet<string> = new Set(TRAINING_COMMAND_CODECS.map((c) => c.name))
 const isTrainingCommand = (c: EconomyOwnCommand): c is TrainingCommand => TRAINING_COMMANDS.has(c.type)
+const DEPLOYMENT_COMMANDS: ReadonlySet<string> = new Set(DEPLOYMENT_COMMAND_CODECS.map((c) => c.name))
+const isDeploymentCommand = (c: EconomyOwnCommand): c is DeploymentCommand => DEPLOYMENT_COMMANDS.has(c.type)
 const isGovernanceCommand = (c: EconomyCommand): c is GovernanceCommand => GOVERNANCE_COMMAND_TYPES.has(c.type)
 
 // Finalizing, closing and paying move things along once time allows: anyone may ask.
@@ -36,6 +40,7 @@ function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: Decisio
   const notRegistered = PERMISSIONLESS.has(command.type) ? undefined : unregistered(state.governance, command.actor)
   if (notRegistered !== undefined) return left(notRegistered)
   if (isTrainingCommand(command)) return decideTraining(command, state, ctx)
+  if (isDeploymentCommand(command)) return decideDeployment(command, state, params, ctx)
   switch (command.type) {
     case 'OpenDatanet':
     case 'SubmitContribution':

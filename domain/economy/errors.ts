@@ -53,6 +53,21 @@ export const ECONOMY_ERROR_CODES = [
   'bad-checkpoint-root',
   'no-checkpoint',
   'bad-attribution',
+  // deployments and usage
+  'unknown-checkpoint',
+  'checkpoint-not-passed',
+  'not-deployer',
+  'unknown-deployment',
+  'not-deployment-operator',
+  'deployment-retired',
+  'key-in-use',
+  'bad-expiry',
+  'unknown-grant',
+  'grant-revoked',
+  'insufficient-escrow',
+  'bad-receipts',
+  'usage-already-recorded',
+  'not-earlier-checkpoint',
 ] as const
 
 export type EconomyOnlyErrorCode = (typeof ECONOMY_ERROR_CODES)[number]

@@ -1,4 +1,4 @@
-/** The event and command catalogue of the combined vertical: governance's, plus data, alignment and rewards. */
+/** The event and command catalogue of the combined vertical: governance's, plus data, alignment, rewards, training and deployment. */
 import * as t from 'io-ts'
 import { ALIGNMENT_COMMAND_CODECS, ALIGNMENT_EVENT_CODECS, type AlignmentCommand, type AlignmentEvent } from '../alignment/codecs.js'
 import { DATA_COMMAND_CODECS, type DataCommand } from '../datanets/commands.js'
@@ -6,16 +6,17 @@ import { DATA_EVENT_CODECS, type DataEvent } from '../datanets/events.js'
 import { GOVERNANCE_EVENT_TYPES, type GovernanceEvent } from '../governance/events.js'
 import type { GovernanceCommand } from '../governance/commands.js'
 import { CloseRewardEpochC, RewardEpochClosedC, type RewardsCommand, type RewardsEvent } from '../rewards/codecs.js'
+import { DEPLOYMENT_COMMAND_CODECS, DEPLOYMENT_EVENT_CODECS, type DeploymentCommand, type DeploymentEvent } from '../deployment/codecs.js'
 import { TRAINING_COMMAND_CODECS, TRAINING_EVENT_CODECS, type TrainingCommand, type TrainingEvent } from '../training/codecs.js'
 
-export type EconomyOwnEvent = DataEvent | AlignmentEvent | RewardsEvent | TrainingEvent
+export type EconomyOwnEvent = DataEvent | AlignmentEvent | RewardsEvent | TrainingEvent | DeploymentEvent
 export type EconomyEvent = GovernanceEvent | EconomyOwnEvent
-export type EconomyOwnCommand = DataCommand | AlignmentCommand | RewardsCommand | TrainingCommand
+export type EconomyOwnCommand = DataCommand | AlignmentCommand | RewardsCommand | TrainingCommand | DeploymentCommand
 export type EconomyCommand = GovernanceCommand | EconomyOwnCommand
 
-export const ECONOMY_EVENT_CODECS = [...DATA_EVENT_CODECS, ...ALIGNMENT_EVENT_CODECS, RewardEpochClosedC, ...TRAINING_EVENT_CODECS] as const
+export const ECONOMY_EVENT_CODECS = [...DATA_EVENT_CODECS, ...ALIGNMENT_EVENT_CODECS, RewardEpochClosedC, ...TRAINING_EVENT_CODECS, ...DEPLOYMENT_EVENT_CODECS] as const
 export const EconomyOwnEventC = t.union([...ECONOMY_EVENT_CODECS], 'EconomyEvent')
-export const ECONOMY_COMMAND_CODECS = [...DATA_COMMAND_CODECS, ...ALIGNMENT_COMMAND_CODECS, CloseRewardEpochC, ...TRAINING_COMMAND_CODECS] as const
+export const ECONOMY_COMMAND_CODECS = [...DATA_COMMAND_CODECS, ...ALIGNMENT_COMMAND_CODECS, CloseRewardEpochC, ...TRAINING_COMMAND_CODECS, ...DEPLOYMENT_COMMAND_CODECS] as const
 
 export const ECONOMY_EVENT_TYPES: ReadonlySet<string> = new Set(ECONOMY_EVENT_CODECS.map((c) => c.name))
 

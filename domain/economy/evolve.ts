@@ -11,12 +11,15 @@ import { DATA_EVENT_CODECS } from '../datanets/events.js'
 import { evolve as evolveGovernance } from '../governance/evolve.js'
 import { evolveRewards } from '../rewards/evolve.js'
 import { evolveTraining, isTrainingEvent } from '../training/evolve.js'
+import { isDeploymentEvent } from '../deployment/codecs.js'
+import { evolveDeployment, evolveUsageMoney } from '../deployment/evolve.js'
 import { isGovernanceEvent, type EconomyEvent } from './events.js'
 import { evidenceKey, type EconomyState } from './state.js'
 
 const DATA_TYPES: ReadonlySet<string> = new Set(DATA_EVENT_CODECS.map((c) => c.name))
 const isDataEvent = (e: EconomyEvent): e is DataEvent => DATA_TYPES.has(e.type)
-const isAlignmentEvent = (e: EconomyEvent): e is AlignmentEvent => !isGovernanceEvent(e) && !isDataEvent(e) && e.type !== 'RewardEpochClosed' && !isTrainingEvent(e)
+const isAlignmentEvent = (e: EconomyEvent): e is AlignmentEvent =>
+  !isGovernanceEvent(e) && !isDataEvent(e) && e.type !== 'RewardEpochClosed' && !isTrainingEvent(e) && !isDeploymentEvent(e)
 
 function slashedAfter(state: EconomyState, event: EconomyEvent): ReadonlySet<string> {
   if (event.type !== 'StakeSlashed' || event.data.evidence.kind !== 'rule') return state.slashed
@@ -30,6 +33,9 @@ export function evolveEconomy(state: EconomyState, recorded: Recorded<EconomyEve
   const next = { ...state, rewards, training: evolveTraining(state.training, recorded), slashed: slashedAfter(state, event) }
   if (isGovernanceEvent(event)) return { ...next, governance: evolveGovernance(state.governance, { ...recorded, event }) }
   if (isDataEvent(event)) return { ...next, data: evolveData(state.data, { ...recorded, event }) }
+  if (isDeploymentEvent(event)) {
+    return { ...next, deployment: evolveDeployment(state.deployment, { ...recorded, event }), governance: evolveUsageMoney(state.governance, event) }
+  }
   if (isAlignmentEvent(event)) return { ...next, alignment: evolveAlignment(state.alignment, { ...recorded, event }) }
   return next
 }

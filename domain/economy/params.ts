@@ -33,6 +33,11 @@ export const EconomicsParamsC = closed(
     /** The share of a mandate's unreserved escrow an epoch pays out, and of that, the data pool's share. */
     epochShare: RatioC,
     dataShare: RatioC,
+    /** How a usage fee is split: integer weights, by largest remainder (domain/deployment). */
+    feeSplit: closed(
+      { contributors: integer('contributors', 0, 10_000), validators: integer('validators', 0, 10_000), proposer: integer('proposer', 0, 10_000), treasury: integer('treasury', 0, 10_000) },
+      'FeeSplit',
+    ),
   },
   'EconomicsParams',
 )
@@ -55,12 +60,15 @@ export const defaultEconomics: EconomicsParams = {
   rewardEpochMs: 7 * DAY_MS,
   epochShare: { numerator: 10, denominator: 100 },
   dataShare: { numerator: 70, denominator: 100 },
+  feeSplit: { contributors: 50, validators: 20, proposer: 20, treasury: 10 },
 }
 
 /** The first problem with a set of parameters, or undefined when they are usable. */
 export function economicsProblem(p: EconomicsParams): string | undefined {
   if (p.scoreMin >= p.scoreMax) return 'scoreMin must be below scoreMax'
   if (p.tolerance.numerator === 0) return 'tolerance must be positive'
+  const { contributors, validators, proposer, treasury } = p.feeSplit
+  if (contributors + validators + proposer + treasury === 0) return 'feeSplit must have a positive weight'
   for (const [name, ratio] of [['spamSlash', p.spamSlash], ['feedbackPenalty', p.feedbackPenalty], ['epochShare', p.epochShare], ['dataShare', p.dataShare]] as const) {
     if (ratio.numerator > ratio.denominator) return `${name} is more than 1`
   }

@@ -11,6 +11,7 @@ import { initialState as initialGovernance, accountOf, type GovernanceState } fr
 import { rolesOf } from '../governance/roles.js'
 import { initialRewardsState, type RewardsState } from '../rewards/state.js'
 import { initialTrainingState, type TrainingState } from '../training/state.js'
+import { initialDeploymentState, type DeploymentState } from '../deployment/state.js'
 
 export interface EconomyState {
   readonly governance: GovernanceState
@@ -18,6 +19,7 @@ export interface EconomyState {
   readonly alignment: AlignmentState
   readonly rewards: RewardsState
   readonly training: TrainingState
+  readonly deployment: DeploymentState
   /** Evidence already slashed for, as `rule:subject:account`: no slash twice for the same evidence. */
   readonly slashed: ReadonlySet<string>
 }
@@ -28,6 +30,7 @@ export const initialEconomyState: EconomyState = {
   alignment: initialAlignmentState,
   rewards: initialRewardsState,
   training: initialTrainingState,
+  deployment: initialDeploymentState,
   slashed: new Set(),
 }
 

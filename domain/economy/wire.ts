@@ -13,6 +13,7 @@ import type { Command } from '../ledger/command.js'
 import { rewardsStream } from '../rewards/codecs.js'
 import { GovernanceRequestC } from '../governance/commands.js'
 import { trainingStream } from '../training/codecs.js'
+import { deploymentStreamOf, isDeploymentEvent } from '../deployment/codecs.js'
 import { isTrainingEvent } from '../training/evolve.js'
 import type { EconomyError } from './errors.js'
 import {
@@ -48,6 +49,7 @@ function streamOf(event: EconomyOwnEvent): string {
   if (event.type === 'RewardEpochClosed') return rewardsStream(event.data.mandateId)
   if (DATA_TYPES.has(event.type)) return dataStreamOf(event as DataEvent)
   if (isTrainingEvent(event)) return trainingStream(event.data.jobId)
+  if (isDeploymentEvent(event)) return deploymentStreamOf(event)
   return alignmentStreamOf(event as AlignmentEvent)
 }
 

@@ -90,6 +90,8 @@ export interface GovernanceState {
   readonly totalPower: readonly Checkpoint[]
   readonly proposals: ReadonlyMap<string, Proposal>
   readonly mandates: ReadonlyMap<string, Mandate>
+  /** Consumers' usage escrow (domain/deployment): OPEN set aside for metered inference. */
+  readonly usageEscrow: ReadonlyMap<string, bigint>
 }
 
 export const initialState: GovernanceState = {
@@ -102,6 +104,7 @@ export const initialState: GovernanceState = {
   totalPower: [],
   proposals: new Map(),
   mandates: new Map(),
+  usageEscrow: new Map(),
 }
 
 export const emptyAccount: Account = { open: 0n, gopen: 0n, delegate: null, stakes: new Map(), nextStakeId: 1, liveProposal: null }
@@ -140,9 +143,10 @@ export function stakedOf(account: Account): bigint {
   return sum
 }
 
-/** OPEN + gOPEN + staked + treasury (free and escrowed): equal to the genesis supply, always. */
+/** OPEN + gOPEN + staked + treasury (free and escrowed) + usage escrow: equal to the genesis supply, always. */
 export function circulating(state: GovernanceState): bigint {
   let sum = state.treasury + state.escrowed
+  for (const held of state.usageEscrow.values()) sum += held
   for (const account of state.accounts.values()) sum += account.open + account.gopen + stakedOf(account)
   return sum
 }

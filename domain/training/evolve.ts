@@ -38,7 +38,9 @@ function requested(e: TrainingEventOf<'TrainingRequested'>['data']): Job {
     leaseUntil: 0,
     checkpoints: [],
     evaluation: null,
+    evaluations: [],
     attributed: false,
+    attribution: null,
     lastStep: 0,
   }
 }
@@ -60,11 +62,15 @@ function evolveJob(state: TrainingState, event: TrainingEvent, sequence: number,
     }
     case 'EvaluationRecorded': {
       const { metrics, passed, rubric } = event.data
-      return withJob(state, d.jobId, (j) => renewed({ ...j, evaluation: { metrics, passed, rubric } }, at))
+      return withJob(state, d.jobId, (j) => {
+        const judged = j.checkpoints[j.checkpoints.length - 1]
+        const evaluations = judged === undefined ? j.evaluations : [...j.evaluations, { checkpoint: judged.root, passed, sequence }]
+        return renewed({ ...j, evaluation: { metrics, passed, rubric }, evaluations }, at)
+      })
     }
     case 'AttributionRecorded': {
       const scores = new Map(event.data.scores.map((s) => [s.contributionId, s.score] as const))
-      const next = withJob(state, d.jobId, (j) => renewed({ ...j, attributed: true }, at))
+      const next = withJob(state, d.jobId, (j) => renewed({ ...j, attributed: true, attribution: scores }, at))
       return { ...next, attribution: new Map(next.attribution).set(event.data.mandateId, scores) }
     }
     case 'TrainingCompleted':

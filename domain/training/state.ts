@@ -15,6 +15,12 @@ export interface Checkpoint {
   readonly sequence: number
 }
 
+export interface JudgedCheckpoint {
+  readonly checkpoint: string
+  readonly passed: boolean
+  readonly sequence: number
+}
+
 export interface Job {
   readonly id: string
   readonly mandateId: string
@@ -34,7 +40,11 @@ export interface Job {
   readonly leaseUntil: number
   readonly checkpoints: readonly Checkpoint[]
   readonly evaluation: { readonly metrics: Metrics; readonly passed: boolean; readonly rubric: Rubric } | null
+  /** Every evaluation, with the checkpoint that was the job's latest when it was recorded: what it judged. */
+  readonly evaluations: readonly JudgedCheckpoint[]
   readonly attributed: boolean
+  /** The job's own attribution (contribution id → score), once recorded. */
+  readonly attribution: ReadonlyMap<string, number> | null
   readonly lastStep: number
 }
 
@@ -51,3 +61,8 @@ export interface TrainingState {
 export const initialTrainingState: TrainingState = { versions: new Map(), jobs: new Map(), attribution: new Map(), labels: new Map() }
 
 export const versionKey = (datanetId: string, version: number): string => `${datanetId}:${version}`
+
+/** The sequence of the evaluation that passed this checkpoint of the job, if one did. */
+export function passedEvaluation(job: Job, checkpoint: string): number | undefined {
+  return job.evaluations.find((e) => e.passed && e.checkpoint === checkpoint)?.sequence
+}

@@ -1,0 +1,101 @@
+/**
+ * Folds deployments, and the money side of usage into the governance state: deposits and
+ * withdrawals move OPEN between an account and its usage escrow, UsageCharged debits a consumer's
+ * escrow, UsageRecorded credits every payout and the treasury. Within one batch the debits equal
+ * the credits, so the supply is conserved at every command boundary.
+ */
+import type { Recorded } from '../decider.js'
+import type { Account, GovernanceState } from '../governance/state.js'
+import { accountOf } from '../governance/state.js'
+import { toMs } from '../governance/time.js'
+import type { DeploymentEvent, DeploymentEventOf } from './codecs.js'
+import type { Deployment, DeploymentState, Grant } from './state.js'
+
+function withDeployment(state: DeploymentState, id: string, change: (d: Deployment) => Deployment): DeploymentState {
+  const d = state.deployments.get(id)
+  return d === undefined ? state : { ...state, deployments: new Map(state.deployments).set(id, change(d)) }
+}
+
+function withGrant(d: Deployment, id: string, change: (g: Grant) => Grant): Deployment {
+  const g = d.grants.get(id)
+  return g === undefined ? d : { ...d, grants: new Map(d.grants).set(id, change(g)) }
+}
+
+function used(d: Deployment, e: DeploymentEventOf<'UsageRecorded'>['data']): Deployment {
+  const grants = new Map(d.grants)
+  const requests = new Set(d.requests)
+  for (const r of e.receipts) {
+    requests.add(r.requestId)
+    const g = grants.get(r.grantId)
+    if (g !== undefined) grants.set(r.grantId, { ...g, usedTokens: g.usedTokens + r.inputTokens + r.outputTokens })
+  }
+  return { ...d, grants, requests }
+}
+
+export function evolveDeployment(state: DeploymentState, recorded: Recorded<DeploymentEvent>): DeploymentState {
+  const { event, sequence } = recorded
+  switch (event.type) {
+    case 'ModelDeployed': {
+      const { deploymentId: id, mandateId, deployer, operator, endpoint, pricing, jobId, checkpoint, evaluationSequence } = event.data
+      const deployment: Deployment = {
+        id,
+        mandateId,
+        deployer,
+        operator,
+        endpoint,
+        pricing,
+        status: 'active',
+        history: [{ jobId, checkpoint, evaluationSequence, since: sequence }],
+        grants: new Map(),
+        requests: new Set(),
+      }
+      return { ...state, deployments: new Map(state.deployments).set(id, deployment) }
+    }
+    case 'AccessGranted': {
+      const { deploymentId, grantId, consumer, keyHash, quotaTokens, expiresAt } = event.data
+      const grant: Grant = { id: grantId, consumer, keyHash, quotaTokens, usedTokens: 0, expiresAt: toMs(expiresAt), revoked: false }
+      const next = withDeployment(state, deploymentId, (d) => ({ ...d, grants: new Map(d.grants).set(grantId, grant) }))
+      return { ...next, keyHashes: new Map(next.keyHashes).set(keyHash, grantId) }
+    }
+    case 'AccessRevoked':
+      return withDeployment(state, event.data.deploymentId, (d) => withGrant(d, event.data.grantId, (g) => ({ ...g, revoked: true })))
+    case 'UsageRecorded':
+      return withDeployment(state, event.data.deploymentId, (d) => used(d, event.data))
+    case 'DeploymentRetired':
+      return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, status: 'retired' }))
+    case 'DeploymentRolledBack':
+      return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, history: [...d.history, { ...event.data.to, since: sequence }] }))
+    case 'UsageEscrowDeposited':
+    case 'UsageEscrowWithdrawn':
+    case 'UsageCharged':
+      return state
+  }
+}
+
+function credit(state: GovernanceState, key: string, amount: bigint): GovernanceState {
+  const account: Account = accountOf(state, key)
+  return { ...state, accounts: new Map(state.accounts).set(key, { ...account, open: account.open + amount }) }
+}
+
+function escrowBy(state: GovernanceState, key: string, delta: bigint): GovernanceState {
+  return { ...state, usageEscrow: new Map(state.usageEscrow).set(key, (state.usageEscrow.get(key) ?? 0n) + delta) }
+}
+
+/** The money a deployment event moves, applied to the governance state (where every balance is). */
+export function evolveUsageMoney(state: GovernanceState, event: DeploymentEvent): GovernanceState {
+  switch (event.type) {
+    case 'UsageEscrowDeposited':
+      return escrowBy(credit(state, event.data.account, -event.data.amount), event.data.account, event.data.amount)
+    case 'UsageEscrowWithdrawn':
+      return credit(escrowBy(state, event.data.account, -event.data.amount), event.data.account, event.data.amount)
+    case 'UsageCharged':
+      return escrowBy(state, event.data.consumer, -event.data.amount)
+    case 'UsageRecorded': {
+      let next: GovernanceState = { ...state, treasury: state.treasury + event.data.shares.treasury }
+      for (const p of event.data.payouts) next = credit(next, p.account, p.amount)
+      return next
+    }
+    default:
+      return state
+  }
+}

@@ -1,0 +1,46 @@
+/** Value codecs of deployments: pricing, endpoints, grants and usage receipts. */
+import * as t from 'io-ts'
+import { closed, Hex32, integer, pattern, Timestamp } from '../codec.js'
+import { AmountC } from '../governance/amounts.js'
+
+export const DeploymentIdC = pattern('deployment id (64 hex)', /^[0-9a-f]{64}$/)
+export const GrantIdC = pattern('grant id (64 hex)', /^[0-9a-f]{64}$/)
+/** Where the deployment is served: an http(s) URL of printable ASCII. */
+export const EndpointC = pattern('endpoint (http or https URL, up to 300 characters)', /^https?:\/\/[\x21-\x7e]{1,292}$/)
+/** Prices in OPEN base units per 1,000 tokens, input and output apart, as the usual APIs price them. */
+export const PricingC = closed({ inputPer1k: AmountC, outputPer1k: AmountC }, 'Pricing')
+export type Pricing = t.TypeOf<typeof PricingC>
+/** The gateway's request id: unique per deployment, what makes a receipt count once. */
+export const RequestIdC = pattern('request id (1-128 of A-Z a-z 0-9 _ . : -)', /^[A-Za-z0-9_.:-]{1,128}$/)
+export const TokensC = integer('tokens', 0, 100_000_000)
+
+export const ReceiptC = closed(
+  { requestId: RequestIdC, grantId: GrantIdC, inputTokens: TokensC, outputTokens: TokensC, at: Timestamp },
+  'UsageReceipt',
+)
+export type Receipt = t.TypeOf<typeof ReceiptC>
+export const MAX_RECEIPTS = 1000
+export const ReceiptsC = t.refinement(t.array(ReceiptC), (r) => r.length >= 1 && r.length <= MAX_RECEIPTS, `receipts (1-${MAX_RECEIPTS})`)
+
+/** A receipt as recorded: with the fee the deployment's pricing gives it. */
+export const PricedReceiptC = closed(
+  { requestId: RequestIdC, grantId: GrantIdC, inputTokens: TokensC, outputTokens: TokensC, at: Timestamp, fee: AmountC },
+  'PricedReceipt',
+)
+export type PricedReceipt = t.TypeOf<typeof PricedReceiptC>
+
+export const FeeShareC = t.keyof({ contributors: null, validators: null, proposer: null, treasury: null }, 'FeeShare')
+export type FeeShare = t.TypeOf<typeof FeeShareC>
+export const FEE_SHARES: readonly FeeShare[] = ['contributors', 'validators', 'proposer', 'treasury']
+
+export const ChargeC = closed({ consumer: Hex32, fee: AmountC, charged: AmountC }, 'UsageCharge')
+export const ShareTotalsC = closed({ contributors: AmountC, validators: AmountC, proposer: AmountC, treasury: AmountC }, 'FeeShares')
+export type ShareTotals = t.TypeOf<typeof ShareTotalsC>
+export const FeePayoutC = closed({ account: Hex32, share: FeeShareC, amount: AmountC }, 'FeePayout')
+export type FeePayout = t.TypeOf<typeof FeePayoutC>
+
+/** `ceil((input × inputPer1k + output × outputPer1k) / 1000)`: a request is never free by rounding. */
+export function feeOf(pricing: Pricing, inputTokens: number, outputTokens: number): bigint {
+  const milli = BigInt(inputTokens) * pricing.inputPer1k + BigInt(outputTokens) * pricing.outputPer1k
+  return (milli + 999n) / 1000n
+}

@@ -1,0 +1,94 @@
+/**
+ * A mandate whose model was trained and evaluated twice (two passed checkpoints), with Alice's
+ * and Bob's contributions attributed 3:1: the starting point of the deployment specs. Ids that are
+ * command hashes are computed by playing the history, so the fixture stays right as it grows.
+ */
+import { tokens } from '../../../domain/governance/amounts.js'
+import { checkpointRoot } from '../../../domain/training/checkpoint.js'
+import { hashFor } from '../decider-spec.js'
+import { ALICE, BOB, CAROL, DAVE, DAY, ecmd, espec, idOf, MANDATE, withDatanet, type ECmd, type EStep } from '../datanets/fixtures.js'
+
+export { ALICE, BOB, CAROL, DAVE, DAY, espec, MANDATE, type ECmd, type EStep }
+
+export const FILES_1 = [{ path: 'model.json', sha256: '11'.repeat(32), bytes: 10 }]
+export const FILES_2 = [{ path: 'model.json', sha256: '22'.repeat(32), bytes: 12 }]
+export const ROOT_1 = checkpointRoot(FILES_1)
+export const ROOT_2 = checkpointRoot(FILES_2)
+export const PRICING = { inputPer1k: 1_000n, outputPer1k: 3_000n }
+export const KEY_HASH = 'a0'.repeat(32)
+export const CONSUMER = BOB
+export const OPERATOR = DAVE
+/** Who trains: Carol holds the lease. */
+export const TRAINER = CAROL
+
+/** The id the next command will get, after `history`. */
+export const nextId = (history: readonly EStep[]): string => hashFor(espec.play(history).commands + 1)
+
+export const dcmd = {
+  request: (): ECmd => ({ type: 'RequestTraining', actor: ALICE, payload: { mandateId: MANDATE, datasetVersion: 1, baseModel: null, executor: 'reference', hyperparameters: {}, seed: 7 } }),
+  claim: (jobId: string): ECmd => ({ type: 'ClaimTrainingJob', actor: TRAINER, payload: { jobId, leaseMs: 3_600_000, manifestHash: 'ab'.repeat(32) } }),
+  checkpoint: (jobId: string, step: number, files: typeof FILES_1, root: string): ECmd => ({ type: 'RecordCheckpoint', actor: TRAINER, payload: { jobId, step, files, root, metrics: {} } }),
+  evaluate: (jobId: string, rougeL: number): ECmd => ({ type: 'RecordEvaluation', actor: TRAINER, payload: { jobId, split: 'held-out', metrics: { rougeL } } }),
+  attribute: (jobId: string): ECmd => ({
+    type: 'RecordAttribution',
+    actor: TRAINER,
+    payload: { jobId, method: 'tracin', checkpoints: [ROOT_2], scores: [{ contributionId: idOf('a'), score: 750_000 }, { contributionId: idOf('b'), score: 250_000 }] },
+  }),
+  complete: (jobId: string): ECmd => ({ type: 'CompleteTraining', actor: TRAINER, payload: { jobId, finalCheckpoint: ROOT_2 } }),
+  deploy: (jobId: string, checkpoint = ROOT_2, actor = ALICE): ECmd => ({ type: 'DeployModel', actor, payload: { jobId, checkpoint, operator: OPERATOR, endpoint: 'https://models.example/v1', pricing: PRICING } }),
+  grant: (deploymentId: string, o: { actor?: string; keyHash?: string; quota?: number; expiresAt?: string } = {}): ECmd => ({
+    type: 'GrantAccess',
+    actor: o.actor ?? ALICE,
+    payload: { deploymentId, consumer: CONSUMER, keyHash: o.keyHash ?? KEY_HASH, quotaTokens: o.quota ?? 1_000_000, expiresAt: o.expiresAt ?? '2027-01-01T00:00:00.000Z' },
+  }),
+  revoke: (deploymentId: string, grantId: string, actor = ALICE): ECmd => ({ type: 'RevokeAccess', actor, payload: { deploymentId, grantId, reason: 'key leaked' } }),
+  deposit: (amount: bigint, actor = CONSUMER): ECmd => ({ type: 'DepositUsageEscrow', actor, payload: { amount } }),
+  withdraw: (amount: bigint, actor = CONSUMER): ECmd => ({ type: 'WithdrawUsageEscrow', actor, payload: { amount } }),
+  usage: (deploymentId: string, receipts: readonly { requestId: string; grantId: string; inputTokens: number; outputTokens: number; at?: string }[], actor = OPERATOR): ECmd => ({
+    type: 'RecordUsage',
+    actor,
+    payload: { deploymentId, receipts: receipts.map((r) => ({ ...r, at: r.at ?? '2026-01-01T00:00:00.000Z' })) },
+  }),
+  retire: (deploymentId: string, actor = ALICE): ECmd => ({ type: 'RetireDeployment', actor, payload: { deploymentId, reason: 'superseded' } }),
+  rollback: (deploymentId: string, jobId: string, checkpoint = ROOT_1, actor = ALICE): ECmd => ({ type: 'RollbackDeployment', actor, payload: { deploymentId, jobId, checkpoint, reason: 'regression in production' } }),
+}
+
+export interface Trained {
+  readonly history: EStep[]
+  readonly jobId: string
+}
+
+/** Contributions a (Alice) and b (Bob) accepted and sealed; a job trained to two passed checkpoints, attributed and completed. */
+export function trained(): Trained {
+  const history: EStep[] = [...withDatanet(), { command: ecmd.submit('a') }, { command: ecmd.submit('b', { actor: BOB }) }]
+  history.push({ command: ecmd.verdict(BOB, 'a', 'accept', 70) }, { command: ecmd.verdict(CAROL, 'a', 'accept', 70) }, { command: ecmd.verdict(DAVE, 'a', 'reject', 10) }, { command: ecmd.finalize('a') })
+  history.push({ command: ecmd.verdict(CAROL, 'b', 'accept', 30) }, { command: ecmd.verdict(DAVE, 'b', 'accept', 30) }, { advance: 3 * DAY }, { command: ecmd.finalize('b', ALICE) }, { command: ecmd.seal() })
+  const jobId = nextId(history)
+  history.push(
+    { command: dcmd.request() },
+    { command: dcmd.claim(jobId) },
+    { command: dcmd.checkpoint(jobId, 1, FILES_1, ROOT_1) },
+    { command: dcmd.evaluate(jobId, 0.5) },
+    { command: dcmd.checkpoint(jobId, 2, FILES_2, ROOT_2) },
+    { command: dcmd.evaluate(jobId, 0.6) },
+    { command: dcmd.attribute(jobId) },
+    { command: dcmd.complete(jobId) },
+  )
+  return { history, jobId }
+}
+
+export interface Deployed extends Trained {
+  readonly deploymentId: string
+  readonly grantId: string
+}
+
+/** The trained job's last checkpoint deployed by Alice with Dave operating, Bob granted access and 1,000 OPEN in escrow. */
+export function deployed(escrow = tokens(1_000)): Deployed {
+  const { history, jobId } = trained()
+  const deploymentId = nextId(history)
+  history.push({ command: dcmd.deploy(jobId) })
+  const grantId = nextId(history)
+  history.push({ command: dcmd.grant(deploymentId) })
+  if (escrow > 0n) history.push({ command: dcmd.deposit(escrow) })
+  return { history, jobId, deploymentId, grantId }
+}
