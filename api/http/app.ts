@@ -2,7 +2,7 @@
  * The express application: middleware in the order a request meets it (id and log, security
  * headers, CORS, per-IP rate limit), then the routes, then 404 and the problem handler.
  */
-import express, { type Express } from 'express'
+import express, { type Express, type Router } from 'express'
 import type { Logger } from 'pino'
 import type { CryptoSuite } from '../../domain/ports/crypto.js'
 import type { EventStore } from '../../domain/ports/event-store.js'
@@ -38,6 +38,13 @@ export interface AppDeps {
   readonly trustProxy: boolean
   readonly stream: StreamOptions
   readonly ops: Pick<OpsDeps, 'accepting' | 'maxReadyLag' | 'openapi' | 'reference'>
+  /** Routers served beside the API under their own prefix (the inference gateway at /openai/v1), with their own limits and errors. */
+  readonly mounts?: readonly Mount[]
+}
+
+export interface Mount {
+  readonly path: string
+  readonly router: Router
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -51,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(originRevalidation)
   app.use(cors(deps.corsOrigins))
   app.use(opsRouter({ ...deps.ops, metrics: deps.metrics, models: deps.models }))
+  for (const mount of deps.mounts ?? []) app.use(mount.path, mount.router)
   app.use(ipRateLimit(deps.ipLimit))
 
   const v1 = express.Router()

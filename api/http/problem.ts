@@ -8,20 +8,28 @@ import type { Response } from 'express'
 export const PROBLEM_KINDS = {
   malformed: { status: 400, title: 'The request is malformed' },
   'bad-signature': { status: 401, title: 'The signature does not verify' },
+  unauthorized: { status: 401, title: 'No valid API key' },
+  'access-revoked': { status: 403, title: 'The access grant is revoked' },
+  'access-expired': { status: 403, title: 'The access grant has expired' },
   'role-missing': { status: 403, title: 'The actor lacks the role this needs' },
   'not-found': { status: 404, title: 'No such resource' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'not-acceptable': { status: 406, title: 'Not acceptable' },
   conflict: { status: 409, title: 'The request conflicts with the ledger' },
   'nonce-replayed': { status: 409, title: 'This actor already used this nonce for another command' },
+  'deployment-retired': { status: 410, title: 'The deployment is retired' },
   'hash-mismatch': { status: 422, title: 'The content does not hash to its name' },
   'too-large': { status: 413, title: 'The body is too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'domain-rule': { status: 422, title: 'A ledger rule refuses the command' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
+  'quota-exhausted': { status: 429, title: 'The grant’s token quota is used up' },
+  'escrow-exhausted': { status: 429, title: 'The consumer’s usage escrow cannot pay for this request' },
   internal: { status: 500, title: 'Internal error' },
   'not-implemented': { status: 501, title: 'Not implemented' },
+  'bad-gateway': { status: 502, title: 'The model backend failed' },
   unavailable: { status: 503, title: 'The service is not available' },
+  'gateway-timeout': { status: 504, title: 'The model backend did not answer in time' },
 } as const
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS

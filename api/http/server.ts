@@ -16,7 +16,7 @@ import type { AnyProjection } from '../../projections/projection.js'
 import { readModels as defaultProjections } from '../../projections/read-models/index.js'
 import { createMemoryReadModelStore } from '../../projections/store/memory-store.js'
 import type { ReadModelStore } from '../../projections/store/port.js'
-import { createApp } from './app.js'
+import { createApp, type Mount } from './app.js'
 import { createMetrics } from './metrics.js'
 import { createNonceIndex } from './nonces.js'
 import { openApiDocument } from './openapi/document.js'
@@ -70,6 +70,7 @@ export interface ServerOptions {
   readonly limits?: Partial<Limits>
   readonly corsOrigins?: readonly string[]
   readonly trustProxy?: boolean
+  readonly mounts?: readonly Mount[]
 }
 
 export interface RunningServer {
@@ -120,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     trustProxy: options.trustProxy ?? false,
     stream: { heartbeatMs: limits.heartbeatMs, maxDurationMs: limits.streamMaxDurationMs, maxStreams: limits.maxStreams, retryMs: 1000, shutdown: shutdown.signal },
     ops: { accepting: () => accepting, maxReadyLag: limits.maxReadyLag, openapi: openApiDocument, reference: referencePage },
+    ...(options.mounts === undefined ? {} : { mounts: options.mounts }),
   })
   const server = createServer(app)
   server.requestTimeout = limits.requestTimeoutMs

@@ -34,6 +34,7 @@ function used(d: Deployment, e: DeploymentEventOf<'UsageRecorded'>['data']): Dep
 
 export function evolveDeployment(state: DeploymentState, recorded: Recorded<DeploymentEvent>): DeploymentState {
   const { event, sequence } = recorded
+  const at = toMs(recorded.recordedAt)
   switch (event.type) {
     case 'ModelDeployed': {
       const { deploymentId: id, mandateId, deployer, operator, endpoint, pricing, jobId, checkpoint, evaluationSequence } = event.data
@@ -45,7 +46,7 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
         endpoint,
         pricing,
         status: 'active',
-        history: [{ jobId, checkpoint, evaluationSequence, since: sequence }],
+        history: [{ jobId, checkpoint, evaluationSequence, since: sequence, sinceAt: at }],
         grants: new Map(),
         requests: new Set(),
       }
@@ -55,7 +56,7 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
       const { deploymentId, grantId, consumer, keyHash, quotaTokens, expiresAt } = event.data
       const grant: Grant = { id: grantId, consumer, keyHash, quotaTokens, usedTokens: 0, expiresAt: toMs(expiresAt), revoked: false }
       const next = withDeployment(state, deploymentId, (d) => ({ ...d, grants: new Map(d.grants).set(grantId, grant) }))
-      return { ...next, keyHashes: new Map(next.keyHashes).set(keyHash, grantId) }
+      return { ...next, keyHashes: new Map(next.keyHashes).set(keyHash, { deploymentId, grantId }) }
     }
     case 'AccessRevoked':
       return withDeployment(state, event.data.deploymentId, (d) => withGrant(d, event.data.grantId, (g) => ({ ...g, revoked: true })))
@@ -64,7 +65,7 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
     case 'DeploymentRetired':
       return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, status: 'retired' }))
     case 'DeploymentRolledBack':
-      return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, history: [...d.history, { ...event.data.to, since: sequence }] }))
+      return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, history: [...d.history, { ...event.data.to, since: sequence, sinceAt: at }] }))
     case 'UsageEscrowDeposited':
     case 'UsageEscrowWithdrawn':
     case 'UsageCharged':

@@ -9,8 +9,9 @@ export interface Served {
   readonly jobId: string
   readonly checkpoint: string
   readonly evaluationSequence: number
-  /** The sequence of the event that put it in service (ModelDeployed or DeploymentRolledBack). */
+  /** The sequence of the event that put it in service (ModelDeployed or DeploymentRolledBack), and its time (ms). */
   readonly since: number
+  readonly sinceAt: number
 }
 
 export interface Grant {
@@ -40,8 +41,8 @@ export interface Deployment {
 
 export interface DeploymentState {
   readonly deployments: ReadonlyMap<string, Deployment>
-  /** Key hash → grant id: a key opens one grant only. */
-  readonly keyHashes: ReadonlyMap<string, string>
+  /** Key hash → its grant: a key opens one grant of one deployment only. */
+  readonly keyHashes: ReadonlyMap<string, { readonly deploymentId: string; readonly grantId: string }>
 }
 
 export const initialDeploymentState: DeploymentState = { deployments: new Map(), keyHashes: new Map() }

@@ -1,0 +1,63 @@
+/**
+ * What the gateway asks of a model backend: a whole answer, or the same answer as a stream of
+ * text deltas ending in the token counts. The reference model runs in process; an upstream
+ * OpenAI-compatible server (vLLM, TGI, Ollama…) is reached by URL.
+ */
+import type { Served } from '../../domain/deployment/state.js'
+
+export interface ChatMessage {
+  readonly role: string
+  readonly content: string
+}
+
+export interface InferenceRequest {
+  readonly kind: 'chat' | 'completion'
+  /** Chat turns (kind `chat`), or a single prompt as one user turn (kind `completion`). */
+  readonly messages: readonly ChatMessage[]
+  /** The most output tokens this request may use (the grant's remaining quota caps it too). */
+  readonly maxTokens: number
+  readonly temperature: number | undefined
+  readonly stop: readonly string[]
+}
+
+export interface Generation {
+  readonly text: string
+  readonly inputTokens: number
+  readonly outputTokens: number
+  readonly finishReason: 'stop' | 'length'
+}
+
+export type StreamPart = { readonly delta: string } | { readonly done: Generation }
+
+/** What is asked for: the deployment (the `model` clients name) and the checkpoint it serves now. */
+export interface Target {
+  readonly deploymentId: string
+  readonly served: Served
+}
+
+export interface Backend {
+  readonly name: string
+  generate(target: Target, request: InferenceRequest, signal: AbortSignal): Promise<Generation>
+  stream(target: Target, request: InferenceRequest, signal: AbortSignal): AsyncIterable<StreamPart>
+}
+
+/** A backend's failure the client should see as 502 (failed) or 504 (timed out), not as 500. */
+export class BackendError extends Error {
+  override readonly name = 'BackendError'
+  constructor(
+    message: string,
+    readonly timedOut: boolean,
+  ) {
+    super(message)
+  }
+}
+
+/** Tokens as the gateway meters them when a backend does not say: words and single punctuation marks. */
+export function countTokens(text: string): number {
+  return text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)?.length ?? 0
+}
+
+/** The text a request's input is metered on: every turn's content, in order. */
+export function inputText(messages: readonly ChatMessage[]): string {
+  return messages.map((m) => m.content).join('\n')
+}

@@ -1,0 +1,69 @@
+/**
+ * The gateway on a data directory: the operator's key (DIR/keys/operator.key, created with the
+ * ledger's passphrase on first start), the write-ahead meter (DIR/gateway/receipts.db), and a
+ * backend per deployment: the reference model from DIR/training, or one upstream server for all.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Router } from 'express'
+import type { EventStore } from '../../domain/ports/event-store.js'
+import type { Signer } from '../../domain/ports/crypto.js'
+import { layout, resolvePassphrase } from '../../infrastructure/data-dir.js'
+import { createKeyFile, loadSigner, type ScryptCost } from '../../infrastructure/keys/index.js'
+import { inProcessLedger } from '../../trainer/ledger.js'
+import { workRootOf } from '../../trainer/open.js'
+import type { Backend } from './backend.js'
+import { openMeter, type Meter } from './meter.js'
+import { referenceBackend } from './reference-backend.js'
+import { gatewayRouter } from './router.js'
+import { upstreamBackend, type UpstreamOptions } from './upstream-backend.js'
+
+export { gatewayRouter, type GatewayDeps } from './router.js'
+export { openMeter, type Meter, type MeteredReceipt } from './meter.js'
+export { keyHashOf } from './access.js'
+
+export const operatorKeyPath = (dir: string): string => join(layout(dir).keys, 'operator.key')
+export const receiptsPath = (dir: string): string => join(dir, 'gateway', 'receipts.db')
+
+export async function operatorSigner(dir: string, cost?: ScryptCost): Promise<Signer> {
+  const passphrase = await resolvePassphrase(dir)
+  const path = operatorKeyPath(dir)
+  if (!existsSync(path)) await createKeyFile(path, passphrase, { label: 'operator', ...(cost === undefined ? {} : { cost }) })
+  return loadSigner(path, passphrase)
+}
+
+export interface GatewayOptions {
+  readonly dir: string
+  readonly store: EventStore
+  readonly signer: Signer
+  readonly upstream?: UpstreamOptions
+  readonly flushMs?: number
+  readonly onError?: (message: string) => void
+}
+
+export interface Gateway {
+  readonly router: Router
+  readonly meter: Meter
+  readonly operator: string
+  close(): Promise<void>
+}
+
+export function openGateway(options: GatewayOptions): Gateway {
+  const ledger = inProcessLedger(options.store, options.signer)
+  const meter = openMeter({ path: receiptsPath(options.dir), submit: (r) => ledger.submit(r), ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onError === undefined ? {} : { onError: options.onError }) })
+  const backend: Backend =
+    options.upstream !== undefined
+      ? upstreamBackend(options.upstream)
+      : referenceBackend({
+          workRoot: workRootOf(options.dir),
+          stepOf: async (served) => (await ledger.state()).training.jobs.get(served.jobId)?.checkpoints.find((k) => k.root === served.checkpoint)?.step,
+        })
+  const router = gatewayRouter({
+    operator: ledger.key,
+    state: () => ledger.state(),
+    meter,
+    backendFor: () => backend,
+    onError: (error) => options.onError?.((error as Error).message),
+  })
+  return { router, meter, operator: ledger.key, close: () => meter.close() }
+}

@@ -1,0 +1,76 @@
+/**
+ * The OpenAI wire format the gateway speaks: request codecs (open: clients send members the
+ * gateway does not use, and those are ignored) and the response and chunk shapes.
+ */
+import * as t from 'io-ts'
+import type { ChatMessage } from './backend.js'
+
+const TextPartC = t.type({ type: t.literal('text'), text: t.string })
+const ContentC = t.union([t.string, t.array(t.union([TextPartC, t.type({ type: t.string })])), t.null])
+const MessageC = t.type({ role: t.string, content: ContentC })
+const StopC = t.union([t.string, t.array(t.string), t.null, t.undefined])
+const Common = {
+  model: t.string,
+  stream: t.union([t.boolean, t.null, t.undefined]),
+  stream_options: t.union([t.type({ include_usage: t.union([t.boolean, t.undefined]) }), t.null, t.undefined]),
+  max_tokens: t.union([t.number, t.null, t.undefined]),
+  max_completion_tokens: t.union([t.number, t.null, t.undefined]),
+  temperature: t.union([t.number, t.null, t.undefined]),
+  n: t.union([t.number, t.null, t.undefined]),
+  stop: StopC,
+}
+export const ChatRequestC = t.type({ ...Common, messages: t.array(MessageC) })
+export const CompletionRequestC = t.type({ ...Common, prompt: t.union([t.string, t.array(t.string)]) })
+export type ChatRequest = t.TypeOf<typeof ChatRequestC>
+export type CompletionRequest = t.TypeOf<typeof CompletionRequestC>
+
+export function contentText(content: t.TypeOf<typeof ContentC>): string {
+  if (content === null) return ''
+  if (typeof content === 'string') return content
+  return content.map((part) => ('text' in part && typeof part.text === 'string' ? part.text : '')).join('')
+}
+
+export function chatMessages(request: ChatRequest): ChatMessage[] {
+  return request.messages.map((m) => ({ role: m.role, content: contentText(m.content) }))
+}
+
+export function stopsOf(stop: t.TypeOf<typeof StopC>): string[] {
+  if (stop === null || stop === undefined) return []
+  return typeof stop === 'string' ? [stop] : stop
+}
+
+export interface UsageBody {
+  readonly prompt_tokens: number
+  readonly completion_tokens: number
+  readonly total_tokens: number
+}
+
+export const usageBody = (input: number, output: number): UsageBody => ({ prompt_tokens: input, completion_tokens: output, total_tokens: input + output })
+
+export interface Envelope {
+  readonly id: string
+  readonly created: number
+  readonly model: string
+  /** The served checkpoint's root: which weights answered. */
+  readonly system_fingerprint: string
+}
+
+export function chatCompletion(e: Envelope, text: string, finish: string, usage: UsageBody) {
+  return { ...e, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finish }], usage }
+}
+
+export function textCompletion(e: Envelope, text: string, finish: string, usage: UsageBody) {
+  return { ...e, object: 'text_completion', choices: [{ index: 0, text, logprobs: null, finish_reason: finish }], usage }
+}
+
+export function chatChunk(e: Envelope, delta: Record<string, string>, finish: string | null) {
+  return { ...e, object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] }
+}
+
+export function textChunk(e: Envelope, text: string, finish: string | null) {
+  return { ...e, object: 'text_completion', choices: [{ index: 0, text, logprobs: null, finish_reason: finish }] }
+}
+
+export function usageChunk(e: Envelope, kind: 'chat' | 'completion', usage: UsageBody) {
+  return { ...e, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', choices: [], usage }
+}

@@ -1,0 +1,166 @@
+/**
+ * The OpenAI-compatible gateway: `GET /models`, `GET /models/{id}`, `POST /chat/completions` and
+ * `POST /completions`, streaming and not; `model` is the deployment id. Each answered request
+ * leaves a receipt in the write-ahead meter before the last byte of the answer is sent.
+ * Errors are RFC 9457 problems that also carry OpenAI's `error` member, so both kinds of client
+ * read them.
+ */
+import { randomUUID } from 'node:crypto'
+import express, { Router, type NextFunction, type Request, type Response } from 'express'
+import { isLeft } from 'fp-ts/lib/Either.js'
+import type * as t from 'io-ts'
+import { PathReporter } from 'io-ts/lib/PathReporter.js'
+import { feeOf } from '../../domain/deployment/values.js'
+import type { EconomyState } from '../../domain/economy/state.js'
+import { HttpProblem, isProblem, problemBody } from '../http/problem.js'
+import { admit, authorize, bearerKey, type Access } from './access.js'
+import { BackendError, countTokens, inputText, type Backend, type Generation, type InferenceRequest } from './backend.js'
+import type { Meter } from './meter.js'
+import { chatChunk, chatCompletion, chatMessages, CompletionRequestC, ChatRequestC, stopsOf, textChunk, textCompletion, usageBody, usageChunk, type Envelope } from './openai.js'
+
+export interface GatewayDeps {
+  /** The operator's key: the gateway serves the deployments it operates. */
+  readonly operator: string
+  readonly state: () => Promise<EconomyState>
+  readonly meter: Meter
+  readonly backendFor: (deploymentId: string) => Backend
+  readonly now?: () => number
+  /** Largest request body (bytes). */
+  readonly bodyBytes?: number
+  readonly onError?: (error: unknown) => void
+}
+
+const DEFAULT_MAX_TOKENS = 4096
+
+function decode<A>(codec: t.Decoder<unknown, A>, body: unknown): A {
+  const decoded = codec.decode(body)
+  if (isLeft(decoded)) throw new HttpProblem('malformed', PathReporter.report(decoded).slice(0, 2).join('; '))
+  return decoded.right
+}
+
+function sendGatewayProblem(res: Response, problem: HttpProblem): void {
+  const requestId = String(res.getHeader('x-request-id') ?? '')
+  const body = problemBody(problem, res.req.originalUrl, requestId)
+  if (problem.extras.retryAfter !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(problem.extras.retryAfter))))
+  const error = { message: problem.detail, type: problem.kind, code: problem.extras.code ?? problem.kind, param: null }
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify({ ...body, error }))
+}
+
+export function gatewayRouter(deps: GatewayDeps): Router {
+  const router = Router()
+  const now = deps.now ?? Date.now
+  router.use(express.json({ limit: deps.bodyBytes ?? 1024 * 1024, strict: true, type: () => true }))
+
+  async function access(req: Request, model: string | undefined): Promise<{ state: EconomyState; access: Access }> {
+    const key = bearerKey(req.header('authorization'))
+    const state = await deps.state()
+    return { state, access: authorize(state, deps.operator, key, model, deps.meter, now()) }
+  }
+
+  function modelObject(a: Access) {
+    return { id: a.deployment.id, object: 'model', created: Math.floor(a.served.sinceAt / 1000), owned_by: a.deployment.operator, checkpoint: a.served.checkpoint, job: a.served.jobId, endpoint: a.deployment.endpoint }
+  }
+
+  router.get('/models', async (req, res) => {
+    const { access: a } = await access(req, undefined)
+    res.json({ object: 'list', data: [modelObject(a)] })
+  })
+  router.get('/models/:id', async (req, res) => {
+    const { access: a } = await access(req, String(req.params.id))
+    res.json(modelObject(a))
+  })
+
+  async function serve(req: Request, res: Response, kind: 'chat' | 'completion'): Promise<void> {
+    const body = kind === 'chat' ? decode(ChatRequestC, req.body) : decode(CompletionRequestC, req.body)
+    if ((body.n ?? 1) !== 1) throw new HttpProblem('malformed', 'n must be 1: one choice per request')
+    const messages = 'messages' in body ? chatMessages(body) : [{ role: 'user', content: Array.isArray(body.prompt) ? body.prompt.join('\n') : body.prompt }]
+    if (messages.length === 0) throw new HttpProblem('malformed', 'messages must not be empty')
+    const started = now()
+    const { state, access: a } = await access(req, body.model)
+    const estimatedInput = countTokens(inputText(messages))
+    admit(state, a, estimatedInput, deps.meter)
+    const asked = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS
+    if (!Number.isSafeInteger(asked) || asked < 1) throw new HttpProblem('malformed', 'max_tokens must be a positive integer')
+    const request: InferenceRequest = { kind, messages, maxTokens: Math.min(asked, a.remaining - estimatedInput), temperature: body.temperature ?? undefined, stop: stopsOf(body.stop) }
+    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`
+    const envelope: Envelope = { id, created: Math.floor(started / 1000), model: a.deployment.id, system_fingerprint: a.served.checkpoint }
+    res.setHeader('x-ledger-receipt', id)
+    res.setHeader('x-ledger-checkpoint', a.served.checkpoint)
+    const backend = deps.backendFor(a.deployment.id)
+    const target = { deploymentId: a.deployment.id, served: a.served }
+    const aborted = new AbortController()
+    res.on('close', () => {
+      if (!res.writableFinished) aborted.abort()
+    })
+
+    const meter = (g: Pick<Generation, 'inputTokens' | 'outputTokens'>): Promise<void> =>
+      deps.meter.record({
+        requestId: id,
+        deploymentId: a.deployment.id,
+        grantId: a.grant.id,
+        consumer: a.grant.consumer,
+        inputTokens: g.inputTokens,
+        outputTokens: g.outputTokens,
+        at: new Date(started).toISOString(),
+        fee: feeOf(a.deployment.pricing, g.inputTokens, g.outputTokens),
+      })
+
+    if (body.stream !== true) {
+      const g = await backend.generate(target, request, aborted.signal)
+      await meter(g)
+      const usage = usageBody(g.inputTokens, g.outputTokens)
+      res.json(kind === 'chat' ? chatCompletion(envelope, g.text, g.finishReason, usage) : textCompletion(envelope, g.text, g.finishReason, usage))
+      return
+    }
+
+    const parts = backend.stream(target, request, aborted.signal)[Symbol.asyncIterator]()
+    // Fail before the first byte where possible, so the client sees a problem, not a broken stream.
+    const first = await parts.next()
+    res.status(200).setHeader('content-type', 'text/event-stream; charset=utf-8')
+    res.setHeader('cache-control', 'no-cache')
+    res.setHeader('x-accel-buffering', 'no')
+    res.flushHeaders()
+    const send = (data: unknown): void => void res.write(`data: ${JSON.stringify(data)}\n\n`)
+    if (kind === 'chat') send(chatChunk(envelope, { role: 'assistant', content: '' }, null))
+    let text = ''
+    let done: Generation | undefined
+    try {
+      for (let step = first; step.done !== true; step = await parts.next()) {
+        const part = step.value
+        if ('done' in part) {
+          done = part.done
+          continue
+        }
+        text += part.delta
+        send(kind === 'chat' ? chatChunk(envelope, { content: part.delta }, null) : textChunk(envelope, part.delta, null))
+      }
+    } catch (error) {
+      // Whatever was produced before the failure was used: it is metered all the same.
+      await meter({ inputTokens: estimatedInput, outputTokens: countTokens(text) })
+      if (!aborted.signal.aborted) deps.onError?.(error)
+      res.end()
+      return
+    }
+    const g = done ?? { text, inputTokens: estimatedInput, outputTokens: countTokens(text), finishReason: 'stop' as const }
+    send(kind === 'chat' ? chatChunk(envelope, {}, g.finishReason) : textChunk(envelope, '', g.finishReason))
+    if (body.stream_options?.include_usage === true) send(usageChunk(envelope, kind, usageBody(g.inputTokens, g.outputTokens)))
+    await meter(g)
+    res.end('data: [DONE]\n\n')
+  }
+
+  router.post('/chat/completions', (req, res) => serve(req, res, 'chat'))
+  router.post('/completions', (req, res) => serve(req, res, 'completion'))
+  router.use((req, _res, next) => next(new HttpProblem('not-found', `no gateway route ${req.method} ${req.path}`)))
+
+  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error)
+    if (isProblem(error)) return sendGatewayProblem(res, error)
+    if (error instanceof BackendError) return sendGatewayProblem(res, new HttpProblem(error.timedOut ? 'gateway-timeout' : 'bad-gateway', error.message))
+    const status = (error as { status?: number; type?: string }).status
+    if (status === 413) return sendGatewayProblem(res, new HttpProblem('too-large', 'the request body is too large'))
+    if (status === 400) return sendGatewayProblem(res, new HttpProblem('malformed', 'the body is not valid JSON'))
+    deps.onError?.(error)
+    return sendGatewayProblem(res, new HttpProblem('internal', 'the gateway failed; the request was not charged'))
+  })
+  return router
+}

@@ -1,0 +1,194 @@
+/**
+ * The gateway called by the official `openai` npm client: chat and text completions, streaming
+ * and not, model listing; usage lands in the ledger with its exact fee split; quota, revocation,
+ * escrow, unknown keys and rollback each answer as documented.
+ */
+import { rmSync } from 'node:fs'
+import OpenAI from 'openai'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { economy, type EconomyState } from '../../../domain/economy/index.js'
+import type { DeploymentEventOf } from '../../../domain/deployment/codecs.js'
+import type { EventStore } from '../../../domain/ports/event-store.js'
+import { createCommandHandler } from '../../../infrastructure/command-handler.js'
+import { openLedger } from '../../../infrastructure/data-dir.js'
+import { keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
+import { startServer, type RunningServer } from '../../../api/http/server.js'
+import { FAST_COST, signAs } from '../../trainer/fixture.js'
+import { alice, API_KEY, bob, deployedDataDir, PRICING, type DeployedDir } from './fixture.js'
+
+let d: DeployedDir
+let store: EventStore
+let gateway: Gateway
+let server: RunningServer
+let client: OpenAI
+
+async function submit(who: ReturnType<typeof alice>, request: Parameters<typeof signAs>[1]): Promise<string> {
+  const result = await createCommandHandler({ store, vertical: economy }).handle(signAs(who, request, store.ledgerPublicKey))
+  if (!result.ok) throw new Error(`${request.type} refused: ${result.error.code}`)
+  return result.commandHash
+}
+
+const state = (): Promise<EconomyState> => createCommandHandler({ store, vertical: economy }).state()
+
+async function usageEvents(): Promise<DeploymentEventOf<'UsageRecorded'>['data'][]> {
+  const out: DeploymentEventOf<'UsageRecorded'>['data'][] = []
+  for await (const e of store.readAll(1)) if (e.type === 'UsageRecorded') out.push(economy.parseEvent(e.type, e.data)?.data as DeploymentEventOf<'UsageRecorded'>['data'])
+  return out
+}
+
+async function receiptOf(id: string) {
+  await gateway.meter.flush()
+  const batches = await usageEvents()
+  const batch = batches.find((b) => b.receipts.some((r) => r.requestId === id))
+  return { batch, receipt: batch?.receipts.find((r) => r.requestId === id) }
+}
+
+const clientWith = (apiKey: string): OpenAI => new OpenAI({ apiKey, baseURL: `${server.url}/openai/v1`, maxRetries: 0 })
+const fee = (input: number, output: number): bigint => (BigInt(input) * PRICING.inputPer1k + BigInt(output) * PRICING.outputPer1k + 999n) / 1000n
+
+beforeAll(async () => {
+  d = await deployedDataDir()
+  ;({ store } = await openLedger(d.dir))
+  gateway = openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
+  server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: gateway.router }] })
+  client = clientWith(API_KEY)
+}, 120_000)
+
+afterAll(async () => {
+  await server?.close()
+  await gateway?.close()
+  await store?.close()
+  if (d !== undefined) rmSync(d.dir, { recursive: true, force: true })
+})
+
+describe('the OpenAI-compatible gateway, through the openai client', () => {
+  it('lists the deployment the key opens, with the checkpoint it serves', async () => {
+    const models = await client.models.list()
+    expect(models.data.map((m) => m.id)).toEqual([d.deploymentId])
+    const one = await client.models.retrieve(d.deploymentId)
+    expect(one).toMatchObject({ id: d.deploymentId, object: 'model', owned_by: d.operator, checkpoint: d.checkpoint })
+  })
+
+  it('answers a chat completion with what the model learned, and charges exactly its usage, split to the last unit', async () => {
+    const before = await state()
+    const answer = await client.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'chest pain troponin ecg angina' }] })
+    expect(answer.choices[0]?.message.content).toBe('cardio')
+    expect(answer.system_fingerprint).toBe(d.checkpoint)
+    const usage = answer.usage as OpenAI.CompletionUsage
+    expect(usage.prompt_tokens).toBe(5)
+    expect(usage.completion_tokens).toBe(1)
+    const { batch, receipt } = await receiptOf(answer.id)
+    expect(receipt).toMatchObject({ inputTokens: 5, outputTokens: 1, fee: fee(5, 1) })
+    if (batch === undefined) throw new Error('no batch')
+    expect(batch.checkpoint).toBe(d.checkpoint)
+    const charged = batch.charged
+    expect(charged).toBe(fee(5, 1))
+    // Alice proposed and contributed everything, Bob judged everything: exact shares of 50/20/20/10.
+    const paid = (account: string, share: string) => batch.payouts.filter((p) => p.account === account && p.share === share).reduce((s, p) => s + p.amount, 0n)
+    expect(paid(d.proposer, 'contributors') + paid(d.proposer, 'proposer') + paid(d.consumer, 'validators') + batch.shares.treasury).toBe(charged)
+    for (const [share, pct] of [['contributors', 50n], ['validators', 20n], ['proposer', 20n], ['treasury', 10n]] as const) {
+      const got = batch.shares[share]
+      expect(got * 100n >= charged * pct - 100n && got * 100n <= charged * pct + 100n).toBe(true)
+    }
+    const after = await state()
+    expect(after.governance.usageEscrow.get(d.consumer)).toBe((before.governance.usageEscrow.get(d.consumer) ?? 0n) - charged)
+  })
+
+  it('streams a chat completion with a final usage chunk, and meters it', async () => {
+    const stream = await client.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'knee fracture cast physio' }], stream: true, stream_options: { include_usage: true } })
+    let text = ''
+    let id = ''
+    let usage: OpenAI.CompletionUsage | undefined
+    for await (const chunk of stream) {
+      id = chunk.id
+      text += chunk.choices[0]?.delta.content ?? ''
+      if (chunk.usage) usage = chunk.usage
+    }
+    expect(text).toBe('ortho')
+    expect(usage).toMatchObject({ prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 })
+    const { receipt } = await receiptOf(id)
+    expect(receipt).toMatchObject({ inputTokens: 4, outputTokens: 1 })
+  })
+
+  it('answers text completions, streaming and not', async () => {
+    const whole = await client.completions.create({ model: d.deploymentId, prompt: 'cough wheeze asthma inhaler' })
+    expect(whole.choices[0]?.text).toBe('resp')
+    const stream = await client.completions.create({ model: d.deploymentId, prompt: 'cough wheeze asthma inhaler', stream: true })
+    let text = ''
+    let id = ''
+    for await (const chunk of stream) {
+      id = chunk.id
+      text += chunk.choices[0]?.text ?? ''
+    }
+    expect(text).toBe('resp')
+    expect((await receiptOf(whole.id)).receipt).toBeDefined()
+    expect((await receiptOf(id)).receipt).toBeDefined()
+  })
+
+  it('refuses an unknown key (401) and a model the key does not open (404), as problem details the client reads', async () => {
+    const stranger = clientWith('sk-not-a-granted-key-000000000000')
+    const refused = await stranger.models.list().catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(OpenAI.AuthenticationError)
+    const other = await client.chat.completions.create({ model: 'ab'.repeat(32), messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)
+    expect(other).toBeInstanceOf(OpenAI.NotFoundError)
+    const res = await fetch(`${server.url}/openai/v1/models`, { headers: { authorization: 'Bearer sk-not-a-granted-key-000000000000' } })
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+    expect(await res.json()).toMatchObject({ type: '/problems/unauthorized', status: 401, error: { type: 'unauthorized' } })
+  })
+
+  it('answers 429 when the quota is used up, and charges nothing for the refusal', async () => {
+    const key = 'sk-ledger-small-quota-000000000001'
+    await submit(alice(), { type: 'GrantAccess', payload: { deploymentId: d.deploymentId, consumer: d.consumer, keyHash: keyHashOf(key), quotaTokens: 8, expiresAt: '2030-01-01T00:00:00.000Z' } })
+    const small = clientWith(key)
+    const first = await small.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip bone' }] })
+    expect(first.usage?.total_tokens).toBe(3)
+    const refused = await small.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'a much longer note about hip and knee bones' }] }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError)
+    expect((refused as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'quota-exhausted' })
+    await small.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] })
+    // 3 + 2 tokens used of 8: the next input (3 tokens) leaves nothing for output.
+    const spent = await small.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip knee bone' }] }).catch((e: unknown) => e)
+    expect(spent).toBeInstanceOf(OpenAI.RateLimitError)
+  })
+
+  it('answers 403 once the grant is revoked', async () => {
+    const key = 'sk-ledger-revoked-0000000000000002'
+    const grantId = await submit(alice(), { type: 'GrantAccess', payload: { deploymentId: d.deploymentId, consumer: d.consumer, keyHash: keyHashOf(key), quotaTokens: 1000, expiresAt: '2030-01-01T00:00:00.000Z' } })
+    const c = clientWith(key)
+    await c.models.list()
+    await submit(alice(), { type: 'RevokeAccess', payload: { deploymentId: d.deploymentId, grantId, reason: 'contract ended' } })
+    const refused = await c.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError)
+    expect((refused as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'access-revoked' })
+  })
+
+  it('answers 429 when the escrow cannot pay, counting usage not yet in the ledger', async () => {
+    const s = await state()
+    const held = s.governance.usageEscrow.get(d.consumer) ?? 0n
+    await submit(bob(), { type: 'WithdrawUsageEscrow', payload: { amount: held } })
+    const refused = await client.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError)
+    expect((refused as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'escrow-exhausted' })
+    await submit(bob(), { type: 'DepositUsageEscrow', payload: { amount: held } })
+    await expect(client.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] })).resolves.toBeDefined()
+  })
+
+  it('serves the earlier checkpoint after a rollback, and usage names the checkpoint that answered', async () => {
+    const earlier = d.earlier.checkpoint
+    expect(earlier).not.toBe(d.checkpoint)
+    await submit(alice(), { type: 'RollbackDeployment', payload: { deploymentId: d.deploymentId, jobId: d.earlier.jobId, checkpoint: earlier, reason: 'regression' } })
+    const answer = await client.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'cough wheeze' }] })
+    expect(answer.system_fingerprint).toBe(earlier)
+    const { batch } = await receiptOf(answer.id)
+    expect(batch?.checkpoint).toBe(earlier)
+    const history = (await state()).deployment.deployments.get(d.deploymentId)?.history.map((h) => h.checkpoint)
+    expect(history).toEqual([d.checkpoint, earlier])
+  })
+
+  it('answers 410 once the deployment is retired', async () => {
+    await submit(alice(), { type: 'RetireDeployment', payload: { deploymentId: d.deploymentId, reason: 'superseded' } })
+    const refused = await client.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] }).catch((e: unknown) => e)
+    expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(410)
+  })
+})
