@@ -57,9 +57,11 @@ async function startGateway(dir: string, store: EventStore, args: ReturnType<typ
   const timeoutMs = positiveInt(str(args, 'upstream-timeout'), '--upstream-timeout')
   const model = str(args, 'upstream-model')
   const apiKey = process.env.MODEL_LEDGER_UPSTREAM_KEY
+  const flushMs = positiveInt(str(args, 'meter-flush-ms'), '--meter-flush-ms')
   return openGateway({
     dir,
     store,
+    ...(flushMs === undefined ? {} : { flushMs }),
     signer: await operatorSigner(dir),
     ...(upstream === undefined
       ? {}
@@ -72,7 +74,8 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the HTTP API on a data directory (--port 0 picks a free port)',
   usage: `model-ledger serve --data DIR [--store URL] [--port N] [--host ADDR] [--init] [--no-trainer] [--no-gateway]
-                    [--upstream URL [--upstream-model NAME] [--upstream-timeout MS]] [--cors ORIGIN]... [--log-level LEVEL]
+                    [--upstream URL [--upstream-model NAME] [--upstream-timeout MS]] [--meter-flush-ms MS]
+                    [--cors ORIGIN]... [--log-level LEVEL]
 
 Serves the HTTP API (docs/http-api.md) over the ledger in DIR. --store puts the log elsewhere
 (postgres://…?schema=name, esdb://…; default DIR/ledger.db, see docs/operations.md); DIR still
@@ -83,10 +86,11 @@ The trainer (docs/trainer.md) runs in the same process with its own key, on the 
 executor, unless --no-trainer. The OpenAI-compatible inference gateway (docs/gateway.md) is served
 at <url>/openai/v1 for the deployments whose operator is DIR/keys/operator.key, unless --no-gateway;
 it answers with the reference model from DIR/training, or forwards to --upstream (an OpenAI-compatible
-server; its key from MODEL_LEDGER_UPSTREAM_KEY). --host defaults to 127.0.0.1. --cors allows a browser origin (repeatable; off by default).
+server; its key from MODEL_LEDGER_UPSTREAM_KEY). Usage receipts are written ahead to
+DIR/gateway/receipts.db and appended in batches every --meter-flush-ms (default 200). --host defaults to 127.0.0.1. --cors allows a browser origin (repeatable; off by default).
 Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut down gracefully.`,
   async run(argv) {
-    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' } })
+    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' }, 'meter-flush-ms': { type: 'string' } })
     const dir = required(str(args, 'data'), '--data')
     const port = positiveInt(str(args, 'port'), '--port') ?? 8080
     if (port > 65535) throw new UsageError('--port takes 0-65535')
