@@ -13,6 +13,10 @@ import { createRedecider } from '../../../domain/ledger/redecide.js'
 import { pino } from 'pino'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { startServer } from '../../http/server.js'
+import { openGateway } from '../../gateway/index.js'
+import { createHash } from 'node:crypto'
+import { toHex } from '../../../domain/crypto/hex.js'
+import { nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 import { createClient } from '../../sdk/client.js'
 import { CommandFailed, EXIT, flag, parse, printJson, required, str, UsageError, type Command } from '../io.js'
 import { createDemoContext } from '../demo/context.js'
@@ -34,7 +38,7 @@ export const demoCommand: Command = {
   usage: `model-ledger demo --data DIR [--json]
 
 Creates a fresh ledger in DIR (replacing an earlier demo there), drives every lifecycle stage
-that is built, names each stage that is not, then exports, verifies and proves the log.`,
+from governance to deployment and usage fees, then exports, verifies and proves the log.`,
   async run(argv) {
     const args = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' } })
     const dir = required(str(args, 'data'), '--data')
@@ -44,18 +48,28 @@ that is built, names each stage that is not, then exports, verifies and proves t
     await writeFile(join(dir, MARKER), 'made by model-ledger demo\n')
     const { store, signer } = await openLedger(dir)
     // The stages go through the HTTP API, as a client service would, on a server over the fresh ledger.
+    // The gateway's operator key is derived from a public seed, like the demo's actors: fine for a demonstration only.
+    const operator = nativeEd25519.signer(createHash('sha256').update('model-ledger demo operator').digest())
+    const gateway = openGateway({ dir, store, signer: operator, flushMs: 0 })
     const server = await startServer({
       store,
       blobs: createBlobStore(blobDir(dir)),
       logger: pino({ level: 'silent' }),
       limits: { perActor: { perSecond: Infinity, burst: Infinity } },
+      mounts: [{ path: '/openai/v1', router: gateway.router }],
     })
-    const context = createDemoContext(createClient({ baseUrl: server.url }), signer, dir)
+    const context = createDemoContext(createClient({ baseUrl: server.url }), signer, dir, {
+      url: `${server.url}/openai/v1`,
+      operator,
+      operatorKey: toHex(operator.publicKey),
+      flush: () => gateway.meter.flush(),
+    })
     const stages: StageReport[] = []
     try {
       for (const stage of lifecycleStages) stages.push(await stage(context))
     } finally {
       await server.close()
+      await gateway.close()
       await store.close()
     }
     const backend = openReadOnly(dir)
@@ -80,7 +94,7 @@ that is built, names each stage that is not, then exports, verifies and proves t
 function render(stages: readonly StageReport[], ok: boolean, head: number, anchors: number, bundle: string, proofOk: boolean): string {
   const lines = ['model-ledger demo', '']
   for (const stage of stages) {
-    lines.push(`${stage.built ? '✓' : '·'} ${stage.name}${stage.built ? '' : ' — not built yet'}`)
+    lines.push(`✓ ${stage.name}`)
     for (const detail of stage.details) lines.push(`    ${detail}`)
   }
   lines.push('', `log: ${head} events, ${anchors} anchors, exported to ${bundle}`)

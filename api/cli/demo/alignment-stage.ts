@@ -47,7 +47,6 @@ export async function alignmentStage(ctx: DemoContext): Promise<StageReport> {
   const results = (closed?.results ?? []).map((r) => `${ctx.nameOf(r.validator)} ${r.penalized ? 'penalized' : `earns ${formatTokens(BigInt(r.reward))} OPEN`}`)
   return {
     name: 'RLHF round with an honest and a dishonest validator',
-    built: true,
     details: [
       `round ${roundId.slice(0, 8)}… on ${trained === undefined ? "the base model's outputs (no trained checkpoint)" : `the outputs of checkpoint ${trained.slice(0, 8)}…`}, 2 samples, pool 1,000 OPEN`,
       `bob, carol and frank committed to hidden ratings; revealing before the commit window closed refused (${early})`,

@@ -42,6 +42,15 @@ export interface DemoContext {
   wait(ms: number): Promise<void>
   readonly shared: Map<string, string>
   nameOf(key: string): string
+  /** The OpenAI-compatible gateway the demo's server mounts, its operator key, and a way to append pending usage now. */
+  readonly gateway: DemoGateway
+}
+
+export interface DemoGateway {
+  readonly url: string
+  readonly operator: Signer
+  readonly operatorKey: string
+  flush(): Promise<void>
 }
 
 /**
@@ -78,9 +87,9 @@ async function* eventsOf(client: LedgerClient): AsyncGenerator<Envelope> {
  * signed here and posted, blobs are uploaded, and the state is rebuilt by replaying the events the
  * API serves through the same pure fold the server runs.
  */
-export function createDemoContext(client: LedgerClient, ledger: Signer, dataDir: string): DemoContext {
+export function createDemoContext(client: LedgerClient, ledger: Signer, dataDir: string, gateway: DemoGateway): DemoContext {
   const actors = demoActors()
-  const names = new Map<string, string>([...Object.values(actors).map((a) => [a.key, a.name] as const), [toHex(ledger.publicKey), 'ledger']])
+  const names = new Map<string, string>([...Object.values(actors).map((a) => [a.key, a.name] as const), [toHex(ledger.publicKey), 'ledger'], [gateway.operatorKey, 'gateway']])
   const submit = async (by: Signer, request: Request): Promise<Submission> => {
     try {
       const accepted = await client.submit(signRequest(by, request))
@@ -117,5 +126,6 @@ export function createDemoContext(client: LedgerClient, ledger: Signer, dataDir:
     wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     shared: new Map(),
     nameOf: (key) => names.get(key) ?? `${key.slice(0, 8)}…`,
+    gateway,
   }
 }

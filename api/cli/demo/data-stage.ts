@@ -52,7 +52,6 @@ export async function dataStage(ctx: DemoContext): Promise<StageReport> {
   const accepted = datanet?.lastVersion ?? []
   return {
     name: 'datanet, contributions (one of them spam), validation, dataset version',
-    built: true,
     details: [
       `validators bob, carol and frank each locked 10,000 OPEN; datanet ${short(mandateId)} accepts text/plain under CC-BY-4.0 or CC0-1.0`,
       `${good.length + 1} contributions signed by their contributors (bond 100 OPEN each); a duplicate of erin's note refused (${duplicate})`,

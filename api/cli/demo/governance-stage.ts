@@ -73,7 +73,6 @@ export async function governanceStage(ctx: DemoContext): Promise<StageReport> {
   const mandate = state.mandates.get(proposalId)
   return {
     name: 'genesis, identities, OPEN and gOPEN, delegation, proposal with stake, votes, mandate',
-    built: true,
     details: [
       `genesis: ${people.length} accounts with 50,000 OPEN each, treasury ${formatTokens(tokens(1_000_000))} OPEN (${short(treasury.key)})`,
       `proposal ${short(proposalId)} by alice, 1,000 OPEN staked, reward pool 25,000 OPEN`,

@@ -1,20 +1,18 @@
-/** The lifecycle stages the demo drives, in order; a stage that is not built says so. */
+/** The lifecycle stages the demo drives, in order. */
 import { alignmentStage } from './alignment-stage.js'
 import type { DemoContext } from './context.js'
 import { dataStage } from './data-stage.js'
 import { governanceStage } from './governance-stage.js'
 import { rewardsStage } from './rewards-stage.js'
 import { trainingStage } from './training-stage.js'
+import { deploymentStage } from './deployment-stage.js'
 
 export interface StageReport {
   readonly name: string
-  readonly built: boolean
   readonly details: readonly string[]
 }
 
 export type Stage = (ctx: DemoContext) => Promise<StageReport>
-
-const notBuilt = (name: string): Stage => async () => ({ name, built: false, details: [] })
 
 export const lifecycleStages: readonly Stage[] = [
   governanceStage,
@@ -22,5 +20,5 @@ export const lifecycleStages: readonly Stage[] = [
   trainingStage,
   alignmentStage,
   rewardsStage,
-  notBuilt('deployment and usage'),
+  deploymentStage,
 ]

@@ -86,5 +86,5 @@ export async function trainingStage(ctx: DemoContext): Promise<StageReport> {
     `TracIn attribution recorded for ${(await ctx.state()).training.attribution.get(mandateId)?.size ?? 0} training contributions; the reward epoch weighs the data pool by it`,
     `OpenLineage START/COMPLETE run events in ${join(dir, 'openlineage.jsonl')}`,
   ]
-  return { name, built: true, details }
+  return { name, details }
 }
