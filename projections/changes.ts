@@ -5,6 +5,7 @@
  * A small class rather than a closure bag: one is made per event, and prototype methods spare a
  * rebuild five closure allocations per event.
  */
+import type { Envelope } from '../domain/ledger/envelope.js'
 import type { RowChange, RowReader } from './projection.js'
 
 export class ChangeSet<V> implements RowReader<V> {
@@ -38,6 +39,11 @@ export class ChangeSet<V> implements RowReader<V> {
   }
 }
 
-export function changeSet<V>(state: RowReader<V>): ChangeSet<V> {
-  return new ChangeSet(state)
+/** An `apply` for a projection whose events edit several rows: each event gets a fresh change set. */
+export function applyWith<V, E>(edit: (rows: ChangeSet<V>, event: E, envelope: Envelope) => void): (state: RowReader<V>, event: E, envelope: Envelope) => RowChange<V>[] {
+  return (state, event, envelope) => {
+    const rows = new ChangeSet(state)
+    edit(rows, event, envelope)
+    return rows.changes()
+  }
 }

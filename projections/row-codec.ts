@@ -1,5 +1,5 @@
 /** Row codecs: a read model's rows as io-ts codecs, so encoding (bigint → decimal string) and decoding are one definition. */
-import type * as t from 'io-ts'
+import * as t from 'io-ts'
 import { decodeWith } from '../domain/codec.js'
 import type { JsonValue } from '../domain/json.js'
 
@@ -23,3 +23,6 @@ export function rowCodec<V>(name: string, codec: t.Type<V, unknown, unknown>): R
 export function seqKey(sequence: number): string {
   return String(sequence).padStart(16, '0')
 }
+
+/** A row field that may be absent (null) until an event sets it. */
+export const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null])

@@ -1,22 +1,23 @@
 /**
- * The accounts read model, from governance events only (mapping kept in this one file).
+ * The accounts read model, from the events that move money (mapping kept in this one file):
+ * governance's, and the usage escrow and fee payouts of deployments.
  *
  *   account:<key>  { key, displayName, registeredAt, open, gopen, delegate, votingPower, staked,
- *                    stakes[], pendingRewards, slashed, updatedAt, updatedSequence }
+ *                    stakes[], usageEscrow, pendingRewards, slashed, updatedAt, updatedSequence }
  *   treasury       { treasuryKey, free, escrowed, supply }
  *
  * votingPower is the gOPEN delegated to this account (its own included when self-delegated).
- * Stakes carry their cooldown (unbondRequestedAt, releasableAt). pendingRewards is kept apart from
- * stake and OPEN: no event credits it yet; the reward-epoch issue adds those events here.
+ * Stakes carry their cooldown (unbondRequestedAt, releasableAt). usageEscrow is the OPEN a
+ * consumer set aside for metered inference; fee payouts land in OPEN and the treasury's share in
+ * `free`. pendingRewards is kept apart from stake and OPEN: no event credits it yet.
  */
 import * as t from 'io-ts'
 import { Timestamp } from '../../domain/codec.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
 import { AmountC } from '../../domain/governance/amounts.js'
-import type { EventOf, GovernanceEventType } from '../../domain/governance/events.js'
 import { KeyC, ProposalIdC, StakePurposeC } from '../../domain/governance/values.js'
-import { governanceEvents } from '../catalogue.js'
-import { changeSet, type ChangeSet } from '../changes.js'
+import { applyWith, type ChangeSet } from '../changes.js'
+import { economyEvents, type EconomyEventOf } from '../economy-events.js'
 import type { Projection } from '../projection.js'
 import { rowCodec } from '../row-codec.js'
 
@@ -42,6 +43,7 @@ const AccountRowC = t.type({
   votingPower: AmountC,
   staked: AmountC,
   stakes: t.array(StakeRowC),
+  usageEscrow: AmountC,
   pendingRewards: AmountC,
   slashed: AmountC,
   updatedAt: Timestamp,
@@ -71,15 +73,20 @@ const TYPES = [
   'StakeSlashed',
   'RewardPoolEscrowed',
   'EscrowPaid',
-] as const satisfies readonly GovernanceEventType[]
-type Event = EventOf<(typeof TYPES)[number]>
+  'UsageEscrowDeposited',
+  'UsageEscrowWithdrawn',
+  'UsageCharged',
+  'UsageRecorded',
+] as const
+type Event = EconomyEventOf<(typeof TYPES)[number]>
+type EventOf<T extends Event['type']> = Extract<Event, { type: T }>
 
 type Rows = ChangeSet<AccountsRow>
 
 function emptyAccount(key: string): AccountRow {
   return {
     kind: 'account', key, displayName: null, registeredAt: null, open: 0n, gopen: 0n, delegate: null, votingPower: 0n,
-    staked: 0n, stakes: [], pendingRewards: 0n, slashed: 0n, updatedAt: '1970-01-01T00:00:00.000Z', updatedSequence: 0,
+    staked: 0n, stakes: [], usageEscrow: 0n, pendingRewards: 0n, slashed: 0n, updatedAt: '1970-01-01T00:00:00.000Z', updatedSequence: 0,
   }
 }
 
@@ -186,19 +193,33 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
       // A reward paid out of a mandate's escrow lands in OPEN, never in stake.
       account(rows, envelope, event.data.account, (a) => ({ open: a.open + event.data.amount }))
       return treasury(rows, (tr) => ({ ...tr, escrowed: tr.escrowed - event.data.amount }))
+    default:
+      return usage(rows, event, envelope)
+  }
+}
+
+/** The money side of deployments, as domain/deployment/evolve.ts moves it. */
+function usage(rows: Rows, event: EventOf<'UsageEscrowDeposited' | 'UsageEscrowWithdrawn' | 'UsageCharged' | 'UsageRecorded'>, envelope: Envelope): void {
+  switch (event.type) {
+    case 'UsageEscrowDeposited':
+      return account(rows, envelope, event.data.account, (a) => ({ open: a.open - event.data.amount, usageEscrow: a.usageEscrow + event.data.amount }))
+    case 'UsageEscrowWithdrawn':
+      return account(rows, envelope, event.data.account, (a) => ({ open: a.open + event.data.amount, usageEscrow: a.usageEscrow - event.data.amount }))
+    case 'UsageCharged':
+      return account(rows, envelope, event.data.consumer, (a) => ({ usageEscrow: a.usageEscrow - event.data.amount }))
+    case 'UsageRecorded':
+      for (const p of event.data.payouts) account(rows, envelope, p.account, (a) => ({ open: a.open + p.amount }))
+      return treasury(rows, (tr) => ({ ...tr, free: tr.free + event.data.shares.treasury }))
   }
 }
 
 export const accountsProjection: Projection<AccountsRow, Event> = {
   name: 'accounts',
   // 2: EscrowPaid credits OPEN and draws down the treasury's escrow.
-  version: 2,
-  filter: governanceEvents(TYPES),
+  // 3: usageEscrow, and the deployments' escrow moves and fee payouts.
+  version: 3,
+  filter: economyEvents(TYPES),
   init: [],
-  apply(state, event, envelope) {
-    const rows = changeSet(state)
-    applyEvent(rows, event, envelope)
-    return rows.changes()
-  },
+  apply: applyWith(applyEvent),
   ...rowCodec('accounts', AccountsRowC),
 }

@@ -1,7 +1,7 @@
 /**
- * Every read model the runner keeps. Extension point: each vertical's issue adds its projections
- * here (datanets and contributions, training jobs, the model registry with its full history,
- * reward maps per epoch, validator reputation, usage and fee splits), each in its own file.
+ * Every read model the runner keeps, each in its own file: the ledger, governance (accounts,
+ * proposals, mandates), data (datanets, reward maps, validator reputation), training jobs, the
+ * model registry with its full history, and usage with its fee splits.
  */
 import type { AnyProjection } from '../projection.js'
 import { accountsProjection } from './accounts.js'
@@ -11,6 +11,9 @@ import { proposalsProjection } from './proposals.js'
 import { datanetsProjection } from './datanets.js'
 import { rewardMapsProjection } from './reward-maps.js'
 import { validatorsProjection } from './validators.js'
+import { trainingProjection } from './training.js'
+import { modelsProjection } from './models.js'
+import { usageProjection } from './usage.js'
 
 export const readModels: readonly AnyProjection[] = [
   ledgerProjection,
@@ -20,10 +23,24 @@ export const readModels: readonly AnyProjection[] = [
   datanetsProjection,
   rewardMapsProjection,
   validatorsProjection,
+  trainingProjection,
+  modelsProjection,
+  usageProjection,
 ] as readonly AnyProjection[]
 
 export function readModel(name: string): AnyProjection | undefined {
   return readModels.find((projection) => projection.name === name)
 }
 
-export { accountsProjection, datanetsProjection, ledgerProjection, mandatesProjection, proposalsProjection, rewardMapsProjection, validatorsProjection }
+export {
+  accountsProjection,
+  datanetsProjection,
+  ledgerProjection,
+  mandatesProjection,
+  modelsProjection,
+  proposalsProjection,
+  rewardMapsProjection,
+  trainingProjection,
+  usageProjection,
+  validatorsProjection,
+}

@@ -20,7 +20,7 @@ import { AmountC } from '../../domain/governance/amounts.js'
 import type { EventOf, GovernanceEventType } from '../../domain/governance/events.js'
 import { KeyC, ProposalIdC, ProposalSpecC, SupportC, TallyC } from '../../domain/governance/values.js'
 import { governanceEvents } from '../catalogue.js'
-import { changeSet, type ChangeSet } from '../changes.js'
+import { applyWith, type ChangeSet } from '../changes.js'
 import type { Projection } from '../projection.js'
 import { rowCodec } from '../row-codec.js'
 
@@ -139,10 +139,6 @@ export const proposalsProjection: Projection<ProposalsRow, Event> = {
   version: 1,
   filter: governanceEvents(TYPES),
   init: [],
-  apply(state, event, envelope) {
-    const rows = changeSet(state)
-    applyEvent(rows, event, envelope)
-    return rows.changes()
-  },
+  apply: applyWith(applyEvent),
   ...rowCodec('proposals', ProposalsRowC),
 }
