@@ -48,9 +48,9 @@ export interface Gateway {
   close(): Promise<void>
 }
 
-export function openGateway(options: GatewayOptions): Gateway {
+export async function openGateway(options: GatewayOptions): Promise<Gateway> {
   const ledger = inProcessLedger(options.store, options.signer)
-  const meter = openMeter({ path: receiptsPath(options.dir), submit: (r) => ledger.submit(r), ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onError === undefined ? {} : { onError: options.onError }) })
+  const meter = await openMeter({ path: receiptsPath(options.dir), submit: (r) => ledger.submit(r), ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onError === undefined ? {} : { onError: options.onError }) })
   const backend: Backend =
     options.upstream !== undefined
       ? upstreamBackend(options.upstream)

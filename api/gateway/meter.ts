@@ -1,18 +1,19 @@
 /**
  * Write-ahead metering. A receipt is committed to a local SQLite journal (WAL, synchronous=FULL)
  * before the gateway answers, so an acknowledged request is never lost: if the process dies, the
- * receipt is still pending when it comes back, and is sent then. Receipts from requests finishing
- * in the same turn of the event loop share one commit (group commit). A flusher sends pending
- * receipts to the ledger in batches (one RecordUsage per deployment, up to 1,000 receipts), so the
- * gateway is never throttled by one append per request. The ledger charges a request id once, so
- * a batch sent twice (a crash between append and marking) costs nothing twice.
+ * receipt is still pending when it comes back, and is sent then. The journal lives on its own
+ * thread, so an fsync never stalls the requests in flight; receipts that arrive while one commit
+ * runs go together in the next (group commit). A flusher sends pending receipts to the ledger in
+ * batches (one RecordUsage per deployment, up to 1,000 receipts), so the gateway is never
+ * throttled by one append per request. The ledger charges a request id once, so a batch sent
+ * twice (a crash between the append and the marking) costs nothing twice.
  */
-import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import type { Worker } from 'node:worker_threads'
 import type { Submitted } from '../../trainer/ledger.js'
 import type { EconomyCommand } from '../../domain/economy/index.js'
 import { MAX_RECEIPTS } from '../../domain/deployment/values.js'
+import { spawnSibling } from '../../infrastructure/worker.js'
+import type { JournalCall, JournalReceipt, Settlement } from './journal.js'
 
 export interface MeteredReceipt {
   readonly requestId: string
@@ -42,7 +43,7 @@ export interface Meter {
   pendingTokens(grantId: string): number
   /** Sends what is pending now; resolves when every batch was answered. */
   flush(): Promise<void>
-  stats(): MeterStats
+  stats(): Promise<MeterStats>
   /** Stops the timer, flushes what it can, closes the journal. */
   close(): Promise<void>
 }
@@ -56,81 +57,71 @@ export interface MeterOptions {
   readonly onError?: (message: string) => void
 }
 
-interface Row {
-  readonly request_id: string
-  readonly deployment_id: string
-  readonly grant_id: string
-  readonly consumer: string
-  readonly input_tokens: number
-  readonly output_tokens: number
-  readonly at: string
-  readonly fee: string
-}
-
 /** A refusal that will not change on retry: the receipts are set aside (state `refused`) with the reason. */
 const PERMANENT = new Set(['bad-receipts', 'unknown-deployment', 'not-deployment-operator', 'malformed', 'malformed-command', 'not-registered'])
 
-export function openMeter(options: MeterOptions): Meter {
-  mkdirSync(dirname(options.path), { recursive: true })
-  const db = new Database(options.path)
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
-  db.exec(`CREATE TABLE IF NOT EXISTS receipts (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    request_id TEXT NOT NULL,
-    deployment_id TEXT NOT NULL,
-    grant_id TEXT NOT NULL,
-    consumer TEXT NOT NULL,
-    input_tokens INTEGER NOT NULL,
-    output_tokens INTEGER NOT NULL,
-    at TEXT NOT NULL,
-    fee TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'pending',
-    command_hash TEXT,
-    error TEXT,
-    UNIQUE (deployment_id, request_id)
-  );
-  CREATE INDEX IF NOT EXISTS receipts_pending ON receipts (state, deployment_id, seq);`)
-  const insert = db.prepare('INSERT OR IGNORE INTO receipts (request_id, deployment_id, grant_id, consumer, input_tokens, output_tokens, at, fee) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-  const pendingRows = db.prepare("SELECT request_id, deployment_id, grant_id, consumer, input_tokens, output_tokens, at, fee FROM receipts WHERE state = 'pending' ORDER BY seq")
-  const mark = db.prepare('UPDATE receipts SET state = ?, command_hash = ?, error = ? WHERE deployment_id = ? AND request_id = ?')
-  const counts = db.prepare('SELECT state, count(*) AS n FROM receipts GROUP BY state')
+/** Calls into the journal thread, answered in order. */
+function journalThread(path: string): { call<T>(c: JournalCall): Promise<T>; stop(): Promise<void> } {
+  const worker: Worker = spawnSibling(import.meta.url, 'journal-worker', { path })
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  let next = 0
+  worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+    const w = waiting.get(m.id)
+    waiting.delete(m.id)
+    if (m.error !== undefined) w?.reject(new Error(m.error))
+    else w?.resolve(m.result)
+  })
+  worker.on('error', (error) => {
+    for (const w of waiting.values()) w.reject(error)
+    waiting.clear()
+  })
+  return {
+    call<T>(call: JournalCall): Promise<T> {
+      const id = next++
+      return new Promise<T>((resolve, reject) => {
+        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject })
+        worker.postMessage({ id, call })
+      })
+    },
+    async stop() {
+      await worker.terminate()
+    },
+  }
+}
 
+const toJournal = (r: MeteredReceipt): JournalReceipt => ({ ...r, fee: r.fee.toString() })
+const fromJournal = (r: JournalReceipt): MeteredReceipt => ({ ...r, fee: BigInt(r.fee) })
+const keysOf = (receipts: readonly MeteredReceipt[]) => receipts.map((r) => ({ deploymentId: r.deploymentId, requestId: r.requestId }))
+
+export async function openMeter(options: MeterOptions): Promise<Meter> {
+  const journal = journalThread(options.path)
   const fees = new Map<string, bigint>()
   const tokens = new Map<string, number>()
-  const hold = (r: { consumer: string; grantId: string; fee: bigint; inputTokens: number; outputTokens: number }, sign: 1 | -1): void => {
+  const hold = (r: MeteredReceipt, sign: 1 | -1): void => {
     fees.set(r.consumer, (fees.get(r.consumer) ?? 0n) + BigInt(sign) * r.fee)
     tokens.set(r.grantId, (tokens.get(r.grantId) ?? 0) + sign * (r.inputTokens + r.outputTokens))
   }
-  const toReceipt = (row: Row): MeteredReceipt => ({
-    requestId: row.request_id,
-    deploymentId: row.deployment_id,
-    grantId: row.grant_id,
-    consumer: row.consumer,
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
-    at: row.at,
-    fee: BigInt(row.fee),
-  })
-  for (const row of pendingRows.all() as Row[]) hold(toReceipt(row), 1)
+  for (const r of await journal.call<JournalReceipt[]>({ op: 'pending' })) hold(fromJournal(r), 1)
 
-  // Group commit: receipts queued in one turn of the event loop are written in one transaction.
+  // Group commit: one append in flight; whatever arrives meanwhile goes in the next one.
   let queue: { receipt: MeteredReceipt; resolve: () => void; reject: (e: unknown) => void }[] = []
-  const commit = db.transaction((items: readonly MeteredReceipt[]) => {
-    for (const r of items) insert.run(r.requestId, r.deploymentId, r.grantId, r.consumer, r.inputTokens, r.outputTokens, r.at, r.fee.toString())
-  })
-  function drain(): void {
-    const batch = queue
-    queue = []
-    try {
-      commit(batch.map((q) => q.receipt))
-      for (const q of batch) {
-        hold(q.receipt, 1)
-        q.resolve()
+  let appending = false
+  async function appendQueued(): Promise<void> {
+    appending = true
+    while (queue.length > 0) {
+      const batch = queue
+      queue = []
+      try {
+        await journal.call({ op: 'append', receipts: batch.map((q) => toJournal(q.receipt)) })
+        for (const q of batch) {
+          hold(q.receipt, 1)
+          q.resolve()
+        }
+      } catch (error) {
+        for (const q of batch) q.reject(error)
       }
-    } catch (error) {
-      for (const q of batch) q.reject(error)
     }
+    appending = false
   }
 
   const batchSize = Math.min(MAX_RECEIPTS, options.batchSize ?? MAX_RECEIPTS)
@@ -139,10 +130,8 @@ export function openMeter(options: MeterOptions): Meter {
   let flushing: Promise<void> | undefined
   let closed = false
 
-  function settle(receipts: readonly MeteredReceipt[], state: 'recorded' | 'refused', hash: string | null, error: string | null): void {
-    db.transaction(() => {
-      for (const r of receipts) mark.run(state, hash, error, r.deploymentId, r.requestId)
-    })()
+  async function settle(receipts: readonly MeteredReceipt[], state: Settlement['state'], commandHash: string | null, error: string | null): Promise<void> {
+    await journal.call({ op: 'settle', settlement: { keys: keysOf(receipts), state, commandHash, error } })
     for (const r of receipts) hold(r, -1)
   }
 
@@ -166,13 +155,13 @@ export function openMeter(options: MeterOptions): Meter {
       return
     }
     options.onError?.(`usage receipt ${(receipts[0] as MeteredReceipt).requestId} refused: ${lastError}`)
-    settle(receipts, 'refused', null, lastError)
+    await settle(receipts, 'refused', null, lastError)
   }
 
   async function flushOnce(): Promise<void> {
     const byDeployment = new Map<string, MeteredReceipt[]>()
-    for (const row of pendingRows.all() as Row[]) {
-      const r = toReceipt(row)
+    for (const row of await journal.call<JournalReceipt[]>({ op: 'pending' })) {
+      const r = fromJournal(row)
       const list = byDeployment.get(r.deploymentId) ?? []
       list.push(r)
       byDeployment.set(r.deploymentId, list)
@@ -202,25 +191,26 @@ export function openMeter(options: MeterOptions): Meter {
     record(receipt) {
       if (closed) return Promise.reject(new Error('the meter is closed'))
       return new Promise((resolve, reject) => {
-        if (queue.length === 0) setImmediate(drain)
         queue.push({ receipt, resolve, reject })
+        if (!appending) void appendQueued()
       })
     },
     pendingFees: (consumer) => fees.get(consumer) ?? 0n,
     pendingTokens: (grantId) => tokens.get(grantId) ?? 0,
     flush,
-    stats() {
-      const by = new Map((counts.all() as { state: string; n: number }[]).map((r) => [r.state, r.n]))
-      return { pending: by.get('pending') ?? 0, recorded: by.get('recorded') ?? 0, refused: by.get('refused') ?? 0, batches, lastError }
+    async stats() {
+      const by = await journal.call<Record<string, number>>({ op: 'counts' })
+      return { pending: by.pending ?? 0, recorded: by.recorded ?? 0, refused: by.refused ?? 0, batches, lastError }
     },
     async close() {
       if (closed) return
-      if (timer !== undefined) clearInterval(timer)
-      if (queue.length > 0) drain()
       closed = true
+      if (timer !== undefined) clearInterval(timer)
+      while (appending) await new Promise((resolve) => setTimeout(resolve, 1))
       await flushing
       await flush().catch(() => undefined)
-      db.close()
+      await journal.call({ op: 'close' })
+      await journal.stop()
     },
   }
 }

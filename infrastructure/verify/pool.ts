@@ -1,9 +1,6 @@
 /** A fixed pool of verification workers that return results in the order batches were sent. */
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { spawnSibling } from '../worker.js'
 import type { LineFacts } from '../../domain/ledger/line-check.js'
 
 export interface LineCheckPool {
@@ -18,25 +15,8 @@ export interface LineCheckPool {
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 }
 
-/** The file URL of tsx's ESM API, read from tsx's own package exports. */
-function tsxEsmApi(): string {
-  const manifestPath = createRequire(import.meta.url).resolve('tsx/package.json')
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> }
-  const target = manifest.exports['./esm/api']?.import.default
-  if (target === undefined) throw new Error('tsx does not export ./esm/api')
-  return pathToFileURL(join(dirname(manifestPath), target)).href
-}
-
-/**
- * Built, the worker is plain JavaScript. Run from source (tests, tsx), it is TypeScript: a small
- * bootstrap registers tsx's loader inside the worker first, since Node 20 workers ignore --import.
- */
 function spawnWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData, resourceLimits: WORKER_LIMITS })
-  const api = JSON.stringify(tsxEsmApi())
-  const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href)
-  const bootstrap = `import(${api}).then((tsx) => { tsx.register(); return import(${entry}) })`
-  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: WORKER_LIMITS })
+  return spawnSibling(import.meta.url, 'worker', workerData, WORKER_LIMITS)
 }
 
 export function createLineCheckPool(size: number, ledgerKey: string, crypto: 'native' | 'reference'): LineCheckPool {

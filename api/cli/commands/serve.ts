@@ -58,7 +58,7 @@ async function startGateway(dir: string, store: EventStore, args: ReturnType<typ
   const model = str(args, 'upstream-model')
   const apiKey = process.env.MODEL_LEDGER_UPSTREAM_KEY
   const flushMs = positiveInt(str(args, 'meter-flush-ms'), '--meter-flush-ms')
-  return openGateway({
+  return await openGateway({
     dir,
     store,
     ...(flushMs === undefined ? {} : { flushMs }),

@@ -64,7 +64,7 @@ describe('the write-ahead meter', () => {
   it('commits receipts durably before resolving, holds them against escrow and quota, and sends them in one batch', async () => {
     const path = join(scratch, 'a.db')
     let sent = 0
-    const meter = openMeter({ path, flushMs: 0, submit: (r) => (sent++, ledger.submit(r)) })
+    const meter = await openMeter({ path, flushMs: 0, submit: (r) => (sent++, ledger.submit(r)) })
     const batch = Array.from({ length: 40 }, () => receipt())
     await Promise.all(batch.map((r) => meter.record(r)))
     expect(states(path)).toEqual({ pending: 40 })
@@ -81,7 +81,7 @@ describe('the write-ahead meter', () => {
 
   it('charges a batch sent twice once: a crash between append and marking costs nothing', async () => {
     const path = join(scratch, 'b.db')
-    const meter = openMeter({ path, flushMs: 0, submit: (r) => ledger.submit(r) })
+    const meter = await openMeter({ path, flushMs: 0, submit: (r) => ledger.submit(r) })
     const batch = Array.from({ length: 5 }, () => receipt())
     await Promise.all(batch.map((r) => meter.record(r)))
     await meter.flush()
@@ -90,7 +90,7 @@ describe('the write-ahead meter', () => {
     const db = new Database(path)
     db.prepare("UPDATE receipts SET state = 'pending'").run()
     db.close()
-    const reopened = openMeter({ path, flushMs: 0, submit: (r) => ledger.submit(r) })
+    const reopened = await openMeter({ path, flushMs: 0, submit: (r) => ledger.submit(r) })
     expect(reopened.pendingTokens(d.grantId)).toBe(5 * 12)
     await reopened.flush()
     expect(states(path)).toEqual({ recorded: 5 })
@@ -102,21 +102,21 @@ describe('the write-ahead meter', () => {
   it('sets aside a receipt the ledger refuses, and records the rest of its batch', async () => {
     const path = join(scratch, 'c.db')
     const errors: string[] = []
-    const meter = openMeter({ path, flushMs: 0, submit: (r) => ledger.submit(r), onError: (m) => errors.push(m) })
+    const meter = await openMeter({ path, flushMs: 0, submit: (r) => ledger.submit(r), onError: (m) => errors.push(m) })
     const good = [receipt(), receipt()]
     const bad = receipt({ grantId: 'ef'.repeat(32) })
     await Promise.all([...good, bad].map((r) => meter.record(r)))
     await meter.flush()
     expect(states(path)).toEqual({ recorded: 2, refused: 1 })
     expect(errors.some((e) => e.includes(bad.requestId) && e.includes('bad-receipts'))).toBe(true)
-    expect(meter.stats()).toMatchObject({ pending: 0, recorded: 2, refused: 1 })
+    expect(await meter.stats()).toMatchObject({ pending: 0, recorded: 2, refused: 1 })
     await meter.close()
   })
 
   it('keeps receipts pending when the ledger cannot be reached, and sends them on the next flush', async () => {
     const path = join(scratch, 'd.db')
     let down = true
-    const meter = openMeter({
+    const meter = await openMeter({
       path,
       flushMs: 0,
       submit: (r) => (down ? Promise.reject(new Error('store unavailable')) : ledger.submit(r)),
@@ -125,7 +125,7 @@ describe('the write-ahead meter', () => {
     await meter.record(r)
     await meter.flush()
     expect(states(path)).toEqual({ pending: 1 })
-    expect(meter.stats().lastError).toBe('store unavailable')
+    expect((await meter.stats()).lastError).toBe('store unavailable')
     down = false
     await meter.flush()
     expect(states(path)).toEqual({ recorded: 1 })

@@ -50,7 +50,7 @@ const fee = (input: number, output: number): bigint => (BigInt(input) * PRICING.
 beforeAll(async () => {
   d = await deployedDataDir()
   ;({ store } = await openLedger(d.dir))
-  gateway = openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
+  gateway = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
   server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: gateway.router }] })
   client = clientWith(API_KEY)
 }, 120_000)

@@ -26,7 +26,7 @@ const closers: (() => Promise<void>)[] = []
 beforeAll(async () => {
   d = await deployedDataDir()
   ;({ store } = await openLedger(d.dir))
-  gateway = openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
+  gateway = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
   server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: gateway.router }] })
 }, 120_000)
 afterAll(async () => {
@@ -110,14 +110,14 @@ describe('the upstream backend', () => {
     const hanging = await listen(() => undefined)
     const refusing = await listen((_req, res) => void res.writeHead(400).end())
     for (const [url, status] of [[hanging, 504], [refusing, 502]] as const) {
-      const proxy = openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0, upstream: { url, timeoutMs: 150, attempts: 1 } })
+      const proxy = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0, upstream: { url, timeoutMs: 150, attempts: 1 } })
       const front = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: proxy.router }] })
       const client = new OpenAI({ apiKey: API_KEY, baseURL: `${front.url}/openai/v1`, maxRetries: 0 })
       // The journal is the data directory's, shared with the gateway above: count what this call adds.
-      const before = proxy.meter.stats().pending
+      const before = (await proxy.meter.stats()).pending
       const error = await client.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] }).catch((e: unknown) => e)
       expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(status)
-      expect(proxy.meter.stats().pending).toBe(before)
+      expect((await proxy.meter.stats()).pending).toBe(before)
       await front.close()
       await proxy.close()
     }
