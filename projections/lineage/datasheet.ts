@@ -9,6 +9,21 @@ import type { LineageReport } from './report.js'
 const facts = (node: LineageNode) => node.facts
 const cite = (nodes: readonly LineageNode[]) => nodes.map((n) => `#${n.sequence}`).join(', ')
 
+/** Training jobs, checkpoints and deployments in the lineage: where the data went (none for a dataset version alone). */
+function use(nodes: readonly LineageNode[]): string[] {
+  const jobs = nodes.filter((n) => n.kind === 'training-job')
+  const checkpoints = nodes.filter((n) => n.kind === 'checkpoint')
+  const deployments = nodes.filter((n) => n.kind === 'deployment')
+  if (jobs.length + checkpoints.length + deployments.length === 0) return []
+  return [
+    '## Use in training and deployment (Annex IV 2(d): training methodologies)',
+    ...jobs.map((j) => `- ${j.label}: executor ${String(facts(j).executor)}, hyperparameters ${String(facts(j).hyperparameters)}, seed ${String(facts(j).seed)}, dataset version ${String(facts(j).datasetVersion)} (root ${String(facts(j).datasetRoot)}), ${String(facts(j).status)} (${j.evidence.map((s) => `#${s}`).join(', ')}).`),
+    ...checkpoints.map((k) => `- ${k.label}, root ${String(facts(k).root)}; evaluations: ${String(facts(k).evaluations ?? 'none')} (#${k.sequence}).`),
+    ...deployments.map((d) => `- ${d.label} at ${String(facts(d).endpoint)}, ${String(facts(d).status)}; rollbacks: ${String(facts(d).rollbacks ?? 'none')} (#${d.sequence}).`),
+    '',
+  ]
+}
+
 export function renderDatasheet(report: LineageReport): string {
   const nodes = report.graph.nodes
   const contributions = nodes.filter((n) => n.kind === 'contribution')
@@ -43,6 +58,7 @@ export function renderDatasheet(report: LineageReport): string {
     '## Cleaning (Art. 10(2)(c))',
     `- Rejected or spam: ${rejected.length === 0 ? 'none in this lineage' : cite(rejected)}. Only accepted, unrevoked contributions enter a dataset version.`,
     '',
+    ...use(nodes),
     '## Known gaps and limitations (Art. 10(2)(f)–(h))',
     `- Consent withdrawn after sealing: ${revoked.length === 0 ? 'none' : revoked.map((c) => c.label).join(', ')}.`,
     `- Contributors: ${contributors.size}; a small number of sources limits representativeness.`,

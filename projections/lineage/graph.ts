@@ -3,30 +3,20 @@
  * event whose sequence the node lists as evidence, so a report can carry exactly those events,
  * each with its inclusion proof, and be checked offline by rebuilding the graph from them.
  */
-import { versionKey, type ContributionEntry, type LineageIndex } from './index.js'
+import { Builder, type LineageEdge, type LineageNode } from './builder.js'
+import type { LineageIndex } from './index.js'
+import { checkpointNode, deploymentNode, deploymentsServing, jobTree } from './model-graph.js'
 
+export type { Fact, LineageEdge, LineageNode, NodeKind } from './builder.js'
+
+/** What a report traces: a mandate is the model it commissioned (its data, jobs and deployments). */
 export type LineageTarget =
   | { readonly kind: 'dataset-version'; readonly datanetId: string; readonly version: number }
   | { readonly kind: 'mandate'; readonly mandateId: string }
   | { readonly kind: 'contribution'; readonly contentHash: string }
-
-export type Fact = string | number | boolean | null
-
-export interface LineageNode {
-  readonly id: string
-  readonly kind: 'proposal' | 'mandate' | 'datanet' | 'dataset-version' | 'contribution' | 'reward-epoch'
-  readonly label: string
-  readonly sequence: number
-  readonly facts: Readonly<Record<string, Fact>>
-  /** Every sequence whose event establishes something this node states, its own first. */
-  readonly evidence: readonly number[]
-}
-
-export interface LineageEdge {
-  readonly from: string
-  readonly to: string
-  readonly relation: string
-}
+  | { readonly kind: 'deployment'; readonly deploymentId: string }
+  | { readonly kind: 'checkpoint'; readonly root: string }
+  | { readonly kind: 'training-job'; readonly jobId: string }
 
 export interface LineageGraph {
   readonly target: LineageTarget
@@ -38,128 +28,80 @@ export class TargetNotFound extends Error {
   override readonly name = 'TargetNotFound'
 }
 
-class Builder {
-  readonly nodes = new Map<string, LineageNode>()
-  readonly edges: LineageEdge[] = []
-  constructor(readonly index: LineageIndex) {}
+function notFound(message: string): never {
+  throw new TargetNotFound(message)
+}
 
-  name(key: string, evidence: number[]): string {
-    const entry = this.index.names.get(key)
-    if (entry === undefined) return `${key.slice(0, 8)}…`
-    evidence.push(entry.sequence)
-    return entry.name
+/** A mandate: its datanets and dataset versions, every job that trained its model, and every deployment of it. */
+function model(b: Builder, mandateId: string): void {
+  if (b.mandate(mandateId) === undefined) notFound(`no mandate ${mandateId}`)
+  for (const [datanetId, d] of b.index.datanets) {
+    if (d.mandateId !== mandateId) continue
+    b.datanet(datanetId)
+    for (const v of b.index.versions.values()) if (v.datanetId === datanetId) b.version(datanetId, v.version)
   }
+  for (const job of b.index.jobs.values()) if (job.mandateId === mandateId) jobTree(b, job.id)
+  for (const d of b.index.deployments.values()) if (d.mandateId === mandateId) deploymentNode(b, d.id)
+}
 
-  add(node: LineageNode): string {
-    if (!this.nodes.has(node.id)) this.nodes.set(node.id, node)
-    return node.id
-  }
-
-  edge(from: string, to: string, relation: string): void {
-    if (!this.edges.some((e) => e.from === from && e.to === to && e.relation === relation)) this.edges.push({ from, to, relation })
-  }
-
-  proposal(proposalId: string): string | undefined {
-    const p = this.index.proposals.get(proposalId)
-    if (p === undefined) return undefined
-    const evidence = [p.sequence, ...p.votes.map((v) => v.sequence), ...(p.executed === undefined ? [] : [p.executed])]
-    const sum = (support: string) => p.votes.filter((v) => v.support === support).reduce((acc, v) => acc + BigInt(v.weight), 0n).toString()
-    const voters = p.votes.map((v) => `${this.name(v.voter, evidence)}:${v.support}`).join(', ')
-    return this.add({
-      id: `proposal:${proposalId}`,
-      kind: 'proposal',
-      label: p.title,
-      sequence: p.sequence,
-      facts: { proposer: this.name(p.proposer, evidence), proposerKey: p.proposer, for: sum('for'), against: sum('against'), abstain: sum('abstain'), voters, executedAt: p.executed ?? null },
-      evidence,
-    })
-  }
-
-  mandate(mandateId: string): string | undefined {
-    const m = this.index.mandates.get(mandateId)
-    if (m === undefined) return undefined
-    const id = this.add({ id: `mandate:${mandateId}`, kind: 'mandate', label: m.title, sequence: m.sequence, facts: { rubric: m.rubric, rewardPool: m.rewardPool }, evidence: [m.sequence] })
-    const proposal = this.proposal(m.proposalId)
-    if (proposal !== undefined) this.edge(id, proposal, 'approved by')
-    for (const epoch of this.index.epochs.get(mandateId) ?? []) {
-      const evidence = [epoch.sequence]
-      const payouts = epoch.payouts.map((p) => `${this.name(p.recipient, evidence)}=${p.amount}`).join(', ')
-      const node = this.add({ id: `epoch:${mandateId}:${epoch.epoch}`, kind: 'reward-epoch', label: `reward epoch ${epoch.epoch}`, sequence: epoch.sequence, facts: { payouts, mapHash: epoch.mapHash }, evidence })
-      this.edge(id, node, 'paid in')
+/** Reverse lineage: every datanet, dataset version, job, checkpoint and deployment that used the content. */
+function usesOf(b: Builder, contentHash: string): void {
+  const entries = [...b.index.contributions.values()].filter((c) => c.contentHash === contentHash)
+  if (entries.length === 0) notFound(`no contribution with content hash ${contentHash}`)
+  for (const entry of entries) {
+    const id = b.contribution(entry)
+    const datanet = b.datanet(entry.datanetId)
+    if (datanet !== undefined) b.edge(id, datanet, 'submitted to')
+    for (const v of b.index.versions.values()) {
+      if (!v.contributions.includes(entry.id)) continue
+      b.edge(b.version(v.datanetId, v.version) ?? '', id, 'includes')
+      for (const job of b.index.jobs.values()) if (job.mandateId === v.datanetId && job.datasetVersion === v.version) jobTree(b, job.id)
     }
-    return id
   }
+}
 
-  datanet(datanetId: string): string | undefined {
-    const d = this.index.datanets.get(datanetId)
-    if (d === undefined) return undefined
-    const id = this.add({ id: `datanet:${datanetId}`, kind: 'datanet', label: `datanet ${datanetId.slice(0, 8)}…`, sequence: d.sequence, facts: { licences: d.licences.join(' '), mediaTypes: d.mediaTypes.join(' ') }, evidence: [d.sequence] })
-    const mandate = this.mandate(d.mandateId)
-    if (mandate !== undefined) this.edge(id, mandate, 'opened under')
-    return id
+/** A checkpoint (every job that recorded that root), what it came from, and the deployments that served it. */
+function checkpoint(b: Builder, root: string): void {
+  const found = [...b.index.checkpoints.values()].filter((k) => k.root === root)
+  if (found.length === 0) notFound(`no checkpoint with root ${root}`)
+  for (const k of found) {
+    checkpointNode(b, k.jobId, root)
+    for (const deployment of deploymentsServing(b, k.jobId, root)) deploymentNode(b, deployment)
   }
+}
 
-  contribution(entry: ContributionEntry): string {
-    const evidence = [entry.sequence, ...entry.verdicts.map((v) => v.sequence), ...(entry.finalized === undefined ? [] : [entry.finalized.sequence]), ...(entry.revoked === undefined ? [] : [entry.revoked])]
-    const verdicts = entry.verdicts.map((v) => `${this.name(v.validator, evidence)}:${v.decision}(${v.quality}/${v.relevance})`).join(', ')
-    return this.add({
-      id: `contribution:${entry.id}`,
-      kind: 'contribution',
-      label: `${entry.contentHash.slice(0, 12)}… (${entry.licence})`,
-      sequence: entry.sequence,
-      facts: {
-        contributor: this.name(entry.contributor, evidence),
-        contributorKey: entry.contributor,
-        contentHash: entry.contentHash,
-        bytes: entry.byteLength,
-        mediaType: entry.mediaType,
-        licence: entry.licence,
-        outcome: entry.finalized?.outcome ?? 'pending',
-        quality: entry.finalized?.quality ?? null,
-        relevance: entry.finalized?.relevance ?? null,
-        verdicts,
-        revoked: entry.revoked !== undefined,
-      },
-      evidence,
-    })
-  }
-
-  version(datanetId: string, version: number): string | undefined {
-    const v = this.index.versions.get(versionKey(datanetId, version))
-    if (v === undefined) return undefined
-    const id = this.add({ id: `version:${datanetId}:${version}`, kind: 'dataset-version', label: `dataset version ${version}`, sequence: v.sequence, facts: { root: v.root, items: v.contributions.length, totalBytes: v.totalBytes }, evidence: [v.sequence] })
-    const datanet = this.datanet(datanetId)
-    if (datanet !== undefined) this.edge(id, datanet, 'sealed in')
-    for (const cid of v.contributions) {
-      const entry = this.index.contributions.get(cid)
-      if (entry !== undefined) this.edge(id, this.contribution(entry), 'includes')
-    }
-    return id
+function build(b: Builder, target: LineageTarget): void {
+  switch (target.kind) {
+    case 'dataset-version':
+      if (b.version(target.datanetId, target.version) === undefined) notFound(`no dataset version ${target.version} of datanet ${target.datanetId}`)
+      return
+    case 'mandate':
+      return model(b, target.mandateId)
+    case 'contribution':
+      return usesOf(b, target.contentHash)
+    case 'deployment':
+      if (deploymentNode(b, target.deploymentId) === undefined) notFound(`no deployment ${target.deploymentId}`)
+      return
+    case 'checkpoint':
+      return checkpoint(b, target.root)
+    case 'training-job':
+      if (jobTree(b, target.jobId) === undefined) notFound(`no training job ${target.jobId}`)
   }
 }
 
 export function buildLineage(index: LineageIndex, target: LineageTarget): LineageGraph {
   const b = new Builder(index)
-  if (target.kind === 'dataset-version') {
-    if (b.version(target.datanetId, target.version) === undefined) throw new TargetNotFound(`no dataset version ${target.version} of datanet ${target.datanetId}`)
-  } else if (target.kind === 'mandate') {
-    if (b.mandate(target.mandateId) === undefined) throw new TargetNotFound(`no mandate ${target.mandateId}`)
-    for (const [datanetId, d] of index.datanets) {
-      if (d.mandateId !== target.mandateId) continue
-      b.datanet(datanetId)
-      for (const v of index.versions.values()) if (v.datanetId === datanetId) b.version(datanetId, v.version)
-    }
-  } else {
-    const entries = [...index.contributions.values()].filter((c) => c.contentHash === target.contentHash)
-    if (entries.length === 0) throw new TargetNotFound(`no contribution with content hash ${target.contentHash}`)
-    for (const entry of entries) {
-      const id = b.contribution(entry)
-      const datanet = b.datanet(entry.datanetId)
-      if (datanet !== undefined) b.edge(id, datanet, 'submitted to')
-      for (const v of index.versions.values()) if (v.contributions.includes(entry.id)) b.edge(b.version(v.datanetId, v.version) ?? '', id, 'includes')
-    }
-  }
+  build(b, target)
   const nodes = [...b.nodes.values()].sort((x, y) => x.sequence - y.sequence || x.id.localeCompare(y.id))
   const edges = [...b.edges].sort((x, y) => x.from.localeCompare(y.from) || x.to.localeCompare(y.to) || x.relation.localeCompare(y.relation))
   return { target, nodes, edges }
+}
+
+/** What an id names: a deployment, a training job, a checkpoint root or a mandate (the model), in that order. */
+export function resolveTarget(index: LineageIndex, id: string): LineageTarget {
+  if (index.deployments.has(id)) return { kind: 'deployment', deploymentId: id }
+  if (index.jobs.has(id)) return { kind: 'training-job', jobId: id }
+  for (const k of index.checkpoints.values()) if (k.root === id) return { kind: 'checkpoint', root: id }
+  if (index.mandates.has(id)) return { kind: 'mandate', mandateId: id }
+  return notFound(`${id} is not a deployment, training job, checkpoint or mandate of this ledger`)
 }

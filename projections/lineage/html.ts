@@ -1,9 +1,17 @@
 /** A lineage report as one self-contained HTML page: a diagram of the graph, then every node's facts and evidence. */
-import type { LineageNode } from './graph.js'
+import type { LineageNode, NodeKind } from './graph.js'
 import type { LineageReport } from './report.js'
 
-const COLUMNS: Record<LineageNode['kind'], number> = { proposal: 0, mandate: 1, 'reward-epoch': 2, datanet: 2, 'dataset-version': 3, contribution: 4 }
-const COLORS: Record<LineageNode['kind'], string> = { proposal: '#e8eefc', mandate: '#e6f4ea', 'reward-epoch': '#fff4e0', datanet: '#f1e8fc', 'dataset-version': '#fde8ef', contribution: '#eef7f7' }
+// Left to right, the way a deployment is traced: usage ← deployment → checkpoint → job → dataset
+// version → contribution; the governance side (epoch, proposal, mandate, datanet) shares columns.
+const COLUMNS: Record<NodeKind, number> = {
+  usage: 0, 'reward-epoch': 0, deployment: 1, proposal: 1, checkpoint: 2, mandate: 2, 'training-job': 3, datanet: 3, 'dataset-version': 4, contribution: 5,
+}
+const COLORS: Record<NodeKind, string> = {
+  proposal: '#e8eefc', mandate: '#e6f4ea', 'reward-epoch': '#fff4e0', datanet: '#f1e8fc', 'dataset-version': '#fde8ef', contribution: '#eef7f7',
+  'training-job': '#fdf6d8', checkpoint: '#e3f2fd', deployment: '#fce4d6', usage: '#eeeeee',
+}
+const COLUMN_COUNT = Math.max(...Object.values(COLUMNS)) + 1
 const W = 190
 const H = 46
 const GAP_X = 60
@@ -26,7 +34,7 @@ function layout(nodes: readonly LineageNode[]): Map<string, { x: number; y: numb
 function diagram(report: LineageReport): string {
   const at = layout(report.graph.nodes)
   const height = Math.max(...[...at.values()].map((p) => p.y + H), 100) + 20
-  const width = 20 + 5 * (W + GAP_X)
+  const width = 20 + COLUMN_COUNT * (W + GAP_X)
   const edges = report.graph.edges.map((edge) => {
     const a = at.get(edge.from)
     const b = at.get(edge.to)

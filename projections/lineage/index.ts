@@ -1,10 +1,13 @@
 /**
  * The lineage index: one pure fold over the log that remembers, for every item a compliance
  * question can reach, the sequence of the event that established it. Reports are built from it
- * and carry those events as evidence.
+ * and carry those events as evidence. This file indexes governance and data; model-index.ts
+ * indexes training jobs, checkpoints and deployments.
  */
-import { economy, type EconomyEvent } from '../../domain/economy/index.js'
+import type { EconomyEvent } from '../../domain/economy/index.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
+import { decodeEconomy } from '../catalogue.js'
+import { emptyModelIndex, indexModelEvent, type ModelIndex } from './model-index.js'
 
 export interface ContributionEntry {
   readonly id: string
@@ -20,7 +23,7 @@ export interface ContributionEntry {
   revoked?: number
 }
 
-export interface LineageIndex {
+export interface LineageIndex extends ModelIndex {
   readonly names: Map<string, { name: string; sequence: number }>
   readonly proposals: Map<string, { sequence: number; proposer: string; title: string; votes: { sequence: number; voter: string; support: string; weight: string }[]; executed?: number }>
   readonly mandates: Map<string, { sequence: number; proposalId: string; title: string; rubric: string; rewardPool: string }>
@@ -35,12 +38,12 @@ export function versionKey(datanetId: string, version: number): string {
 }
 
 export function emptyIndex(): LineageIndex {
-  return { names: new Map(), proposals: new Map(), mandates: new Map(), datanets: new Map(), contributions: new Map(), versions: new Map(), epochs: new Map() }
+  return { names: new Map(), proposals: new Map(), mandates: new Map(), datanets: new Map(), contributions: new Map(), versions: new Map(), epochs: new Map(), ...emptyModelIndex() }
 }
 
 /** Adds one envelope to the index (in log order). Events outside the economy vertical are ignored. */
 export function indexEnvelope(index: LineageIndex, envelope: Envelope): void {
-  const event = economy.parseEvent(envelope.type, envelope.data)
+  const event = decodeEconomy(envelope)
   if (event !== undefined) indexEvent(index, event, envelope.sequence)
 }
 
@@ -109,6 +112,6 @@ function indexData(index: LineageIndex, event: EconomyEvent, sequence: number): 
       return
     }
     default:
-      return
+      indexModelEvent(index, event, sequence)
   }
 }

@@ -9,7 +9,7 @@ import { checkInclusionProof, type InclusionProof } from '../../domain/ledger/pr
 import type { CryptoSuite } from '../../domain/ports/crypto.js'
 import { buildInclusionProof, ProofUnavailable } from '../../infrastructure/proofs/build-proof.js'
 import type { StorageBackend } from '../../infrastructure/store/backend.js'
-import { buildLineage, type LineageGraph, type LineageTarget } from './graph.js'
+import { buildLineage, resolveTarget, type LineageGraph, type LineageTarget } from './graph.js'
 import { emptyIndex, indexEnvelope, type LineageIndex } from './index.js'
 
 export const REPORT_FORMAT = 'model-ledger-lineage-report'
@@ -30,6 +30,9 @@ export interface LineageReport {
   readonly evidence: readonly Evidence[]
 }
 
+/** A target, or an id to resolve against the log (a deployment, training job, checkpoint root or mandate). */
+export type LineageQuery = LineageTarget | { readonly kind: 'id'; readonly id: string }
+
 export async function indexStore(backend: Pick<StorageBackend, 'readRange'>): Promise<{ index: LineageIndex; head: number }> {
   const index = emptyIndex()
   let head = 0
@@ -45,9 +48,9 @@ export function evidenceOf(graph: LineageGraph): number[] {
   return [...new Set(graph.nodes.flatMap((node) => node.evidence))].sort((a, b) => a - b)
 }
 
-export async function buildLineageReport(backend: Pick<StorageBackend, 'readRange' | 'readStream' | 'ledgerKey'>, target: LineageTarget): Promise<LineageReport> {
+export async function buildLineageReport(backend: Pick<StorageBackend, 'readRange' | 'readStream' | 'ledgerKey'>, query: LineageQuery): Promise<LineageReport> {
   const { index, head } = await indexStore(backend)
-  const graph = buildLineage(index, target)
+  const graph = buildLineage(index, query.kind === 'id' ? resolveTarget(index, query.id) : query)
   const evidence: Evidence[] = []
   for (const sequence of evidenceOf(graph)) {
     const [event] = await backend.readRange(sequence, 1)

@@ -147,18 +147,27 @@ async function train(d: Driver, mandateId: string, inVersion: readonly string[])
 
 export const receipt = (d: Driver, grantId: string, requestId: string, inputTokens: number, outputTokens: number) => ({ requestId, grantId, inputTokens, outputTokens, at: new Date(d.clock.now()).toISOString() })
 
+/** The contributions' texts: `one`, `two` and `four` are accepted before the seal, `spam` rejected, `five` accepted after it. */
+export const NOTES = {
+  one: 'note one: chest pain, troponin normal',
+  two: 'note two: wheeze, inhaler given',
+  spam: 'BUY CHEAP WATCHES',
+  four: 'note four: knee sprain, splint',
+  five: 'note five: after the seal',
+} as const
+
 export type Trained = Pick<Story, 'mandateId' | 'inVersion' | 'rejected' | 'late' | 'jobId' | 'checkpoints'>
 
 /** The story up to a completed training job whose two checkpoints both passed evaluation. */
 export async function trainedModel(d: Driver): Promise<Trained> {
   const mandateId = await mandate(d)
   await d.run(ALICE, { type: 'OpenDatanet', payload: { mandateId, mediaTypes: ['text/plain'], licences: ['CC-BY-4.0', 'MIT'] } })
-  const one = await contribute(d, mandateId, ALICE, 'note one: chest pain, troponin normal', 'CC-BY-4.0', 'accept')
-  const two = await contribute(d, mandateId, EVE, 'note two: wheeze, inhaler given', 'MIT', 'accept')
-  const rejected = await contribute(d, mandateId, EVE, 'BUY CHEAP WATCHES', 'MIT', 'reject')
-  const four = await contribute(d, mandateId, ALICE, 'note four: knee sprain, splint', 'CC-BY-4.0', 'accept')
+  const one = await contribute(d, mandateId, ALICE, NOTES.one, 'CC-BY-4.0', 'accept')
+  const two = await contribute(d, mandateId, EVE, NOTES.two, 'MIT', 'accept')
+  const rejected = await contribute(d, mandateId, EVE, NOTES.spam, 'MIT', 'reject')
+  const four = await contribute(d, mandateId, ALICE, NOTES.four, 'CC-BY-4.0', 'accept')
   await d.run(DAVE, { type: 'SealDatasetVersion', payload: { datanetId: mandateId } })
-  const late = await contribute(d, mandateId, ALICE, 'note five: after the seal', 'CC-BY-4.0', 'accept')
+  const late = await contribute(d, mandateId, ALICE, NOTES.five, 'CC-BY-4.0', 'accept')
   const inVersion = [one, two, four]
   const { jobId, checkpoints } = await train(d, mandateId, inVersion)
   return { mandateId, inVersion, rejected, late, jobId, checkpoints }

@@ -3,16 +3,25 @@ import { writeFile } from 'node:fs/promises'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { openReadOnly } from '../../../infrastructure/data-dir.js'
 import { renderDatasheet } from '../../../projections/lineage/datasheet.js'
-import { TargetNotFound, type LineageTarget } from '../../../projections/lineage/graph.js'
+import { TargetNotFound } from '../../../projections/lineage/graph.js'
 import { renderLineageHtml } from '../../../projections/lineage/html.js'
-import { buildLineageReport, verifyLineageReport, type LineageReport } from '../../../projections/lineage/report.js'
+import { buildLineageReport, verifyLineageReport, type LineageQuery, type LineageReport } from '../../../projections/lineage/report.js'
 import { CommandFailed, EXIT, flag, parse, printJson, publicKeyArg, required, str, UsageError, type Command, type Parsed } from '../io.js'
 
-function target(args: Parsed): LineageTarget {
+const HEX64 = /^[0-9a-f]{64}$/
+
+function target(args: Parsed): LineageQuery {
   const version = str(args, 'version')
   const mandate = str(args, 'mandate')
   const contribution = str(args, 'contribution')
-  if ([version, mandate, contribution].filter((v) => v !== undefined).length !== 1) throw new UsageError('give exactly one of --version DATANET:N, --mandate ID or --contribution HASH')
+  const [id, ...extra] = args.positionals
+  if (extra.length > 0 || [id, version, mandate, contribution].filter((v) => v !== undefined).length !== 1) {
+    throw new UsageError('give exactly one of ID (a deployment, training job, checkpoint root or mandate), --version DATANET:N, --mandate ID or --contribution HASH')
+  }
+  if (id !== undefined) {
+    if (!HEX64.test(id)) throw new UsageError('the ID is 64 lower-case hex digits: a deployment id, a training job id, a checkpoint root or a mandate id')
+    return { kind: 'id', id }
+  }
   if (mandate !== undefined) return { kind: 'mandate', mandateId: mandate }
   if (contribution !== undefined) return { kind: 'contribution', contentHash: contribution }
   const match = /^([0-9a-f]{64}):(\d+)$/.exec(version ?? '')
@@ -22,15 +31,20 @@ function target(args: Parsed): LineageTarget {
 
 export const lineageCommand: Command = {
   name: 'lineage',
-  summary: 'trace a dataset version, mandate or contribution to the data, people, licences and decisions behind it',
-  usage: `model-ledger lineage --data DIR (--version DATANET:N | --mandate ID | --contribution HASH) [--format json|html|datasheet] [--out FILE]
+  summary: 'trace a deployment, checkpoint, model, dataset version or contribution to the data, people, licences and decisions behind it',
+  usage: `model-ledger lineage --data DIR (ID | --version DATANET:N | --mandate ID | --contribution HASH) [--format json|html|datasheet] [--out FILE]
 
+ID is a deployment id, a training job id, a checkpoint root or a mandate id (the model), looked
+up in that order: a deployment is traced to the checkpoints it served (rollbacks included), the
+job that trained them (config, seed, executor, manifest), its dataset version and every
+contribution in it, the mandate and the vote behind it, reward payouts and usage fee payouts.
 json (default): the lineage graph with every event it rests on and that event's inclusion proof
 (docs/lineage.md); html: the same as a self-contained page with a diagram; datasheet: a
 Markdown datasheet for the training data (EU AI Act Annex IV 2(d), Article 10(2)).
---contribution HASH is reverse lineage: every datanet and dataset version that used the content.`,
+--contribution HASH is reverse lineage: every datanet, dataset version, training job,
+checkpoint and deployment that used the content.`,
   async run(argv) {
-    const args = parse(argv, { data: { type: 'string' }, version: { type: 'string' }, mandate: { type: 'string' }, contribution: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } })
+    const args = parse(argv, { data: { type: 'string' }, version: { type: 'string' }, mandate: { type: 'string' }, contribution: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } }, true)
     const format = str(args, 'format') ?? 'json'
     if (!['json', 'html', 'datasheet'].includes(format)) throw new UsageError('--format is json, html or datasheet')
     const wanted = target(args)

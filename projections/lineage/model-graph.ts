@@ -1,0 +1,129 @@
+/**
+ * The model side of a lineage graph: a deployment and the usage fees it paid, the checkpoints it
+ * served (rollbacks included), the training job that produced them, and from the job its dataset
+ * version and mandate (whose nodes builder.ts makes). A job's node cites every checkpoint event of
+ * the job, so a verifier folding only the evidence gives each evaluation the checkpoint it judged.
+ */
+import { short, type Builder } from './builder.js'
+import { checkpointKey, type DeploymentEntry } from './model-index.js'
+
+const amounts = (entries: Iterable<readonly [string, bigint]>): string => [...entries].map(([k, v]) => `${k}=${v}`).join(', ')
+
+function jobStatus(job: { completed?: unknown; failed?: unknown; claims: readonly unknown[] }): string {
+  if (job.completed !== undefined) return 'completed'
+  if (job.failed !== undefined) return 'failed'
+  return job.claims.length > 0 ? 'claimed' : 'requested'
+}
+
+export function jobNode(b: Builder, jobId: string): string | undefined {
+  const job = b.index.jobs.get(jobId)
+  if (job === undefined) return undefined
+  const checkpointSequences = job.checkpoints.map((root) => b.index.checkpoints.get(checkpointKey(jobId, root))?.sequence ?? job.sequence)
+  const ends = [...(job.completed === undefined ? [] : [job.completed.sequence]), ...(job.failed === undefined ? [] : [job.failed.sequence])]
+  const evidence = [job.sequence, ...job.claims.map((c) => c.sequence), ...checkpointSequences, ...job.attributions.map((a) => a.sequence), ...ends]
+  const id = b.add({
+    id: `job:${jobId}`,
+    kind: 'training-job',
+    label: `training job ${short(jobId)}`,
+    sequence: job.sequence,
+    facts: {
+      requester: b.name(job.requester, evidence),
+      requesterKey: job.requester,
+      executor: job.executor,
+      baseModel: job.baseModel,
+      hyperparameters: job.hyperparameters,
+      seed: job.seed,
+      datasetVersion: job.datasetVersion,
+      datasetRoot: job.datasetRoot,
+      trainers: job.claims.map((c) => b.name(c.trainer, evidence)).join(', '),
+      manifestHash: job.claims.at(-1)?.manifestHash ?? null,
+      status: jobStatus(job),
+      checkpoints: job.checkpoints.length,
+      finalCheckpoint: job.completed?.finalCheckpoint ?? null,
+      failure: job.failed?.reason ?? null,
+      attribution: job.attributions.map((a) => `${a.method} (#${a.sequence})`).join(', ') || null,
+    },
+    evidence,
+  })
+  const version = b.version(job.mandateId, job.datasetVersion)
+  if (version !== undefined) b.edge(id, version, 'trained on')
+  const mandate = b.mandate(job.mandateId)
+  if (mandate !== undefined) b.edge(id, mandate, 'commissioned by')
+  return id
+}
+
+export function checkpointNode(b: Builder, jobId: string, root: string): string | undefined {
+  const k = b.index.checkpoints.get(checkpointKey(jobId, root))
+  if (k === undefined) return undefined
+  const evaluations = k.evaluations.map((e) => `${e.split}: ${e.value ?? 'n/a'} ${e.passed ? 'passed' : 'failed'} (#${e.sequence})`).join(', ')
+  const id = b.add({
+    id: `checkpoint:${jobId}:${root}`,
+    kind: 'checkpoint',
+    label: `checkpoint at step ${k.step}`,
+    sequence: k.sequence,
+    facts: { root, jobId, step: k.step, files: k.files, totalBytes: k.totalBytes, evaluations: evaluations || null },
+    evidence: [k.sequence, ...k.evaluations.map((e) => e.sequence)],
+  })
+  const job = jobNode(b, jobId)
+  if (job !== undefined) b.edge(id, job, 'produced by')
+  return id
+}
+
+function usageNode(b: Builder, d: DeploymentEntry): string | undefined {
+  const u = d.usage
+  if (u.sequences.length === 0) return undefined
+  const evidence = [...u.sequences]
+  const payouts = amounts([...u.payouts].map(([account, amount]) => [b.name(account, evidence), amount] as const))
+  return b.add({
+    id: `usage:${d.id}`,
+    kind: 'usage',
+    label: `usage fees of ${short(d.id)}`,
+    sequence: u.sequences[0] as number,
+    facts: {
+      batches: u.sequences.length, requests: u.requests, inputTokens: u.inputTokens, outputTokens: u.outputTokens, fees: u.fees.toString(), charged: u.charged.toString(),
+      unpaid: (u.fees - u.charged).toString(), shares: amounts(Object.entries(u.shares)), payouts,
+    },
+    evidence,
+  })
+}
+
+export function deploymentNode(b: Builder, deploymentId: string): string | undefined {
+  const d = b.index.deployments.get(deploymentId)
+  if (d === undefined) return undefined
+  const evidence = [d.sequence, ...d.served.slice(1).map((s) => s.since), ...(d.retired === undefined ? [] : [d.retired.sequence])]
+  const rollbacks = d.served.slice(1).map((s, i) => `#${s.since}: ${short(d.served[i]?.checkpoint ?? '')} → ${short(s.checkpoint)} (${s.reason ?? ''})`)
+  const id = b.add({
+    id: `deployment:${deploymentId}`,
+    kind: 'deployment',
+    label: `deployment ${short(deploymentId)}`,
+    sequence: d.sequence,
+    facts: {
+      endpoint: d.endpoint, deployer: b.name(d.deployer, evidence), deployerKey: d.deployer, operator: b.name(d.operator, evidence), operatorKey: d.operator, pricing: d.pricing,
+      status: d.retired === undefined ? 'active' : 'retired', retired: d.retired?.reason ?? null, serving: d.served.at(-1)?.checkpoint ?? null, rollbacks: rollbacks.join('; ') || null,
+    },
+    evidence,
+  })
+  d.served.forEach((s, i) => {
+    const until = d.served[i + 1]?.since ?? d.retired?.sequence
+    const checkpoint = checkpointNode(b, s.jobId, s.checkpoint)
+    if (checkpoint !== undefined) b.edge(id, checkpoint, until === undefined ? `serves since #${s.since}` : `served #${s.since}–#${until}`)
+  })
+  const usage = usageNode(b, d)
+  if (usage !== undefined) b.edge(id, usage, 'metered in')
+  return id
+}
+
+/** Deployments that served this checkpoint of this job. */
+export function deploymentsServing(b: Builder, jobId: string, root: string): string[] {
+  return [...b.index.deployments.values()].filter((d) => d.served.some((s) => s.jobId === jobId && s.checkpoint === root)).map((d) => d.id)
+}
+
+/** A job with every checkpoint it recorded and every deployment that served one: what came of it. */
+export function jobTree(b: Builder, jobId: string): string | undefined {
+  const id = jobNode(b, jobId)
+  for (const root of b.index.jobs.get(jobId)?.checkpoints ?? []) {
+    checkpointNode(b, jobId, root)
+    for (const deployment of deploymentsServing(b, jobId, root)) deploymentNode(b, deployment)
+  }
+  return id
+}
