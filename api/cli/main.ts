@@ -16,9 +16,10 @@ import { serveCommand } from './commands/serve.js'
 import { trainerCommand } from './commands/trainer.js'
 import { verifyCommand } from './commands/verify.js'
 import { lineageCommand, verifyReportCommand } from './commands/lineage.js'
+import { mcpCommand } from './commands/mcp.js'
 import { CommandFailed, EXIT, UsageError, type Command } from './io.js'
 
-const commands: readonly Command[] = [initCommand, serveCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, migrateCommand, proofCommand, verifyProofCommand, projectionsCommand, trainerCommand, reproduceCommand, lineageCommand, verifyReportCommand]
+const commands: readonly Command[] = [initCommand, serveCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, migrateCommand, proofCommand, verifyProofCommand, projectionsCommand, trainerCommand, reproduceCommand, lineageCommand, verifyReportCommand, mcpCommand]
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length))
