@@ -38,9 +38,11 @@ export interface MeterStats {
 export interface Meter {
   /** Resolves once the receipt is durable. */
   record(receipt: MeteredReceipt): Promise<void>
-  /** Usage written but not yet in the ledger: held against the escrow and the quota. */
+  /** Usage written but not yet in the ledger, and requests in flight: held against the escrow and the quota. */
   pendingFees(consumer: string): bigint
   pendingTokens(grantId: string): number
+  /** Holds tokens and a fee for a request in flight, until the returned release is called (after its receipt is recorded). */
+  reserve(grantId: string, consumer: string, tokens: number, fee: bigint): () => void
   /** Sends what is pending now; resolves when every batch was answered. */
   flush(): Promise<void>
   stats(): Promise<MeterStats>
@@ -97,7 +99,7 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
   const journal = journalThread(options.path)
   const fees = new Map<string, bigint>()
   const tokens = new Map<string, number>()
-  const hold = (r: MeteredReceipt, sign: 1 | -1): void => {
+  const hold = (r: Pick<MeteredReceipt, 'consumer' | 'grantId' | 'fee' | 'inputTokens' | 'outputTokens'>, sign: 1 | -1): void => {
     fees.set(r.consumer, (fees.get(r.consumer) ?? 0n) + BigInt(sign) * r.fee)
     tokens.set(r.grantId, (tokens.get(r.grantId) ?? 0) + sign * (r.inputTokens + r.outputTokens))
   }
@@ -197,6 +199,15 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
     },
     pendingFees: (consumer) => fees.get(consumer) ?? 0n,
     pendingTokens: (grantId) => tokens.get(grantId) ?? 0,
+    reserve(grantId, consumer, reserved, fee) {
+      const held = { grantId, consumer, fee, inputTokens: reserved, outputTokens: 0 }
+      hold(held, 1)
+      let released = false
+      return () => {
+        if (!released) hold(held, -1)
+        released = true
+      }
+    },
     flush,
     async stats() {
       const by = await journal.call<Record<string, number>>({ op: 'counts' })

@@ -16,7 +16,21 @@ import { HttpProblem, isProblem, problemBody } from '../http/problem.js'
 import { admit, authorize, bearerKey, type Access } from './access.js'
 import { BackendError, countTokens, inputText, type Backend, type Generation, type InferenceRequest } from './backend.js'
 import type { Meter } from './meter.js'
-import { chatChunk, chatCompletion, chatMessages, CompletionRequestC, ChatRequestC, stopsOf, textChunk, textCompletion, usageBody, usageChunk, type Envelope } from './openai.js'
+import {
+  chatChunk,
+  chatCompletion,
+  chatMessages,
+  CompletionRequestC,
+  ChatRequestC,
+  stopsOf,
+  textChunk,
+  textCompletion,
+  usageBody,
+  usageChunk,
+  type ChatRequest,
+  type CompletionRequest,
+  type Envelope,
+} from './openai.js'
 
 export interface GatewayDeps {
   /** The operator's key: the gateway serves the deployments it operates. */
@@ -82,6 +96,25 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     const asked = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS
     if (!Number.isSafeInteger(asked) || asked < 1) throw new HttpProblem('malformed', 'max_tokens must be a positive integer')
     const request: InferenceRequest = { kind, messages, maxTokens: Math.min(asked, a.remaining - estimatedInput), temperature: body.temperature ?? undefined, stop: stopsOf(body.stop) }
+    // Concurrent requests of one grant must not overrun its quota or its escrow together: hold what this one may use until its receipt is written.
+    const release = deps.meter.reserve(a.grant.id, a.grant.consumer, estimatedInput + request.maxTokens, feeOf(a.deployment.pricing, estimatedInput, 1))
+    try {
+      await answer(req, res, kind, body, a, request, estimatedInput, started)
+    } finally {
+      release()
+    }
+  }
+
+  async function answer(
+    req: Request,
+    res: Response,
+    kind: 'chat' | 'completion',
+    body: ChatRequest | CompletionRequest,
+    a: Access,
+    request: InferenceRequest,
+    estimatedInput: number,
+    started: number,
+  ): Promise<void> {
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`
     const envelope: Envelope = { id, created: Math.floor(started / 1000), model: a.deployment.id, system_fingerprint: a.served.checkpoint }
     res.setHeader('x-ledger-receipt', id)
