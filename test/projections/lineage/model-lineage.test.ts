@@ -116,7 +116,7 @@ describe('lineage of a deployment', () => {
     const unproven = copy()
     Object.assign(unproven, { evidence: unproven.evidence.filter((e) => e.event.type !== 'DeploymentRolledBack') })
     const reseeded = copy()
-    const request = reseeded.evidence.find((e) => e.event.type === 'TrainingRequested') as { event: { data: { seed: number } } }
+    const request = reseeded.evidence.find((e) => e.event.type === 'TrainingRequested') as unknown as { event: { data: { seed: number } } }
     request.event.data.seed = 8
     for (const [name, tampered, reason] of [
       ['serving', servingOther, /not the graph its evidence gives/],
