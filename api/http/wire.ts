@@ -8,6 +8,9 @@ import { Hex32, integer, Timestamp } from '../../domain/codec.js'
 import { EnvelopeC } from '../../domain/ledger/envelope.js'
 import { AccountsRowC } from '../../projections/read-models/accounts.js'
 import { ProposalsRowC } from '../../projections/read-models/proposals.js'
+import { AttributionRowC, CheckpointRowC, EvaluationRowC, JobRowC } from '../../projections/read-models/training.js'
+import { DeploymentRowC, HistoryRowC, ModelRowC } from '../../projections/read-models/models.js'
+import { BatchRowC, DeploymentUsageRowC, GrantRowC, RecipientRowC } from '../../projections/read-models/usage.js'
 
 const Sequence = integer('sequence', 1)
 const Count = integer('count', 0)
@@ -83,3 +86,26 @@ export type Readiness = t.OutputOf<typeof ReadinessC>
 export const AccountPageC = rowPage(AccountsRowC, 'AccountPage')
 export const ProposalPageC = rowPage(ProposalsRowC, 'ProposalPage')
 export { AccountsRowC, ProposalsRowC }
+
+// Training jobs, the model registry and usage: rows as the read models store them.
+export const JobPageC = rowPage(JobRowC, 'JobPage')
+export const CheckpointPageC = rowPage(CheckpointRowC, 'CheckpointPage')
+export const EvaluationPageC = rowPage(EvaluationRowC, 'EvaluationPage')
+export const ModelPageC = rowPage(ModelRowC, 'ModelPage')
+export const HistoryPageC = rowPage(HistoryRowC, 'HistoryPage')
+export const DeploymentPageC = rowPage(DeploymentRowC, 'DeploymentPage')
+export const RecipientPageC = rowPage(RecipientRowC, 'RecipientPage')
+export const GrantPageC = rowPage(GrantRowC, 'GrantPage')
+export const BatchPageC = rowPage(BatchRowC, 'BatchPage')
+export { AttributionRowC, BatchRowC, CheckpointRowC, DeploymentRowC, DeploymentUsageRowC, EvaluationRowC, GrantRowC, HistoryRowC, JobRowC, ModelRowC, RecipientRowC }
+export type JobJson = t.OutputOf<typeof JobRowC>
+export type CheckpointJson = t.OutputOf<typeof CheckpointRowC>
+export type EvaluationJson = t.OutputOf<typeof EvaluationRowC>
+export type AttributionJson = t.OutputOf<typeof AttributionRowC>
+export type ModelJson = t.OutputOf<typeof ModelRowC>
+export type HistoryJson = t.OutputOf<typeof HistoryRowC>
+export type DeploymentJson = t.OutputOf<typeof DeploymentRowC>
+export type DeploymentUsageJson = t.OutputOf<typeof DeploymentUsageRowC>
+export type RecipientJson = t.OutputOf<typeof RecipientRowC>
+export type GrantJson = t.OutputOf<typeof GrantRowC>
+export type BatchJson = t.OutputOf<typeof BatchRowC>

@@ -15,7 +15,32 @@ import type { InclusionProof } from '../../domain/ledger/proof.js'
 import type { Signer } from '../../domain/ports/crypto.js'
 import { GovernanceRequestC, type GovernanceRequest } from '../../domain/governance/commands.js'
 import { nativeCrypto } from '../../infrastructure/crypto/native.js'
-import type { AccountJson, AnchorPage, BlobStored, CommandAccepted, EventPage, LedgerInfo, ProposalJson, Readiness, ReadModelsJson, RowPage, TreasuryJson, VoteJson } from '../http/wire.js'
+import type { LineageReport } from '../../projections/lineage/report.js'
+import type {
+  AccountJson,
+  AnchorPage,
+  AttributionJson,
+  BatchJson,
+  BlobStored,
+  CheckpointJson,
+  CommandAccepted,
+  DeploymentJson,
+  DeploymentUsageJson,
+  EvaluationJson,
+  EventPage,
+  GrantJson,
+  HistoryJson,
+  JobJson,
+  LedgerInfo,
+  ModelJson,
+  ProposalJson,
+  Readiness,
+  ReadModelsJson,
+  RecipientJson,
+  RowPage,
+  TreasuryJson,
+  VoteJson,
+} from '../http/wire.js'
 import { errorOf } from './errors.js'
 import type { ActorKey } from './keys.js'
 import { subscribeEvents, type EventSubscription, type SubscribeOptions } from './sse.js'
@@ -122,6 +147,23 @@ export function createClient(options: ClientOptions) {
     votes: (id: string, o: PageOptions = {}) => get<RowPage<VoteJson>>(`/v1/proposals/${id}/votes${pageQuery(o)}`),
     mandate: (id: string, o: QueryOptions = {}) => get<JsonValue>(`/v1/mandates/${id}${pageQuery(o)}`),
     mandates: (o: PageOptions = {}) => get<RowPage<JsonValue>>(`/v1/mandates${pageQuery(o)}`),
+    // training, the model registry, deployments and usage
+    jobs: (o: PageOptions = {}) => get<RowPage<JobJson>>(`/v1/jobs${pageQuery(o)}`),
+    job: (id: string, o: QueryOptions = {}) => get<JobJson>(`/v1/jobs/${id}${pageQuery(o)}`),
+    checkpoints: (jobId: string, o: PageOptions = {}) => get<RowPage<CheckpointJson>>(`/v1/jobs/${jobId}/checkpoints${pageQuery(o)}`),
+    evaluations: (jobId: string, o: PageOptions = {}) => get<RowPage<EvaluationJson>>(`/v1/jobs/${jobId}/evaluations${pageQuery(o)}`),
+    attribution: (jobId: string, o: QueryOptions = {}) => get<AttributionJson>(`/v1/jobs/${jobId}/attribution${pageQuery(o)}`),
+    models: (o: PageOptions = {}) => get<RowPage<ModelJson>>(`/v1/models${pageQuery(o)}`),
+    model: (mandateId: string, o: QueryOptions = {}) => get<ModelJson>(`/v1/models/${mandateId}${pageQuery(o)}`),
+    modelHistory: (mandateId: string, o: PageOptions = {}) => get<RowPage<HistoryJson>>(`/v1/models/${mandateId}/history${pageQuery(o)}`),
+    deployments: (o: PageOptions = {}) => get<RowPage<DeploymentJson>>(`/v1/deployments${pageQuery(o)}`),
+    deployment: (id: string, o: QueryOptions = {}) => get<DeploymentJson>(`/v1/deployments/${id}${pageQuery(o)}`),
+    usage: (deploymentId: string, o: QueryOptions = {}) => get<DeploymentUsageJson>(`/v1/deployments/${deploymentId}/usage${pageQuery(o)}`),
+    usageRecipients: (deploymentId: string, o: PageOptions = {}) => get<RowPage<RecipientJson>>(`/v1/deployments/${deploymentId}/usage/recipients${pageQuery(o)}`),
+    usageGrants: (deploymentId: string, o: PageOptions = {}) => get<RowPage<GrantJson>>(`/v1/deployments/${deploymentId}/usage/grants${pageQuery(o)}`),
+    usageBatches: (deploymentId: string, o: PageOptions = {}) => get<RowPage<BatchJson>>(`/v1/deployments/${deploymentId}/usage/batches${pageQuery(o)}`),
+    /** A lineage report (check it offline with verifyLineageReport or `model-ledger verify-report`) for a deployment, job, checkpoint or mandate id. */
+    lineage: (id: string) => get<LineageReport>(`/v1/lineage/${id}`),
     readModels: () => get<ReadModelsJson>('/v1/read-models'),
     rows: (name: string, o: PageOptions & { prefix?: string } = {}) => get<RowPage<JsonValue>>(`/v1/read-models/${name}/rows${query({ at: o.at, after: o.after, limit: o.limit, cursor: o.cursor, prefix: o.prefix })}`),
     row: (name: string, key: string, o: QueryOptions = {}) => get<JsonValue>(`/v1/read-models/${name}/rows/${encodeURIComponent(key)}${pageQuery(o)}`),

@@ -1,13 +1,14 @@
 /**
- * Lineage over HTTP: the same reports as `model-ledger lineage`, each item with its inclusion
- * proof, as JSON (check with `model-ledger verify-report`) or as the self-contained HTML page.
+ * Lineage over HTTP: the same reports as `model-ledger lineage` (from a deployment, checkpoint,
+ * training job, model, dataset version or contribution), each item with its inclusion proof, as
+ * JSON (check with `model-ledger verify-report`) or as the self-contained HTML page.
  * A report folds the whole log, so it costs one pass over it per request.
  */
 import { Router, type Request, type Response } from 'express'
 import type { EventStore } from '../../../domain/ports/event-store.js'
-import { TargetNotFound, type LineageTarget } from '../../../projections/lineage/graph.js'
+import { TargetNotFound } from '../../../projections/lineage/graph.js'
 import { renderLineageHtml } from '../../../projections/lineage/html.js'
-import { buildLineageReport } from '../../../projections/lineage/report.js'
+import { buildLineageReport, type LineageQuery } from '../../../projections/lineage/report.js'
 import { renderDatasheet } from '../../../projections/lineage/datasheet.js'
 import { proofSource } from '../log-reads.js'
 import { HEX64, pathParam, queryValue, wholeNumber } from '../params.js'
@@ -15,7 +16,7 @@ import { HttpProblem } from '../problem.js'
 
 export function lineageRouter(store: EventStore): Router {
   const router = Router()
-  const send = async (req: Request, res: Response, target: LineageTarget) => {
+  const send = async (req: Request, res: Response, target: LineageQuery) => {
     const format = queryValue(req, 'format') ?? 'json'
     if (!['json', 'html', 'datasheet'].includes(format)) throw new HttpProblem('malformed', 'format is json, html or datasheet')
     let report
@@ -36,5 +37,11 @@ export function lineageRouter(store: EventStore): Router {
   router.get('/lineage/contributions/:contentHash', (req, res) =>
     send(req, res, { kind: 'contribution', contentHash: pathParam(req, 'contentHash', HEX64, 'a content hash') }),
   )
+  router.get('/lineage/deployments/:deploymentId', (req, res) => send(req, res, { kind: 'deployment', deploymentId: pathParam(req, 'deploymentId', HEX64, 'a deployment id') }))
+  router.get('/lineage/checkpoints/:root', (req, res) => send(req, res, { kind: 'checkpoint', root: pathParam(req, 'root', HEX64, 'a checkpoint root') }))
+  router.get('/lineage/jobs/:jobId', (req, res) => send(req, res, { kind: 'training-job', jobId: pathParam(req, 'jobId', HEX64, 'a training job id') }))
+  router.get('/lineage/models/:mandateId', (req, res) => send(req, res, { kind: 'mandate', mandateId: pathParam(req, 'mandateId', HEX64, 'a mandate id') }))
+  // Any id, looked up as a deployment, a training job, a checkpoint root, then a mandate (as `model-ledger lineage ID`).
+  router.get('/lineage/:id', (req, res) => send(req, res, { kind: 'id', id: pathParam(req, 'id', HEX64, 'a deployment, training job, checkpoint or mandate id') }))
   return router
 }

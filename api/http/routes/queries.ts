@@ -25,6 +25,36 @@ const COLLECTIONS: readonly Collection[] = [
   { path: 'datanets', model: 'datanets', prefix: 'datanet:', what: 'datanet' },
   { path: 'contributions', model: 'datanets', prefix: 'contribution:', what: 'contribution' },
   { path: 'validators', model: 'validators', prefix: 'validator:', what: 'validator' },
+  { path: 'jobs', model: 'training', prefix: 'job:', what: 'training job' },
+  // The ledger's model registry (a model is a mandate); the OpenAI-compatible gateway's /models is elsewhere.
+  { path: 'models', model: 'models', prefix: 'model:', what: 'model' },
+  { path: 'deployments', model: 'models', prefix: 'deployment:', what: 'deployment' },
+]
+
+/** Rows under one parent row of the same read model: the parent must exist at the cut. */
+interface Children {
+  readonly path: string
+  readonly model: string
+  readonly parent: (id: string) => string
+  readonly prefix: (id: string) => string
+  readonly what: string
+}
+
+const CHILDREN: readonly Children[] = [
+  { path: 'datanets/:id/versions', model: 'datanets', parent: (id) => `datanet:${id}`, prefix: (id) => `version:${id}:`, what: 'datanet' },
+  { path: 'proposals/:id/votes', model: 'proposals', parent: (id) => `proposal:${id}`, prefix: (id) => `vote:${id}:`, what: 'proposal' },
+  { path: 'jobs/:id/checkpoints', model: 'training', parent: (id) => `job:${id}`, prefix: (id) => `checkpoint:${id}:`, what: 'training job' },
+  { path: 'jobs/:id/evaluations', model: 'training', parent: (id) => `job:${id}`, prefix: (id) => `evaluation:${id}:`, what: 'training job' },
+  { path: 'models/:id/history', model: 'models', parent: (id) => `model:${id}`, prefix: (id) => `history:${id}:`, what: 'model' },
+  { path: 'deployments/:id/usage/recipients', model: 'usage', parent: (id) => `deployment:${id}`, prefix: (id) => `recipient:${id}:`, what: 'deployment' },
+  { path: 'deployments/:id/usage/grants', model: 'usage', parent: (id) => `deployment:${id}`, prefix: (id) => `grant:${id}:`, what: 'deployment' },
+  { path: 'deployments/:id/usage/batches', model: 'usage', parent: (id) => `deployment:${id}`, prefix: (id) => `batch:${id}:`, what: 'deployment' },
+]
+
+/** One row named by an id, in another read model than the collection's. */
+const SINGLES: readonly { path: string; model: string; key: (id: string) => string; what: string }[] = [
+  { path: 'jobs/:id/attribution', model: 'training', key: (id) => `attribution:${id}`, what: 'attribution of training job' },
+  { path: 'deployments/:id/usage', model: 'usage', key: (id) => `deployment:${id}`, what: 'deployment' },
 ]
 
 const AFTER_WAIT_MS = 5_000
@@ -95,12 +125,20 @@ export function queriesRouter(models: ReadModels): Router {
     })
   }
 
-  router.get('/datanets/:id/versions', async (req, res) => {
-    const id = pathParam(req, 'id', HEX64, 'a datanet id (64 lower-case hex)')
-    const rows = await rowsFor(req, res, 'datanets')
-    one(rows, `datanet:${id}`, 'datanet')
-    res.json(page(req, rows, `version:${id}:`))
-  })
+  for (const children of CHILDREN) {
+    router.get(`/${children.path}`, async (req, res) => {
+      const id = pathParam(req, 'id', HEX64, `a ${children.what} id (64 lower-case hex)`)
+      const rows = await rowsFor(req, res, children.model)
+      one(rows, children.parent(id), children.what)
+      res.json(page(req, rows, children.prefix(id)))
+    })
+  }
+  for (const single of SINGLES) {
+    router.get(`/${single.path}`, async (req, res) => {
+      const id = pathParam(req, 'id', HEX64, 'an id (64 lower-case hex)')
+      res.json(one(await rowsFor(req, res, single.model), single.key(id), single.what))
+    })
+  }
 
   router.get('/reward-maps/:mandateId', async (req, res) => {
     const id = pathParam(req, 'mandateId', HEX64, 'a mandate id (64 lower-case hex)')
@@ -113,12 +151,6 @@ export function queriesRouter(models: ReadModels): Router {
     res.json(one(await rowsFor(req, res, 'reward-maps'), `epoch:${id}:${String(epoch).padStart(8, '0')}`, 'reward epoch'))
   })
 
-  router.get('/proposals/:id/votes', async (req, res) => {
-    const id = pathParam(req, 'id', HEX64, 'a proposal id (64 lower-case hex)')
-    const rows = await rowsFor(req, res, 'proposals')
-    one(rows, `proposal:${id}`, 'proposal')
-    res.json(page(req, rows, `vote:${id}:`))
-  })
   router.get('/treasury', async (req, res) => {
     res.json(one(await rowsFor(req, res, 'accounts'), 'treasury', 'treasury (no genesis yet)'))
   })
