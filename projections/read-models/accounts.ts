@@ -151,7 +151,8 @@ function delegate(rows: Rows, envelope: Envelope, data: EventOf<'VotesDelegated'
 
 function lock(a: AccountRow, data: EventOf<'StakeLocked'>['data'], at: string): AccountPatch {
   const stake: StakeRow = { id: data.stakeId, purpose: data.purpose, amount: data.amount, lockedAt: at, proposalId: data.proposalId, unbondRequestedAt: null, releasableAt: null }
-  return { ...withStakes([...a.stakes, stake]), open: a.open - data.amount }
+  // The sum moves by the amount: no pass over the account's other stakes.
+  return { stakes: [...a.stakes, stake], staked: a.staked + data.amount, open: a.open - data.amount }
 }
 
 function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
