@@ -101,11 +101,14 @@ async function main(): Promise<void> {
   const med = (xs: Load[], k: keyof Load): number => median(xs.map((x) => x[k]))
   const base = results.get('bare server (baseline)') as { c1: Load[]; cN: Load[] }
   say('')
-  say(`${'target'.padEnd(38)} ${'1 conn p50 ms'.padStart(14)} ${`${CONNECTIONS} conn req/s`.padStart(14)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'ratio to baseline'.padStart(18)} errors`)
+  // Autocannon's latencies have millisecond resolution: the time per request at one connection is 1 / its rate.
+  say(`${'target'.padEnd(38)} ${'1 conn µs/req'.padStart(15)} ${'added µs'.padStart(9)} ${`${CONNECTIONS} conn req/s`.padStart(14)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'ratio to baseline'.padStart(18)} errors`)
   for (const t of targets) {
     const r = results.get(t.name) as { c1: Load[]; cN: Load[] }
     const ratio = med(r.cN, 'rps') / med(base.cN, 'rps')
-    say(`${t.name.padEnd(38)} ${med(r.c1, 'p50').toFixed(2).padStart(14)} ${med(r.cN, 'rps').toFixed(0).padStart(14)} ${med(r.cN, 'p50').toFixed(1).padStart(7)} ${med(r.cN, 'p99').toFixed(1).padStart(7)} ${ratio.toFixed(2).padStart(18)} ${r.cN.reduce((s, x) => s + x.errors, 0) + r.c1.reduce((s, x) => s + x.errors, 0)}`)
+    const perRequest = 1e6 / med(r.c1, 'rps')
+    const added = perRequest - 1e6 / med(base.c1, 'rps')
+    say(`${t.name.padEnd(38)} ${perRequest.toFixed(0).padStart(15)} ${added.toFixed(0).padStart(9)} ${med(r.cN, 'rps').toFixed(0).padStart(14)} ${med(r.cN, 'p50').toFixed(1).padStart(7)} ${med(r.cN, 'p99').toFixed(1).padStart(7)} ${ratio.toFixed(2).padStart(18)} ${r.cN.reduce((s, x) => s + x.errors, 0) + r.c1.reduce((s, x) => s + x.errors, 0)}`)
   }
   for (const g of gateways) {
     await g.gateway.meter.flush()

@@ -12,6 +12,7 @@ import { layout, resolvePassphrase } from '../../infrastructure/data-dir.js'
 import { createKeyFile, loadSigner, type ScryptCost } from '../../infrastructure/keys/index.js'
 import { inProcessLedger } from '../../trainer/ledger.js'
 import { workRootOf } from '../../trainer/open.js'
+import type { EconomyState } from '../../domain/economy/index.js'
 import type { Backend } from './backend.js'
 import { openMeter, type Meter } from './meter.js'
 import { referenceBackend } from './reference-backend.js'
@@ -38,6 +39,12 @@ export interface GatewayOptions {
   readonly signer: Signer
   readonly upstream?: UpstreamOptions
   readonly flushMs?: number
+  /**
+   * How long a folded ledger state answers admission checks before the log is read again (ms,
+   * default 50): a revocation or a withdrawal takes effect within this. The gateway's own usage
+   * appends refresh it at once.
+   */
+  readonly stateTtlMs?: number
   readonly onError?: (message: string) => void
 }
 
@@ -50,7 +57,18 @@ export interface Gateway {
 
 export async function openGateway(options: GatewayOptions): Promise<Gateway> {
   const ledger = inProcessLedger(options.store, options.signer)
-  const meter = await openMeter({ path: receiptsPath(options.dir), submit: (r) => ledger.submit(r), ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onError === undefined ? {} : { onError: options.onError }) })
+  const ttl = options.stateTtlMs ?? 50
+  let cached: { readonly at: number; readonly state: Promise<EconomyState> } | undefined
+  function state(): Promise<EconomyState> {
+    const now = Date.now()
+    if (cached !== undefined && now - cached.at < ttl) return cached.state
+    const fresh = ledger.state()
+    cached = { at: now, state: fresh }
+    fresh.catch(() => (cached = undefined))
+    return fresh
+  }
+  const submit: typeof ledger.submit = (r) => ledger.submit(r).finally(() => (cached = undefined))
+  const meter = await openMeter({ path: receiptsPath(options.dir), submit, ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onError === undefined ? {} : { onError: options.onError }) })
   const backend: Backend =
     options.upstream !== undefined
       ? upstreamBackend(options.upstream)
@@ -60,7 +78,7 @@ export async function openGateway(options: GatewayOptions): Promise<Gateway> {
         })
   const router = gatewayRouter({
     operator: ledger.key,
-    state: () => ledger.state(),
+    state,
     meter,
     backendFor: () => backend,
     onError: (error) => options.onError?.((error as Error).message),

@@ -26,6 +26,8 @@ let client: OpenAI
 async function submit(who: ReturnType<typeof alice>, request: Parameters<typeof signAs>[1]): Promise<string> {
   const result = await createCommandHandler({ store, vertical: economy }).handle(signAs(who, request, store.ledgerPublicKey))
   if (!result.ok) throw new Error(`${request.type} refused: ${result.error.code}`)
+  // The gateway answers admission from a state at most 50 ms old (stateTtlMs): a change made elsewhere takes effect within that.
+  await new Promise((resolve) => setTimeout(resolve, 60))
   return result.commandHash
 }
 

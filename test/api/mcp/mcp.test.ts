@@ -253,6 +253,7 @@ describe('model-ledger mcp over Streamable HTTP, with the MCP SDK client', () =>
     const handler = createCommandHandler({ store, vertical: economy })
     const revoked = await handler.handle(signAs(alice(), { type: 'RevokeAccess', payload: { deploymentId: d.deploymentId, grantId: revokableGrant, reason: 'contract ended' } }, store.ledgerPublicKey))
     expect(revoked.ok).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 60)) // the gateway's admission state is at most 50 ms old
     const result = (await client.callTool({ name, arguments: { prompt: CARDIO } })) as CallToolResult
     expect(result.isError).toBe(true)
     expect(textOf(result)).toMatch(/403 .*access-revoked/)
@@ -282,6 +283,8 @@ describe('a retired deployment, through a fresh stdio server', () => {
       const [tool] = (await client.listTools()).tools
       const handler = createCommandHandler({ store, vertical: economy })
       expect((await handler.handle(signAs(alice(), { type: 'RetireDeployment', payload: { deploymentId: d.deploymentId, reason: 'superseded' } }, store.ledgerPublicKey))).ok).toBe(true)
+      // The gateway's admission state is at most 50 ms old (docs/gateway.md).
+      await new Promise((resolve) => setTimeout(resolve, 60))
       const result = (await client.callTool({ name: tool?.name as string, arguments: { prompt: CARDIO } })) as CallToolResult
       expect(result.isError).toBe(true)
       expect(textOf(result)).toMatch(/410/)
