@@ -4,7 +4,9 @@
  * appends) beside the same model behind a bare OpenAI-compatible HTTP server with none of that,
  * in the same run; and the gateway proxying to that bare server (the upstream path) beside
  * calling it directly. Medians of alternating runs.
- * `npm run build && node dist/bench/gateway.js [--seconds S] [--connections C] [--runs R]`.
+ * With --delay-ms D the bare server waits D ms before each answer, standing in for a model whose
+ * inference takes that long (then the in-process target, which has no such delay, is left out).
+ * `npm run build && node dist/bench/gateway.js [--seconds S] [--connections C] [--runs R] [--delay-ms D]`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -31,6 +33,8 @@ const arg = (name: string, fallback: number): number => {
 const SECONDS = arg('--seconds', 5)
 const CONNECTIONS = arg('--connections', 16)
 const RUNS = arg('--runs', 3)
+/** Added to every answer of the bare server: what a real model's inference time looks like to the gateway (0 = the reference model alone). */
+const DELAY_MS = arg('--delay-ms', 0)
 
 interface Load {
   readonly rps: number
@@ -58,7 +62,9 @@ async function bareServer(backend: ReturnType<typeof referenceBackend>, target: 
     req.on('data', (c: Buffer) => (raw += c.toString()))
     req.on('end', () => {
       const body = JSON.parse(raw) as { messages: { role: string; content: string }[]; max_tokens?: number }
-      void backend.generate(target, { kind: 'chat', messages: body.messages, maxTokens: body.max_tokens ?? 4096, temperature: undefined, stop: [] }, new AbortController().signal).then((g) => {
+      const answered = backend.generate(target, { kind: 'chat', messages: body.messages, maxTokens: body.max_tokens ?? 4096, temperature: undefined, stop: [] }, new AbortController().signal)
+      void answered.then(async (g) => {
+        if (DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, DELAY_MS))
         res.writeHead(200, { 'content-type': 'application/json' })
         res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: target.deploymentId, choices: [{ index: 0, message: { role: 'assistant', content: g.text }, finish_reason: g.finishReason }], usage: { prompt_tokens: g.inputTokens, completion_tokens: g.outputTokens, total_tokens: g.inputTokens + g.outputTokens } }))
       })
@@ -70,7 +76,7 @@ async function bareServer(backend: ReturnType<typeof referenceBackend>, target: 
 }
 
 async function main(): Promise<void> {
-  say(`gateway benchmark: ${CONNECTIONS} connections, ${SECONDS} s per run, ${RUNS} runs each, loopback, reference model`)
+  say(`gateway benchmark: ${CONNECTIONS} connections, ${SECONDS} s per run, ${RUNS} runs each, loopback, reference model${DELAY_MS > 0 ? ` + ${DELAY_MS} ms per answer` : ''}`)
   const d = await deployedDataDir({ quota: Number.MAX_SAFE_INTEGER, escrow: tokens(10_000) })
   const { store } = await openLedger(d.dir)
   const signer = await operatorSigner(d.dir, FAST_COST)
@@ -82,7 +88,8 @@ async function main(): Promise<void> {
   const bare = await bareServer(referenceBackend({ workRoot: workRootOf(d.dir), stepOf }), target)
 
   const gateways: { name: string; gateway: Gateway; server: RunningServer }[] = []
-  for (const [name, upstream] of [['gateway, model in process', undefined], ['gateway, proxying to the bare server', { url: bare.url, model: d.deploymentId }]] as const) {
+  const modes = [['gateway, model in process', undefined], ['gateway, proxying to the bare server', { url: bare.url, model: d.deploymentId }]] as const
+  for (const [name, upstream] of modes.filter(([, u]) => DELAY_MS === 0 || u !== undefined)) {
     const gateway = await openGateway({ dir: d.dir, store, signer, flushMs: 200, ...(upstream === undefined ? {} : { upstream }) })
     const server = await startServer({ store, logger: pino({ level: 'silent' }), projections: [], mounts: [{ path: '/openai/v1', router: gateway.router }] })
     gateways.push({ name, gateway, server })
@@ -90,7 +97,7 @@ async function main(): Promise<void> {
   const body = JSON.stringify({ model: d.deploymentId, messages: [{ role: 'user', content: 'Chest pain radiating to the left arm, troponin raised, ECG changes' }] })
   const targets = [{ name: 'bare server (baseline)', url: `${bare.url}/chat/completions` }, ...gateways.map((g) => ({ name: g.name, url: `${g.server.url}/openai/v1/chat/completions` }))]
   const results = new Map<string, { c1: Load[]; cN: Load[] }>(targets.map((t) => [t.name, { c1: [], cN: [] }]))
-  await load(targets[1]?.url as string, body, 4) // warm up: model load, JIT
+  for (const t of targets) await load(t.url, body, 4) // warm up: model load, JIT
   for (let run = 0; run < RUNS; run++) {
     for (const t of targets) {
       const r = results.get(t.name) as { c1: Load[]; cN: Load[] }

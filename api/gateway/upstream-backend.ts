@@ -5,6 +5,8 @@
  * Token counts are the upstream's own `usage` when it reports one (streams ask for it with
  * `stream_options.include_usage`), else the gateway's count.
  */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { BackendError, countTokens, inputText, type Backend, type Generation, type InferenceRequest, type StreamPart, type Target } from './backend.js'
 
 export interface UpstreamOptions {
@@ -51,7 +53,9 @@ function generation(request: InferenceRequest, text: string, usage: Usage | null
 }
 
 export function upstreamBackend(options: UpstreamOptions): Backend {
-  const endpoint = `${options.url.replace(/\/+$/, '')}/chat/completions`
+  const endpoint = new URL(`${options.url.replace(/\/+$/, '')}/chat/completions`)
+  // Keep-alive connections, as many as requests in flight: no handshake per request.
+  const agent = endpoint.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true })
   const timeoutMs = options.timeoutMs ?? 30_000
   const idleMs = options.idleMs ?? timeoutMs
   const attempts = Math.max(1, options.attempts ?? 3)
@@ -70,8 +74,19 @@ export function upstreamBackend(options: UpstreamOptions): Backend {
     })
   }
 
+  /** One POST; resolves with the response head, its body still to read. */
+  function once(payload: string, signal: AbortSignal): Promise<IncomingMessage> {
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': Buffer.byteLength(payload) }
+    if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`
+    return new Promise((resolve, reject) => {
+      const req = (endpoint.protocol === 'https:' ? httpsRequest : httpRequest)(endpoint, { method: 'POST', headers, agent, signal }, resolve)
+      req.on('error', reject)
+      req.end(payload)
+    })
+  }
+
   /** POSTs with retries; resolves with a response whose status is OK. */
-  async function post(payload: string, signal: AbortSignal): Promise<{ response: Response; attempt: AbortController; timer: NodeJS.Timeout }> {
+  async function post(payload: string, signal: AbortSignal): Promise<{ response: IncomingMessage; attempt: AbortController; timer: NodeJS.Timeout }> {
     let last = 'no attempt made'
     for (let i = 0; i < attempts; i++) {
       if (signal.aborted) throw new BackendError('the client went away', false)
@@ -81,14 +96,13 @@ export function upstreamBackend(options: UpstreamOptions): Backend {
       let timedOut = false
       const timer = setTimeout(() => ((timedOut = true), attempt.abort()), timeoutMs)
       try {
-        const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
-        if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`
-        const response = await fetch(endpoint, { method: 'POST', headers, body: payload, signal: attempt.signal })
-        if (response.ok) return { response, attempt, timer }
+        const response = await once(payload, attempt.signal)
+        const status = response.statusCode ?? 0
+        if (status >= 200 && status < 300) return { response, attempt, timer }
         clearTimeout(timer)
-        last = `upstream answered ${response.status}`
-        await response.body?.cancel()
-        if (!RETRYABLE(response.status)) throw new BackendError(last, false)
+        last = `upstream answered ${status}`
+        response.resume()
+        if (!RETRYABLE(status)) throw new BackendError(last, false)
       } catch (error) {
         clearTimeout(timer)
         if (error instanceof BackendError) throw error
@@ -107,7 +121,9 @@ export function upstreamBackend(options: UpstreamOptions): Backend {
     async generate(target, request, signal) {
       const { response, timer } = await post(body(target, request, false), signal)
       try {
-        const answer = (await response.json()) as ChatAnswer
+        const chunks: Buffer[] = []
+        for await (const chunk of response) chunks.push(chunk as Buffer)
+        const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatAnswer
         const choice = answer.choices?.[0]
         return generation(request, choice?.message?.content ?? '', answer.usage, choice?.finish_reason)
       } catch (error) {
@@ -119,8 +135,6 @@ export function upstreamBackend(options: UpstreamOptions): Backend {
     async *stream(target, request, signal): AsyncIterable<StreamPart> {
       const { response, attempt, timer } = await post(body(target, request, true), signal)
       clearTimeout(timer)
-      const reader = response.body?.getReader()
-      if (reader === undefined) throw new BackendError('upstream sent no body', false)
       const decoder = new TextDecoder()
       let buffer = ''
       let text = ''
@@ -128,14 +142,15 @@ export function upstreamBackend(options: UpstreamOptions): Backend {
       let finish: string | null | undefined
       let idle = setTimeout(() => attempt.abort(), idleMs)
       try {
+        const chunks = response[Symbol.asyncIterator]()
         for (;;) {
-          const { done, value } = await reader.read().catch((error: unknown) => {
+          const { done, value } = await chunks.next().catch((error: unknown) => {
             throw new BackendError(attempt.signal.aborted ? `upstream stream idle for ${idleMs} ms` : `upstream stream broke: ${(error as Error).message}`, attempt.signal.aborted)
           })
           clearTimeout(idle)
           idle = setTimeout(() => attempt.abort(), idleMs)
-          if (done) break
-          buffer += decoder.decode(value, { stream: true })
+          if (done === true) break
+          buffer += decoder.decode(value as Buffer, { stream: true })
           let end: number
           while ((end = buffer.indexOf('\n')) >= 0) {
             const line = buffer.slice(0, end).trim()
@@ -156,7 +171,7 @@ export function upstreamBackend(options: UpstreamOptions): Backend {
         }
       } finally {
         clearTimeout(idle)
-        await reader.cancel().catch(() => undefined)
+        if (!response.complete) response.destroy()
       }
       yield { done: generation(request, text, usage, finish) }
     },
