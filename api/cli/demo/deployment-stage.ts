@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import { keyHashOf } from '../../gateway/access.js'
 import { tokens } from '../../../domain/governance/amounts.js'
+import { FEE_SHARES } from '../../../domain/deployment/values.js'
 import { formatTokens, short } from '../format.js'
 import type { DemoContext } from './context.js'
 import type { StageReport } from './stages.js'
@@ -88,7 +89,7 @@ export async function deploymentStage(ctx: DemoContext): Promise<StageReport> {
   for await (const envelope of ctx.events()) {
     if (envelope.type !== 'UsageRecorded') continue
     const usage = envelope.data as { receipts: unknown[]; charged: string; shares: Record<string, string>; payouts: { account: string; share: string; amount: string }[] }
-    const shares = Object.entries(usage.shares).map(([share, amount]) => `${share} ${formatTokens(BigInt(amount))}`).join(', ')
+    const shares = FEE_SHARES.map((share) => `${share} ${formatTokens(BigInt(usage.shares[share] ?? '0'))}`).join(', ')
     details.push(`the gateway appends ${usage.receipts.length} receipts in one batch (sequence ${envelope.sequence}): ${formatTokens(BigInt(usage.charged))} OPEN charged to dave's escrow, split ${shares}`)
     for (const p of usage.payouts) details.push(`  paid ${ctx.nameOf(p.account).padEnd(6)} ${formatTokens(BigInt(p.amount)).padStart(9)} OPEN (${p.share})`)
   }
