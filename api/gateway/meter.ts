@@ -15,17 +15,8 @@ import { MAX_RECEIPTS } from '../../domain/deployment/values.js'
 import { spawnSibling } from '../../infrastructure/worker.js'
 import type { JournalCall, JournalReceipt, Settlement } from './journal.js'
 
-export interface MeteredReceipt {
-  readonly requestId: string
-  readonly deploymentId: string
-  readonly grantId: string
-  readonly consumer: string
-  readonly inputTokens: number
-  readonly outputTokens: number
-  readonly at: string
-  /** The fee the gateway expects (the ledger prices it again): what pending usage holds back from the escrow. */
-  readonly fee: bigint
-}
+/** A receipt as the gateway holds it: `fee` is what it expects (the ledger prices it again), held back from the escrow while pending. */
+export type MeteredReceipt = Omit<JournalReceipt, 'fee'> & { readonly fee: bigint }
 
 export interface MeterStats {
   readonly pending: number
