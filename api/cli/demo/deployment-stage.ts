@@ -57,8 +57,8 @@ export async function deploymentStage(ctx: DemoContext): Promise<StageReport> {
   const { alice, dave } = ctx.actors
   const gateway = ctx.gateway
   const state = await ctx.state()
-  const job = [...state.training.jobs.values()].find((j) => j.status === 'completed')
-  if (job === undefined) throw new Error('the demo has no completed training job to deploy')
+  const job = [...state.training.jobs.values()].find((j) => j.status === 'completed' && j.evaluations.some((e) => e.passed))
+  if (job === undefined) throw new Error('the demo has no training job whose evaluation passed')
   const passed = job.evaluations.find((e) => e.passed)
   const unevaluated = job.checkpoints.find((k) => !job.evaluations.some((e) => e.checkpoint === k.root))
   const details: string[] = []

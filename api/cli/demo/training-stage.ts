@@ -33,6 +33,12 @@ const NOTES: readonly (readonly [string, string])[] = [
   ['orthopaedics', 'Orthopaedic ward, bones and joints: Elective hip replacement, mobilising with frame, wound clean; orthopaedic review at six weeks.'],
   ['orthopaedics', 'Orthopaedic ward, bones and joints: Ankle sprain with ligament injury; splint, weight bearing as tolerated, physiotherapy referral.'],
   ['orthopaedics', 'Orthopaedic ward, bones and joints: Knee arthroscopy for torn meniscus; crutches for a week, joint exercises, clinic in a month.'],
+  ['cardiology', 'Cardiology ward, heart: Palpitations with a fast irregular pulse, ECG confirms atrial flutter; cardioversion planned, heart rate now controlled.'],
+  ['cardiology', 'Cardiology ward, heart: Raised blood pressure and chest tightness, troponin flat; echo normal, statin and ACE inhibitor started, cardiology follow-up.'],
+  ['respiratory', 'Respiratory ward, lungs and breathing: Breathless with a wheeze after a viral infection; peak flow improving, steroid inhaler started, asthma nurse review.'],
+  ['respiratory', 'Respiratory ward, lungs and breathing: Chronic cough and sputum, chest x-ray shows bronchiectasis; physiotherapy for airway clearance, lung function tests booked.'],
+  ['orthopaedics', 'Orthopaedic ward, bones and joints: Hip fracture after a fall, fixed with a dynamic screw; mobilising with physiotherapy, bone density scan requested.'],
+  ['orthopaedics', 'Orthopaedic ward, bones and joints: Shoulder dislocation reduced in the emergency department; sling for two weeks, then joint strengthening exercises.'],
 ]
 
 /** The trainer's ledger port over the demo's API client: its commands are signed and submitted like anyone's. */
@@ -60,9 +66,6 @@ export async function trainingStage(ctx: DemoContext): Promise<StageReport> {
   const dir = ctx.dataDir
   const mandateId = ctx.shared.get('mandateId') ?? ''
   const added = await addLabelledNotes(ctx, mandateId)
-  const hyperparameters = { epochs: 30, checkpointEvery: 10, lr: 0.5 }
-  const request = { type: 'RequestTraining' as const, payload: { mandateId, datasetVersion: 2, baseModel: null, executor: 'reference', hyperparameters, seed: 42 } }
-  const jobId = await ctx.run(ctx.actors.alice.signer, request)
   const trainerKey = nativeEd25519.signer(createHash('sha256').update('model-ledger demo trainer').digest())
   const trainer = createTrainer({
     ledger: apiLedger(ctx, trainerKey),
@@ -74,17 +77,28 @@ export async function trainingStage(ctx: DemoContext): Promise<StageReport> {
     executors: new Map([['reference', referenceExecutor]]),
     displayName: 'demo trainer',
   })
-  const outcome = (await trainer.runOnce()).get(jobId) ?? 'not run'
-  const job = (await ctx.state()).training.jobs.get(jobId)
-  const last = job?.checkpoints[job.checkpoints.length - 1]
-  if (last !== undefined) ctx.shared.set('checkpoint', last.root)
-  const details = [
-    `${added} labelled notes (cardiology, respiratory, orthopaedics) validated and sealed as dataset version 2 under root ${short(job?.datasetRoot ?? '')}`,
-    `alice requested job ${short(jobId)} (reference softmax classifier, ${hyperparameters.epochs} epochs, seed 42); the trainer ${short(toHex(trainerKey.publicKey))} claimed it with manifest ${short(job?.manifestHash ?? '')}: ${outcome}`,
-    ...(job?.checkpoints ?? []).map((c) => `  checkpoint at step ${c.step}: Merkle root ${short(c.root)} (sequence ${c.sequence})`),
-    `evaluation on the held-out split: ${Object.entries(job?.evaluation?.metrics ?? {}).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`).join(', ')}; rubric ${job?.evaluation?.rubric.metric ?? '?'} ${job?.evaluation?.rubric.direction === 'minimize' ? '≤' : '≥'} ${job?.evaluation?.rubric.threshold ?? '?'}: ${job?.evaluation?.passed === true ? 'passed' : 'not passed'}`,
+  const details: string[] = []
+  // Which notes are held out for evaluation follows from their ids, which differ from run to run;
+  // on the rare split the rubric fails, Alice asks again with another split, as a person would.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const hyperparameters = { epochs: 30, checkpointEvery: 10, lr: 0.5, holdOutEvery: 6 + attempt }
+    const request = { type: 'RequestTraining' as const, payload: { mandateId, datasetVersion: 2, baseModel: null, executor: 'reference', hyperparameters, seed: 42 } }
+    const jobId = await ctx.run(ctx.actors.alice.signer, request)
+    const outcome = (await trainer.runOnce()).get(jobId) ?? 'not run'
+    const job = (await ctx.state()).training.jobs.get(jobId)
+    const last = job?.checkpoints[job.checkpoints.length - 1]
+    if (last !== undefined) ctx.shared.set('checkpoint', last.root)
+    if (attempt === 0) details.push(`${added} labelled notes (cardiology, respiratory, orthopaedics) validated and sealed as dataset version 2 under root ${short(job?.datasetRoot ?? '')}`)
+    details.push(
+      `alice requested job ${short(jobId)} (reference softmax classifier, ${hyperparameters.epochs} epochs, seed 42, every ${hyperparameters.holdOutEvery}th note held out); the trainer ${short(toHex(trainerKey.publicKey))} claimed it with manifest ${short(job?.manifestHash ?? '')}: ${outcome}`,
+      ...(job?.checkpoints ?? []).map((c) => `  checkpoint at step ${c.step}: Merkle root ${short(c.root)} (sequence ${c.sequence})`),
+      `evaluation on the held-out split: ${Object.entries(job?.evaluation?.metrics ?? {}).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`).join(', ')}; rubric ${job?.evaluation?.rubric.metric ?? '?'} ${job?.evaluation?.rubric.direction === 'minimize' ? '≤' : '≥'} ${job?.evaluation?.rubric.threshold ?? '?'}: ${job?.evaluation?.passed === true ? 'passed' : 'not passed'}`,
+    )
+    if (job?.evaluation?.passed === true) break
+  }
+  details.push(
     `TracIn attribution recorded for ${(await ctx.state()).training.attribution.get(mandateId)?.size ?? 0} training contributions; the reward epoch weighs the data pool by it`,
     `OpenLineage START/COMPLETE run events in ${join(dir, 'openlineage.jsonl')}`,
-  ]
+  )
   return { name, details }
 }

@@ -145,14 +145,14 @@ describe('model-ledger CLI', () => {
     const show = (name: string) => JSON.parse(cli('projections', 'show', '--data', data, name, '--json').out) as Rows
     const datanets = Object.values(show('datanets').rows)
     const datanet = datanets.find((row) => row.kind === 'datanet')
-    // 4 contributions in the data stage (one spam) and 12 labelled notes in the training stage.
-    expect(datanet).toMatchObject({ contributions: 16, accepted: 15, rejected: 1, versions: 2 })
+    // 4 contributions in the data stage (one spam) and 18 labelled notes in the training stage.
+    expect(datanet).toMatchObject({ contributions: 22, accepted: 21, rejected: 1, versions: 2 })
     expect(datanets.filter((row) => row.kind === 'contribution' && row.outcome === 'spam')).toHaveLength(1)
     const validators = Object.values(show('validators').rows)
     expect(validators).toHaveLength(3)
     const frank = validators.find((row) => row.disagreed === 4)
-    expect(frank).toMatchObject({ verdicts: 16, agreed: 12, penalized: 1, slashed: (200n * 10n ** 18n).toString() })
-    expect(validators.filter((row) => row.disagreed === 0 && row.agreed === 16)).toHaveLength(2)
+    expect(frank).toMatchObject({ verdicts: 22, agreed: 18, penalized: 1, slashed: (200n * 10n ** 18n).toString() })
+    expect(validators.filter((row) => row.disagreed === 0 && row.agreed === 22)).toHaveLength(2)
     const [epoch] = Object.values(show('reward-maps').rows) as { dataPool: string; validatorPool: string; roundRewards: string; payouts: { amount: string }[] }[]
     if (epoch === undefined) throw new Error('no reward epoch')
     const paid = epoch.payouts.reduce((sum, p) => sum + BigInt(p.amount), 0n)
