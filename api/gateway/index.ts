@@ -46,6 +46,8 @@ export interface GatewayOptions {
    */
   readonly stateTtlMs?: number
   readonly onError?: (message: string) => void
+  /** Registers the operator key as an identity once the ledger has a genesis (default true): a deployment can only name a registered operator. */
+  readonly register?: boolean
 }
 
 export interface Gateway {
@@ -83,5 +85,29 @@ export async function openGateway(options: GatewayOptions): Promise<Gateway> {
     backendFor: () => backend,
     onError: (error) => options.onError?.((error as Error).message),
   })
-  return { router, meter, operator: ledger.key, close: () => meter.close() }
+  // The operator key registers itself, like the trainer's: checked now and every second until done.
+  let registering: NodeJS.Timeout | undefined
+  async function register(): Promise<void> {
+    const s = await state()
+    if (s.governance.genesis === null) return
+    if (!s.governance.identities.has(ledger.key)) {
+      const result = await submit({ type: 'RegisterIdentity', payload: { displayName: 'inference gateway' } })
+      if (!result.ok && result.code !== 'already-registered') return options.onError?.(`registering the operator key: ${result.code}: ${result.message}`)
+    }
+    clearInterval(registering)
+  }
+  if (options.register !== false) {
+    registering = setInterval(() => void register().catch(() => undefined), 1_000)
+    registering.unref()
+    await register().catch(() => undefined)
+  }
+  return {
+    router,
+    meter,
+    operator: ledger.key,
+    async close() {
+      clearInterval(registering)
+      await meter.close()
+    },
+  }
 }

@@ -50,7 +50,8 @@ from governance to deployment and usage fees, then exports, verifies and proves 
     // The stages go through the HTTP API, as a client service would, on a server over the fresh ledger.
     // The gateway's operator key is derived from a public seed, like the demo's actors: fine for a demonstration only.
     const operator = nativeEd25519.signer(createHash('sha256').update('model-ledger demo operator').digest())
-    const gateway = await openGateway({ dir, store, signer: operator, flushMs: 0 })
+    // The deployment stage registers the operator itself, through the API like every other actor.
+    const gateway = await openGateway({ dir, store, signer: operator, flushMs: 0, register: false })
     const server = await startServer({
       store,
       blobs: createBlobStore(blobDir(dir)),

@@ -3,7 +3,10 @@
  * and not, model listing; usage lands in the ledger with its exact fee split; quota, revocation,
  * escrow, unknown keys and rollback each answer as documented.
  */
+import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
+import { toHex } from '../../../domain/crypto/hex.js'
+import { nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 import OpenAI from 'openai'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -186,6 +189,14 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
     expect(batch?.checkpoint).toBe(earlier)
     const history = (await state()).deployment.deployments.get(d.deploymentId)?.history.map((h) => h.checkpoint)
     expect(history).toEqual([d.checkpoint, earlier])
+  })
+
+  it('registers a new operator key as an identity when it opens', async () => {
+    const fresh = nativeEd25519.signer(randomBytes(32))
+    expect((await state()).governance.identities.has(toHex(fresh.publicKey))).toBe(false)
+    const other = await openGateway({ dir: d.dir, store, signer: fresh, flushMs: 0 })
+    await other.close()
+    expect((await state()).governance.identities.get(toHex(fresh.publicKey))?.displayName).toBe('inference gateway')
   })
 
   it('answers 410 once the deployment is retired', async () => {
