@@ -13,7 +13,9 @@ import { createKeyFile, loadSigner, type ScryptCost } from '../../infrastructure
 import { inProcessLedger } from '../../trainer/ledger.js'
 import { workRootOf } from '../../trainer/open.js'
 import type { EconomyState } from '../../domain/economy/index.js'
+import type { Metric } from 'prom-client'
 import type { Backend } from './backend.js'
+import { gatewayMetrics } from './metrics.js'
 import { openMeter, type Meter } from './meter.js'
 import { referenceBackend } from './reference-backend.js'
 import { gatewayRouter } from './router.js'
@@ -53,6 +55,8 @@ export interface GatewayOptions {
 export interface Gateway {
   readonly router: Router
   readonly meter: Meter
+  /** Prometheus metrics to register with the server's registry. */
+  readonly metrics: readonly Metric[]
   readonly operator: string
   close(): Promise<void>
 }
@@ -78,7 +82,9 @@ export async function openGateway(options: GatewayOptions): Promise<Gateway> {
           workRoot: workRootOf(options.dir),
           stepOf: async (served) => (await ledger.state()).training.jobs.get(served.jobId)?.checkpoints.find((k) => k.root === served.checkpoint)?.step,
         })
+  const observed = gatewayMetrics(meter)
   const router = gatewayRouter({
+    observe: observed,
     operator: ledger.key,
     state,
     meter,
@@ -104,6 +110,7 @@ export async function openGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     router,
     meter,
+    metrics: observed.metrics,
     operator: ledger.key,
     async close() {
       clearInterval(registering)

@@ -16,6 +16,7 @@ import { HttpProblem, isProblem, problemBody } from '../http/problem.js'
 import { admit, authorize, bearerKey, type Access } from './access.js'
 import { BackendError, countTokens, inputText, type Backend, type Generation, type InferenceRequest } from './backend.js'
 import type { Meter } from './meter.js'
+import type { GatewayMetrics } from './metrics.js'
 import {
   chatChunk,
   chatCompletion,
@@ -42,6 +43,7 @@ export interface GatewayDeps {
   /** Largest request body (bytes). */
   readonly bodyBytes?: number
   readonly onError?: (error: unknown) => void
+  readonly observe?: Pick<GatewayMetrics, 'answered' | 'refused'>
 }
 
 const DEFAULT_MAX_TOKENS = 4096
@@ -126,8 +128,9 @@ export function gatewayRouter(deps: GatewayDeps): Router {
       if (!res.writableFinished) aborted.abort()
     })
 
-    const meter = (g: Pick<Generation, 'inputTokens' | 'outputTokens'>): Promise<void> =>
-      deps.meter.record({
+    const meter = (g: Pick<Generation, 'inputTokens' | 'outputTokens'>): Promise<void> => {
+      deps.observe?.answered(a.deployment.id, g.inputTokens, g.outputTokens)
+      return deps.meter.record({
         requestId: id,
         deploymentId: a.deployment.id,
         grantId: a.grant.id,
@@ -137,6 +140,7 @@ export function gatewayRouter(deps: GatewayDeps): Router {
         at: new Date(started).toISOString(),
         fee: feeOf(a.deployment.pricing, g.inputTokens, g.outputTokens),
       })
+    }
 
     if (body.stream !== true) {
       const g = await backend.generate(target, request, aborted.signal)
@@ -187,8 +191,14 @@ export function gatewayRouter(deps: GatewayDeps): Router {
 
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error)
-    if (isProblem(error)) return sendGatewayProblem(res, error)
-    if (error instanceof BackendError) return sendGatewayProblem(res, new HttpProblem(error.timedOut ? 'gateway-timeout' : 'bad-gateway', error.message))
+    if (isProblem(error)) {
+      deps.observe?.refused(error.kind)
+      return sendGatewayProblem(res, error)
+    }
+    if (error instanceof BackendError) {
+      deps.observe?.refused(error.timedOut ? 'gateway-timeout' : 'bad-gateway')
+      return sendGatewayProblem(res, new HttpProblem(error.timedOut ? 'gateway-timeout' : 'bad-gateway', error.message))
+    }
     const status = (error as { status?: number; type?: string }).status
     if (status === 413) return sendGatewayProblem(res, new HttpProblem('too-large', 'the request body is too large'))
     if (status === 400) return sendGatewayProblem(res, new HttpProblem('malformed', 'the body is not valid JSON'))

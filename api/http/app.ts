@@ -3,6 +3,7 @@
  * headers, CORS, per-IP rate limit), then the routes, then 404 and the problem handler.
  */
 import express, { type Express, type Router } from 'express'
+import type { Metric } from 'prom-client'
 import type { Logger } from 'pino'
 import type { CryptoSuite } from '../../domain/ports/crypto.js'
 import type { EventStore } from '../../domain/ports/event-store.js'
@@ -45,6 +46,8 @@ export interface AppDeps {
 export interface Mount {
   readonly path: string
   readonly router: Router
+  /** Its Prometheus metrics, served with the API's at /metrics. */
+  readonly metrics?: readonly Metric[]
 }
 
 export function createApp(deps: AppDeps): Express {

@@ -104,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     head: async () => (await store.head()).sequence,
     lags: async () => new Map((await models.status()).map((model) => [model.name, model.lag])),
   })
+  for (const mount of options.mounts ?? []) for (const metric of mount.metrics ?? []) metrics.registry.registerMetric(metric)
   const app = createApp({
     store,
     routes: options.routes ?? defaultVerticals(store, options.clock),

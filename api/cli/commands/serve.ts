@@ -105,7 +105,7 @@ Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut d
     const rowStore = createSqliteReadModelStore(projectionsDbPath(dir))
     const logger = pino({ level }, pino.destination(2))
     const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, args, logger)
-    const mounts = gateway === undefined ? [] : [{ path: '/openai/v1', router: gateway.router }]
+    const mounts = gateway === undefined ? [] : [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }]
     const running = await startServer({ store, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
     process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
     if (gateway !== undefined) process.stdout.write(`OpenAI-compatible gateway ${running.url}/openai/v1 (operator key ${gateway.operator})\n`)

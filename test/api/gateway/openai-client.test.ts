@@ -56,7 +56,7 @@ beforeAll(async () => {
   d = await deployedDataDir()
   ;({ store } = await openLedger(d.dir))
   gateway = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
-  server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: gateway.router }] })
+  server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }] })
   client = clientWith(API_KEY)
 }, 120_000)
 
@@ -189,6 +189,16 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
     expect(batch?.checkpoint).toBe(earlier)
     const history = (await state()).deployment.deployments.get(d.deploymentId)?.history.map((h) => h.checkpoint)
     expect(history).toEqual([d.checkpoint, earlier])
+  })
+
+  it('counts answers, tokens, refusals and pending receipts in /metrics', async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text()
+    const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? NaN)
+    expect(value(new RegExp(`model_ledger_gateway_answers_total\\{deployment="${d.deploymentId}"\\} (\\d+)`))).toBeGreaterThanOrEqual(5)
+    expect(value(new RegExp(`model_ledger_gateway_tokens_total\\{deployment="${d.deploymentId}",direction="input"\\} (\\d+)`))).toBeGreaterThan(0)
+    expect(value(/model_ledger_gateway_refusals_total\{kind="unauthorized"\} (\d+)/)).toBeGreaterThanOrEqual(1)
+    expect(value(/model_ledger_gateway_refusals_total\{kind="quota-exhausted"\} (\d+)/)).toBeGreaterThanOrEqual(2)
+    expect(value(/model_ledger_gateway_receipts_pending (\d+)/)).toBeGreaterThanOrEqual(0)
   })
 
   it('registers a new operator key as an identity when it opens', async () => {
