@@ -82,19 +82,21 @@ function revoke(c: Cmd<'RevokeAccess'>, d: Deployment): Result {
   return right([{ type: 'AccessRevoked', data: { ...c.payload } }])
 }
 
-function receiptsProblem(c: Cmd<'RecordUsage'>, d: Deployment, at: number): string | undefined {
+function receiptsProblem(c: Cmd<'RecordUsage'>, d: Deployment, at: number, windowMs: number): string | undefined {
   const ids = c.payload.receipts.map((r) => r.requestId)
   if (new Set(ids).size !== ids.length) return 'a request id appears twice in the batch'
   const stranger = c.payload.receipts.find((r) => !d.grants.has(r.grantId))
   if (stranger !== undefined) return `request ${stranger.requestId} names a grant this deployment does not have`
   const future = c.payload.receipts.find((r) => toMs(r.at) > at)
   if (future !== undefined) return `request ${future.requestId} is dated after the batch`
+  const stale = c.payload.receipts.find((r) => toMs(r.at) < at - windowMs)
+  if (stale !== undefined) return `request ${stale.requestId} is older than the receipt window (${windowMs} ms): it can no longer be told from a duplicate`
   return undefined
 }
 
 function recordUsage(c: Cmd<'RecordUsage'>, d: Deployment, state: EconomyState, params: EconomicsParams, ctx: DecisionContext): Result {
   if (c.actor !== d.operator) return refuse('not-deployment-operator', 'only the deployment’s operator records its usage')
-  const problem = receiptsProblem(c, d, now(ctx))
+  const problem = receiptsProblem(c, d, now(ctx), params.usageReceiptWindowMs)
   if (problem !== undefined) return refuse('bad-receipts', problem)
   const fresh = c.payload.receipts.filter((r) => !d.requests.has(r.requestId))
   const duplicates = c.payload.receipts.filter((r) => d.requests.has(r.requestId)).map((r) => r.requestId)

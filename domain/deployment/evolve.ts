@@ -21,18 +21,25 @@ function withGrant(d: Deployment, id: string, change: (g: Grant) => Grant): Depl
   return g === undefined ? d : { ...d, grants: new Map(d.grants).set(id, change(g)) }
 }
 
-function used(d: Deployment, e: DeploymentEventOf<'UsageRecorded'>['data']): Deployment {
+function used(d: Deployment, e: DeploymentEventOf<'UsageRecorded'>['data'], forgetBefore: number): Deployment {
   const grants = new Map(d.grants)
-  const requests = new Set(d.requests)
+  const requests = new Map(d.requests)
+  // Ids were added roughly in time order: drop from the oldest while they are out of the window.
+  // One out of order stays a little longer, which is harmless; none inside the window is dropped.
+  for (const [id, at] of requests) {
+    if (at >= forgetBefore) break
+    requests.delete(id)
+  }
   for (const r of e.receipts) {
-    requests.add(r.requestId)
+    requests.set(r.requestId, toMs(r.at))
     const g = grants.get(r.grantId)
     if (g !== undefined) grants.set(r.grantId, { ...g, usedTokens: g.usedTokens + r.inputTokens + r.outputTokens })
   }
   return { ...d, grants, requests }
 }
 
-export function evolveDeployment(state: DeploymentState, recorded: Recorded<DeploymentEvent>): DeploymentState {
+/** `receiptWindowMs`: the genesis's `usageReceiptWindowMs`, how long request ids are remembered. */
+export function evolveDeployment(state: DeploymentState, recorded: Recorded<DeploymentEvent>, receiptWindowMs: number): DeploymentState {
   const { event, sequence } = recorded
   const at = toMs(recorded.recordedAt)
   switch (event.type) {
@@ -48,7 +55,7 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
         status: 'active',
         history: [{ jobId, checkpoint, evaluationSequence, since: sequence, sinceAt: at }],
         grants: new Map(),
-        requests: new Set(),
+        requests: new Map(),
       }
       return { ...state, deployments: new Map(state.deployments).set(id, deployment) }
     }
@@ -61,7 +68,7 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
     case 'AccessRevoked':
       return withDeployment(state, event.data.deploymentId, (d) => withGrant(d, event.data.grantId, (g) => ({ ...g, revoked: true })))
     case 'UsageRecorded':
-      return withDeployment(state, event.data.deploymentId, (d) => used(d, event.data))
+      return withDeployment(state, event.data.deploymentId, (d) => used(d, event.data, at - receiptWindowMs))
     case 'DeploymentRetired':
       return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, status: 'retired' }))
     case 'DeploymentRolledBack':

@@ -35,8 +35,12 @@ export interface Deployment {
   /** Every checkpoint served, oldest first; the last is the one served now. */
   readonly history: readonly Served[]
   readonly grants: ReadonlyMap<string, Grant>
-  /** Request ids already recorded: the same receipt twice is charged once. */
-  readonly requests: ReadonlySet<string>
+  /**
+   * Request ids recorded within the receipt window, with their receipt's time (ms), in the order
+   * recorded: the same receipt twice is charged once. Older ids are forgotten, and receipts older
+   * than the window are refused, so the memory is bounded by the window, not by all usage ever.
+   */
+  readonly requests: ReadonlyMap<string, number>
 }
 
 export interface DeploymentState {

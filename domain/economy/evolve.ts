@@ -34,7 +34,8 @@ export function evolveEconomy(state: EconomyState, recorded: Recorded<EconomyEve
   if (isGovernanceEvent(event)) return { ...next, governance: evolveGovernance(state.governance, { ...recorded, event }) }
   if (isDataEvent(event)) return { ...next, data: evolveData(state.data, { ...recorded, event }) }
   if (isDeploymentEvent(event)) {
-    return { ...next, deployment: evolveDeployment(state.deployment, { ...recorded, event }), governance: evolveUsageMoney(state.governance, event) }
+    const window = state.governance.genesis?.params.economics.usageReceiptWindowMs ?? 0
+    return { ...next, deployment: evolveDeployment(state.deployment, { ...recorded, event }, window), governance: evolveUsageMoney(state.governance, event) }
   }
   if (isAlignmentEvent(event)) return { ...next, alignment: evolveAlignment(state.alignment, { ...recorded, event }) }
   return next

@@ -33,6 +33,8 @@ export const EconomicsParamsC = closed(
     /** The share of a mandate's unreserved escrow an epoch pays out, and of that, the data pool's share. */
     epochShare: RatioC,
     dataShare: RatioC,
+    /** How old a usage receipt may be when it is recorded: request ids are remembered this long, so duplicates inside it are charged once. */
+    usageReceiptWindowMs: integer('usageReceiptWindowMs (ms)', 1),
     /** How a usage fee is split: integer weights, by largest remainder (domain/deployment). */
     feeSplit: closed(
       { contributors: integer('contributors', 0, 10_000), validators: integer('validators', 0, 10_000), proposer: integer('proposer', 0, 10_000), treasury: integer('treasury', 0, 10_000) },
@@ -60,6 +62,7 @@ export const defaultEconomics: EconomicsParams = {
   rewardEpochMs: 7 * DAY_MS,
   epochShare: { numerator: 10, denominator: 100 },
   dataShare: { numerator: 70, denominator: 100 },
+  usageReceiptWindowMs: 7 * DAY_MS,
   feeSplit: { contributors: 50, validators: 20, proposer: 20, treasury: 10 },
 }
 

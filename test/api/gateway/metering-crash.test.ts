@@ -64,9 +64,11 @@ describe('metering through a crash', () => {
         }
       }
     }
-    const workers = Array.from({ length: 6 }, (_, w) => worker(w))
+    let stopped = 0
+    const workers = Array.from({ length: 6 }, (_, w) => worker(w).finally(() => stopped++))
     // Kill by progress, not by time: after enough answers that some batches landed and some did not.
-    while (acknowledged.length < 150) await new Promise((resolve) => setTimeout(resolve, 5))
+    while (acknowledged.length < 150 && stopped < workers.length) await new Promise((resolve) => setTimeout(resolve, 5))
+    if (stopped === workers.length) throw new Error(`the gateway stopped answering after ${acknowledged.length} requests`)
     first.child.kill('SIGKILL')
     stop = true
     await first.exited

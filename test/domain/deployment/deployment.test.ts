@@ -139,6 +139,18 @@ describe('recording usage', () => {
     espec.given(...history).when(dcmd.usage(deploymentId, [{ ...r, at: '2030-01-01T00:00:00.000Z' }])).thenFails('bad-receipts')
   })
 
+  it('refuses a receipt older than the receipt window, and forgets ids once they leave it', () => {
+    const { history, deploymentId, grantId } = deployed()
+    const start = espec.play(history).now
+    const iso = (ms: number): string => new Date(ms).toISOString()
+    const old = { requestId: 'old', grantId, inputTokens: 1, outputTokens: 1, at: iso(start - 7 * DAY - 1) }
+    espec.given(...history).when(dcmd.usage(deploymentId, [old])).thenFails('bad-receipts')
+    const first = dcmd.usage(deploymentId, [{ requestId: 'r1', grantId, inputTokens: 1, outputTokens: 1, at: iso(start) }])
+    const t = espec.play([...history, { command: first }, { advance: 8 * DAY }, { command: dcmd.usage(deploymentId, [{ requestId: 'r2', grantId, inputTokens: 1, outputTokens: 1, at: iso(start + 8 * DAY) }]) }])
+    // r1 is out of the window of the second batch: its id is no longer held, only r2's.
+    expect([...(t.state.deployment.deployments.get(deploymentId)?.requests.keys() ?? [])]).toEqual(['r2'])
+  })
+
   it('keeps the supply whole and counts the tokens against the grant', () => {
     const { history, deploymentId, grantId } = deployed()
     const t = espec.play([...history, { command: dcmd.usage(deploymentId, [{ requestId: 'r1', grantId, inputTokens: 500, outputTokens: 200 }]) }])

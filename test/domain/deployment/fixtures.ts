@@ -47,10 +47,17 @@ export const dcmd = {
   usage: (deploymentId: string, receipts: readonly { requestId: string; grantId: string; inputTokens: number; outputTokens: number; at?: string }[], actor = OPERATOR): ECmd => ({
     type: 'RecordUsage',
     actor,
-    payload: { deploymentId, receipts: receipts.map((r) => ({ ...r, at: r.at ?? '2026-01-01T00:00:00.000Z' })) },
+    payload: { deploymentId, receipts: receipts.map((r) => ({ ...r, at: r.at ?? receiptTime() })) },
   }),
   retire: (deploymentId: string, actor = ALICE): ECmd => ({ type: 'RetireDeployment', actor, payload: { deploymentId, reason: 'superseded' } }),
   rollback: (deploymentId: string, jobId: string, checkpoint = ROOT_1, actor = ALICE): ECmd => ({ type: 'RollbackDeployment', actor, payload: { deploymentId, jobId, checkpoint, reason: 'regression in production' } }),
+}
+
+let deployedAt: string | undefined
+/** A receipt's default time: when the deployed fixture's history ends, so it is inside the receipt window. */
+function receiptTime(): string {
+  deployedAt ??= new Date(espec.play(deployed().history).now).toISOString()
+  return deployedAt
 }
 
 export interface Trained {

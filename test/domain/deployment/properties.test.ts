@@ -18,23 +18,29 @@ const start = espec.play(base.history)
 
 type Action =
   | { kind: 'usage'; receipts: { id: number; input: number; output: number }[] }
+  | { kind: 'stale'; id: number }
   | { kind: 'deposit' | 'withdraw'; amount: bigint }
   | { kind: 'revoke-grant' | 'rollback' | 'retire' | 'revoke-contribution' | 'advance' }
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('usage' as const), receipts: fc.array(fc.record({ id: fc.integer({ min: 0, max: 30 }), input: fc.integer({ min: 0, max: 50_000 }), output: fc.integer({ min: 0, max: 50_000 }) }), { minLength: 1, maxLength: 6 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('deposit' as const, 'withdraw' as const), amount: fc.bigInt({ min: 1n, max: tokens(1) }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('stale' as const), id: fc.integer({ min: 0, max: 30 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('revoke-grant' as const, 'rollback' as const, 'retire' as const, 'revoke-contribution' as const, 'advance' as const) }) },
 )
 
-function commandOf(a: Action): ECmd | undefined {
+function commandOf(a: Action, now: number): ECmd | undefined {
   const { deploymentId, grantId, jobId } = base
+  const at = new Date(now).toISOString()
   switch (a.kind) {
     case 'usage': {
       // Receipts are deduplicated by id within a batch the way the gateway builds one; across batches ids repeat on purpose.
       const unique = [...new Map(a.receipts.map((r) => [r.id, r])).values()]
-      return dcmd.usage(deploymentId, unique.map((r) => ({ requestId: `req-${r.id}`, grantId, inputTokens: r.input, outputTokens: r.output })))
+      return dcmd.usage(deploymentId, unique.map((r) => ({ requestId: `req-${r.id}`, grantId, inputTokens: r.input, outputTokens: r.output, at })))
     }
+    case 'stale':
+      // A receipt dated before the window: the ledger can no longer tell it from a duplicate, so it must refuse it.
+      return dcmd.usage(deploymentId, [{ requestId: `req-${a.id}`, grantId, inputTokens: 1, outputTokens: 1, at: new Date(now - 8 * DAY).toISOString() }])
     case 'deposit':
       return dcmd.deposit(a.amount)
     case 'withdraw':
@@ -64,7 +70,7 @@ function run(actions: readonly Action[], check: (events: readonly EconomyEvent[]
   let n = start.commands
   const recorded: Recorded<EconomyEvent>[] = []
   for (const a of actions) {
-    const command = commandOf(a)
+    const command = commandOf(a, now)
     if (command === undefined) {
       now += DAY
       continue
@@ -123,8 +129,18 @@ describe('usage invariants over random histories', () => {
     fc.assert(
       fc.property(fc.array(actionArb, { maxLength: 25 }), (actions) => {
         const { recorded } = run(actions, () => undefined)
-        const charged = recorded.flatMap((r) => (r.event.type === 'UsageRecorded' ? r.event.data.receipts.map((x) => x.requestId) : []))
-        expect(new Set(charged).size).toBe(charged.length)
+        // An id is charged again only once its earlier receipt has left the receipt window (7 days) of the later batch.
+        const last = new Map<string, number>()
+        for (const r of recorded) {
+          if (r.event.type !== 'UsageRecorded') continue
+          for (const x of r.event.data.receipts) {
+            const before = last.get(x.requestId)
+            if (before !== undefined) expect(before).toBeLessThan(Date.parse(r.recordedAt) - 7 * DAY)
+            last.set(x.requestId, Date.parse(x.at))
+          }
+        }
+        const stale = recorded.flatMap((r) => (r.event.type === 'UsageRecorded' ? r.event.data.receipts.filter((x) => Date.parse(x.at) < Date.parse(r.recordedAt) - 7 * DAY) : []))
+        expect(stale).toEqual([])
         batches += recorded.filter((r) => r.event.type === 'UsageRecorded').length
       }),
       { numRuns: 60 },
