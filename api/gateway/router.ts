@@ -101,14 +101,13 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     // Concurrent requests of one grant must not overrun its quota or its escrow together: hold what this one may use until its receipt is written.
     const release = deps.meter.reserve(a.grant.id, a.grant.consumer, estimatedInput + request.maxTokens, feeOf(a.deployment.pricing, estimatedInput, 1))
     try {
-      await answer(req, res, kind, body, a, request, estimatedInput, started)
+      await answer(res, kind, body, a, request, estimatedInput, started)
     } finally {
       release()
     }
   }
 
   async function answer(
-    req: Request,
     res: Response,
     kind: 'chat' | 'completion',
     body: ChatRequest | CompletionRequest,
