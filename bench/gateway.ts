@@ -24,17 +24,13 @@ import { workRootOf } from '../trainer/open.js'
 import { inProcessLedger } from '../trainer/ledger.js'
 import { API_KEY, deployedDataDir } from '../test/api/gateway/fixture.js'
 import { FAST_COST } from '../test/trainer/fixture.js'
-import { median, say } from './stats.js'
+import { median, numberArg, say } from './stats.js'
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name)
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback
-}
-const SECONDS = arg('--seconds', 5)
-const CONNECTIONS = arg('--connections', 16)
-const RUNS = arg('--runs', 3)
+const SECONDS = numberArg('--seconds', 5)
+const CONNECTIONS = numberArg('--connections', 16)
+const RUNS = numberArg('--runs', 3)
 /** Added to every answer of the bare server: what a real model's inference time looks like to the gateway (0 = the reference model alone). */
-const DELAY_MS = arg('--delay-ms', 0)
+const DELAY_MS = numberArg('--delay-ms', 0)
 
 interface Load {
   readonly rps: number
@@ -62,7 +58,7 @@ async function bareServer(backend: ReturnType<typeof referenceBackend>, target: 
     req.on('data', (c: Buffer) => (raw += c.toString()))
     req.on('end', () => {
       const body = JSON.parse(raw) as { messages: { role: string; content: string }[]; max_tokens?: number }
-      const answered = backend.generate(target, { kind: 'chat', messages: body.messages, maxTokens: body.max_tokens ?? 4096, temperature: undefined, stop: [] }, new AbortController().signal)
+      const answered = backend.generate(target, { messages: body.messages, maxTokens: body.max_tokens ?? 4096, temperature: undefined, stop: [] }, new AbortController().signal)
       void answered.then(async (g) => {
         if (DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, DELAY_MS))
         res.writeHead(200, { 'content-type': 'application/json' })

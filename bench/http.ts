@@ -17,13 +17,10 @@ import { createCommandHandler } from '../infrastructure/command-handler.js'
 import { nativeCrypto } from '../infrastructure/crypto/native.js'
 import { openLedgerStore } from '../infrastructure/store/ledger-store.js'
 import { createSqliteBackend } from '../infrastructure/store/sqlite-backend.js'
+import { numberArg } from './stats.js'
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name)
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback
-}
-const COMMANDS = arg('--commands', 3000)
-const CONNECTIONS = arg('--connections', 32)
+const COMMANDS = numberArg('--commands', 3000)
+const CONNECTIONS = numberArg('--connections', 32)
 const ACTORS = 64
 const seed = (n: number): string => n.toString(16).padStart(4, '0').repeat(16)
 const ledger = keyFromSeed(seed(1))

@@ -16,6 +16,12 @@ export function perSecond(count: number, startedMs: number): number {
   return count / ((performance.now() - startedMs) / 1000)
 }
 
+/** A numeric `--name N` argument, or the fallback. */
+export function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name)
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback
+}
+
 export function fmt(value: number): string {
   return Math.round(value).toLocaleString('en-US')
 }

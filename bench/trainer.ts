@@ -17,14 +17,11 @@ import { materialize } from '../trainer/dataset.js'
 import { manifestOf } from '../trainer/manifest.js'
 import { requestTraining, seedDataDir, syntheticItems } from '../test/trainer/fixture.js'
 import { openTrainer } from '../test/trainer/support.js'
+import { numberArg } from './stats.js'
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name)
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback
-}
-const EXAMPLES = arg('--examples', 400)
-const EPOCHS = arg('--epochs', 20)
-const MB = arg('--mb', 256)
+const EXAMPLES = numberArg('--examples', 400)
+const EPOCHS = numberArg('--epochs', 20)
+const MB = numberArg('--mb', 256)
 
 async function hashing(dir: string): Promise<void> {
   const bytes = randomBytes(MB * 1024 * 1024)

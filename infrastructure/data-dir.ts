@@ -61,6 +61,17 @@ export function isInitialised(root: string): boolean {
 }
 
 /** Resolves the passphrase: explicit, else the environment, else the development passphrase file. */
+/**
+ * A service's own key in DIR/keys/<name>.key (the trainer's, the gateway operator's), encrypted
+ * with the ledger's passphrase and created on first use.
+ */
+export async function serviceSigner(root: string, name: string, cost?: ScryptCost): Promise<KeySigner> {
+  const passphrase = await resolvePassphrase(root)
+  const path = join(layout(root).keys, `${name}.key`)
+  if (!existsSync(path)) await createKeyFile(path, passphrase, { label: name, ...(cost === undefined ? {} : { cost }) })
+  return loadSigner(path, passphrase)
+}
+
 export async function resolvePassphrase(root: string, explicit?: Passphrase): Promise<Passphrase> {
   if (explicit !== undefined) return explicit
   try {

@@ -3,26 +3,19 @@
  * encrypted key (DIR/keys/trainer.key, created with the ledger's passphrase on first start), its
  * work directory (DIR/training/<job>/…), and the executors the operator allows.
  */
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { EventStore } from '../domain/ports/event-store.js'
 import type { Signer } from '../domain/ports/crypto.js'
 import { blobDir, createBlobStore, type BlobStore } from '../infrastructure/blobs/blob-store.js'
-import { layout, openLedger, resolvePassphrase } from '../infrastructure/data-dir.js'
-import { createKeyFile, loadSigner, type ScryptCost } from '../infrastructure/keys/index.js'
+import { openLedger, serviceSigner } from '../infrastructure/data-dir.js'
+import type { ScryptCost } from '../infrastructure/keys/index.js'
 import { referenceExecutor } from './executors/reference/executor.js'
 import { processExecutor } from './executors/process.js'
 import type { Executor } from './executors/port.js'
 
-export const trainerKeyPath = (dir: string): string => join(layout(dir).keys, 'trainer.key')
 export const workRootOf = (dir: string): string => join(dir, 'training')
 
-export async function trainerSigner(dir: string, cost?: ScryptCost): Promise<Signer> {
-  const passphrase = await resolvePassphrase(dir)
-  const path = trainerKeyPath(dir)
-  if (!existsSync(path)) await createKeyFile(path, passphrase, { label: 'trainer', ...(cost === undefined ? {} : { cost }) })
-  return loadSigner(path, passphrase)
-}
+export const trainerSigner = (dir: string, cost?: ScryptCost): Promise<Signer> => serviceSigner(dir, 'trainer', cost)
 
 /** `reference`, plus `process:<name>` for each NAME=COMMAND the operator configured (split on spaces). */
 export function executorsOf(processes: readonly string[], timeoutMs?: number): Map<string, Executor> {

@@ -11,7 +11,6 @@ export interface ChatMessage {
 }
 
 export interface InferenceRequest {
-  readonly kind: 'chat' | 'completion'
   /** Chat turns (kind `chat`), or a single prompt as one user turn (kind `completion`). */
   readonly messages: readonly ChatMessage[]
   /** The most output tokens this request may use (the grant's remaining quota caps it too). */
@@ -36,7 +35,6 @@ export interface Target {
 }
 
 export interface Backend {
-  readonly name: string
   generate(target: Target, request: InferenceRequest, signal: AbortSignal): Promise<Generation>
   stream(target: Target, request: InferenceRequest, signal: AbortSignal): AsyncIterable<StreamPart>
 }
@@ -53,9 +51,11 @@ export class BackendError extends Error {
 }
 
 /** Tokens as the gateway meters them when a backend does not say: words and single punctuation marks. */
-export function countTokens(text: string): number {
-  return text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)?.length ?? 0
+export function tokensOf(text: string): string[] {
+  return text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? []
 }
+
+export const countTokens = (text: string): number => tokensOf(text).length
 
 /** The text a request's input is metered on: every turn's content, in order. */
 export function inputText(messages: readonly ChatMessage[]): string {

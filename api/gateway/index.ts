@@ -3,13 +3,12 @@
  * ledger's passphrase on first start), the write-ahead meter (DIR/gateway/receipts.db), and a
  * backend per deployment: the reference model from DIR/training, or one upstream server for all.
  */
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Router } from 'express'
 import type { EventStore } from '../../domain/ports/event-store.js'
 import type { Signer } from '../../domain/ports/crypto.js'
-import { layout, resolvePassphrase } from '../../infrastructure/data-dir.js'
-import { createKeyFile, loadSigner, type ScryptCost } from '../../infrastructure/keys/index.js'
+import { serviceSigner } from '../../infrastructure/data-dir.js'
+import type { ScryptCost } from '../../infrastructure/keys/index.js'
 import { inProcessLedger } from '../../trainer/ledger.js'
 import { workRootOf } from '../../trainer/open.js'
 import type { EconomyState } from '../../domain/economy/index.js'
@@ -25,15 +24,9 @@ export { gatewayRouter, type GatewayDeps } from './router.js'
 export { openMeter, type Meter, type MeteredReceipt } from './meter.js'
 export { keyHashOf } from './access.js'
 
-export const operatorKeyPath = (dir: string): string => join(layout(dir).keys, 'operator.key')
 export const receiptsPath = (dir: string): string => join(dir, 'gateway', 'receipts.db')
 
-export async function operatorSigner(dir: string, cost?: ScryptCost): Promise<Signer> {
-  const passphrase = await resolvePassphrase(dir)
-  const path = operatorKeyPath(dir)
-  if (!existsSync(path)) await createKeyFile(path, passphrase, { label: 'operator', ...(cost === undefined ? {} : { cost }) })
-  return loadSigner(path, passphrase)
-}
+export const operatorSigner = (dir: string, cost?: ScryptCost): Promise<Signer> => serviceSigner(dir, 'operator', cost)
 
 export interface GatewayOptions {
   readonly dir: string

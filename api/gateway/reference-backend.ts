@@ -10,7 +10,7 @@ import { probabilities, type Model } from '../../trainer/executors/reference/mod
 import { hashCheckpointDir } from '../../trainer/hash-files.js'
 import { checkpointDirOf } from '../../trainer/run-job.js'
 import type { Served } from '../../domain/deployment/state.js'
-import { BackendError, countTokens, inputText, type Backend, type Generation, type InferenceRequest, type StreamPart } from './backend.js'
+import { BackendError, countTokens, inputText, tokensOf, type Backend, type Generation, type InferenceRequest, type StreamPart } from './backend.js'
 
 export interface ReferenceBackendOptions {
   /** The trainer's work directory (DIR/training). */
@@ -54,12 +54,11 @@ export function referenceBackend(options: ReferenceBackendOptions): Backend {
     const { label } = predict(model, (user.length > 0 ? user : request.messages.map((m) => m.content)).join('\n'))
     const tokens = countTokens(label)
     const cut = tokens > request.maxTokens
-    const text = cut ? (label.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? []).slice(0, request.maxTokens).join('') : label
+    const text = cut ? tokensOf(label).slice(0, request.maxTokens).join('') : label
     return { text, inputTokens: countTokens(inputText(request.messages)), outputTokens: Math.min(tokens, request.maxTokens), finishReason: cut ? 'length' : 'stop' }
   }
 
   return {
-    name: 'reference',
     generate: (target, request) => generate(target.served, request),
     async *stream(target, request): AsyncIterable<StreamPart> {
       const whole = await generate(target.served, request)

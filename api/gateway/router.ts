@@ -97,7 +97,7 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     admit(state, a, estimatedInput, deps.meter)
     const asked = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS
     if (!Number.isSafeInteger(asked) || asked < 1) throw new HttpProblem('malformed', 'max_tokens must be a positive integer')
-    const request: InferenceRequest = { kind, messages, maxTokens: Math.min(asked, a.remaining - estimatedInput), temperature: body.temperature ?? undefined, stop: stopsOf(body.stop) }
+    const request: InferenceRequest = { messages, maxTokens: Math.min(asked, a.remaining - estimatedInput), temperature: body.temperature ?? undefined, stop: stopsOf(body.stop) }
     // Concurrent requests of one grant must not overrun its quota or its escrow together: hold what this one may use until its receipt is written.
     const release = deps.meter.reserve(a.grant.id, a.grant.consumer, estimatedInput + request.maxTokens, feeOf(a.deployment.pricing, estimatedInput, 1))
     try {

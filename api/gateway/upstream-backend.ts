@@ -117,7 +117,6 @@ export function upstreamBackend(options: UpstreamOptions): Backend {
   }
 
   return {
-    name: `upstream ${options.url}`,
     async generate(target, request, signal) {
       const { response, timer } = await post(body(target, request, false), signal)
       try {

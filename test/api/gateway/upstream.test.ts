@@ -44,7 +44,7 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`
 }
 
-const request: InferenceRequest = { kind: 'chat', messages: [{ role: 'user', content: 'chest pain troponin ecg angina' }], maxTokens: 16, temperature: undefined, stop: [] }
+const request: InferenceRequest = { messages: [{ role: 'user', content: 'chest pain troponin ecg angina' }], maxTokens: 16, temperature: undefined, stop: [] }
 const target = (): Target => ({ deploymentId: d.deploymentId, served: { jobId: d.jobId, checkpoint: d.checkpoint, evaluationSequence: 1, since: 1, sinceAt: 0 } })
 const upstreamOf = (over: Partial<Parameters<typeof upstreamBackend>[0]> = {}) => upstreamBackend({ url: `${server.url}/openai/v1`, apiKey: API_KEY, model: d.deploymentId, ...over })
 
