@@ -62,7 +62,7 @@ export async function ensureBundle(spec: BundleSpec, onProgress?: (done: number)
     const stream = `account-${(appends % 5000).toString(16)}`
     const data = (i: number) => ({ to: 'cd'.repeat(32), amount: String(BigInt(appends) * 10n ** 18n + BigInt(i)), memo: `transfer ${appends}` })
     if (withCommand) {
-      const signed = signCommand({ type: 'TransferOpen', payload: data(0), actor: toHex(actor.publicKey), nonce: `${appends}`, issuedAt: new Date(time).toISOString() }, actor, nativeCrypto)
+      const signed = signCommand({ type: 'TransferOpen', payload: data(0), actor: toHex(actor.publicKey), nonce: `${appends}`, issuedAt: new Date(time).toISOString(), ledger: key }, actor, nativeCrypto)
       await write(canonicalize({ command: signed } as unknown as JsonValue))
       const hash = toHex(nativeCrypto.sha256(new TextEncoder().encode(canonicalize(signed.command as unknown as JsonValue))))
       const cause: Cause = { kind: 'command', commandHash: hash, actor: signed.command.actor, actorSignature: signed.signature }

@@ -31,7 +31,7 @@ async function freshStore(dir: string): Promise<EventStore> {
 }
 
 function sign(key: ActorKey, type: string, payload: Parameters<typeof signCommand>[0]['payload'], n: number): SignedCommand {
-  return signCommand({ type, payload, actor: key.publicKey, nonce: `bench-${n}`, issuedAt: new Date().toISOString() }, key.signer, nativeCrypto)
+  return signCommand({ type, payload, actor: key.publicKey, nonce: `bench-${n}`, issuedAt: new Date().toISOString(), ledger: ledger.publicKey }, key.signer, nativeCrypto)
 }
 
 /** Genesis and identities, then COMMANDS signed WrapOpen commands spread over the actors. */

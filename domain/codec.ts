@@ -1,7 +1,6 @@
 /** Small io-ts building blocks shared by every codec in the domain. */
 import * as t from 'io-ts'
 import { isRight } from 'fp-ts/lib/Either.js'
-import { PathReporter } from 'io-ts/lib/PathReporter.js'
 import type { JsonValue } from './json.js'
 
 function isJsonValue(value: unknown, depth = 0): value is JsonValue {
@@ -79,17 +78,66 @@ export function closed<P extends t.Props>(props: P, name?: string): t.Type<t.Typ
   return Object.assign(codec, { closedProps: props })
 }
 
-/** Decodes or returns a one-line description of the first problems found. */
+/** A short, bounded preview of a value for an error message: never recurses without bound. */
+function preview(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (value === null || typeof value === 'boolean' || typeof value === 'number') return String(value)
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  if (typeof value === 'object') return 'an object'
+  return typeof value
+}
+
+/** One error as `path: message (got …)`, with the path cut to its last few members. */
+function describe(error: t.ValidationError): string {
+  const keys = error.context.map((entry) => entry.key).filter((key) => key !== '')
+  const path = keys.length === 0 ? '(root)' : (keys.length > 6 ? ['…', ...keys.slice(-6)] : keys).join('.')
+  const expected = error.context[error.context.length - 1]?.type.name ?? 'a value'
+  const message = error.message ?? `expected ${expected.length > 80 ? `${expected.slice(0, 80)}…` : expected}`
+  return `${path}: ${message} (got ${preview(error.value)})`
+}
+
+/**
+ * Decodes or returns a one-line description of the first problems found. The description is
+ * built without serializing the value, so hostile input (deep nesting, huge strings) cannot make
+ * error reporting itself fail or grow.
+ */
 export function decodeWith<A>(codec: t.Type<A, unknown, unknown>, value: unknown): { ok: true; value: A } | { ok: false; error: string } {
   const result = codec.decode(value)
   if (isRight(result)) return { ok: true, value: result.right }
-  return { ok: false, error: PathReporter.report(result).slice(0, 3).join('; ') }
+  return { ok: false, error: reportErrors(result.left) }
+}
+
+/** The first `limit` validation errors, each described in bounded space, joined by "; ". */
+export function reportErrors(errors: t.Errors, limit = 3): string {
+  return errors.slice(0, limit).map(describe).join('; ')
 }
 
 export const Hex32 = pattern('hex of 32 bytes', /^[0-9a-f]{64}$/)
 export const Hex64 = pattern('hex of 64 bytes', /^[0-9a-f]{128}$/)
-/** RFC 3339 UTC timestamp with milliseconds, the only time format in the ledger. */
-export const Timestamp = pattern('UTC timestamp (YYYY-MM-DDTHH:MM:SS.sssZ)', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/**
+ * True when the text is a real instant in the ledger's one time format: the shape, and a date and
+ * time that exist (no 30 February, no hour 24, no leap second), years 0001 to 9999. It holds
+ * exactly when the text is what `Date.prototype.toISOString` writes for that instant.
+ */
+export function isInstant(text: string): boolean {
+  if (!TIMESTAMP.test(text) || text.startsWith('0000')) return false
+  const ms = Date.parse(text)
+  return Number.isFinite(ms) && new Date(ms).toISOString() === text
+}
+
+/** RFC 3339 UTC timestamp with milliseconds, the only time format in the ledger; a real instant. */
+export const Timestamp = Object.assign(
+  new t.Type<string, string, unknown>(
+    'UTC timestamp (YYYY-MM-DDTHH:MM:SS.sssZ)',
+    (u): u is string => typeof u === 'string' && isInstant(u),
+    (u, c) => (typeof u === 'string' && isInstant(u) ? t.success(u) : t.failure(u, c, 'expected a real UTC instant YYYY-MM-DDTHH:MM:SS.sssZ')),
+    t.identity,
+  ),
+  { regex: TIMESTAMP },
+)
 
 /** A command's `{ type, payload }` codec, the payload closed to unknown members. */
 export function commandCodec<T extends string, P extends t.Props>(type: T, props: P) {

@@ -28,13 +28,15 @@ export function domainError<Code extends string>(code: Code, message: string, de
 
 /**
  * What the log determines about a decision besides the state: the time the resulting events will
- * be recorded at, the hash of the signed command being decided (a stable source of new ids), and
- * the key that signs the ledger.
+ * be recorded at, the hash of the signed command being decided (a stable source of new ids), the
+ * key that signs the ledger, and the time the actor signed the command (its `issuedAt`, which the
+ * rules hold within the genesis's command window of `recordedAt`).
  */
 export interface DecisionContext {
   readonly recordedAt: string
   readonly commandHash: string
   readonly ledgerKey: string
+  readonly issuedAt: string
 }
 
 /**

@@ -27,7 +27,7 @@ import { nativeCrypto } from './crypto/native.js'
 export type { Vertical }
 
 /** Refusals that come from the handler rather than the rules. */
-export type HandlerErrorCode = 'malformed' | 'bad-signature' | 'conflict'
+export type HandlerErrorCode = 'malformed' | 'bad-signature' | 'conflict' | 'wrong-ledger' | 'nonce-replayed'
 
 export interface Accepted {
   readonly ok: true
@@ -140,7 +140,7 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
     const parsed = vertical.parseCommand(signed.command)
     if (isLeft(parsed)) return { ok: false, error: parsed.left }
     const recordedAt = decisionTime()
-    const decided = vertical.decider.decide(parsed.right, state, { recordedAt, commandHash, ledgerKey: store.ledgerPublicKey })
+    const decided = vertical.decider.decide(parsed.right, state, { recordedAt, commandHash, ledgerKey: store.ledgerPublicKey, issuedAt: signed.command.issuedAt })
     if (isLeft(decided)) return { ok: false, error: decided.left }
     if (decided.right.length === 0) throw new Error(`${vertical.name}: an accepted command must record at least one event`)
     const writes = groupWrites(decided.right.map(vertical.encodeEvent), versions)
@@ -151,6 +151,8 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
       return { ok: true, commandHash, duplicate: result.duplicate, firstSequence, lastSequence, recordedAt: result.recordedAt }
     } catch (error) {
       if (RETRYABLE.some((code) => isLedgerError(error, code))) return 'retry'
+      // The store keeps (actor, nonce) unique: another command of this actor already used the nonce.
+      if (isLedgerError(error, 'nonce-replayed')) return refused<Code>('nonce-replayed', error.message)
       throw error
     }
   }
@@ -162,6 +164,9 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
       const signed = decoded.value
       const commandHash = verifyCommand(signed, crypto)
       if (commandHash === undefined) return refused<Code>('bad-signature', 'the command signature does not verify under its actor key')
+      if (signed.command.ledger !== store.ledgerPublicKey) {
+        return refused<Code>('wrong-ledger', `the command names ledger ${signed.command.ledger}, not this ledger (${store.ledgerPublicKey})`)
+      }
       return serialize(async () => {
         for (let i = 0; i < maxAttempts; i++) {
           const outcome = await attempt(signed, commandHash)

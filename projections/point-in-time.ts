@@ -9,9 +9,22 @@ import type { LogReader } from './log-source.js'
 
 export type Cut = { readonly sequence: number } | { readonly time: string }
 
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/
+
+/**
+ * An RFC 3339 date-time (UTC or with an offset) that names a real instant, in ms; anything else,
+ * however `Date.parse` would read it ("-1", "1e30", 30 February), is a RangeError.
+ */
 function timeLimit(time: string): number {
+  const m = RFC3339.exec(time)
+  if (m === null) throw new RangeError(`not an RFC 3339 time: ${time}`)
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const calendar = new Date(Date.UTC(year, month - 1, day))
+  const realDay = year >= 1 && calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day
+  const offsetOk = m[9] === undefined || (Number(m[9]) < 24 && Number(m[10]) < 60)
+  if (!realDay || hour > 23 || minute > 59 || second > 59 || !offsetOk) throw new RangeError(`not a real instant: ${time}`)
   const limit = Date.parse(time)
-  if (Number.isNaN(limit)) throw new RangeError(`not a time: ${time}`)
+  if (!Number.isFinite(limit)) throw new RangeError(`not a time: ${time}`)
   return limit
 }
 
@@ -25,9 +38,13 @@ export async function foldAt<V, E>(log: LogReader, projection: Projection<V, E>,
   return foldFromZero(log, projection, { stopBefore: (envelope) => Date.parse(envelope.recordedAt) > limit })
 }
 
-/** Parses a CLI `--at`: a whole number is a sequence, anything else an ISO time. */
+/** Parses `--at` and `?at=`: a whole number (>= 1, safe) is a sequence, anything else an RFC 3339 time. */
 export function parseCut(text: string): Cut {
-  if (/^\d+$/.test(text)) return { sequence: Number(text) }
+  if (/^\d+$/.test(text)) {
+    const sequence = Number(text)
+    if (!Number.isSafeInteger(sequence) || sequence < 1) throw new RangeError(`not a sequence: ${text}`)
+    return { sequence }
+  }
   timeLimit(text)
   return { time: text }
 }

@@ -29,7 +29,7 @@ export function inProcessLedger(store: EventStore, signer: Signer): TrainerLedge
     key,
     async submit(request) {
       const wire = encodeRequest(request)
-      const command = { ...wire, actor: key, nonce: `trainer-${process.pid}-${Date.now()}-${++nonce}`, issuedAt: new Date().toISOString() }
+      const command = { ...wire, actor: key, nonce: `trainer-${process.pid}-${Date.now()}-${++nonce}`, issuedAt: new Date().toISOString(), ledger: store.ledgerPublicKey }
       const result = await handler.handle(signCommand(command, signer, nativeCrypto))
       return result.ok ? { ok: true, commandHash: result.commandHash } : { ok: false, code: result.error.code, message: result.error.message }
     },

@@ -9,9 +9,10 @@ import { randomUUID } from 'node:crypto'
 import express, { Router, type NextFunction, type Request, type Response } from 'express'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
-import { PathReporter } from 'io-ts/lib/PathReporter.js'
+import { reportErrors } from '../../domain/codec.js'
 import { feeOf } from '../../domain/deployment/values.js'
 import type { EconomyState } from '../../domain/economy/state.js'
+import { JsonTooDeep, limitDepth } from '../http/json-depth.js'
 import { HttpProblem, isProblem, problemBody } from '../http/problem.js'
 import { admit, authorize, bearerKey, type Access } from './access.js'
 import { BackendError, countTokens, inputText, type Backend, type Generation, type InferenceRequest } from './backend.js'
@@ -50,7 +51,7 @@ const DEFAULT_MAX_TOKENS = 4096
 
 function decode<A>(codec: t.Decoder<unknown, A>, body: unknown): A {
   const decoded = codec.decode(body)
-  if (isLeft(decoded)) throw new HttpProblem('malformed', PathReporter.report(decoded).slice(0, 2).join('; '))
+  if (isLeft(decoded)) throw new HttpProblem('malformed', reportErrors(decoded.left, 2))
   return decoded.right
 }
 
@@ -65,7 +66,7 @@ function sendGatewayProblem(res: Response, problem: HttpProblem): void {
 export function gatewayRouter(deps: GatewayDeps): Router {
   const router = Router()
   const now = deps.now ?? Date.now
-  router.use(express.json({ limit: deps.bodyBytes ?? 1024 * 1024, strict: true, type: () => true }))
+  router.use(express.json({ limit: deps.bodyBytes ?? 1024 * 1024, strict: true, type: () => true, verify: limitDepth() }))
 
   async function access(req: Request, model: string | undefined): Promise<{ state: EconomyState; access: Access }> {
     const key = bearerKey(req.header('authorization'))
@@ -198,6 +199,7 @@ export function gatewayRouter(deps: GatewayDeps): Router {
       deps.observe?.refused(error.timedOut ? 'gateway-timeout' : 'bad-gateway')
       return sendGatewayProblem(res, new HttpProblem(error.timedOut ? 'gateway-timeout' : 'bad-gateway', error.message))
     }
+    if (error instanceof JsonTooDeep) return sendGatewayProblem(res, new HttpProblem('malformed', error.message))
     const status = (error as { status?: number; type?: string }).status
     if (status === 413) return sendGatewayProblem(res, new HttpProblem('too-large', 'the request body is too large'))
     if (status === 400) return sendGatewayProblem(res, new HttpProblem('malformed', 'the body is not valid JSON'))

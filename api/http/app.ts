@@ -2,6 +2,7 @@
  * The express application: middleware in the order a request meets it (id and log, security
  * headers, CORS, per-IP rate limit), then the routes, then 404 and the problem handler.
  */
+import { limitDepth } from './json-depth.js'
 import express, { type Express, type Router } from 'express'
 import type { Metric } from 'prom-client'
 import type { Logger } from 'pino'
@@ -10,7 +11,6 @@ import type { EventStore } from '../../domain/ports/event-store.js'
 import type { BlobStore } from '../../infrastructure/blobs/blob-store.js'
 import type { Metrics } from './metrics.js'
 import { cors, ipRateLimit, notFound, originRevalidation, problemHandler, requestContext, requireJson, securityHeaders } from './middleware.js'
-import type { NonceIndex } from './nonces.js'
 import type { RateLimiter } from './rate-limit.js'
 import type { ReadModels } from './read-models.js'
 import { auditRouter } from './routes/audit.js'
@@ -25,7 +25,6 @@ import type { CommandRoute } from './verticals.js'
 export interface AppDeps {
   readonly store: EventStore
   readonly routes: readonly CommandRoute[]
-  readonly nonces: NonceIndex
   readonly models: ReadModels
   readonly blobs: BlobStore | undefined
   readonly crypto: CryptoSuite
@@ -65,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(ipRateLimit(deps.ipLimit))
 
   const v1 = express.Router()
-  const json = express.json({ limit: deps.commandBytes, strict: true, type: 'application/json' })
+  const json = express.json({ limit: deps.commandBytes, strict: true, type: 'application/json', verify: limitDepth() })
   v1.post('/commands', requireJson, json, commandsHandler(deps))
   v1.get('/events/stream', streamHandler(deps.store, deps.metrics, deps.stream))
   v1.use(auditRouter(deps.store))

@@ -1,4 +1,5 @@
 /** The request pipeline around the routes: ids and logs, headers, limits, and turning errors into problems. */
+import { JsonTooDeep } from './json-depth.js'
 import { randomUUID } from 'node:crypto'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
@@ -102,6 +103,7 @@ function isBodyParserError(error: unknown): error is BodyParserError {
 /** The body parser's errors as problems; anything unexpected is a 500 whose detail names only the request id. */
 function toProblem(error: unknown, req: Request): HttpProblem {
   if (isProblem(error)) return error
+  if (error instanceof JsonTooDeep) return new HttpProblem('malformed', error.message)
   if (isBodyParserError(error)) {
     if (error.type === 'entity.too.large') return new HttpProblem('too-large', 'the body exceeds the size limit')
     if (error.type === 'entity.parse.failed') return new HttpProblem('malformed', 'the body is not valid JSON')

@@ -22,6 +22,7 @@ export const PROBLEM_KINDS = {
   'too-large': { status: 413, title: 'The body is too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'domain-rule': { status: 422, title: 'A ledger rule refuses the command' },
+  'wrong-ledger': { status: 422, title: 'The command is signed for another ledger' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'quota-exhausted': { status: 429, title: 'The grant’s token quota is used up' },
   'escrow-exhausted': { status: 429, title: 'The consumer’s usage escrow cannot pay for this request' },

@@ -18,7 +18,6 @@ import { createMemoryReadModelStore } from '../../projections/store/memory-store
 import type { ReadModelStore } from '../../projections/store/port.js'
 import { createApp, type Mount } from './app.js'
 import { createMetrics } from './metrics.js'
-import { createNonceIndex } from './nonces.js'
 import { openApiDocument } from './openapi/document.js'
 import { referencePage } from './openapi/reference.js'
 import { createRateLimiter, type RateLimit } from './rate-limit.js'
@@ -96,7 +95,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limits = { ...DEFAULT_LIMITS, ...options.limits }
   const logger = options.logger ?? pino({ level: 'info' })
   const models = createReadModels(store, options.readModelStore ?? createMemoryReadModelStore(), options.projections ?? defaultProjections)
-  const nonces = await createNonceIndex(store)
   await models.start()
   const shutdown = new AbortController()
   let accepting = false
@@ -108,7 +106,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = createApp({
     store,
     routes: options.routes ?? defaultVerticals(store, options.clock),
-    nonces,
     models,
     blobs: options.blobs,
     crypto: options.crypto ?? nativeCrypto,
@@ -143,7 +140,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const timer = setTimeout(() => server.closeAllConnections(), limits.drainMs)
     await closed
     clearTimeout(timer)
-    nonces.close()
     await models.stop()
     logger.info('stopped')
   }

@@ -40,6 +40,8 @@ export const ProblemC = t.intersection(
 export const LedgerInfoC = t.type(
   {
     publicKey: Hex32,
+    /** What every signed command must name in its `ledger` member. */
+    ledgerId: Hex32,
     head: t.type({ sequence: Count, hash: Hex32, recordedAt: nullable(Timestamp) }, 'Head'),
     lastAnchor: nullable(EnvelopeC),
   },

@@ -51,6 +51,14 @@ export interface ClientOptions {
   readonly fetch?: typeof fetch
   /** Sent with every request (an auth header of a proxy in front, say). */
   readonly headers?: Readonly<Record<string, string>>
+  /**
+   * The id of the ledger commands are signed for (GET /v1/ledger's `ledgerId`). When left out,
+   * the client learns it from the server on its first `send` or `ledger()` call; pin it to be sure
+   * that a command can only ever apply to the ledger you meant.
+   */
+  readonly ledger?: string
+  /** The time commands are signed at, unless a send says otherwise (default: the system clock). */
+  readonly now?: () => Date
 }
 
 /** Point in time and read-your-writes for queries. */
@@ -110,18 +118,33 @@ export function createClient(options: ClientOptions) {
 
   const submit = (signed: SignedCommand): Promise<CommandAccepted> => request<CommandAccepted>('POST', '/v1/commands', { json: signed })
 
+  let ledgerId = options.ledger
+  async function ledgerInfo(): Promise<LedgerInfo> {
+    const info = await get<LedgerInfo>('/v1/ledger')
+    if (ledgerId !== undefined && info.ledgerId !== ledgerId) throw new Error(`the server is ledger ${info.ledgerId}, not the pinned ${ledgerId}`)
+    ledgerId = info.ledgerId
+    return info
+  }
+  const knownLedger = async (): Promise<string> => ledgerId ?? (await ledgerInfo()).ledgerId
+
   function actor(key: ActorKey | Signer): ActorClient {
     const signer = 'signer' in key ? key.signer : key
     const publicKey = Buffer.from(signer.publicKey).toString('hex')
-    const sign = (type: string, payload: JsonValue, o: SendOptions = {}): SignedCommand =>
-      signCommand({ type, payload, actor: publicKey, nonce: o.nonce ?? randomUUID(), issuedAt: (o.issuedAt ?? new Date()).toISOString() }, signer, nativeCrypto)
+    const sign = (type: string, payload: JsonValue, o: SendOptions = {}): SignedCommand => {
+      if (ledgerId === undefined) throw new Error('the ledger id is not known yet: pass `ledger` to createClient, or await client.ledger() or a send first')
+      return signCommand({ type, payload, actor: publicKey, nonce: o.nonce ?? randomUUID(), issuedAt: (o.issuedAt ?? options.now?.() ?? new Date()).toISOString(), ledger: ledgerId }, signer, nativeCrypto)
+    }
+    const send = async (type: string, payload: JsonValue, o?: SendOptions): Promise<CommandAccepted> => {
+      await knownLedger()
+      return submit(sign(type, payload, o))
+    }
     return {
       publicKey,
       sign,
-      send: (type, payload, o) => submit(sign(type, payload, o)),
+      send,
       governance(req, o) {
         const wire = GovernanceRequestC.encode(req) as { type: string; payload: JsonValue }
-        return submit(sign(wire.type, wire.payload, o))
+        return send(wire.type, wire.payload, o)
       },
     }
   }
@@ -131,7 +154,7 @@ export function createClient(options: ClientOptions) {
     submit,
     actor,
     // audit
-    ledger: () => get<LedgerInfo>('/v1/ledger'),
+    ledger: ledgerInfo,
     events: (o: { from?: number; limit?: number } = {}) => get<EventPage>(`/v1/events${query(o)}`),
     event: (sequence: number) => get<Envelope>(`/v1/events/${sequence}`),
     command: (hash: string) => get<SignedCommand>(`/v1/commands/${hash}`),

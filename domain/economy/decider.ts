@@ -12,6 +12,7 @@ import { decideValidation } from '../datanets/validation.js'
 import type { GovernanceCommand } from '../governance/commands.js'
 import { GOVERNANCE_COMMAND_TYPES } from '../governance/commands.js'
 import { governanceDecider } from '../governance/decider.js'
+import { outsideWindow } from '../governance/command-window.js'
 import { unregistered } from '../governance/guards.js'
 import { decideRewards } from '../rewards/decide.js'
 import { TRAINING_COMMAND_CODECS, type TrainingCommand } from '../training/codecs.js'
@@ -35,8 +36,11 @@ const isGovernanceCommand = (c: EconomyCommand): c is GovernanceCommand => GOVER
 const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion'])
 
 function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: DecisionContext): Result {
-  const params = state.governance.genesis?.params.economics
-  if (params === undefined) return refuse('no-genesis', 'the ledger has no genesis yet')
+  const genesis = state.governance.genesis
+  if (genesis === null) return refuse('no-genesis', 'the ledger has no genesis yet')
+  const outside = outsideWindow(genesis.params.commandWindow, ctx)
+  if (outside !== undefined) return left(outside)
+  const params = genesis.params.economics
   const notRegistered = PERMISSIONLESS.has(command.type) ? undefined : unregistered(state.governance, command.actor)
   if (notRegistered !== undefined) return left(notRegistered)
   if (isTrainingCommand(command)) return decideTraining(command, state, ctx)

@@ -1,10 +1,9 @@
 /** Between the ledger's JSON and the economy types: every command and event passes these codecs. */
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
-import { PathReporter } from 'io-ts/lib/PathReporter.js'
 import { alignmentStreamOf, type AlignmentEvent } from '../alignment/codecs.js'
 import { DATA_EVENT_CODECS, type DataEvent } from '../datanets/events.js'
-import { decodeWith } from '../codec.js'
+import { decodeWith, reportErrors } from '../codec.js'
 import { dataStreamOf } from '../datanets/ids.js'
 import { domainError } from '../decider.js'
 import { encodeEvent as encodeGovernanceEvent, parseCommand as parseGovernanceCommand, parseEvent as parseGovernanceEvent } from '../governance/wire.js'
@@ -31,7 +30,7 @@ export function parseCommand(command: Command): Either<EconomyError, EconomyComm
   if (codec === undefined) return parseGovernanceCommand(command)
   const decoder: t.Decoder<unknown, Omit<EconomyCommand, 'actor'>> = codec
   const decoded = decoder.decode({ type: command.type, payload: command.payload })
-  if (isLeft(decoded)) return left(domainError('malformed-command', PathReporter.report(decoded).slice(0, 3).join('; '), { type: command.type }))
+  if (isLeft(decoded)) return left(domainError('malformed-command', reportErrors(decoded.left, 3), { type: command.type }))
   return right({ ...decoded.right, actor: command.actor } as EconomyCommand)
 }
 

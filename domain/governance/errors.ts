@@ -9,6 +9,8 @@ export const GOVERNANCE_ERROR_CODES = [
   // the command itself
   'malformed-command',
   'unknown-command',
+  'command-expired',
+  'command-from-future',
   // genesis
   'no-genesis',
   'genesis-exists',

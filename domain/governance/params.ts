@@ -23,8 +23,20 @@ export const RoleStakesC = closed(
   'RoleStakes',
 )
 
+/**
+ * How far a command's `issuedAt` may lie from the time it is recorded: at most `pastMs` before and
+ * `futureMs` after. It bounds how long a signed command can wait to be replayed by anyone who saw
+ * it (a refused command is public once posted), and how far a signer's clock may run ahead.
+ */
+export const CommandWindowC = closed({ pastMs: duration('commandWindow.pastMs'), futureMs: duration('commandWindow.futureMs') }, 'CommandWindow')
+export type CommandWindow = t.TypeOf<typeof CommandWindowC>
+
+/** The widest window a genesis may choose: a week into the past, an hour into the future. */
+export const MAX_COMMAND_WINDOW: CommandWindow = { pastMs: 7 * DAY_MS, futureMs: 60 * 60 * 1000 }
+
 export const GenesisParamsC = closed(
   {
+    commandWindow: CommandWindowC,
     votingDelayMs: duration('votingDelayMs'),
     votingPeriodMs: integer('votingPeriodMs (ms)', 1),
     timelockMs: duration('timelockMs'),
@@ -45,6 +57,7 @@ export type GenesisParams = t.TypeOf<typeof GenesisParamsC>
 
 /** The defaults of issue 3; a genesis may choose others, and then those are the rules. */
 export const defaultParams: GenesisParams = {
+  commandWindow: { pastMs: 60 * 60 * 1000, futureMs: 2 * 60 * 1000 },
   votingDelayMs: DAY_MS,
   votingPeriodMs: 7 * DAY_MS,
   timelockMs: DAY_MS,
@@ -61,6 +74,9 @@ export const defaultParams: GenesisParams = {
 
 /** The first problem with a set of parameters, or undefined when they are usable. */
 export function paramsProblem(params: GenesisParams): string | undefined {
+  if (params.commandWindow.pastMs > MAX_COMMAND_WINDOW.pastMs || params.commandWindow.futureMs > MAX_COMMAND_WINDOW.futureMs) {
+    return `commandWindow may reach at most ${MAX_COMMAND_WINDOW.pastMs} ms into the past and ${MAX_COMMAND_WINDOW.futureMs} ms into the future`
+  }
   for (const [name, ratio] of [
     ['quorum', params.quorum],
     ['vetoThreshold', params.vetoThreshold],

@@ -5,8 +5,7 @@
  */
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
-import { PathReporter } from 'io-ts/lib/PathReporter.js'
-import { decodeWith } from '../codec.js'
+import { decodeWith, reportErrors } from '../codec.js'
 import type { JsonValue } from '../json.js'
 import type { Command } from '../ledger/command.js'
 import { domainError } from '../decider.js'
@@ -28,7 +27,7 @@ export function parseCommand(command: Command): Either<GovernanceError, Governan
   const decoder: t.Decoder<unknown, GovernanceRequest> = codec
   const decoded = decoder.decode({ type: command.type, payload: command.payload })
   if (isLeft(decoded)) {
-    const problems = PathReporter.report(decoded).slice(0, 3).join('; ')
+    const problems = reportErrors(decoded.left, 3)
     return left(domainError('malformed-command', problems, { type: command.type }))
   }
   return right({ ...decoded.right, actor: command.actor })

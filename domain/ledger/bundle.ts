@@ -10,7 +10,8 @@ import * as t from 'io-ts'
 import { closed, Hex32, integer } from '../codec.js'
 
 export const BUNDLE_FORMAT = 'model-ledger-bundle'
-export const BUNDLE_VERSION = 1
+/** The ledger format version (docs/ledger-format.md); a bundle of another version is refused. */
+export const BUNDLE_VERSION = 2
 
 export const BundleHeaderC = closed(
   {

@@ -1,8 +1,9 @@
 /**
  * The order-dependent half of verification, fed one line's facts at a time: gapless sequences,
  * the hash chain, stream versions, non-decreasing time, commands before the events they cause
- * and never twice, anchors over exactly the events since the previous anchor, and the anchors an
- * auditor already trusts. Memory is constant but for one version per stream and 32 bytes a command.
+ * and never twice, each (actor, nonce) once, anchors over exactly the events since the previous
+ * anchor, and the anchors an auditor already trusts. Memory is constant but for one version per
+ * stream and 64 bytes a command (its hash and its nonce key's hash, 128 bits each, in open tables).
  */
 import { fromHex } from '../crypto/hex.js'
 import { ZERO_HASH } from './envelope.js'
@@ -46,6 +47,7 @@ export class ChainChecker {
   private lastAnchor = { sequence: 0, hash: ZERO_HASH }
   private readonly versions = new Map<string, number>()
   private readonly seenCommands = new HashSet128()
+  private readonly seenNonces = new HashSet128()
   private current: PendingCommand | undefined
   private readonly root: StreamingRoot
   private anchors = 0
@@ -121,10 +123,11 @@ export class ChainChecker {
     }
   }
 
-  private checkCommand(facts: { hash: string; actor: string; signature: string }): string | undefined {
+  private checkCommand(facts: { hash: string; actor: string; signature: string; nonceHash: string; nonce: string }): string | undefined {
     if (this.current !== undefined && !this.current.used) return `command ${this.current.hash} caused no event`
     if (!this.seenCommands.add(facts.hash)) return `command ${facts.hash} appears twice: a replayed command`
-    this.current = { ...facts, used: false }
+    if (!this.seenNonces.add(facts.nonceHash)) return `command ${facts.hash} reuses nonce ${JSON.stringify(facts.nonce)} of actor ${facts.actor}: a replayed nonce`
+    this.current = { hash: facts.hash, actor: facts.actor, signature: facts.signature, used: false }
     return undefined
   }
 

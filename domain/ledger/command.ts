@@ -3,6 +3,11 @@
  *
  * commandHash = SHA-256(JCS(command)); signature = Ed25519(actor key, the 32 raw hash bytes).
  * The log keeps each signed command once; every event it produced cites its hash.
+ *
+ * A command means one thing, once, on one ledger: it names the ledger it is for (`ledger`, the
+ * ledger's id: the public key that signed its first event), its (actor, nonce) pair is unique in
+ * the ledger, and its `issuedAt` must lie within the genesis's command window of the time it is
+ * recorded at (docs/ledger-format.md, "Commands").
  */
 import type * as t from 'io-ts'
 import { canonicalBytes } from '../canonical/jcs.js'
@@ -18,6 +23,7 @@ export const CommandC = closed(
     actor: Hex32,
     nonce: pattern('nonce (1-128 printable ASCII)', /^[\x21-\x7e]{1,128}$/),
     issuedAt: Timestamp,
+    ledger: Hex32,
   },
   'Command',
 )
@@ -44,4 +50,12 @@ export function verifyCommand(signed: SignedCommand, crypto: CryptoSuite): strin
   const hash = commandHashBytes(signed.command, crypto)
   const ok = crypto.ed25519.verify(fromHex(signed.command.actor), hash, fromHex(signed.signature))
   return ok ? toHex(hash) : undefined
+}
+
+/**
+ * The key under which an (actor, nonce) pair is unique: the actor's 64 hex digits, a slash, the
+ * nonce. The actor has a fixed length, so no two pairs share a key.
+ */
+export function nonceKey(command: Pick<Command, 'actor' | 'nonce'>): string {
+  return `${command.actor}/${command.nonce}`
 }

@@ -9,6 +9,8 @@ export type LedgerErrorCode =
   | 'unknown-signer'
   | 'reserved'
   | 'recorded-at-regression'
+  | 'wrong-ledger'
+  | 'nonce-replayed'
   | 'closed'
   | 'storage'
 

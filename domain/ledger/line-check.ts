@@ -9,7 +9,7 @@ import type { JsonValue } from '../json.js'
 import type { CryptoSuite } from '../ports/crypto.js'
 import { anchorData, isAnchor, type AnchorData } from './anchor.js'
 import { BundleHeaderC, type BundleHeader } from './bundle.js'
-import { SignedCommandC, verifyCommand } from './command.js'
+import { nonceKey, SignedCommandC, verifyCommand } from './command.js'
 import { canonicalPieces, EnvelopeC, envelopeText } from './envelope.js'
 import { fromHex, toHex } from '../crypto/hex.js'
 
@@ -34,7 +34,15 @@ export interface EventFacts {
 
 export type LineFacts =
   | { readonly kind: 'header'; readonly header: BundleHeader }
-  | { readonly kind: 'command'; readonly hash: string; readonly actor: string; readonly signature: string }
+  | {
+      readonly kind: 'command'
+      readonly hash: string
+      readonly actor: string
+      readonly signature: string
+      /** SHA-256 of the command's nonce key (actor/nonce): unique in the ledger. */
+      readonly nonceHash: string
+      readonly nonce: string
+    }
   | EventFacts
   | { readonly kind: 'bad'; readonly reason: string; readonly sequence: number | null }
 
@@ -73,7 +81,7 @@ export function checkLine(line: string, ledgerKey: string, crypto: CryptoSuite):
   if ('event' in record) return checkEvent(line, record.event, ledgerKey, crypto, sequenceOf(value))
   const canonical = isCanonical(value, line)
   if (!canonical.ok) return bad(canonical.reason)
-  if ('command' in record) return checkCommand(record.command, crypto)
+  if ('command' in record) return checkCommand(record.command, ledgerKey, crypto)
   if ('header' in record) {
     const header = decodeWith(BundleHeaderC, record.header)
     return header.ok ? { kind: 'header', header: header.value } : bad(`malformed header: ${header.error}`)
@@ -81,12 +89,15 @@ export function checkLine(line: string, ledgerKey: string, crypto: CryptoSuite):
   return bad(`unknown line kind ${JSON.stringify(Object.keys(record)[0])}`)
 }
 
-function checkCommand(value: unknown, crypto: CryptoSuite): LineFacts {
+function checkCommand(value: unknown, ledgerKey: string, crypto: CryptoSuite): LineFacts {
   const decoded = decodeWith(SignedCommandC, value)
   if (!decoded.ok) return bad(`malformed command: ${decoded.error}`)
+  const { command, signature } = decoded.value
   const hash = verifyCommand(decoded.value, crypto)
-  if (hash === undefined) return bad(`command signature does not verify under its actor ${decoded.value.command.actor}`)
-  return { kind: 'command', hash, actor: decoded.value.command.actor, signature: decoded.value.signature }
+  if (hash === undefined) return bad(`command signature does not verify under its actor ${command.actor}`)
+  if (command.ledger !== ledgerKey) return bad(`command ${hash} names ledger ${command.ledger}, not this ledger ${ledgerKey}: it was signed for another ledger`)
+  const nonceHash = toHex(crypto.sha256(encoder.encode(nonceKey(command))))
+  return { kind: 'command', hash, actor: command.actor, signature, nonceHash, nonce: command.nonce }
 }
 
 function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: CryptoSuite, sequence: number | null): LineFacts {

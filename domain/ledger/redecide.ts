@@ -4,7 +4,7 @@
  * (vote weights, slashes, reward maps and their hashes) checkable offline, not only the signatures.
  *
  * Fed in log order: each signed command, then every event. The context is rebuilt from the log:
- * the time of the command's first event, the command's hash, the ledger key.
+ * the time of the command's first event, the command's hash, the ledger key, the command's issuedAt.
  */
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { canonicalize } from '../canonical/jcs.js'
@@ -68,7 +68,7 @@ export function createRedecider<C, E, S, Code extends string>(vertical: Vertical
     const at = (reason: string) => ({ sequence: first.sequence, reason: `re-deciding ${current.signed.command.type}: ${reason}` })
     const parsed = vertical.parseCommand(current.signed.command)
     if (isLeft(parsed)) return at(`the rules do not accept the command (${parsed.left.code})`)
-    const decided = vertical.decider.decide(parsed.right, state, { recordedAt: first.recordedAt, commandHash: current.hash, ledgerKey })
+    const decided = vertical.decider.decide(parsed.right, state, { recordedAt: first.recordedAt, commandHash: current.hash, ledgerKey, issuedAt: current.signed.command.issuedAt })
     if (isLeft(decided)) return at(`the rules now refuse it (${decided.left.code}: ${decided.left.message})`)
     const expected = decided.right.map((event) => vertical.encodeEvent(event))
     if (expected.length !== current.recorded.length) return at(`the rules give ${expected.length} events, the log holds ${current.recorded.length}`)

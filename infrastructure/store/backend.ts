@@ -42,6 +42,12 @@ export interface StorageBackend {
   lastAnchor(): Promise<{ sequence: number; hash: string } | undefined>
   streamVersions(streams: readonly string[]): Promise<Map<string, number>>
   findCommands(hashes: readonly string[]): Promise<Map<string, StoredCommand>>
+  /**
+   * For each nonce key (`nonceKey` of domain/ledger/command.ts) already recorded, the hash of the
+   * command that used it. The store keeps the pair unique by a constraint of its own, so a second
+   * writer that missed the sequencer's check still cannot commit a reused nonce.
+   */
+  findNonces(keys: readonly string[]): Promise<Map<string, string>>
   /** Writes the batch in one durable transaction, or nothing. */
   commit(batch: SealedBatch): Promise<void>
   /** Up to `limit` envelopes with sequence >= fromSequence, in order. */

@@ -104,6 +104,16 @@ export function createEsdbBackend(url: string, options: EsdbBackendOptions = {})
       }
       return found
     },
+    async findNonces(keys) {
+      await indexed()
+      const found = new Map<string, string>()
+      for (const key of keys) {
+        const event = (await client.read(names.nonce(key), { from: 'start', maxCount: 1 }))[0]
+        const hash = event === undefined ? undefined : chainMetadata(event).command?.hash
+        if (hash !== undefined) found.set(key, hash)
+      }
+      return found
+    },
     async commit(batch) {
       try {
         await client.append(names.chain, chainEvents(batch.envelopes, batch.texts, batch.commands), expectedAfter(batch.expectedHead.sequence))

@@ -7,11 +7,11 @@
  * concurrent callers share an fsync without ever breaking the chain or the gapless sequence.
  */
 import { canonicalize, CanonicalizationError } from '../../domain/canonical/jcs.js'
-import { decodeWith, JsonValueC } from '../../domain/codec.js'
+import { decodeWith, isInstant, JsonValueC } from '../../domain/codec.js'
 import { toHex } from '../../domain/crypto/hex.js'
 import type { JsonValue } from '../../domain/json.js'
 import { NO_ANCHOR, TREE_ALGORITHM, type AnchorData, type AnchorRef } from '../../domain/ledger/anchor.js'
-import { SignedCommandC, verifyCommand, type SignedCommand } from '../../domain/ledger/command.js'
+import { nonceKey, SignedCommandC, verifyCommand, type SignedCommand } from '../../domain/ledger/command.js'
 import { sealEnvelopeText, type Cause, type Envelope } from '../../domain/ledger/envelope.js'
 import { LedgerError } from '../../domain/ledger/errors.js'
 import { merkleRoot } from '../../domain/ledger/merkle.js'
@@ -159,7 +159,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       total += write.events.length
     }
     if (total > maxEvents) throw new LedgerError('malformed', `${total} events in one append; the limit is ${maxEvents}`)
-    if (request.recordedAt !== undefined && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(request.recordedAt)) {
+    if (request.recordedAt !== undefined && !isInstant(request.recordedAt)) {
       throw new LedgerError('malformed', 'recordedAt must be a UTC timestamp with milliseconds')
     }
     const reason = request.reason ?? 'append'
@@ -171,6 +171,10 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     if (!decoded.ok) throw new LedgerError('malformed', `malformed signed command: ${decoded.error}`)
     const commandHash = verifyCommand(decoded.value, crypto)
     if (commandHash === undefined) throw new LedgerError('bad-signature', 'the command signature does not verify under its actor key')
+    // A command signed for another ledger would otherwise mean the same thing here: refuse it.
+    if (decoded.value.command.ledger !== ledgerPublicKey) {
+      throw new LedgerError('wrong-ledger', `the command names ledger ${decoded.value.command.ledger}, not this ledger (${ledgerPublicKey})`, { ledger: ledgerPublicKey })
+    }
     return { writes: request.writes, dataTexts, command: decoded.value, commandHash, reason, recordedAt: request.recordedAt }
   }
 
@@ -201,7 +205,9 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
 
   async function runBatch(batch: Job[], attempt = 0): Promise<void> {
     const hashes = batch.flatMap((job) => (job.kind === 'append' && job.request.commandHash !== undefined ? [job.request.commandHash] : []))
+    const nonces = batch.flatMap((job) => (job.kind === 'append' && job.request.command !== undefined ? [nonceKey(job.request.command.command)] : []))
     let existing: Map<string, StoredCommand>
+    let usedNonces: Map<string, string>
     try {
       // Another writer on the same storage moves the head behind our back: cached stream versions
       // would then refuse appends that are right, and never learn otherwise.
@@ -215,12 +221,13 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       // Any batch may seal an anchor, so the anchor stream's version must be known too.
       if (!versionCache.has(ANCHOR_STREAM)) streams.add(ANCHOR_STREAM)
       existing = await backend.findCommands(hashes)
+      usedNonces = await backend.findNonces(nonces)
       for (const [stream, version] of await backend.streamVersions([...streams])) versionCache.set(stream, version)
     } catch (error) {
       for (const job of batch) job.reject(new LedgerError('storage', `the store failed: ${(error as Error).message}`))
       return
     }
-    const plan = planBatch(batch, existing)
+    const plan = planBatch(batch, existing, usedNonces)
     if (plan.envelopes.length === 0) {
       plan.settle()
       return
@@ -241,13 +248,14 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   }
 
   /** Decides a whole batch against a working copy of the state; nothing is kept unless it commits. */
-  function planBatch(batch: Job[], existing: Map<string, StoredCommand>) {
+  function planBatch(batch: Job[], existing: Map<string, StoredCommand>, usedNonces: Map<string, string>) {
     const work: ChainState = { ...state, unanchored: [...state.unanchored] }
     const versions = new Map<string, number>()
     const envelopes: Envelope[] = []
     const texts: string[] = []
     const commands: StoredCommand[] = []
     const inBatch = new Map<string, StoredCommand>()
+    const inBatchNonces = new Map<string, string>()
     const outcomes: (() => void)[] = []
     const version = (stream: string) => versions.get(stream) ?? versionCache.get(stream) ?? 0
 
@@ -301,6 +309,13 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
         continue
       }
       try {
+        if (request.command !== undefined && hash !== undefined) {
+          const key = nonceKey(request.command.command)
+          const holder = usedNonces.get(key) ?? inBatchNonces.get(key)
+          if (holder !== undefined && holder !== hash) {
+            throw new LedgerError('nonce-replayed', `actor ${request.command.command.actor} already used nonce ${JSON.stringify(request.command.command.nonce)} for command ${holder}`, { holder })
+          }
+        }
         for (const write of request.writes) checkExpected(write.stream, write.expected, version(write.stream))
         const recordedAt = request.recordedAt ?? laterOf(iso(clock.now()))
         if (work.head.recordedAt !== null && recordedAt < work.head.recordedAt) {
@@ -328,6 +343,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
           const stored = { hash, signed: request.command, result }
           commands.push(stored)
           inBatch.set(hash, stored)
+          inBatchNonces.set(nonceKey(request.command.command), hash)
         }
         outcomes.push(() => job.resolve({ ...result, duplicate: false }))
         if (work.unanchored.length >= anchorEvery) seal()

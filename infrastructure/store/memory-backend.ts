@@ -4,13 +4,14 @@ import type { JsonValue } from '../../domain/json.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
 import { ZERO_HASH } from '../../domain/ledger/envelope.js'
 import { isAnchor } from '../../domain/ledger/anchor.js'
-import type { SignedCommand } from '../../domain/ledger/command.js'
+import { nonceKey, type SignedCommand } from '../../domain/ledger/command.js'
 import { StaleHeadError, type SealedBatch, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
 
 export function createMemoryBackend(): StorageBackend {
   const events: Envelope[] = []
   const streams = new Map<string, number[]>()
   const commands = new Map<string, StoredCommand>()
+  const nonces = new Map<string, string>()
   let key: string | undefined
   let anchor: { sequence: number; hash: string } | undefined
 
@@ -41,10 +42,25 @@ export function createMemoryBackend(): StorageBackend {
       }
       return found
     },
+    async findNonces(keys) {
+      const found = new Map<string, string>()
+      for (const key of keys) {
+        const hash = nonces.get(key)
+        if (hash !== undefined) found.set(key, hash)
+      }
+      return found
+    },
     async commit(batch: SealedBatch) {
       const current = head()
       if (current.sequence !== batch.expectedHead.sequence || current.hash !== batch.expectedHead.hash) {
         throw new StaleHeadError('the head moved')
+      }
+      // The (actor, nonce) constraint, checked before anything is written: all or nothing.
+      const batchNonces = new Set<string>()
+      for (const command of batch.commands) {
+        const key = nonceKey(command.signed.command)
+        if (nonces.has(key) || batchNonces.has(key)) throw new Error(`nonce ${key} is already used`)
+        batchNonces.add(key)
       }
       for (const envelope of batch.envelopes) {
         events.push(envelope)
@@ -53,7 +69,10 @@ export function createMemoryBackend(): StorageBackend {
         streams.set(envelope.stream, indexes)
         if (isAnchor(envelope)) anchor = { sequence: envelope.sequence, hash: envelope.hash }
       }
-      for (const command of batch.commands) commands.set(command.hash, command)
+      for (const command of batch.commands) {
+        commands.set(command.hash, command)
+        nonces.set(nonceKey(command.signed.command), command.hash)
+      }
     },
     async readRange(fromSequence, limit) {
       return events.slice(Math.max(0, fromSequence - 1), Math.max(0, fromSequence - 1) + limit)

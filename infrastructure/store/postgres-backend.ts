@@ -14,7 +14,7 @@ import pg from 'pg'
 import type { PoolClient } from 'pg'
 import { canonicalize } from '../../domain/canonical/jcs.js'
 import type { JsonValue } from '../../domain/json.js'
-import type { SignedCommand } from '../../domain/ledger/command.js'
+import { nonceKey, type SignedCommand } from '../../domain/ledger/command.js'
 import { ZERO_HASH, type Envelope } from '../../domain/ledger/envelope.js'
 import { ANCHOR_STREAM } from '../../domain/ledger/names.js'
 import { StaleHeadError, type SealedBatch, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
@@ -52,7 +52,7 @@ async function insertBatch(db: Queryable, q: Queries, batch: SealedBatch): Promi
   ])
   const c = batch.commands
   if (c.length === 0) return
-  await db.query(q.insertCommands, [c.map((x) => x.hash), c.map((x) => canonicalize(x.signed as unknown as JsonValue)), c.map((x) => JSON.stringify(x.result))])
+  await db.query(q.insertCommands, [c.map((x) => x.hash), c.map((x) => nonceKey(x.signed.command)), c.map((x) => canonicalize(x.signed as unknown as JsonValue)), c.map((x) => JSON.stringify(x.result))])
 }
 
 /** Keeps the contiguous prefix starting at `from`: a reader never passes a missing sequence. */
@@ -128,6 +128,12 @@ export function createPostgresBackend(url: string, options: PostgresBackendOptio
       for (const row of await query<{ hash: string; signed: string; result: string }>(q.commands, [[...hashes]])) {
         found.set(row.hash, { hash: row.hash, signed: JSON.parse(row.signed) as SignedCommand, result: JSON.parse(row.result) as StoredCommand['result'] })
       }
+      return found
+    },
+    async findNonces(keys) {
+      const found = new Map<string, string>()
+      if (keys.length === 0) return found
+      for (const row of await query<{ nonce_key: string; hash: string }>(q.nonces, [[...keys]])) found.set(row.nonce_key, row.hash)
       return found
     },
     commit,

@@ -9,7 +9,7 @@ import { canonicalize } from '../../domain/canonical/jcs.js'
 import type { JsonValue } from '../../domain/json.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
 import { ZERO_HASH } from '../../domain/ledger/envelope.js'
-import type { SignedCommand } from '../../domain/ledger/command.js'
+import { nonceKey, type SignedCommand } from '../../domain/ledger/command.js'
 import { ANCHOR_STREAM } from '../../domain/ledger/names.js'
 import { StaleHeadError, type SealedBatch, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
 
@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS events (
 ) STRICT;
 CREATE TABLE IF NOT EXISTS commands (
   hash TEXT PRIMARY KEY,
+  nonce_key TEXT NOT NULL UNIQUE,
   signed TEXT NOT NULL,
   result TEXT NOT NULL
 ) STRICT;
@@ -47,6 +48,11 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
     db.exec(SCHEMA)
+    const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('commands')").all()
+    if (!columns.some((column) => column.name === 'nonce_key')) {
+      db.close()
+      throw new Error(`${file} was written by an earlier ledger format (its commands have no ledger id or unique nonce); export what you need with that version and start a new ledger`)
+    }
   }
   db.pragma('busy_timeout = 10000')
 
@@ -61,6 +67,7 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
     ),
     streamVersion: db.prepare<[string], { v: number | null }>('SELECT MAX(stream_version) AS v FROM events WHERE stream = ?'),
     command: db.prepare<[string], { signed: string; result: string }>('SELECT signed, result FROM commands WHERE hash = ?'),
+    nonce: db.prepare<[string], { hash: string }>('SELECT hash FROM commands WHERE nonce_key = ?'),
     range: db.prepare<[number, number], { envelope: string }>('SELECT envelope FROM events WHERE sequence >= ? ORDER BY sequence LIMIT ?'),
     rawRange: db.prepare<[number, number], { sequence: number; command_hash: string | null; envelope: string }>(
       'SELECT sequence, command_hash, envelope FROM events WHERE sequence >= ? ORDER BY sequence LIMIT ?',
@@ -73,7 +80,7 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
       : db.prepare(
           'INSERT INTO events (sequence, stream, stream_version, type, hash, command_hash, recorded_at, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         ),
-    insertCommand: options.readonly ? undefined : db.prepare('INSERT INTO commands (hash, signed, result) VALUES (?, ?, ?)'),
+    insertCommand: options.readonly ? undefined : db.prepare('INSERT INTO commands (hash, nonce_key, signed, result) VALUES (?, ?, ?, ?)'),
   }
 
   const head = (): StoredHead => {
@@ -97,7 +104,7 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
       insertEvent.run(e.sequence, e.stream, e.streamVersion, e.type, e.hash, commandHash, e.recordedAt, text)
     })
     for (const c of batch.commands) {
-      insertCommand.run(c.hash, canonicalize(c.signed as unknown as JsonValue), JSON.stringify(c.result))
+      insertCommand.run(c.hash, nonceKey(c.signed.command), canonicalize(c.signed as unknown as JsonValue), JSON.stringify(c.result))
     }
   })
 
@@ -127,6 +134,14 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
         if (row !== undefined) {
           found.set(hash, { hash, signed: JSON.parse(row.signed) as SignedCommand, result: JSON.parse(row.result) as StoredCommand['result'] })
         }
+      }
+      return found
+    },
+    async findNonces(keys) {
+      const found = new Map<string, string>()
+      for (const key of keys) {
+        const row = q.nonce.get(key)
+        if (row !== undefined) found.set(key, row.hash)
       }
       return found
     },

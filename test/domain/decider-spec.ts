@@ -23,7 +23,8 @@ export function hashFor(n: number): string {
 }
 
 export function contextAt<S>(timeline: Timeline<S>, ledgerKey: string): DecisionContext {
-  return { recordedAt: new Date(timeline.now).toISOString(), commandHash: hashFor(timeline.commands + 1), ledgerKey }
+  const recordedAt = new Date(timeline.now).toISOString()
+  return { recordedAt, commandHash: hashFor(timeline.commands + 1), ledgerKey, issuedAt: recordedAt }
 }
 
 export function specFor<C, E, S>(decider: Decider<C, E, S>, options: { ledgerKey: string; start: number }) {

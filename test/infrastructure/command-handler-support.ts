@@ -40,23 +40,34 @@ function rekey(text: string): string {
 }
 
 let nonce = 0
+let issueClock: { now(): number } | undefined
+
+/**
+ * Commands are signed at this clock's time unless a test says otherwise, so that they lie within
+ * the genesis's command window of the time the ledger records them. `harness` sets it.
+ */
+export function signAtClock(clock: { now(): number }): void {
+  issueClock = clock
+}
+
+const issuedNow = (): string => new Date(issueClock?.now() ?? START).toISOString()
 
 /**
  * Signs a fixture command as its real actor. Placeholder keys anywhere in the payload become the
  * real keys, so the domain fixtures' builders serve here too.
  */
-export function signRaw(actor: string, type: string, payload: JsonValue, issuedAt = new Date(START).toISOString()): SignedCommand {
+export function signRaw(actor: string, type: string, payload: JsonValue, issuedAt = issuedNow()): SignedCommand {
   const signer = realKeys.get(actor) as Signer
-  return signCommand({ type, payload, actor: toHex(signer.publicKey), nonce: `n${++nonce}`, issuedAt }, signer, nativeCrypto)
+  return signCommand({ type, payload, actor: toHex(signer.publicKey), nonce: `n${++nonce}`, issuedAt, ledger: keyOf(LEDGER) }, signer, nativeCrypto)
 }
 
-export function sign(command: GovernanceCommand, issuedAt = new Date(START).toISOString()): SignedCommand {
+export function sign(command: GovernanceCommand, issuedAt = issuedNow()): SignedCommand {
   const signer = realKeys.get(command.actor)
   if (signer === undefined) throw new Error('no real key for this actor')
   const { actor: _actor, ...request } = command
   const wire = GovernanceRequestC.encode(request) as { type: string; payload: JsonValue }
   const payload = JSON.parse(rekey(JSON.stringify(wire.payload))) as JsonValue
-  return signCommand({ type: wire.type, payload, actor: toHex(signer.publicKey), nonce: `n${++nonce}`, issuedAt }, signer, nativeCrypto)
+  return signCommand({ type: wire.type, payload, actor: toHex(signer.publicKey), nonce: `n${++nonce}`, issuedAt, ledger: keyOf(LEDGER) }, signer, nativeCrypto)
 }
 
 export interface Harness {
@@ -71,6 +82,7 @@ export function governanceHandler(store: EventStore, clock: ManualClock, maxAtte
 
 export async function harness(backend: StorageBackend = createMemoryBackend()): Promise<Harness> {
   const clock = manualClock(START)
+  signAtClock(clock)
   const store = await openLedgerStore({ backend, signer: ledgerSigner, clock, anchorIntervalMs: 0 })
   return { store, clock, handler: governanceHandler(store, clock) }
 }

@@ -27,7 +27,7 @@ import { createCommandHandler } from '../../infrastructure/command-handler.js'
 import { openLedgerStore } from '../../infrastructure/store/ledger-store.js'
 import { createSqliteBackend } from '../../infrastructure/store/sqlite-backend.js'
 import { ALICE, BOB, CAROL, cmd as gov, DAVE, DAY, START } from '../domain/governance/fixtures.js'
-import { keyOf, ledgerSigner, signRaw } from './command-handler-support.js'
+import { keyOf, ledgerSigner, signAtClock, signRaw } from './command-handler-support.js'
 
 const EVE = 'e5'.repeat(32)
 const dir = mkdtempSync(join(tmpdir(), 'economy-e2e-'))
@@ -38,6 +38,7 @@ const text = (s: string) => new TextEncoder().encode(s)
 
 async function open() {
   const clock = manualClock(START)
+  signAtClock(clock)
   const store = await openLedgerStore({ backend: createSqliteBackend(file), signer: ledgerSigner, clock, anchorIntervalMs: 0 })
   return { store, clock, handler: createCommandHandler({ store, vertical: economy, clock }) }
 }
@@ -166,7 +167,7 @@ describe('economy end to end on SQLite', () => {
       const event = economy.parseEvent(envelope.type, envelope.data)
       if (event === undefined) continue
       if (event.type === 'RewardEpochClosed' && state.governance.genesis !== null) {
-        const ctx = { recordedAt: envelope.recordedAt, commandHash: '00'.repeat(32), ledgerKey: h.store.ledgerPublicKey }
+        const ctx = { recordedAt: envelope.recordedAt, commandHash: '00'.repeat(32), ledgerKey: h.store.ledgerPublicKey, issuedAt: envelope.recordedAt }
         const again = decideRewards({ type: 'CloseRewardEpoch', actor: keyOf(BOB), payload: { mandateId } }, state, state.governance.genesis.params.economics, ctx)
         if (isLeft(again)) throw new Error(again.left.code)
         expect(canonicalize(economy.encodeEvent(again.right[0] as EconomyEvent).data)).toBe(canonicalize(envelope.data))

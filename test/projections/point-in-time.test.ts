@@ -63,6 +63,11 @@ describe('point-in-time read models', () => {
     }
     expect((await foldAt(ledger.store, accountsProjection, parseCut('2020-01-01T00:00:00Z'))).checkpoint).toBe(0)
     expect(parseCut('42')).toEqual({ sequence: 42 })
-    expect(() => parseCut('yesterday')).toThrow(/not a time/)
+    expect(() => parseCut('yesterday')).toThrow(/not an RFC 3339 time/)
+    // What Date.parse would read as some time, and what names no real instant, is refused.
+    for (const hostile of ['-1', '1e30', '0', '9007199254740993', '2099-02-30T00:00:00.000Z', '2026-01-01T24:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01T00:00:60Z', '2026-01-01 00:00:00Z']) {
+      expect(() => parseCut(hostile), hostile).toThrow(RangeError)
+    }
+    expect(parseCut('2026-01-01T00:00:00+02:00')).toEqual({ time: '2026-01-01T00:00:00+02:00' })
   })
 })

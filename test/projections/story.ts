@@ -23,7 +23,7 @@ import type { StorageBackend } from '../../infrastructure/store/backend.js'
 import { createMemoryBackend } from '../../infrastructure/store/memory-backend.js'
 import { createSqliteBackend } from '../../infrastructure/store/sqlite-backend.js'
 import { ALICE, BOB, CAROL, cmd as gov, DAVE, DAY, LEDGER, START, proposalSpec } from '../domain/governance/fixtures.js'
-import { keyOf, ledgerSigner, realKeys, signRaw } from '../infrastructure/command-handler-support.js'
+import { keyOf, ledgerSigner, realKeys, signAtClock, signRaw } from '../infrastructure/command-handler-support.js'
 
 export const EVE = 'e5'.repeat(32)
 export { ALICE, BOB, CAROL, DAVE, keyOf }
@@ -49,6 +49,7 @@ function rekey(json: string): string {
 /** A driver over a ledger on SQLite (`file`) or in memory, anchoring every `anchorEvery` events. */
 export async function openDriver(file?: string, anchorEvery = 20): Promise<Driver> {
   const clock = manualClock(START)
+  signAtClock(clock)
   const backend = file === undefined ? createMemoryBackend() : createSqliteBackend(file)
   const store = await openLedgerStore({ backend, signer: ledgerSigner, clock, anchorEvery, anchorIntervalMs: 0 })
   const handler = createCommandHandler({ store, vertical: economy, clock })

@@ -54,7 +54,7 @@ export function tempDir(prefix = 'projections-'): { dir: string; cleanup: () => 
 export async function run(ledger: TestLedger, command: GovernanceCommand): Promise<boolean> {
   const recordedAt = new Date(ledger.clock.now()).toISOString()
   const commandHash = toHex(new Uint8Array(32).map((_, i) => (i < 4 ? (ledger.commands + 1) >> (8 * i) : 0x5a)))
-  const decided = governanceDecider.decide(command, ledger.governance, { recordedAt, commandHash, ledgerKey: LEDGER })
+  const decided = governanceDecider.decide(command, ledger.governance, { recordedAt, commandHash, ledgerKey: LEDGER, issuedAt: recordedAt })
   if (!isRight(decided)) return false
   ledger.commands++
   for (const event of decided.right) await appendGovernance(ledger, event, recordedAt)

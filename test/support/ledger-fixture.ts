@@ -37,7 +37,7 @@ export async function buildLedger(steps: readonly Step[], options: { anchorEvery
     const events = Array.from({ length: step.events }, (_, i) => ({ type: 'ThingHappened', data: { i, note: `${options.variant ?? 'original'} ${nonce}`, amount: String(10n ** 18n * BigInt(nonce)) } }))
     const write = { stream: step.stream, expected: Expected.any, events }
     const command = step.command
-      ? signCommand({ type: 'DoThing', payload: { n: nonce }, actor: toHex(actorSigner.publicKey), nonce: `n-${nonce}`, issuedAt: new Date(clock.now()).toISOString() }, actorSigner, nativeCrypto)
+      ? signCommand({ type: 'DoThing', payload: { n: nonce }, actor: toHex(actorSigner.publicKey), nonce: `n-${nonce}`, issuedAt: new Date(clock.now()).toISOString(), ledger: toHex((options.signer ?? ledgerSigner).publicKey) }, actorSigner, nativeCrypto)
       : undefined
     nonce++
     await store.append({ writes: [write], ...(command === undefined ? { reason: 'test' } : { command }) })

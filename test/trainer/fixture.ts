@@ -58,7 +58,7 @@ let nonce = 0
 export function signAs(signer: Signer, request: Omit<EconomyCommand, 'actor'>, ledgerKey: string, at = Date.now()) {
   const wire = encodeRequest(request)
   const payload = JSON.parse(rekey(JSON.stringify(wire.payload), ledgerKey)) as typeof wire.payload
-  return signCommand({ type: wire.type, payload, actor: toHex(signer.publicKey), nonce: `fixture-${++nonce}`, issuedAt: new Date(at).toISOString() }, signer, nativeCrypto)
+  return signCommand({ type: wire.type, payload, actor: toHex(signer.publicKey), nonce: `fixture-${++nonce}`, issuedAt: new Date(at).toISOString(), ledger: ledgerKey }, signer, nativeCrypto)
 }
 
 export interface Seeded {

@@ -67,9 +67,10 @@ export function demoActors(): Record<ActorName, Actor> {
 
 let nonce = 0
 
-export function signRequest(by: Signer, request: Request): SignedCommand {
+/** Signs a request for the ledger whose id is `ledgerId` (its ledger key). */
+export function signRequest(by: Signer, request: Request, ledgerId: string): SignedCommand {
   const wire = encodeRequest(request)
-  return signCommand({ type: wire.type, payload: wire.payload, actor: toHex(by.publicKey), nonce: `demo-${Date.now()}-${++nonce}`, issuedAt: new Date().toISOString() }, by, nativeCrypto)
+  return signCommand({ type: wire.type, payload: wire.payload, actor: toHex(by.publicKey), nonce: `demo-${Date.now()}-${++nonce}`, issuedAt: new Date().toISOString(), ledger: ledgerId }, by, nativeCrypto)
 }
 
 /** Every page of the log, read through the API the way any client or auditor would. */
@@ -92,7 +93,7 @@ export function createDemoContext(client: LedgerClient, ledger: Signer, dataDir:
   const names = new Map<string, string>([...Object.values(actors).map((a) => [a.key, a.name] as const), [toHex(ledger.publicKey), 'ledger'], [gateway.operatorKey, 'gateway']])
   const submit = async (by: Signer, request: Request): Promise<Submission> => {
     try {
-      const accepted = await client.submit(signRequest(by, request))
+      const accepted = await client.submit(signRequest(by, request, toHex(ledger.publicKey)))
       return { ok: true, commandHash: accepted.commandHash }
     } catch (error) {
       if (error instanceof ApiError) return { ok: false, code: error.code ?? error.kind, message: error.message }

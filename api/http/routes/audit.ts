@@ -20,7 +20,7 @@ export function auditRouter(store: EventStore): Router {
     const head = await store.head()
     const anchor = head.lastAnchor.sequence === 0 ? null : ((await readOne(store, head.lastAnchor.sequence)) ?? null)
     res.setHeader('cache-control', 'no-cache')
-    res.json({ publicKey: store.ledgerPublicKey, head: { sequence: head.sequence, hash: head.hash, recordedAt: head.recordedAt }, lastAnchor: anchor })
+    res.json({ publicKey: store.ledgerPublicKey, ledgerId: store.ledgerPublicKey, head: { sequence: head.sequence, hash: head.hash, recordedAt: head.recordedAt }, lastAnchor: anchor })
   })
 
   router.get('/events', async (req, res) => {

@@ -2,8 +2,9 @@
  * POST /v1/commands: a signed command in, the sequences of the events it caused out.
  *
  * Order of checks, cheapest refusal first: shape (400), signature (401, checked here, in parallel
- * across requests, before any queue), the actor's rate (429), its nonce (409), then the vertical's
- * handler, which serializes the decision and the append. Nothing before the handler writes.
+ * across requests, before any queue), the actor's rate (429), then the vertical's handler, which
+ * checks the ledger id (422 wrong-ledger), serializes the decision and the append; the store keeps
+ * each (actor, nonce) unique (409 nonce-replayed). Nothing before the handler writes.
  */
 import type { Request, Response } from 'express'
 import { decodeWith } from '../../../domain/codec.js'
@@ -12,14 +13,12 @@ import { SignedCommandC, verifyCommand, type SignedCommand } from '../../../doma
 import type { CryptoSuite } from '../../../domain/ports/crypto.js'
 import type { Accepted } from '../../../infrastructure/command-handler.js'
 import type { Metrics } from '../metrics.js'
-import type { NonceIndex } from '../nonces.js'
 import { HttpProblem } from '../problem.js'
 import type { RateLimiter } from '../rate-limit.js'
 import { routeOf, type CommandRoute } from '../verticals.js'
 
 export interface CommandDeps {
   readonly routes: readonly CommandRoute[]
-  readonly nonces: NonceIndex
   readonly crypto: CryptoSuite
   readonly actorLimit: RateLimiter
   readonly metrics: Metrics
@@ -39,6 +38,10 @@ function problemOf(error: DomainError<string>): HttpProblem {
       return new HttpProblem('bad-signature', error.message, extras)
     case 'conflict':
       return new HttpProblem('conflict', error.message, { ...extras, retryAfter: 1 })
+    case 'nonce-replayed':
+      return new HttpProblem('nonce-replayed', error.message, extras)
+    case 'wrong-ledger':
+      return new HttpProblem('wrong-ledger', error.message, extras)
     default:
       if (FORBIDDEN.has(error.code) || FORBIDDEN_PATTERN.test(error.code)) return new HttpProblem('role-missing', error.message, extras)
       return new HttpProblem('domain-rule', error.message, extras)
@@ -70,29 +73,20 @@ function parseSigned(body: unknown, crypto: CryptoSuite): { signed: SignedComman
 
 export function commandsHandler(deps: CommandDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    const { signed, hash } = parseSigned(req.body, deps.crypto)
-    const { actor, nonce, type } = signed.command
+    const { signed } = parseSigned(req.body, deps.crypto)
+    const { actor, type } = signed.command
     const wait = deps.actorLimit.take(actor)
     if (wait > 0) throw new HttpProblem('too-many-requests', 'this actor sends commands faster than allowed', { retryAfter: wait })
     const route = routeOf(deps.routes, type)
     if (route === undefined) throw new HttpProblem('domain-rule', `no vertical handles the command type ${type}`, { code: 'unknown-command', details: { type } })
-    if (deps.nonces.claim(actor, nonce, hash) === 'replayed') {
-      throw new HttpProblem('nonce-replayed', `actor ${actor.slice(0, 12)}… already used nonce ${JSON.stringify(nonce)} for another command`, { code: 'nonce-replayed' })
+    const result = await deps.metrics.timeDecision(route.name, () => route.handle(signed))
+    if (!result.ok) {
+      deps.metrics.refused(route.name, result.error.code)
+      throw problemOf(result.error)
     }
-    let recorded = false
-    try {
-      const result = await deps.metrics.timeDecision(route.name, () => route.handle(signed))
-      if (!result.ok) {
-        deps.metrics.refused(route.name, result.error.code)
-        throw problemOf(result.error)
-      }
-      recorded = true
-      if (!result.duplicate) deps.metrics.appended(route.name, result.lastSequence - result.firstSequence + 1)
-      res.status(result.duplicate ? 200 : 201)
-      res.setHeader('location', `/v1/commands/${result.commandHash}`)
-      res.json(acceptedBody(result))
-    } finally {
-      deps.nonces.settle(actor, nonce, hash, recorded)
-    }
+    if (!result.duplicate) deps.metrics.appended(route.name, result.lastSequence - result.firstSequence + 1)
+    res.status(result.duplicate ? 200 : 201)
+    res.setHeader('location', `/v1/commands/${result.commandHash}`)
+    res.json(acceptedBody(result))
   }
 }

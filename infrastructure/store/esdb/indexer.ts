@@ -3,6 +3,7 @@
  * yet indexed. Idempotent: a link append that meets a revision conflict was written already by
  * another process (the chain is the one truth, so the link at that revision is the same).
  */
+import { nonceKey } from '../../../domain/ledger/command.js'
 import { RevisionConflict, type EsdbClient } from './client.js'
 import { chainMetadata, expectedAfter, indexedEvent, linkEvent, parseIndexed, type EsdbNames } from './mapping.js'
 
@@ -38,7 +39,10 @@ export function createIndexer(client: EsdbClient, names: EsdbNames): Indexer {
       for (const event of page) {
         const meta = chainMetadata(event)
         await appendOnce(client, names.stream(meta.stream), linkEvent(names.chain, meta.sequence), expectedAfter(meta.streamVersion - 1))
-        if (meta.command !== undefined) await appendOnce(client, names.command(meta.command.hash), linkEvent(names.chain, meta.sequence), 'no_stream')
+        if (meta.command !== undefined) {
+          await appendOnce(client, names.command(meta.command.hash), linkEvent(names.chain, meta.sequence), 'no_stream')
+          await appendOnce(client, names.nonce(nonceKey(meta.command.signed.command)), linkEvent(names.chain, meta.sequence), 'no_stream')
+        }
       }
       indexed += page.length
       await client.append(names.indexed, [indexedEvent(indexed)], 'any')

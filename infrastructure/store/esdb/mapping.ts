@@ -14,6 +14,7 @@
  *   command and its result, so commands commit in the same atomic append as their events.
  *   `<prefix>:c:<hash>` links to that event: the dedupe index, repaired like the stream links.
  */
+import { createHash } from 'node:crypto'
 import type { Envelope } from '../../../domain/ledger/envelope.js'
 import type { StoredCommand } from '../backend.js'
 
@@ -30,6 +31,8 @@ export interface EsdbNames {
   readonly indexed: string
   stream(name: string): string
   command(hash: string): string
+  /** The link stream that holds the one command of a nonce key (hashed: nonces may hold any printable ASCII). */
+  nonce(key: string): string
   readonly meta: string
 }
 
@@ -37,7 +40,7 @@ export const LINK_TYPE = '$>'
 export const INDEXED_TYPE = 'LinksWritten'
 
 export function esdbNames(prefix: string): EsdbNames {
-  return { chain: `${prefix}:chain`, indexed: `${prefix}:indexed`, meta: `${prefix}:meta`, stream: (name) => `${prefix}:s:${name}`, command: (hash) => `${prefix}:c:${hash}` }
+  return { chain: `${prefix}:chain`, indexed: `${prefix}:indexed`, meta: `${prefix}:meta`, stream: (name) => `${prefix}:s:${name}`, command: (hash) => `${prefix}:c:${hash}`, nonce: (key) => `${prefix}:n:${createHash('sha256').update(key).digest('hex')}` }
 }
 
 /** The revision an append must expect when the last item it builds on is number `count` (1-based). */

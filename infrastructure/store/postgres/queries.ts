@@ -17,10 +17,11 @@ export function ledgerQueries(schema: string) {
       FROM unnest($1::text[]) AS s(stream)`,
     commands: `SELECT hash, signed, result FROM ${commands} WHERE hash = ANY($1::text[])`,
     command: `SELECT signed FROM ${commands} WHERE hash = $1`,
+    nonces: `SELECT nonce_key, hash FROM ${commands} WHERE nonce_key = ANY($1::text[])`,
     range: `SELECT sequence, command_hash, envelope FROM ${events} WHERE sequence >= $1 ORDER BY sequence LIMIT $2`,
     stream: `SELECT envelope FROM ${events} WHERE stream = $1 AND stream_version >= $2 ORDER BY stream_version LIMIT $3`,
     insertEvents: `INSERT INTO ${events} (sequence, stream, stream_version, type, hash, command_hash, recorded_at, envelope)
       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
-    insertCommands: `INSERT INTO ${commands} (hash, signed, result) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+    insertCommands: `INSERT INTO ${commands} (hash, nonce_key, signed, result) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
   }
 }

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS ${t('events')} (
 );
 CREATE TABLE IF NOT EXISTS ${t('commands')} (
   hash TEXT PRIMARY KEY,
+  nonce_key TEXT NOT NULL UNIQUE,
   signed TEXT NOT NULL,
   result TEXT NOT NULL
 );`
@@ -40,8 +41,15 @@ CREATE TABLE IF NOT EXISTS ${t('commands')} (
  * Creates the schema once. Concurrent CREATE ... IF NOT EXISTS can still collide in the catalogue
  * when two instances start together, so creation runs under the ledger's advisory lock.
  */
-export function ensureSchema(pool: Pool, schema: string): Promise<void> {
-  return createOnce(pool, schema, ddl(schema))
+export async function ensureSchema(pool: Pool, schema: string): Promise<void> {
+  await createOnce(pool, schema, ddl(schema))
+  const found = await pool.query(
+    "SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'commands' AND column_name = 'nonce_key'",
+    [schema],
+  )
+  if (found.rowCount === 0) {
+    throw new Error(`schema ${schema} was written by an earlier ledger format (its commands have no ledger id or unique nonce); export what you need with that version and start a new ledger`)
+  }
 }
 
 /** Runs DDL under the schema's advisory lock (transaction-scoped), so concurrent starts serialise. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isApiError } from '../../../api/sdk/index.js'
-import { headOf, openProposal, startTestServer, type TestServer } from './support.js'
+import { createClient, isApiError, keyFromSeed } from '../../../api/sdk/index.js'
+import { headOf, openProposal, seedOf, startTestServer, type TestServer } from './support.js'
 
 let t: TestServer
 let proposalId: string
@@ -101,5 +101,57 @@ describe('POST /v1/commands', () => {
     const proposal = await t.client.proposal(proposalId, { after: (await headOf(t)) })
     expect(proposal.voters).toBe(2)
     expect(await headOf(t)).toBe(head + 1)
+  })
+
+  it('refuses a command signed for another ledger (422 wrong-ledger), though it is otherwise valid, and appends nothing', async () => {
+    const elsewhere = createClient({ baseUrl: t.url, ledger: 'ab'.repeat(32), now: () => new Date(t.clock.now()) })
+    const carol = elsewhere.actor(keyFromSeed(seedOf(12)))
+    const head = await headOf(t)
+    const response = await post(JSON.stringify(carol.sign('WrapOpen', { amount: '1' })))
+    expect(response.status).toBe(422)
+    const problem = await problemOf(response)
+    expect(problem.type).toBe('/problems/wrong-ledger')
+    expect(problem.code).toBe('wrong-ledger')
+    expect(await headOf(t)).toBe(head)
+  })
+
+  it('refuses a command dated outside the genesis command window: stale (an old refused command re-posted) and from the future', async () => {
+    const head = await headOf(t)
+    const now = t.clock.now()
+    const stale = t.actors.carol.sign('WrapOpen', { amount: '1' }, { issuedAt: new Date(now - 60 * 60 * 1000 - 1) })
+    const staleAnswer = await post(JSON.stringify(stale))
+    expect(staleAnswer.status).toBe(422)
+    expect((await problemOf(staleAnswer)).code).toBe('command-expired')
+    const future = t.actors.carol.sign('WrapOpen', { amount: '1' }, { issuedAt: new Date(now + 2 * 60 * 1000 + 1) })
+    const futureAnswer = await post(JSON.stringify(future))
+    expect((await problemOf(futureAnswer)).code).toBe('command-from-future')
+    expect(await headOf(t)).toBe(head)
+    // At the edges of the window the command is decided.
+    const edge = await post(JSON.stringify(t.actors.carol.sign('WrapOpen', { amount: '1' }, { issuedAt: new Date(now - 60 * 60 * 1000) })))
+    expect(edge.status).toBe(201)
+  })
+
+  it('answers a body nested 100,000 deep with 400 malformed, not a crash, and appends nothing', async () => {
+    const head = await headOf(t)
+    for (const body of ['['.repeat(100_000) + ']'.repeat(100_000), `{"command":${'{"a":'.repeat(65)}1${'}'.repeat(65)},"signature":"00"}`]) {
+      const response = await post(body)
+      expect(response.status).toBe(400)
+      const problem = await problemOf(response)
+      expect(problem.type).toBe('/problems/malformed')
+      expect(String(problem.detail)).toMatch(/nests .* levels deep/)
+    }
+    // Depth inside strings does not count.
+    const inString = await post(JSON.stringify({ command: { type: 'WrapOpen', payload: { memo: '['.repeat(1000) } }, signature: '00' }))
+    expect(inString.status).toBe(400)
+    expect(String((await problemOf(inString)).detail)).not.toMatch(/levels deep/)
+    expect(await headOf(t)).toBe(head)
+  })
+
+  it('answers a point in time outside its domain with 400', async () => {
+    for (const at of ['-1', '1e30', '0', '2099-02-30T00:00:00.000Z', '99999999999999999999']) {
+      const response = await fetch(`${t.url}/v1/accounts?at=${encodeURIComponent(at)}`)
+      expect(response.status, at).toBe(400)
+      expect((await problemOf(response)).type).toBe('/problems/malformed')
+    }
   })
 })

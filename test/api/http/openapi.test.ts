@@ -18,7 +18,7 @@ describe('/openapi.json', () => {
     expect(result.valid).toBe(true)
     expect(Object.keys(document.paths)).toContain('/v1/commands')
     // From the domain's closed codecs, not written by hand: the command's members and the envelope's.
-    expect(Object.keys(document.components.schemas.Command?.properties ?? {})).toEqual(['type', 'payload', 'actor', 'nonce', 'issuedAt'])
+    expect(Object.keys(document.components.schemas.Command?.properties ?? {})).toEqual(['type', 'payload', 'actor', 'nonce', 'issuedAt', 'ledger'])
     expect(Object.keys(document.components.schemas.Envelope?.properties ?? {})).toContain('prevHash')
   })
 

@@ -35,7 +35,7 @@ export async function startTestServer(limits: Partial<Limits> = {}): Promise<Tes
   const store = await openLedgerStore({ backend: createMemoryBackend(), signer: ledgerKey.signer, clock, anchorEvery: 1000, anchorIntervalMs: 0 })
   const blobDir = await mkdtemp(join(tmpdir(), 'ml-http-blobs-'))
   const server = await startServer({ store, clock, blobs: createBlobStore(blobDir), logger: pino({ level: 'silent' }), limits: { blobBytes: 1024 * 1024, ...limits } })
-  const client = createClient({ baseUrl: server.url })
+  const client = createClient({ baseUrl: server.url, ledger: ledgerKey.publicKey, now: () => new Date(clock.now()) })
   const actors = Object.fromEntries(NAMES.map((name, i) => [name, client.actor(keyFromSeed(seedOf(10 + i)))])) as Record<Name, ActorClient>
   return {
     store,

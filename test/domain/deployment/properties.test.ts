@@ -75,7 +75,7 @@ function run(actions: readonly Action[], check: (events: readonly EconomyEvent[]
       now += DAY
       continue
     }
-    const ctx = { recordedAt: new Date(now).toISOString(), commandHash: hashFor(++n), ledgerKey: LEDGER }
+    const ctx = { recordedAt: new Date(now).toISOString(), commandHash: hashFor(++n), ledgerKey: LEDGER, issuedAt: new Date(now).toISOString() }
     const outcome = decideAndRecord(economyDecider, state, command, ctx, sequence + 1)
     if (isLeft(outcome)) continue
     check(outcome.right.recorded.map((r) => r.event), state, outcome.right.state)

@@ -18,7 +18,7 @@ describe('genesis', () => {
   })
 
   it('fixes the supply as the treasury plus the allocations', () => {
-    const ctx = { recordedAt: '2026-01-01T00:00:00.000Z', commandHash: '00'.repeat(32), ledgerKey: LEDGER }
+    const ctx = { recordedAt: '2026-01-01T00:00:00.000Z', commandHash: '00'.repeat(32), ledgerKey: LEDGER, issuedAt: '2026-01-01T00:00:00.000Z' }
     const outcome = decideAndRecord(governanceDecider, governanceDecider.initialState, cmd.genesis({}, [ALICE, BOB]), ctx, 1)
     expect(isRight(outcome)).toBe(true)
     if (isRight(outcome)) expect(outcome.right.state.genesis?.supply).toBe(TREASURY_FUNDS + 2n * ALLOCATION)

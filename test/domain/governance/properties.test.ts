@@ -37,7 +37,7 @@ function run(actions: readonly Action[], check: (before: Run, after: Run, refuse
       continue
     }
     commands++
-    const ctx = { recordedAt: new Date(r.now).toISOString(), commandHash: hashFor(commands), ledgerKey: LEDGER }
+    const ctx = { recordedAt: new Date(r.now).toISOString(), commandHash: hashFor(commands), ledgerKey: LEDGER, issuedAt: new Date(r.now).toISOString() }
     const outcome = decideAndRecord(governanceDecider, r.state, action.make(r.state), ctx, r.log.length + 1)
     const next = isLeft(outcome) ? r : { ...r, state: outcome.right.state, log: [...r.log, ...outcome.right.recorded] }
     check(r, next, isLeft(outcome) ? outcome.left.code : undefined)

@@ -131,7 +131,7 @@ describe('economy invariants over random histories', () => {
         for (const recorded of log) {
           const { event } = recorded
           if (event.type === 'RewardEpochClosed' && state.governance.genesis !== null) {
-            const ctx = { recordedAt: recorded.recordedAt, commandHash: '00'.repeat(32), ledgerKey: LEDGER }
+            const ctx = { recordedAt: recorded.recordedAt, commandHash: '00'.repeat(32), ledgerKey: LEDGER, issuedAt: recorded.recordedAt }
             const again = decideRewards({ type: 'CloseRewardEpoch', actor: LEDGER, payload: { mandateId: event.data.mandateId } }, state, state.governance.genesis.params.economics, ctx)
             if (isLeft(again)) throw new Error(`re-deciding the epoch failed: ${again.left.code}`)
             const bytes = (e: EconomyEvent) => canonicalize(encodeEvent(e).data)

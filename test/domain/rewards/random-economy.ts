@@ -53,7 +53,7 @@ export function preambleLog(): Recorded<EconomyEvent>[] {
     }
     if (!('command' in step)) continue
     n++
-    const ctx = { recordedAt: new Date(now).toISOString(), commandHash: hashFor(n), ledgerKey: LEDGER }
+    const ctx = { recordedAt: new Date(now).toISOString(), commandHash: hashFor(n), ledgerKey: LEDGER, issuedAt: new Date(now).toISOString() }
     const outcome = decideAndRecord(economyDecider, state, step.command, ctx, log.length + 1)
     if (isLeft(outcome)) throw new Error(`preamble refused: ${outcome.left.code}`)
     state = outcome.right.state
@@ -141,7 +141,7 @@ export function play(actions: readonly Action[], check: (step: Step, after: Worl
       continue
     }
     const { command, remember } = action.make(w)
-    const ctx = { recordedAt: new Date(w.now).toISOString(), commandHash: hashFor(w.commands + 1), ledgerKey: LEDGER }
+    const ctx = { recordedAt: new Date(w.now).toISOString(), commandHash: hashFor(w.commands + 1), ledgerKey: LEDGER, issuedAt: new Date(w.now).toISOString() }
     const outcome = decideAndRecord(economyDecider, w.state, command, ctx, start.sequence + w.log.length + 1)
     const before = w
     if (isLeft(outcome)) {

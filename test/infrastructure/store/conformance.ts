@@ -190,6 +190,40 @@ export function describeEventStore(name: string, storage: StorageFactory): void 
       })
     })
 
+    describe('one meaning, once, on one ledger', () => {
+      it('refuses another command under a used (actor, nonce), after a reopen and within one batch, and appends nothing', async () => {
+        const f = fixture()
+        const store = await openOn(f)
+        await store.append({ ...one('order-1'), command: command({ n: 1 }, actorSigner, undefined, 'shared-nonce') })
+        const reopened = await openOn(f)
+        const head = (await reopened.head()).sequence
+        await expectCode(reopened.append({ ...one('order-2'), command: command({ n: 2 }, actorSigner, undefined, 'shared-nonce') }), 'nonce-replayed')
+        // Two different commands racing under one fresh nonce: exactly one is recorded.
+        const racing = await Promise.allSettled([3, 4, 5].map((n) => reopened.append({ ...one(`order-${n}`), command: command({ n }, actorSigner, undefined, 'race-nonce') })))
+        expect(racing.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+        for (const r of racing) if (r.status === 'rejected') expect(isLedgerError(r.reason, 'nonce-replayed')).toBe(true)
+        expect((await reopened.head()).sequence).toBe(head + 1)
+        // Another actor may use the same nonce.
+        await reopened.append({ ...one('order-6'), command: command({ n: 6 }, ledgerSigner, undefined, 'shared-nonce') })
+        await assertValidLog(reopened)
+      })
+
+      it('a second writer on the same storage cannot reuse a nonce the first recorded', async () => {
+        const f = fixture()
+        const first = await openOn(f)
+        const second = await openOn(f)
+        await first.append({ ...one('order-1'), command: command({ n: 1 }, actorSigner, undefined, 'two-writers') })
+        await expectCode(second.append({ ...one('order-2'), command: command({ n: 2 }, actorSigner, undefined, 'two-writers') }), 'nonce-replayed')
+        expect(await collect(second.readAll())).toHaveLength(1)
+      })
+
+      it('refuses a command that names another ledger', async () => {
+        const store = await open()
+        await expectCode(store.append({ ...one('order-1'), command: command({}, actorSigner, 'ab'.repeat(32)) }), 'wrong-ledger')
+        expect((await store.head()).sequence).toBe(0)
+      })
+    })
+
     describe('reading', () => {
       it('readStream returns one stream in version order, from a version', async () => {
         const store = await open()

@@ -27,7 +27,7 @@ describe('model-ledger migrate', () => {
     const dir = join(root, 'data')
     await initDataDir(dir, { config: { anchorEvery: 7, anchorIntervalMs: 0 } })
     const { store } = await openLedger(dir)
-    for (let i = 0; i < 40; i++) await store.append({ writes: [{ stream: `order-${i % 3}`, expected: Expected.any, events: [{ type: 'Placed', data: { i } }] }], command: command({ i }) })
+    for (let i = 0; i < 40; i++) await store.append({ writes: [{ stream: `order-${i % 3}`, expected: Expected.any, events: [{ type: 'Placed', data: { i } }] }], command: command({ i }, undefined, store.ledgerPublicKey) })
     await store.close()
     const url = db.url('migrated')
     const write = process.stdout.write

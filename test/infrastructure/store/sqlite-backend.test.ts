@@ -113,4 +113,35 @@ describe('sqlite backend: durability and sharing', () => {
     cleanups.push(() => backend.close())
     await expect(openLedgerStore({ backend, signer: otherLedgerSigner, crypto: nativeCrypto })).rejects.toThrow(/ledger key/)
   })
+
+  it('a writer in another process cannot reuse a nonce: the file keeps (actor, nonce) unique', async () => {
+    const path = file()
+    const here = await open(path)
+    await here.append({ writes: [{ stream: 'order-1', expected: Expected.any, events: [{ type: 'Placed', data: {} }] }], command: command({ n: 1 }, undefined, undefined, 'cross-process') })
+    // Another process, with a sequencer of its own, tries the same actor's nonce for another command,
+    // then a fresh nonce (which must work, so the refusal is about the nonce alone).
+    const dist = new URL('../../../dist/', import.meta.url).href
+    const script = `
+      const { createSqliteBackend } = await import('${dist}infrastructure/store/sqlite-backend.js')
+      const { openLedgerStore } = await import('${dist}infrastructure/store/ledger-store.js')
+      const { signCommand } = await import('${dist}domain/ledger/command.js')
+      const { nativeCrypto } = await import('${dist}infrastructure/crypto/native.js')
+      const { toHex } = await import('${dist}domain/crypto/hex.js')
+      const seed = (b) => new Uint8Array(32).fill(b)
+      const ledger = nativeCrypto.ed25519.signer(seed(1)), actor = nativeCrypto.ed25519.signer(seed(3))
+      const store = await openLedgerStore({ backend: createSqliteBackend(process.argv[1]), signer: ledger, anchorIntervalMs: 0 })
+      const cmd = (nonce, n) => signCommand({ type: 'DoSomething', payload: { n }, actor: toHex(actor.publicKey), nonce, issuedAt: '2026-01-01T00:00:00.000Z', ledger: toHex(ledger.publicKey) }, actor, nativeCrypto)
+      const write = { stream: 'order-2', expected: { kind: 'any' }, events: [{ type: 'Placed', data: {} }] }
+      const replay = await store.append({ writes: [write], command: cmd('cross-process', 2) }).then(() => 'accepted', (e) => e.code)
+      const fresh = await store.append({ writes: [write], command: cmd('fresh', 3) }).then(() => 'accepted', (e) => e.code)
+      await store.close()
+      console.log(JSON.stringify({ replay, fresh }))
+    `
+    const { execFileSync } = await import('node:child_process')
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, path], { encoding: 'utf8' })
+    expect(JSON.parse(out.trim().split('\n').pop() ?? '{}')).toEqual({ replay: 'nonce-replayed', fresh: 'accepted' })
+    // And back here, this process's sequencer (whose caches predate the other's commit) refuses a reuse of the other's nonce.
+    await expect(here.append({ writes: [{ stream: 'order-3', expected: Expected.any, events: [{ type: 'Placed', data: {} }] }], command: command({ n: 4 }, undefined, undefined, 'fresh') })).rejects.toMatchObject({ code: 'nonce-replayed' })
+    assertChain(await collect(here.readAll()), here.ledgerPublicKey)
+  })
 })

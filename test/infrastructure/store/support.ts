@@ -23,13 +23,14 @@ export const actorSigner: Signer = nativeCrypto.ed25519.signer(seed(3))
 
 let nonceCounter = 0
 
-export function command(payload: JsonValue = {}, signer: Signer = actorSigner): SignedCommand {
+export function command(payload: JsonValue = {}, signer: Signer = actorSigner, ledger: string = toHex(ledgerSigner.publicKey), nonce?: string): SignedCommand {
   const body: Command = {
     type: 'DoSomething',
     payload,
     actor: toHex(signer.publicKey),
-    nonce: `n-${process.pid}-${++nonceCounter}`,
+    nonce: nonce ?? `n-${process.pid}-${++nonceCounter}`,
     issuedAt: '2026-01-01T00:00:00.000Z',
+    ledger,
   }
   return signCommand(body, signer, nativeCrypto)
 }

@@ -77,6 +77,25 @@ describe('full verification', () => {
     expect(report.failure?.sequence).toBe((plain.summary?.head.sequence ?? 0) - 1)
   })
 
+  it('catches a command recorded outside the command window: an old signed vote replayed by the operator', async () => {
+    const backend = createMemoryBackend()
+    const h = await harness(backend)
+    const id = await governed(h)
+    // Bob signed a vote a day ago (say, one refused then); the operator records it now, with the
+    // weight the rules give, as if it were fresh. Only the command window says no.
+    const stale = sign({ type: 'CastVote', actor: BOB, payload: { proposalId: id, support: 'for' } }, new Date(h.clock.now() - DAY).toISOString())
+    const refused = await h.handler.handle(stale)
+    expect(refused.ok === false && refused.error.code).toBe('command-expired')
+    const data = { proposalId: id, voter: keyOf(BOB), support: 'for', weight: tokens(20_000).toString() }
+    await h.store.append({ command: stale, writes: [{ stream: `proposal-${id}`, expected: Expected.any, events: [{ type: 'VoteCast', data }] }] })
+    await h.store.close()
+    const plain = await verifyLines(iterate(await linesOf(backend)), { trustedKey: ledgerKey, workers: 0 })
+    expect(plain.ok).toBe(true)
+    const report = await full(backend)
+    expect(report.ok).toBe(false)
+    expect(report.failure?.reason).toMatch(/re-deciding CastVote: the rules now refuse it \(command-expired/)
+  })
+
   it('catches an event the rules would refuse to produce at all', async () => {
     const backend = createMemoryBackend()
     const h = await harness(backend)

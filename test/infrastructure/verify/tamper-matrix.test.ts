@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { canonicalize } from '../../../domain/canonical/jcs.js'
 import type { JsonValue } from '../../../domain/json.js'
-import { envelopeBody, sealEnvelope, type Envelope } from '../../../domain/ledger/envelope.js'
+import { envelopeBody, sealEnvelope, sealEnvelopeText, ZERO_HASH, type Envelope } from '../../../domain/ledger/envelope.js'
+import { commandHash, signCommand, type SignedCommand } from '../../../domain/ledger/command.js'
+import { BUNDLE_FORMAT, BUNDLE_VERSION } from '../../../domain/ledger/bundle.js'
+import { toHex } from '../../../domain/crypto/hex.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { verifyLines, type VerifyReport } from '../../../infrastructure/verify/verifier.js'
-import { iterate, ledgerKey, otherSigner, standardLines } from '../../support/ledger-fixture.js'
+import { actorSigner, iterate, ledgerKey, ledgerSigner, otherSigner, standardLines } from '../../support/ledger-fixture.js'
 
 const lines = await standardLines()
 const verify = (input: readonly string[], options: Parameters<typeof verifyLines>[1] = {}): Promise<VerifyReport> =>
@@ -166,5 +169,51 @@ describe('a log truncated or rewritten behind an anchor the auditor holds', () =
     const trusted = anchorOf(lines, 0)
     const report = await verify(rewritten, { trustedAnchors: [trusted] })
     expectFailure(report, trusted.sequence, /trusted anchor/)
+  })
+})
+
+/**
+ * A log the ledger key holder forged by hand, past every check the store makes: each command
+ * causes one event, chained and signed by the ledger key. Only the verifier stands in the way.
+ */
+function forgedLines(commands: readonly { nonce: string; ledger?: string; n: number }[]): string[] {
+  let head = { sequence: 0, hash: ZERO_HASH }
+  const out: string[] = []
+  for (const c of commands) {
+    const signed: SignedCommand = signCommand(
+      { type: 'DoThing', payload: { n: c.n }, actor: toHex(actorSigner.publicKey), nonce: c.nonce, issuedAt: '2026-11-01T00:00:00.000Z', ledger: c.ledger ?? ledgerKey },
+      actorSigner,
+      nativeCrypto,
+    )
+    const cause = { kind: 'command' as const, commandHash: commandHash(signed.command, nativeCrypto), actor: signed.command.actor, actorSignature: signed.signature }
+    const sealed = sealEnvelopeText(
+      { sequence: head.sequence + 1, stream: `thing-${c.n}`, streamVersion: 1, type: 'ThingHappened', data: { n: c.n }, recordedAt: '2026-11-01T00:00:01.000Z', cause, prevHash: head.hash, signer: ledgerKey },
+      ledgerSigner,
+      nativeCrypto,
+    )
+    out.push(render({ command: signed }), `{"event":${sealed.text}}`)
+    head = { sequence: sealed.envelope.sequence, hash: sealed.envelope.hash }
+  }
+  return [render({ header: { format: BUNDLE_FORMAT, version: BUNDLE_VERSION, ledgerPublicKey: ledgerKey, head } }), ...out]
+}
+
+describe('a command means one thing, once, on one ledger: forgeries the ledger key holder could write', () => {
+  it('the control: distinct nonces on this ledger verify', async () => {
+    const report = await verify(forgedLines([{ nonce: 'a', n: 1 }, { nonce: 'b', n: 2 }]))
+    expect(report.ok).toBe(true)
+    expect(report.summary?.commands).toBe(2)
+  })
+
+  it('a second command under an actor’s used nonce', async () => {
+    expectFailure(await verify(forgedLines([{ nonce: 'a', n: 1 }, { nonce: 'b', n: 2 }, { nonce: 'a', n: 3 }])), 3, /reuses nonce "a" .*replayed nonce/)
+  })
+
+  it('a command signed for another ledger, replayed here', async () => {
+    expectFailure(await verify(forgedLines([{ nonce: 'a', n: 1 }, { nonce: 'b', n: 2, ledger: 'cd'.repeat(32) }])), 2, /signed for another ledger/)
+  })
+
+  it('the same on worker threads', async () => {
+    const report = await verify(forgedLines([{ nonce: 'a', n: 1 }, { nonce: 'a', n: 2 }]), { workers: 2 })
+    expect(report.failure?.reason).toMatch(/replayed nonce/)
   })
 })
