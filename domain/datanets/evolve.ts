@@ -14,7 +14,7 @@ function withContribution(state: DataState, id: string, change: (c: Contribution
   return c === undefined ? state : { ...state, contributions: new Map(state.contributions).set(id, change(c)) }
 }
 
-function submitted(state: DataState, data: DataEventOf<'ContributionSubmitted'>['data'], at: number): DataState {
+function submitted(state: DataState, data: DataEventOf<'ContributionSubmitted'>['data'], at: number, sequence: number): DataState {
   const contribution: Contribution = {
     id: data.contributionId,
     datanetId: data.datanetId,
@@ -23,6 +23,7 @@ function submitted(state: DataState, data: DataEventOf<'ContributionSubmitted'>[
     byteLength: data.byteLength,
     licence: data.licence,
     submittedAt: at,
+    submittedSequence: sequence,
     bond: data.bond,
     bondStakeId: data.bondStakeId,
     verdicts: new Map(),
@@ -54,7 +55,7 @@ export function evolveData(state: DataState, recorded: Recorded<DataEvent>): Dat
       return { ...state, datanets: new Map(state.datanets).set(id, datanet) }
     }
     case 'ContributionSubmitted':
-      return submitted(state, event.data, toMs(recorded.recordedAt))
+      return submitted(state, event.data, toMs(recorded.recordedAt), recorded.sequence)
     case 'VerdictCast': {
       const { validator, decision, quality, relevance, weight } = event.data
       const verdict = { decision, quality, relevance, weight, sequence: recorded.sequence }

@@ -31,6 +31,8 @@ export interface Contribution {
   readonly byteLength: number
   readonly licence: string
   readonly submittedAt: number
+  /** The sequence of ContributionSubmitted: the contributor's own signed act, which a spam slash cites. */
+  readonly submittedSequence: number
   readonly bond: bigint
   readonly bondStakeId: number | null
   readonly verdicts: ReadonlyMap<string, Verdict>

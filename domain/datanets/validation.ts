@@ -57,7 +57,9 @@ function settleBond(c: Contribution, outcome: Outcome, sequences: readonly numbe
   let remaining = c.bond
   if (outcome === 'spam') {
     const amount = scale(c.bond, params.spamSlash)
-    const order = { account: c.contributor, stakeIds: [c.bondStakeId], amount, offenseAt: c.submittedAt, rule: 'spam-contribution' as const, subject: c.id, sequences }
+    // The evidence is the contributor's own submission and the verdicts that found it spam.
+    const evidence = [c.submittedSequence, ...sequences]
+    const order = { account: c.contributor, stakeIds: [c.bondStakeId], amount, offenseAt: c.submittedAt, rule: 'spam-contribution' as const, subject: c.id, sequences: evidence }
     const slashed = amount > 0n ? slash(state, order) : right([])
     if (isLeft(slashed)) return slashed
     for (const e of slashed.right) remaining -= e.data.amount

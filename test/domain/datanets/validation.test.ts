@@ -68,10 +68,11 @@ describe('finalizing', () => {
       ])
   })
 
-  it('spam loses the bond to the treasury, citing the verdicts', () => {
+  it('spam loses the bond to the treasury, citing the contributor’s own submission and the verdicts', () => {
     const history = [...submitted(), ...judged('spam', 'spam', 'accept')]
     const t = espec.play(history)
-    const seqs = [...(t.state.data.contributions.get(idOf('a'))?.verdicts.values() ?? [])].map((v) => v.sequence).sort((a, b) => a - b)
+    const contribution = t.state.data.contributions.get(idOf('a'))
+    const seqs = [contribution?.submittedSequence ?? 0, ...[...(contribution?.verdicts.values() ?? [])].map((v) => v.sequence).sort((a, b) => a - b)]
     const events = espec.given(...history).when(ecmd.finalize('a')).events()
     expect(events[0]).toMatchObject({ data: { outcome: 'spam' } })
     expect(events.slice(1)).toEqual([

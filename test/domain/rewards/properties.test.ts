@@ -112,7 +112,7 @@ describe('economy invariants over random histories', () => {
         for (const { event } of w.log) {
           if (event.type !== 'StakeSlashed' || event.data.evidence.kind !== 'rule') continue
           const cited = event.data.evidence.sequences.map((s) => bySeq.get(s))
-          const allowed = event.data.evidence.rule === 'spam-contribution' ? ['VerdictCast'] : ['RatingsCommitted', 'RatingsRevealed']
+          const allowed = event.data.evidence.rule === 'spam-contribution' ? ['ContributionSubmitted', 'VerdictCast'] : ['RatingsCommitted', 'RatingsRevealed']
           for (const type of cited) expect(allowed).toContain(type)
         }
       }),
