@@ -51,7 +51,20 @@ export interface MeterOptions {
 }
 
 /** A refusal that will not change on retry: the receipts are set aside (state `refused`) with the reason. */
-const PERMANENT = new Set(['bad-receipts', 'unknown-deployment', 'not-deployment-operator', 'malformed', 'malformed-command', 'not-registered'])
+// Refusals a resend cannot change: the receipt (or the batch around it) is outside what the ledger will ever charge.
+const PERMANENT = new Set([
+  'bad-receipts',
+  'unknown-deployment',
+  'not-deployment-operator',
+  'malformed',
+  'malformed-command',
+  'not-registered',
+  'grant-not-accepted',
+  'receipt-outside-validity',
+  'price-mismatch',
+  'quota-exceeded',
+  'spend-cap-exceeded',
+])
 
 /** Calls into the journal thread, answered in order. */
 function journalThread(path: string): { call<T>(c: JournalCall): Promise<T>; stop(): Promise<void> } {
@@ -132,7 +145,7 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
     const deploymentId = (receipts[0] as MeteredReceipt).deploymentId
     const result = await options.submit({
       type: 'RecordUsage',
-      payload: { deploymentId, receipts: receipts.map((r) => ({ requestId: r.requestId, grantId: r.grantId, inputTokens: r.inputTokens, outputTokens: r.outputTokens, at: r.at })) },
+      payload: { deploymentId, receipts: receipts.map((r) => ({ requestId: r.requestId, grantId: r.grantId, inputTokens: r.inputTokens, outputTokens: r.outputTokens, at: r.at, fee: r.fee })) },
     })
     batches++
     if (result.ok) return settle(receipts, 'recorded', result.commandHash, null)
