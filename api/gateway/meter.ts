@@ -29,8 +29,9 @@ export interface MeterStats {
 export interface Meter {
   /** Resolves once the receipt is durable. */
   record(receipt: MeteredReceipt): Promise<void>
-  /** Usage written but not yet in the ledger, and requests in flight: held against the escrow and the quota. */
+  /** Usage written but not yet in the ledger, and requests in flight: held against the escrow, the grant's spending cap and its quota. */
   pendingFees(consumer: string): bigint
+  pendingGrantFees(grantId: string): bigint
   pendingTokens(grantId: string): number
   /** Holds tokens and a fee for a request in flight, until the returned release is called (after its receipt is recorded). */
   reserve(grantId: string, consumer: string, tokens: number, fee: bigint): () => void
@@ -102,9 +103,11 @@ const keysOf = (receipts: readonly MeteredReceipt[]) => receipts.map((r) => ({ d
 export async function openMeter(options: MeterOptions): Promise<Meter> {
   const journal = journalThread(options.path)
   const fees = new Map<string, bigint>()
+  const grantFees = new Map<string, bigint>()
   const tokens = new Map<string, number>()
   const hold = (r: Pick<MeteredReceipt, 'consumer' | 'grantId' | 'fee' | 'inputTokens' | 'outputTokens'>, sign: 1 | -1): void => {
     fees.set(r.consumer, (fees.get(r.consumer) ?? 0n) + BigInt(sign) * r.fee)
+    grantFees.set(r.grantId, (grantFees.get(r.grantId) ?? 0n) + BigInt(sign) * r.fee)
     tokens.set(r.grantId, (tokens.get(r.grantId) ?? 0) + sign * (r.inputTokens + r.outputTokens))
   }
   for (const r of await journal.call<JournalReceipt[]>({ op: 'pending' })) hold(fromJournal(r), 1)
@@ -202,6 +205,7 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
       })
     },
     pendingFees: (consumer) => fees.get(consumer) ?? 0n,
+    pendingGrantFees: (grantId) => grantFees.get(grantId) ?? 0n,
     pendingTokens: (grantId) => tokens.get(grantId) ?? 0,
     reserve(grantId, consumer, reserved, fee) {
       const held = { grantId, consumer, fee, inputTokens: reserved, outputTokens: 0 }
