@@ -1,11 +1,14 @@
 /**
  * Who may call: the bearer key's SHA-256 must be the key hash of an AccessGranted event of a
- * deployment this gateway operates; the grant must be neither revoked nor expired, its quota not
- * used up (counting usage written ahead but not yet in the ledger), and the consumer's usage
- * escrow must cover at least the input. Each failure is its own problem type.
+ * deployment this gateway operates; the consumer must have accepted the grant (only its accepted
+ * terms count: prices, quota, expiry, spending cap); the grant must be neither revoked nor
+ * expired, its quota not used up (counting usage written ahead but not yet in the ledger); the
+ * grant's cap and the consumer's usage escrow, less any scheduled withdrawal, must cover at least
+ * the input. So the gateway serves only what the ledger will charge. Each failure is its own
+ * problem type.
  */
 import { createHash } from 'node:crypto'
-import type { Deployment, Grant, Served } from '../../domain/deployment/state.js'
+import type { Acceptance, Deployment, Grant, Served } from '../../domain/deployment/state.js'
 import { servedNow } from '../../domain/deployment/state.js'
 import { feeOf } from '../../domain/deployment/values.js'
 import type { EconomyState } from '../../domain/economy/state.js'
@@ -15,6 +18,8 @@ import type { Meter } from './meter.js'
 export interface Access {
   readonly deployment: Deployment
   readonly grant: Grant
+  /** The terms the consumer accepted: what every receipt of this grant is priced and bounded by. */
+  readonly terms: Acceptance
   readonly served: Served
   /** Tokens the grant has left, after recorded and pending usage. */
   readonly remaining: number
@@ -38,24 +43,48 @@ export function authorize(state: EconomyState, operator: string, key: string, mo
   if (model !== undefined && model !== deployment.id) throw new HttpProblem('not-found', `the key opens model ${deployment.id}, not ${model}`)
   if (deployment.status === 'retired') throw new HttpProblem('deployment-retired', `deployment ${deployment.id} is retired`)
   if (grant.revoked) throw new HttpProblem('access-revoked', `grant ${grant.id} was revoked`, { code: 'access-revoked' })
-  if (now >= grant.expiresAt) throw new HttpProblem('access-expired', `grant ${grant.id} expired at ${new Date(grant.expiresAt).toISOString()}`, { code: 'access-expired' })
-  const remaining = grant.quotaTokens - grant.usedTokens - meter.pendingTokens(grant.id)
-  if (remaining <= 0) throw new HttpProblem('quota-exhausted', `grant ${grant.id} has used its ${grant.quotaTokens} tokens`, { code: 'quota-exhausted' })
-  return { deployment, grant, served: servedNow(deployment), remaining }
+  const terms = grant.accepted
+  if (terms === null) throw new HttpProblem('grant-not-accepted', `grant ${grant.id} is not accepted yet: its consumer accepts it with AcceptGrant`, { code: 'grant-not-accepted' })
+  if (now >= terms.expiresAt) throw new HttpProblem('access-expired', `grant ${grant.id} expired at ${new Date(terms.expiresAt).toISOString()}`, { code: 'access-expired' })
+  const remaining = terms.quotaTokens - grant.usedTokens - meter.pendingTokens(grant.id)
+  if (remaining <= 0) throw new HttpProblem('quota-exhausted', `grant ${grant.id} has used its ${terms.quotaTokens} tokens`, { code: 'quota-exhausted' })
+  return { deployment, grant, terms, served: servedNow(deployment), remaining }
 }
 
-/** Refuses a request the grant's quota or the consumer's escrow cannot cover. */
-export function admit(state: EconomyState, access: Access, inputTokens: number, meter: Meter): void {
+const nonNegative = (n: bigint): string => (n < 0n ? 0n : n).toString()
+
+/**
+ * Refuses a request the grant's quota, its spending cap or the consumer's escrow cannot cover. A
+ * scheduled withdrawal is money on its way out: it is not available, though the ledger still
+ * charges it until the withdrawal completes.
+ */
+export function admit(state: EconomyState, access: Access, inputTokens: number, meter: Meter): { readonly maxOutput: number } {
   if (inputTokens >= access.remaining) {
     throw new HttpProblem('quota-exhausted', `the input alone (${inputTokens} tokens) needs more than the ${access.remaining} tokens the grant has left`, { code: 'quota-exhausted' })
   }
-  const consumer = access.grant.consumer
-  const available = (state.governance.usageEscrow.get(consumer) ?? 0n) - meter.pendingFees(consumer)
-  const least = feeOf(access.deployment.pricing, inputTokens, 1)
-  if (available < least) {
-    throw new HttpProblem('escrow-exhausted', `the usage escrow holds ${available < 0n ? 0n : available} base units; this request costs at least ${least}`, {
-      code: 'escrow-exhausted',
-      details: { available: (available < 0n ? 0n : available).toString(), least: least.toString() },
+  const { grant, terms } = access
+  const least = feeOf(terms.pricing, inputTokens, 1)
+  const capLeft = terms.spendCap - grant.billed - meter.pendingGrantFees(grant.id)
+  if (capLeft < least) {
+    throw new HttpProblem('spend-cap-exhausted', `the grant’s spending cap has ${nonNegative(capLeft)} base units left; this request costs at least ${least}`, {
+      code: 'spend-cap-exhausted',
+      details: { available: nonNegative(capLeft), least: least.toString() },
     })
   }
+  const withdrawing = state.deployment.withdrawals.get(grant.consumer)?.amount ?? 0n
+  const available = (state.governance.usageEscrow.get(grant.consumer) ?? 0n) - withdrawing - meter.pendingFees(grant.consumer)
+  if (available < least) {
+    throw new HttpProblem('escrow-exhausted', `the usage escrow has ${nonNegative(available)} base units available (${withdrawing} being withdrawn); this request costs at least ${least}`, {
+      code: 'escrow-exhausted',
+      details: { available: nonNegative(available), least: least.toString(), withdrawing: withdrawing.toString() },
+    })
+  }
+  return { maxOutput: affordableOutput(terms.pricing.inputPer1k, terms.pricing.outputPer1k, inputTokens, capLeft) }
+}
+
+/** The most output tokens whose fee, with the input's, stays within `cap`: ceil((in·a + out·b) / 1000) ≤ cap ⟺ out ≤ (1000·cap − in·a) / b. */
+function affordableOutput(inputPer1k: bigint, outputPer1k: bigint, inputTokens: number, cap: bigint): number {
+  if (outputPer1k === 0n) return Number.MAX_SAFE_INTEGER
+  const out = (1000n * cap - BigInt(inputTokens) * inputPer1k) / outputPer1k
+  return out > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(out)
 }

@@ -29,8 +29,9 @@ export interface MeterStats {
 export interface Meter {
   /** Resolves once the receipt is durable. */
   record(receipt: MeteredReceipt): Promise<void>
-  /** Usage written but not yet in the ledger, and requests in flight: held against the escrow and the quota. */
+  /** Usage written but not yet in the ledger, and requests in flight: held against the escrow, the grant's spending cap and its quota. */
   pendingFees(consumer: string): bigint
+  pendingGrantFees(grantId: string): bigint
   pendingTokens(grantId: string): number
   /** Holds tokens and a fee for a request in flight, until the returned release is called (after its receipt is recorded). */
   reserve(grantId: string, consumer: string, tokens: number, fee: bigint): () => void
@@ -51,7 +52,20 @@ export interface MeterOptions {
 }
 
 /** A refusal that will not change on retry: the receipts are set aside (state `refused`) with the reason. */
-const PERMANENT = new Set(['bad-receipts', 'unknown-deployment', 'not-deployment-operator', 'malformed', 'malformed-command', 'not-registered'])
+// Refusals a resend cannot change: the receipt (or the batch around it) is outside what the ledger will ever charge.
+const PERMANENT = new Set([
+  'bad-receipts',
+  'unknown-deployment',
+  'not-deployment-operator',
+  'malformed',
+  'malformed-command',
+  'not-registered',
+  'grant-not-accepted',
+  'receipt-outside-validity',
+  'price-mismatch',
+  'quota-exceeded',
+  'spend-cap-exceeded',
+])
 
 /** Calls into the journal thread, answered in order. */
 function journalThread(path: string): { call<T>(c: JournalCall): Promise<T>; stop(): Promise<void> } {
@@ -89,9 +103,11 @@ const keysOf = (receipts: readonly MeteredReceipt[]) => receipts.map((r) => ({ d
 export async function openMeter(options: MeterOptions): Promise<Meter> {
   const journal = journalThread(options.path)
   const fees = new Map<string, bigint>()
+  const grantFees = new Map<string, bigint>()
   const tokens = new Map<string, number>()
   const hold = (r: Pick<MeteredReceipt, 'consumer' | 'grantId' | 'fee' | 'inputTokens' | 'outputTokens'>, sign: 1 | -1): void => {
     fees.set(r.consumer, (fees.get(r.consumer) ?? 0n) + BigInt(sign) * r.fee)
+    grantFees.set(r.grantId, (grantFees.get(r.grantId) ?? 0n) + BigInt(sign) * r.fee)
     tokens.set(r.grantId, (tokens.get(r.grantId) ?? 0) + sign * (r.inputTokens + r.outputTokens))
   }
   for (const r of await journal.call<JournalReceipt[]>({ op: 'pending' })) hold(fromJournal(r), 1)
@@ -132,7 +148,7 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
     const deploymentId = (receipts[0] as MeteredReceipt).deploymentId
     const result = await options.submit({
       type: 'RecordUsage',
-      payload: { deploymentId, receipts: receipts.map((r) => ({ requestId: r.requestId, grantId: r.grantId, inputTokens: r.inputTokens, outputTokens: r.outputTokens, at: r.at })) },
+      payload: { deploymentId, receipts: receipts.map((r) => ({ requestId: r.requestId, grantId: r.grantId, inputTokens: r.inputTokens, outputTokens: r.outputTokens, at: r.at, fee: r.fee })) },
     })
     batches++
     if (result.ok) return settle(receipts, 'recorded', result.commandHash, null)
@@ -189,6 +205,7 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
       })
     },
     pendingFees: (consumer) => fees.get(consumer) ?? 0n,
+    pendingGrantFees: (grantId) => grantFees.get(grantId) ?? 0n,
     pendingTokens: (grantId) => tokens.get(grantId) ?? 0,
     reserve(grantId, consumer, reserved, fee) {
       const held = { grantId, consumer, fee, inputTokens: reserved, outputTokens: 0 }

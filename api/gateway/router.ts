@@ -95,12 +95,12 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     const started = now()
     const { state, access: a } = await access(req, body.model)
     const estimatedInput = countTokens(inputText(messages))
-    admit(state, a, estimatedInput, deps.meter)
+    const { maxOutput } = admit(state, a, estimatedInput, deps.meter)
     const asked = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS
     if (!Number.isSafeInteger(asked) || asked < 1) throw new HttpProblem('malformed', 'max_tokens must be a positive integer')
-    const request: InferenceRequest = { messages, maxTokens: Math.min(asked, a.remaining - estimatedInput), temperature: body.temperature ?? undefined, stop: stopsOf(body.stop) }
+    const request: InferenceRequest = { messages, maxTokens: Math.min(asked, a.remaining - estimatedInput, maxOutput), temperature: body.temperature ?? undefined, stop: stopsOf(body.stop) }
     // Concurrent requests of one grant must not overrun its quota or its escrow together: hold what this one may use until its receipt is written.
-    const release = deps.meter.reserve(a.grant.id, a.grant.consumer, estimatedInput + request.maxTokens, feeOf(a.deployment.pricing, estimatedInput, 1))
+    const release = deps.meter.reserve(a.grant.id, a.grant.consumer, estimatedInput + request.maxTokens, feeOf(a.terms.pricing, estimatedInput, 1))
     try {
       await answer(res, kind, body, a, request, estimatedInput, started)
     } finally {
@@ -138,7 +138,8 @@ export function gatewayRouter(deps: GatewayDeps): Router {
         inputTokens: g.inputTokens,
         outputTokens: g.outputTokens,
         at: new Date(started).toISOString(),
-        fee: feeOf(a.deployment.pricing, g.inputTokens, g.outputTokens),
+        // The consumer's accepted prices, not the deployment's now: a price change never reaches an accepted grant.
+        fee: feeOf(a.terms.pricing, g.inputTokens, g.outputTokens),
       })
     }
 

@@ -14,6 +14,7 @@ import type { Envelope } from '../../domain/ledger/envelope.js'
 import type { InclusionProof } from '../../domain/ledger/proof.js'
 import type { Signer } from '../../domain/ports/crypto.js'
 import { GovernanceRequestC, type GovernanceRequest } from '../../domain/governance/commands.js'
+import { encodeRequest, type EconomyCommand } from '../../domain/economy/index.js'
 import { nativeCrypto } from '../../infrastructure/crypto/native.js'
 import type { LineageReport } from '../../projections/lineage/report.js'
 import type {
@@ -87,7 +88,15 @@ export interface ActorClient {
   send(type: string, payload: JsonValue, options?: SendOptions): Promise<CommandAccepted>
   /** A governance command, typed (amounts as bigint), encoded with the domain's own codec. */
   governance(request: GovernanceRequest, options?: SendOptions): Promise<CommandAccepted>
+  /**
+   * Any command of the economy vertical (datanets, training, deployments and usage: `AcceptGrant`,
+   * `WithdrawUsageEscrow`, `CompleteUsageEscrowWithdrawal`, …), typed, encoded with the domain's codec.
+   */
+  economy(request: EconomyRequest, options?: SendOptions): Promise<CommandAccepted>
 }
+
+/** An economy command as a client writes it: its type and typed payload, without the actor (the signer is). */
+export type EconomyRequest = Omit<EconomyCommand, 'actor'>
 
 function query(options: Readonly<Record<string, string | number | undefined>>): string {
   const entries = Object.entries(options).filter((entry): entry is [string, string | number] => entry[1] !== undefined)
@@ -145,6 +154,10 @@ export function createClient(options: ClientOptions) {
       governance(req, o) {
         const wire = GovernanceRequestC.encode(req) as { type: string; payload: JsonValue }
         return send(wire.type, wire.payload, o)
+      },
+      economy(req, o) {
+        const wire = encodeRequest(req)
+        return submit(sign(wire.type, wire.payload, o))
       },
     }
   }

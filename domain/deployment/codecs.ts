@@ -24,12 +24,24 @@ const QuotaC = integer('token quota', 1, Number.MAX_SAFE_INTEGER)
 
 /** By the mandate's proposer or an operator: serve a checkpoint whose evaluation passed the rubric. */
 export const DeployModelC = command('DeployModel', { jobId: JobIdC, checkpoint: Hex32, operator: KeyC, endpoint: EndpointC, pricing: PricingC })
-/** By the deployer or the operator: a consumer's key (its SHA-256), a token quota and an expiry. */
+/** By the deployer or the operator: an offer of access to a consumer's key (its SHA-256), up to a token quota and an expiry. Nothing is chargeable until the consumer accepts. */
 export const GrantAccessC = command('GrantAccess', { deploymentId: DeploymentIdC, consumer: KeyC, keyHash: Hex32, quotaTokens: QuotaC, expiresAt: Timestamp })
+/**
+ * By the grant's consumer: the terms it agrees to pay under. The prices must be the deployment's
+ * at acceptance; the quota and expiry at most the offer's; the spending cap is what the grant may
+ * ever draw from the consumer's escrow.
+ */
+export const AcceptGrantC = command('AcceptGrant', { deploymentId: DeploymentIdC, grantId: GrantIdC, pricing: PricingC, quotaTokens: QuotaC, expiresAt: Timestamp, spendCap: PositiveAmountC })
+/** By the deployer, the proposer, the operator or the grant's consumer. */
 export const RevokeAccessC = command('RevokeAccess', { deploymentId: DeploymentIdC, grantId: GrantIdC, reason: LabelC })
-/** By the consumer: OPEN into (or back out of) the escrow that usage is charged to. */
+/** By the deployer or the proposer: prices for grants accepted from now on; accepted grants keep theirs. */
+export const ChangePricingC = command('ChangePricing', { deploymentId: DeploymentIdC, pricing: PricingC })
+/** By the consumer: OPEN into the escrow that usage is charged to, at once. */
 export const DepositUsageEscrowC = command('DepositUsageEscrow', { amount: PositiveAmountC })
+/** By the consumer: schedules a withdrawal, which takes effect after the notice period (`usageWithdrawalNoticeMs`). */
 export const WithdrawUsageEscrowC = command('WithdrawUsageEscrow', { amount: PositiveAmountC })
+/** By anyone once the notice period has passed: the scheduled withdrawal of `account` takes effect. */
+export const CompleteUsageEscrowWithdrawalC = command('CompleteUsageEscrowWithdrawal', { account: KeyC })
 /** By the deployment's operator (its gateway): a batch of receipts. */
 export const RecordUsageC = command('RecordUsage', { deploymentId: DeploymentIdC, receipts: ReceiptsC })
 export const RetireDeploymentC = command('RetireDeployment', { deploymentId: DeploymentIdC, reason: LabelC })
@@ -38,9 +50,12 @@ export const RollbackDeploymentC = command('RollbackDeployment', { deploymentId:
 export const DEPLOYMENT_COMMAND_CODECS = [
   DeployModelC,
   GrantAccessC,
+  AcceptGrantC,
   RevokeAccessC,
+  ChangePricingC,
   DepositUsageEscrowC,
   WithdrawUsageEscrowC,
+  CompleteUsageEscrowWithdrawalC,
   RecordUsageC,
   RetireDeploymentC,
   RollbackDeploymentC,
@@ -70,9 +85,24 @@ export const AccessGrantedC = event('AccessGranted', {
   quotaTokens: QuotaC,
   expiresAt: Timestamp,
 })
+/** The consumer's consent: the grant is chargeable from `validFrom` (the acceptance's time) until `expiresAt`, at `pricing`, up to the quota and the cap. */
+export const GrantAcceptedC = event('GrantAccepted', {
+  deploymentId: DeploymentIdC,
+  grantId: GrantIdC,
+  consumer: KeyC,
+  pricing: PricingC,
+  quotaTokens: QuotaC,
+  validFrom: Timestamp,
+  expiresAt: Timestamp,
+  spendCap: PositiveAmountC,
+})
 export const AccessRevokedC = event('AccessRevoked', { deploymentId: DeploymentIdC, grantId: GrantIdC, reason: LabelC })
+export const PricingChangedC = event('PricingChanged', { deploymentId: DeploymentIdC, pricing: PricingC })
 export const UsageEscrowDepositedC = event('UsageEscrowDeposited', { account: KeyC, amount: PositiveAmountC })
-export const UsageEscrowWithdrawnC = event('UsageEscrowWithdrawn', { account: KeyC, amount: PositiveAmountC })
+/** A withdrawal asked for: no money moves until `dueAt`; receipts keep being charged to the escrow meanwhile. */
+export const UsageEscrowWithdrawalScheduledC = event('UsageEscrowWithdrawalScheduled', { account: KeyC, amount: PositiveAmountC, dueAt: Timestamp })
+/** The scheduled withdrawal taking effect: `amount` is what was asked for, or what is left when charges took some meanwhile. */
+export const UsageEscrowWithdrawnC = event('UsageEscrowWithdrawn', { account: KeyC, requested: PositiveAmountC, amount: AmountC })
 /**
  * One batch of usage: the receipts with their fees, what each consumer owed and was charged (less
  * when the escrow ran short), the charged total split into the four shares, and who got what.
@@ -98,8 +128,11 @@ export const DeploymentRolledBackC = event('DeploymentRolledBack', { deploymentI
 export const DEPLOYMENT_EVENT_CODECS = [
   ModelDeployedC,
   AccessGrantedC,
+  GrantAcceptedC,
   AccessRevokedC,
+  PricingChangedC,
   UsageEscrowDepositedC,
+  UsageEscrowWithdrawalScheduledC,
   UsageEscrowWithdrawnC,
   UsageRecordedC,
   UsageChargedC,
@@ -118,6 +151,7 @@ export const usageEscrowStream = (account: string): string => `usage-escrow-${ac
 export function deploymentStreamOf(e: DeploymentEvent): string {
   switch (e.type) {
     case 'UsageEscrowDeposited':
+    case 'UsageEscrowWithdrawalScheduled':
     case 'UsageEscrowWithdrawn':
       return usageEscrowStream(e.data.account)
     case 'UsageCharged':

@@ -1,8 +1,11 @@
 /**
  * The deployment rules. Only a checkpoint an evaluation passed is ever served; the deployer (the
- * mandate's proposer or an operator) names the operator whose gateway meters usage; grants bind a
- * consumer's key hash to a quota and an expiry; usage is priced, charged to the consumer's
- * escrow (never past it: a shortfall is recorded as such) and split to the last base unit.
+ * mandate's proposer or an operator) names a staked operator whose gateway meters usage; grants
+ * offer a consumer's key hash a quota and an expiry, and are chargeable only once the consumer
+ * has accepted them (prices, quota, validity, spending cap). The consent invariant
+ * (docs/economics.md): a receipt is charged only within the terms its consumer signed, and escrow
+ * leaves only by the consumer's own withdrawal, after a notice period. Usage is charged to the
+ * consumer's escrow (never past it: a shortfall is recorded as such) and split to the last base unit.
  */
 import { left, right, type Either } from 'fp-ts/lib/Either.js'
 import type { DecisionContext } from '../decider.js'
@@ -13,12 +16,12 @@ import type { EconomyState } from '../economy/state.js'
 import { shortOf, unregistered } from '../governance/guards.js'
 import { rolesOf } from '../governance/roles.js'
 import { accountOf } from '../governance/state.js'
-import { now, toMs } from '../governance/time.js'
+import { now, toMs, toTimestamp } from '../governance/time.js'
 import { passedEvaluation, type Job } from '../training/state.js'
 import type { DeploymentCommand } from './codecs.js'
 import { feeRecipients, splitFees, splitHash } from './split.js'
-import { servedNow, type Deployment } from './state.js'
-import { feeOf, type PricedReceipt } from './values.js'
+import { servedNow, type Acceptance, type Deployment, type Grant } from './state.js'
+import { feeOf, type Pricing, type PricedReceipt, type Receipt } from './values.js'
 
 type Result = Either<EconomyError, readonly EconomyEvent[]>
 type Cmd<T extends DeploymentCommand['type']> = Extract<DeploymentCommand, { type: T }>
@@ -48,6 +51,10 @@ function deploy(c: Cmd<'DeployModel'>, state: EconomyState, ctx: DecisionContext
   if (proposerOf(state, job.mandateId) !== c.actor && !operatorRole) return refuse('not-deployer', 'only the mandate’s proposer or an operator deploys its model')
   const notRegistered = unregistered(state.governance, p.operator)
   if (notRegistered !== undefined) return left(notRegistered)
+  // The operator attests usage that moves consumers' money: it must have staked for the role, as validators and trainers do.
+  if (genesis === null || !rolesOf(state.governance, p.operator, genesis.params).includes('operator')) {
+    return refuse('operator-not-staked', 'the named operator holds no operator stake (genesis roleStakes.operator, locked and not unbonding)', { operator: p.operator })
+  }
   return right([
     {
       type: 'ModelDeployed',
@@ -75,14 +82,41 @@ function grant(c: Cmd<'GrantAccess'>, state: EconomyState, ctx: DecisionContext)
   return right([{ type: 'AccessGranted', data: { ...p, grantId: ctx.commandHash } }])
 }
 
+function grantOf(d: Deployment, id: string): Either<EconomyError, Grant> {
+  const g = d.grants.get(id)
+  return g === undefined ? refuse('unknown-grant', 'the deployment has no such grant', { grantId: id }) : right(g)
+}
+
+const samePricing = (a: Pricing, b: Pricing): boolean => a.inputPer1k === b.inputPer1k && a.outputPer1k === b.outputPer1k
+
+/** The consumer's signature on the terms: the only thing that makes a grant chargeable. */
+function accept(c: Cmd<'AcceptGrant'>, d: Deployment, ctx: DecisionContext): Result {
+  const p = c.payload
+  const found = grantOf(d, p.grantId)
+  if (found._tag === 'Left') return found
+  const g = found.right
+  if (c.actor !== g.consumer) return refuse('not-grant-consumer', 'only the grant’s consumer accepts it')
+  if (g.revoked) return refuse('grant-revoked', 'the grant is revoked')
+  if (g.accepted !== null) return refuse('grant-already-accepted', 'the grant is already accepted: its terms do not change')
+  if (!samePricing(p.pricing, d.pricing)) {
+    return refuse('price-mismatch', 'the prices accepted must be the deployment’s prices now', { inputPer1k: d.pricing.inputPer1k.toString(), outputPer1k: d.pricing.outputPer1k.toString() })
+  }
+  if (p.quotaTokens > g.quotaTokens || toMs(p.expiresAt) > g.expiresAt) {
+    return refuse('terms-exceed-offer', 'the quota and expiry accepted may be at most the offer’s', { quotaTokens: g.quotaTokens, expiresAt: toTimestamp(g.expiresAt) })
+  }
+  if (toMs(p.expiresAt) <= now(ctx)) return refuse('bad-expiry', 'the grant would expire before it is accepted')
+  return right([{ type: 'GrantAccepted', data: { ...p, consumer: g.consumer, validFrom: ctx.recordedAt } }])
+}
+
 function revoke(c: Cmd<'RevokeAccess'>, d: Deployment): Result {
-  const g = d.grants.get(c.payload.grantId)
-  if (g === undefined) return refuse('unknown-grant', 'the deployment has no such grant', { grantId: c.payload.grantId })
-  if (g.revoked) return refuse('grant-revoked', 'the grant is already revoked')
+  const found = grantOf(d, c.payload.grantId)
+  if (found._tag === 'Left') return found
+  if (found.right.revoked) return refuse('grant-revoked', 'the grant is already revoked')
   return right([{ type: 'AccessRevoked', data: { ...c.payload } }])
 }
 
 function receiptsProblem(c: Cmd<'RecordUsage'>, d: Deployment, at: number, windowMs: number): string | undefined {
+  // Shape and time: what the ledger checks of any receipt, recorded before or not.
   const ids = c.payload.receipts.map((r) => r.requestId)
   if (new Set(ids).size !== ids.length) return 'a request id appears twice in the batch'
   const stranger = c.payload.receipts.find((r) => !d.grants.has(r.grantId))
@@ -94,6 +128,34 @@ function receiptsProblem(c: Cmd<'RecordUsage'>, d: Deployment, at: number, windo
   return undefined
 }
 
+/**
+ * The consent check: each new receipt must lie within the terms its consumer accepted, taken in
+ * batch order with the grant's running totals. What a false attestation can take is so bounded by
+ * the consumer's own cap, quota, validity window and price.
+ */
+function termsProblem(fresh: readonly Receipt[], d: Deployment): Either<EconomyError, void> {
+  const used = new Map<string, { tokens: number; billed: bigint }>()
+  for (const r of fresh) {
+    const g = d.grants.get(r.grantId) as Grant
+    const terms: Acceptance | null = g.accepted
+    const id = { requestId: r.requestId, grantId: r.grantId }
+    if (terms === null) return refuse('grant-not-accepted', `request ${r.requestId} names a grant its consumer has not accepted: nothing is chargeable to it`, id)
+    const at = toMs(r.at)
+    const until = g.revokedAt === null ? terms.expiresAt : Math.min(terms.expiresAt, g.revokedAt)
+    if (at < terms.validFrom || at >= until) {
+      return refuse('receipt-outside-validity', `request ${r.requestId} is dated outside the grant’s accepted validity [${toTimestamp(terms.validFrom)}, ${toTimestamp(until)})`, id)
+    }
+    const fee = feeOf(terms.pricing, r.inputTokens, r.outputTokens)
+    if (r.fee !== fee) return refuse('price-mismatch', `request ${r.requestId} is priced ${r.fee}, the accepted prices make it ${fee}`, { ...id, fee: fee.toString() })
+    const so = used.get(r.grantId) ?? { tokens: g.usedTokens, billed: g.billed }
+    const next = { tokens: so.tokens + r.inputTokens + r.outputTokens, billed: so.billed + fee }
+    if (next.tokens > terms.quotaTokens) return refuse('quota-exceeded', `request ${r.requestId} takes the grant past its accepted quota of ${terms.quotaTokens} tokens`, id)
+    if (next.billed > terms.spendCap) return refuse('spend-cap-exceeded', `request ${r.requestId} takes the grant past its accepted spending cap of ${terms.spendCap} base units`, id)
+    used.set(r.grantId, next)
+  }
+  return right(undefined)
+}
+
 function recordUsage(c: Cmd<'RecordUsage'>, d: Deployment, state: EconomyState, params: EconomicsParams, ctx: DecisionContext): Result {
   if (c.actor !== d.operator) return refuse('not-deployment-operator', 'only the deployment’s operator records its usage')
   const problem = receiptsProblem(c, d, now(ctx), params.usageReceiptWindowMs)
@@ -101,7 +163,10 @@ function recordUsage(c: Cmd<'RecordUsage'>, d: Deployment, state: EconomyState, 
   const fresh = c.payload.receipts.filter((r) => !d.requests.has(r.requestId))
   const duplicates = c.payload.receipts.filter((r) => d.requests.has(r.requestId)).map((r) => r.requestId)
   if (fresh.length === 0) return refuse('usage-already-recorded', 'every receipt in the batch is already recorded', { receipts: duplicates.length })
-  const receipts: PricedReceipt[] = fresh.map((r) => ({ ...r, fee: feeOf(d.pricing, r.inputTokens, r.outputTokens) }))
+  // A batch is refused whole when one receipt is outside its terms: a signed batch holds or not; the gateway isolates the receipt.
+  const outside = termsProblem(fresh, d)
+  if (outside._tag === 'Left') return outside
+  const receipts: PricedReceipt[] = fresh.map((r) => ({ ...r }))
   const owed = new Map<string, bigint>()
   for (const r of receipts) {
     const consumer = (d.grants.get(r.grantId) as { consumer: string }).consumer
@@ -137,34 +202,56 @@ function rollback(c: Cmd<'RollbackDeployment'>, d: Deployment, state: EconomySta
   return right([{ type: 'DeploymentRolledBack', data: { deploymentId: d.id, from, to: { jobId: job.id, checkpoint: p.checkpoint, evaluationSequence }, reason: p.reason } }])
 }
 
-function escrow(c: Cmd<'DepositUsageEscrow' | 'WithdrawUsageEscrow'>, state: EconomyState): Result {
-  const { amount } = c.payload
+type EscrowCommand = Cmd<'DepositUsageEscrow' | 'WithdrawUsageEscrow' | 'CompleteUsageEscrowWithdrawal'>
+
+/**
+ * Deposits take effect at once; withdrawals after the notice period, during which receipts dated
+ * before the withdrawal completes are still charged, so usage already served cannot be taken back
+ * out before its receipt arrives.
+ */
+function escrow(c: EscrowCommand, state: EconomyState, params: EconomicsParams, ctx: DecisionContext): Result {
   if (c.type === 'DepositUsageEscrow') {
+    const { amount } = c.payload
     const short = shortOf('insufficient-open', accountOf(state.governance, c.actor).open, amount)
     if (short !== undefined) return left(short)
     return right([{ type: 'UsageEscrowDeposited', data: { account: c.actor, amount } }])
   }
-  const held = state.governance.usageEscrow.get(c.actor) ?? 0n
-  if (held < amount) return refuse('insufficient-escrow', `needs ${amount} base units of usage escrow, has ${held}`, { have: held.toString(), need: amount.toString() })
-  return right([{ type: 'UsageEscrowWithdrawn', data: { account: c.actor, amount } }])
+  if (c.type === 'WithdrawUsageEscrow') {
+    const { amount } = c.payload
+    if (state.deployment.withdrawals.has(c.actor)) return refuse('withdrawal-pending', 'a withdrawal is already scheduled: complete it first')
+    const held = state.governance.usageEscrow.get(c.actor) ?? 0n
+    if (held < amount) return refuse('insufficient-escrow', `needs ${amount} base units of usage escrow, has ${held}`, { have: held.toString(), need: amount.toString() })
+    return right([{ type: 'UsageEscrowWithdrawalScheduled', data: { account: c.actor, amount, dueAt: toTimestamp(now(ctx) + params.usageWithdrawalNoticeMs) } }])
+  }
+  const { account } = c.payload
+  const pending = state.deployment.withdrawals.get(account)
+  if (pending === undefined) return refuse('no-pending-withdrawal', 'the account has no scheduled withdrawal', { account })
+  if (now(ctx) < pending.dueAt) return refuse('withdrawal-not-due', `the withdrawal takes effect at ${toTimestamp(pending.dueAt)}`, { dueAt: toTimestamp(pending.dueAt) })
+  const held = state.governance.usageEscrow.get(account) ?? 0n
+  return right([{ type: 'UsageEscrowWithdrawn', data: { account, requested: pending.amount, amount: pending.amount < held ? pending.amount : held } }])
 }
 
 export function decideDeployment(c: DeploymentCommand, state: EconomyState, params: EconomicsParams, ctx: DecisionContext): Result {
   if (c.type === 'DeployModel') return deploy(c, state, ctx)
-  if (c.type === 'DepositUsageEscrow' || c.type === 'WithdrawUsageEscrow') return escrow(c, state)
+  if (c.type === 'DepositUsageEscrow' || c.type === 'WithdrawUsageEscrow' || c.type === 'CompleteUsageEscrowWithdrawal') return escrow(c, state, params, ctx)
   const found = deploymentOf(state, c.payload.deploymentId)
   if (found._tag === 'Left') return found
   const d = found.right
   // Late receipts of a retired deployment still count: the usage happened while it served.
   if (c.type === 'RecordUsage') return recordUsage(c, d, state, params, ctx)
   if (d.status === 'retired') return refuse('deployment-retired', 'the deployment is retired')
-  const mayAct = controls(state, d, c.actor, c.type === 'GrantAccess' || c.type === 'RevokeAccess')
+  if (c.type === 'AcceptGrant') return accept(c, d, ctx)
+  // A consumer may end its own grant: consent given can be withdrawn.
+  const ownGrant = c.type === 'RevokeAccess' && d.grants.get(c.payload.grantId)?.consumer === c.actor
+  const mayAct = ownGrant || controls(state, d, c.actor, c.type === 'GrantAccess' || c.type === 'RevokeAccess')
   if (!mayAct) return refuse('not-deployment-operator', 'only the deployer, the mandate’s proposer or (for access) the operator may do this')
   switch (c.type) {
     case 'GrantAccess':
       return grant(c, state, ctx)
     case 'RevokeAccess':
       return revoke(c, d)
+    case 'ChangePricing':
+      return right([{ type: 'PricingChanged', data: { ...c.payload } }])
     case 'RetireDeployment':
       return right([{ type: 'DeploymentRetired', data: { ...c.payload } }])
     case 'RollbackDeployment':

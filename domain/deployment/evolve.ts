@@ -33,7 +33,7 @@ function used(d: Deployment, e: DeploymentEventOf<'UsageRecorded'>['data'], forg
   for (const r of e.receipts) {
     requests.set(r.requestId, toMs(r.at))
     const g = grants.get(r.grantId)
-    if (g !== undefined) grants.set(r.grantId, { ...g, usedTokens: g.usedTokens + r.inputTokens + r.outputTokens })
+    if (g !== undefined) grants.set(r.grantId, { ...g, usedTokens: g.usedTokens + r.inputTokens + r.outputTokens, billed: g.billed + r.fee })
   }
   return { ...d, grants, requests }
 }
@@ -61,12 +61,26 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
     }
     case 'AccessGranted': {
       const { deploymentId, grantId, consumer, keyHash, quotaTokens, expiresAt } = event.data
-      const grant: Grant = { id: grantId, consumer, keyHash, quotaTokens, usedTokens: 0, expiresAt: toMs(expiresAt), revoked: false }
+      const grant: Grant = { id: grantId, consumer, keyHash, quotaTokens, expiresAt: toMs(expiresAt), usedTokens: 0, billed: 0n, revoked: false, revokedAt: null, accepted: null }
       const next = withDeployment(state, deploymentId, (d) => ({ ...d, grants: new Map(d.grants).set(grantId, grant) }))
       return { ...next, keyHashes: new Map(next.keyHashes).set(keyHash, { deploymentId, grantId }) }
     }
+    case 'GrantAccepted': {
+      const { pricing, quotaTokens, validFrom, expiresAt, spendCap } = event.data
+      const accepted = { pricing, quotaTokens, validFrom: toMs(validFrom), expiresAt: toMs(expiresAt), spendCap, sequence }
+      return withDeployment(state, event.data.deploymentId, (d) => withGrant(d, event.data.grantId, (g) => ({ ...g, accepted })))
+    }
     case 'AccessRevoked':
-      return withDeployment(state, event.data.deploymentId, (d) => withGrant(d, event.data.grantId, (g) => ({ ...g, revoked: true })))
+      return withDeployment(state, event.data.deploymentId, (d) => withGrant(d, event.data.grantId, (g) => ({ ...g, revoked: true, revokedAt: at })))
+    case 'PricingChanged':
+      return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, pricing: event.data.pricing }))
+    case 'UsageEscrowWithdrawalScheduled':
+      return { ...state, withdrawals: new Map(state.withdrawals).set(event.data.account, { amount: event.data.amount, dueAt: toMs(event.data.dueAt) }) }
+    case 'UsageEscrowWithdrawn': {
+      const withdrawals = new Map(state.withdrawals)
+      withdrawals.delete(event.data.account)
+      return { ...state, withdrawals }
+    }
     case 'UsageRecorded':
       return withDeployment(state, event.data.deploymentId, (d) => used(d, event.data, at - receiptWindowMs))
     case 'DeploymentRetired':
@@ -74,7 +88,6 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
     case 'DeploymentRolledBack':
       return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, history: [...d.history, { ...event.data.to, since: sequence, sinceAt: at }] }))
     case 'UsageEscrowDeposited':
-    case 'UsageEscrowWithdrawn':
     case 'UsageCharged':
       return state
   }

@@ -14,15 +14,19 @@ export type Pricing = t.TypeOf<typeof PricingC>
 export const RequestIdC = pattern('request id (1-128 of A-Z a-z 0-9 _ . : -)', /^[A-Za-z0-9_.:-]{1,128}$/)
 export const TokensC = integer('tokens', 0, 100_000_000)
 
+/**
+ * One request as the operator attests it, with the fee it priced at the grant's accepted pricing:
+ * the ledger prices it again and refuses a receipt whose fee differs (`price-mismatch`).
+ */
 export const ReceiptC = closed(
-  { requestId: RequestIdC, grantId: GrantIdC, inputTokens: TokensC, outputTokens: TokensC, at: Timestamp },
+  { requestId: RequestIdC, grantId: GrantIdC, inputTokens: TokensC, outputTokens: TokensC, at: Timestamp, fee: AmountC },
   'UsageReceipt',
 )
 export type Receipt = t.TypeOf<typeof ReceiptC>
 export const MAX_RECEIPTS = 1000
 export const ReceiptsC = t.refinement(t.array(ReceiptC), (r) => r.length >= 1 && r.length <= MAX_RECEIPTS, `receipts (1-${MAX_RECEIPTS})`)
 
-/** A receipt as recorded: with the fee the deployment's pricing gives it. */
+/** A receipt as recorded: with the fee the grant's accepted pricing gives it. */
 export const PricedReceiptC = closed(
   { requestId: RequestIdC, grantId: GrantIdC, inputTokens: TokensC, outputTokens: TokensC, at: Timestamp, fee: AmountC },
   'PricedReceipt',

@@ -33,7 +33,7 @@ const isDeploymentCommand = (c: EconomyOwnCommand): c is DeploymentCommand => DE
 const isGovernanceCommand = (c: EconomyCommand): c is GovernanceCommand => GOVERNANCE_COMMAND_TYPES.has(c.type)
 
 // Finalizing, closing and paying move things along once time allows: anyone may ask.
-const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion'])
+const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion', 'CompleteUsageEscrowWithdrawal'])
 
 function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: DecisionContext): Result {
   const genesis = state.governance.genesis

@@ -68,6 +68,19 @@ export const ECONOMY_ERROR_CODES = [
   'bad-receipts',
   'usage-already-recorded',
   'not-earlier-checkpoint',
+  // consent: operators, acceptance, receipts within the accepted terms, escrow withdrawals
+  'operator-not-staked',
+  'not-grant-consumer',
+  'grant-already-accepted',
+  'terms-exceed-offer',
+  'price-mismatch',
+  'grant-not-accepted',
+  'receipt-outside-validity',
+  'quota-exceeded',
+  'spend-cap-exceeded',
+  'withdrawal-pending',
+  'no-pending-withdrawal',
+  'withdrawal-not-due',
 ] as const
 
 export type EconomyOnlyErrorCode = (typeof ECONOMY_ERROR_CODES)[number]

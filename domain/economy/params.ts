@@ -35,6 +35,11 @@ export const EconomicsParamsC = closed(
     dataShare: RatioC,
     /** How old a usage receipt may be when it is recorded: request ids are remembered this long, so duplicates inside it are charged once. */
     usageReceiptWindowMs: integer('usageReceiptWindowMs (ms)', 1),
+    /**
+     * How long a usage escrow withdrawal waits between being asked for and taking effect. Longer than
+     * the receipt window, so every receipt dated before the request reaches the ledger first.
+     */
+    usageWithdrawalNoticeMs: integer('usageWithdrawalNoticeMs (ms)', 1),
     /** How a usage fee is split: integer weights, by largest remainder (domain/deployment). */
     feeSplit: closed(
       { contributors: integer('contributors', 0, 10_000), validators: integer('validators', 0, 10_000), proposer: integer('proposer', 0, 10_000), treasury: integer('treasury', 0, 10_000) },
@@ -63,6 +68,7 @@ export const defaultEconomics: EconomicsParams = {
   epochShare: { numerator: 10, denominator: 100 },
   dataShare: { numerator: 70, denominator: 100 },
   usageReceiptWindowMs: 7 * DAY_MS,
+  usageWithdrawalNoticeMs: 8 * DAY_MS,
   feeSplit: { contributors: 50, validators: 20, proposer: 20, treasury: 10 },
 }
 
@@ -70,6 +76,7 @@ export const defaultEconomics: EconomicsParams = {
 export function economicsProblem(p: EconomicsParams): string | undefined {
   if (p.scoreMin >= p.scoreMax) return 'scoreMin must be below scoreMax'
   if (p.tolerance.numerator === 0) return 'tolerance must be positive'
+  if (p.usageWithdrawalNoticeMs <= p.usageReceiptWindowMs) return 'usageWithdrawalNoticeMs must be longer than usageReceiptWindowMs'
   const { contributors, validators, proposer, treasury } = p.feeSplit
   if (contributors + validators + proposer + treasury === 0) return 'feeSplit must have a positive weight'
   for (const [name, ratio] of [['spamSlash', p.spamSlash], ['feedbackPenalty', p.feedbackPenalty], ['epochShare', p.epochShare], ['dataShare', p.dataShare]] as const) {

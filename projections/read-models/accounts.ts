@@ -3,12 +3,15 @@
  * governance's, and the usage escrow and fee payouts of deployments.
  *
  *   account:<key>  { key, displayName, registeredAt, open, gopen, delegate, votingPower, staked,
- *                    stakes[], usageEscrow, pendingRewards, slashed, updatedAt, updatedSequence }
+ *                    stakes[], usageEscrow, usageEscrowWithdrawing, usageEscrowWithdrawableAt, pendingRewards, slashed,
+ *                    updatedAt, updatedSequence }
  *   treasury       { treasuryKey, free, escrowed, supply }
  *
  * votingPower is the gOPEN delegated to this account (its own included when self-delegated).
  * Stakes carry their cooldown (unbondRequestedAt, releasableAt). usageEscrow is the OPEN a
- * consumer set aside for metered inference; fee payouts land in OPEN and the treasury's share in
+ * consumer set aside for metered inference; `usageEscrowWithdrawing` of it is a withdrawal the
+ * consumer scheduled, paid back at `usageEscrowWithdrawableAt` (until then still escrow, and still
+ * charged for usage); fee payouts land in OPEN and the treasury's share in
  * `free`. pendingRewards is kept apart from stake and OPEN: no event credits it yet.
  */
 import * as t from 'io-ts'
@@ -44,6 +47,8 @@ const AccountRowC = t.type({
   staked: AmountC,
   stakes: t.array(StakeRowC),
   usageEscrow: AmountC,
+  usageEscrowWithdrawing: AmountC,
+  usageEscrowWithdrawableAt: nullable(Timestamp),
   pendingRewards: AmountC,
   slashed: AmountC,
   updatedAt: Timestamp,
@@ -74,6 +79,7 @@ const TYPES = [
   'RewardPoolEscrowed',
   'EscrowPaid',
   'UsageEscrowDeposited',
+  'UsageEscrowWithdrawalScheduled',
   'UsageEscrowWithdrawn',
   'UsageCharged',
   'UsageRecorded',
@@ -86,7 +92,7 @@ type Rows = ChangeSet<AccountsRow>
 function emptyAccount(key: string): AccountRow {
   return {
     kind: 'account', key, displayName: null, registeredAt: null, open: 0n, gopen: 0n, delegate: null, votingPower: 0n,
-    staked: 0n, stakes: [], usageEscrow: 0n, pendingRewards: 0n, slashed: 0n, updatedAt: '1970-01-01T00:00:00.000Z', updatedSequence: 0,
+    staked: 0n, stakes: [], usageEscrow: 0n, usageEscrowWithdrawing: 0n, usageEscrowWithdrawableAt: null, pendingRewards: 0n, slashed: 0n, updatedAt: '1970-01-01T00:00:00.000Z', updatedSequence: 0,
   }
 }
 
@@ -200,12 +206,19 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
 }
 
 /** The money side of deployments, as domain/deployment/evolve.ts moves it. */
-function usage(rows: Rows, event: EventOf<'UsageEscrowDeposited' | 'UsageEscrowWithdrawn' | 'UsageCharged' | 'UsageRecorded'>, envelope: Envelope): void {
+function usage(rows: Rows, event: EventOf<'UsageEscrowDeposited' | 'UsageEscrowWithdrawalScheduled' | 'UsageEscrowWithdrawn' | 'UsageCharged' | 'UsageRecorded'>, envelope: Envelope): void {
   switch (event.type) {
     case 'UsageEscrowDeposited':
       return account(rows, envelope, event.data.account, (a) => ({ open: a.open - event.data.amount, usageEscrow: a.usageEscrow + event.data.amount }))
+    case 'UsageEscrowWithdrawalScheduled':
+      return account(rows, envelope, event.data.account, () => ({ usageEscrowWithdrawing: event.data.amount, usageEscrowWithdrawableAt: event.data.dueAt }))
     case 'UsageEscrowWithdrawn':
-      return account(rows, envelope, event.data.account, (a) => ({ open: a.open + event.data.amount, usageEscrow: a.usageEscrow - event.data.amount }))
+      return account(rows, envelope, event.data.account, (a) => ({
+        open: a.open + event.data.amount,
+        usageEscrow: a.usageEscrow - event.data.amount,
+        usageEscrowWithdrawing: 0n,
+        usageEscrowWithdrawableAt: null,
+      }))
     case 'UsageCharged':
       return account(rows, envelope, event.data.consumer, (a) => ({ usageEscrow: a.usageEscrow - event.data.amount }))
     case 'UsageRecorded':
@@ -218,7 +231,8 @@ export const accountsProjection: Projection<AccountsRow, Event> = {
   name: 'accounts',
   // 2: EscrowPaid credits OPEN and draws down the treasury's escrow.
   // 3: usageEscrow, and the deployments' escrow moves and fee payouts.
-  version: 3,
+  // 4: scheduled usage escrow withdrawals.
+  version: 4,
   filter: economyEvents(TYPES),
   init: [],
   apply: applyWith(applyEvent),

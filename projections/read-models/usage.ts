@@ -5,13 +5,17 @@
  *                                        fees, charged, unpaid, shares { contributors, validators, proposer, treasury }, updatedAt, updatedSequence }
  *   recipient:<deploymentId>:<account> { deploymentId, account, contributors, validators, proposer, total, payouts, updatedSequence }
  *   grant:<deploymentId>:<grantId>     { deploymentId, grantId, consumer, keyHash, quotaTokens, usedTokens, requests, fees, expiresAt,
- *                                        revoked, revokedReason, grantedSequence, updatedSequence }
- *   escrow:<account>                   { account, balance, deposited, withdrawn, charged, updatedSequence }
+ *                                        accepted: null | { pricing, quotaTokens, validFrom, expiresAt, spendCap, sequence },
+ *                                        revoked, revokedReason, revokedAt, grantedSequence, updatedSequence }
+ *   escrow:<account>                   { account, balance, deposited, withdrawn, charged, withdrawing, withdrawableAt, updatedSequence }
  *   batch:<deploymentId>:<sequence>    { deploymentId, sequence, recordedAt, checkpoint, receipts, duplicates, inputTokens, outputTokens,
  *                                        fees, charges: [{ consumer, fee, charged }], charged, shares, payouts: [{ account, share, amount }], splitHash }
  *
- * `fees` is what the receipts cost at the deployment's pricing, `charged` what the consumers'
- * escrow covered, `unpaid` the shortfall. The charged total is split to the base unit: per
+ * A grant's `quotaTokens` and `expiresAt` are the offer; `accepted` holds the terms its consumer
+ * signed (null until then: nothing is chargeable), and `fees` counts against `accepted.spendCap`.
+ * An escrow's `withdrawing` is a scheduled withdrawal (still in `balance`, still charged) that
+ * takes effect at `withdrawableAt`. `fees` is what the receipts cost at the grants' accepted
+ * prices, `charged` what the consumers' escrow covered, `unpaid` the shortfall. The charged total is split to the base unit: per
  * deployment, the recipients' totals plus the treasury share equal `charged`.
  */
 import * as t from 'io-ts'
@@ -33,11 +37,16 @@ export const RecipientRowC = t.type({
   kind: t.literal('recipient'), deploymentId: Hex32, account: KeyC, contributors: AmountC, validators: AmountC, proposer: AmountC, total: AmountC,
   payouts: t.number, updatedSequence: t.number,
 }, 'RecipientRow')
+const AcceptanceRowC = t.type({ pricing: PricingC, quotaTokens: t.number, validFrom: Timestamp, expiresAt: Timestamp, spendCap: AmountC, sequence: t.number }, 'AcceptanceRow')
 export const GrantRowC = t.type({
   kind: t.literal('grant'), deploymentId: Hex32, grantId: Hex32, consumer: KeyC, keyHash: Hex32, quotaTokens: t.number, usedTokens: t.number, requests: t.number,
-  fees: AmountC, expiresAt: Timestamp, revoked: t.boolean, revokedReason: nullable(LabelC), grantedSequence: t.number, updatedSequence: t.number,
+  fees: AmountC, expiresAt: Timestamp, accepted: nullable(AcceptanceRowC), revoked: t.boolean, revokedReason: nullable(LabelC), revokedAt: nullable(Timestamp),
+  grantedSequence: t.number, updatedSequence: t.number,
 }, 'GrantRow')
-const EscrowRowC = t.type({ kind: t.literal('escrow'), account: KeyC, balance: AmountC, deposited: AmountC, withdrawn: AmountC, charged: AmountC, updatedSequence: t.number })
+const EscrowRowC = t.type({
+  kind: t.literal('escrow'), account: KeyC, balance: AmountC, deposited: AmountC, withdrawn: AmountC, charged: AmountC, withdrawing: AmountC, withdrawableAt: nullable(Timestamp),
+  updatedSequence: t.number,
+})
 export const BatchRowC = t.type({
   kind: t.literal('batch'), deploymentId: Hex32, sequence: t.number, recordedAt: Timestamp, checkpoint: Hex32, receipts: t.number, duplicates: t.number,
   inputTokens: t.number, outputTokens: t.number, fees: AmountC, charges: t.array(t.type({ consumer: KeyC, fee: AmountC, charged: AmountC })), charged: AmountC,
@@ -56,7 +65,18 @@ export const grantPrefix = (deploymentId: string): string => `grant:${deployment
 export const batchPrefix = (deploymentId: string): string => `batch:${deploymentId}:`
 export const escrowKey = (account: string): string => `escrow:${account}`
 
-const TYPES = ['ModelDeployed', 'AccessGranted', 'AccessRevoked', 'UsageEscrowDeposited', 'UsageEscrowWithdrawn', 'UsageRecorded', 'UsageCharged'] as const
+const TYPES = [
+  'ModelDeployed',
+  'AccessGranted',
+  'GrantAccepted',
+  'AccessRevoked',
+  'PricingChanged',
+  'UsageEscrowDeposited',
+  'UsageEscrowWithdrawalScheduled',
+  'UsageEscrowWithdrawn',
+  'UsageRecorded',
+  'UsageCharged',
+] as const
 type Event = EconomyEventOf<(typeof TYPES)[number]>
 type Rows = ChangeSet<UsageRow>
 type Recorded = EconomyEventOf<'UsageRecorded'>['data']
@@ -74,7 +94,7 @@ function edit<K extends UsageRow['kind']>(rows: Rows, key: string, kind: K, chan
 }
 
 function escrow(rows: Rows, account: string, sequence: number, change: (e: EscrowRow) => Partial<EscrowRow>): void {
-  const empty = (): EscrowRow => ({ kind: 'escrow', account, balance: 0n, deposited: 0n, withdrawn: 0n, charged: 0n, updatedSequence: sequence })
+  const empty = (): EscrowRow => ({ kind: 'escrow', account, balance: 0n, deposited: 0n, withdrawn: 0n, charged: 0n, withdrawing: 0n, withdrawableAt: null, updatedSequence: sequence })
   edit(rows, escrowKey(account), 'escrow', (e) => ({ ...e, ...change(e), updatedSequence: sequence }), empty)
 }
 
@@ -142,18 +162,26 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
       const d = event.data
       rows.set(`${grantPrefix(d.deploymentId)}${d.grantId}`, {
         kind: 'grant', deploymentId: d.deploymentId, grantId: d.grantId, consumer: d.consumer, keyHash: d.keyHash, quotaTokens: d.quotaTokens, usedTokens: 0, requests: 0,
-        fees: 0n, expiresAt: d.expiresAt, revoked: false, revokedReason: null, grantedSequence: sequence, updatedSequence: sequence,
+        fees: 0n, expiresAt: d.expiresAt, accepted: null, revoked: false, revokedReason: null, revokedAt: null, grantedSequence: sequence, updatedSequence: sequence,
       })
       return
     }
+    case 'GrantAccepted': {
+      const { deploymentId, grantId, pricing, quotaTokens, validFrom, expiresAt, spendCap } = event.data
+      return edit(rows, `${grantPrefix(deploymentId)}${grantId}`, 'grant', (g) => ({ ...g, accepted: { pricing, quotaTokens, validFrom, expiresAt, spendCap, sequence }, updatedSequence: sequence }))
+    }
     case 'AccessRevoked': {
       const d = event.data
-      return edit(rows, `${grantPrefix(d.deploymentId)}${d.grantId}`, 'grant', (g) => ({ ...g, revoked: true, revokedReason: d.reason, updatedSequence: sequence }))
+      return edit(rows, `${grantPrefix(d.deploymentId)}${d.grantId}`, 'grant', (g) => ({ ...g, revoked: true, revokedReason: d.reason, revokedAt: recordedAt, updatedSequence: sequence }))
     }
+    case 'PricingChanged':
+      return edit(rows, usageKey(event.data.deploymentId), 'deployment', (u) => ({ ...u, pricing: event.data.pricing, updatedAt: recordedAt, updatedSequence: sequence }))
     case 'UsageEscrowDeposited':
       return escrow(rows, event.data.account, sequence, (e) => ({ balance: e.balance + event.data.amount, deposited: e.deposited + event.data.amount }))
+    case 'UsageEscrowWithdrawalScheduled':
+      return escrow(rows, event.data.account, sequence, () => ({ withdrawing: event.data.amount, withdrawableAt: event.data.dueAt }))
     case 'UsageEscrowWithdrawn':
-      return escrow(rows, event.data.account, sequence, (e) => ({ balance: e.balance - event.data.amount, withdrawn: e.withdrawn + event.data.amount }))
+      return escrow(rows, event.data.account, sequence, (e) => ({ balance: e.balance - event.data.amount, withdrawn: e.withdrawn + event.data.amount, withdrawing: 0n, withdrawableAt: null }))
     case 'UsageCharged':
       return escrow(rows, event.data.consumer, sequence, (e) => ({ balance: e.balance - event.data.amount, charged: e.charged + event.data.amount }))
     case 'UsageRecorded':
@@ -163,7 +191,8 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
 
 export const usageProjection: Projection<UsageRow, Event> = {
   name: 'usage',
-  version: 1,
+  // 2: grants' accepted terms and revocation time, scheduled escrow withdrawals, pricing changes.
+  version: 2,
   filter: economyEvents(TYPES),
   init: [],
   apply: applyWith(applyEvent),

@@ -38,7 +38,7 @@ describe('model-ledger projections', () => {
     const head = 14 // 13 events of the preamble and the final anchor
 
     const before = await cli('status', '--data', dir, '--json')
-    expect(before.json).toMatchObject({ head, projections: expect.arrayContaining([{ name: 'accounts', version: 3, storedVersion: null, checkpoint: 0, lag: head, state: 'not built' }]) })
+    expect(before.json).toMatchObject({ head, projections: expect.arrayContaining([{ name: 'accounts', version: 4, storedVersion: null, checkpoint: 0, lag: head, state: 'not built' }]) })
 
     expect((await cli('rebuild', '--data', dir, 'accounts', '--json')).json).toMatchObject({ rebuilt: [{ name: 'accounts', checkpoint: head }] })
     const after = (await cli('status', '--data', dir, '--json')).json as { projections: { name: string; lag: number; state: string }[] }

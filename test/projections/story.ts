@@ -2,7 +2,8 @@
  * A model's whole life on a real ledger, decided by the economy vertical through the generic
  * command handler with real signatures: a mandate voted in, a datanet with accepted, rejected and
  * late contributions, a sealed dataset version, a training job with two evaluated checkpoints and
- * an attribution, a failed job, a deployment with an access grant, escrowed usage in three
+ * an attribution, a failed job, a deployment by a staked operator with an access grant its
+ * consumer accepted, escrowed usage in three
  * batches (one with a duplicate receipt and a shortfall), a consent withdrawal, a rollback to the
  * earlier checkpoint, a revoked grant, retirement, and a reward epoch.
  *
@@ -16,6 +17,7 @@ import { textHash } from '../../domain/economy/hash.js'
 import type { JsonValue } from '../../domain/json.js'
 import type { EventStore } from '../../domain/ports/event-store.js'
 import { checkpointRoot } from '../../domain/training/checkpoint.js'
+import { feeOf } from '../../domain/deployment/values.js'
 import { manualClock, type ManualClock } from '../../infrastructure/clock.js'
 import { createCommandHandler } from '../../infrastructure/command-handler.js'
 import { openLedgerStore } from '../../infrastructure/store/ledger-store.js'
@@ -113,6 +115,8 @@ async function mandate(d: Driver): Promise<string> {
   d.clock.advance(DAY)
   await d.run(DAVE, gov.execute(DAVE, mandateId))
   for (const who of [BOB, CAROL]) await d.run(who, gov.lock(who, 'validator', tokens(10_000)))
+  // Dave operates the deployment: an operator is named only with its role stake locked.
+  await d.run(DAVE, gov.lock(DAVE, 'operator', tokens(1_000)))
   await d.run(ALICE, gov.transfer(ALICE, EVE, tokens(1_000)))
   return mandateId
 }
@@ -146,7 +150,15 @@ async function train(d: Driver, mandateId: string, inVersion: readonly string[])
   return { jobId, checkpoints: [roots[0] as string, roots[1] as string] }
 }
 
-export const receipt = (d: Driver, grantId: string, requestId: string, inputTokens: number, outputTokens: number) => ({ requestId, grantId, inputTokens, outputTokens, at: new Date(d.clock.now()).toISOString() })
+/** A receipt dated now, priced at PRICING (what every grant of the story accepted). */
+export const receipt = (d: Driver, grantId: string, requestId: string, inputTokens: number, outputTokens: number) => ({
+  requestId,
+  grantId,
+  inputTokens,
+  outputTokens,
+  at: new Date(d.clock.now()).toISOString(),
+  fee: feeOf(PRICING, inputTokens, outputTokens),
+})
 
 /** The contributions' texts: `one`, `two` and `four` are accepted before the seal, `spam` rejected, `five` accepted after it. */
 export const NOTES = {
@@ -182,6 +194,11 @@ export const grantRequest = (deploymentId: string, consumer: string): Request =>
   type: 'GrantAccess',
   payload: { deploymentId, consumer, keyHash: textHash(`${consumer} api key`), quotaTokens: 1_000_000, expiresAt: new Date(START + 400 * DAY).toISOString() },
 })
+/** The consumer's acceptance of a grant as offered, at PRICING, with a cap far above what the story spends. */
+export const acceptRequest = (deploymentId: string, grantId: string): Request => ({
+  type: 'AcceptGrant',
+  payload: { deploymentId, grantId, pricing: PRICING, quotaTokens: 1_000_000, expiresAt: new Date(START + 400 * DAY).toISOString(), spendCap: tokens(1_000) },
+})
 
 /** Runs the whole story; every command must be accepted. */
 export async function tellStory(d: Driver): Promise<Story> {
@@ -195,6 +212,7 @@ export async function tellStory(d: Driver): Promise<Story> {
   const deploymentId = await d.run(ALICE, deployRequest(jobId, checkpoints[1]))
   const deployed = await d.head()
   const grantId = await d.run(ALICE, grantRequest(deploymentId, EVE))
+  await d.run(EVE, acceptRequest(deploymentId, grantId))
   await d.run(EVE, { type: 'DepositUsageEscrow', payload: { amount: 30_000_000n } })
   d.clock.advance(60_000)
   await d.run(DAVE, { type: 'RecordUsage', payload: { deploymentId, receipts: [receipt(d, grantId, 'r1', 1200, 800), receipt(d, grantId, 'r2', 500, 1500)] } })

@@ -1,10 +1,12 @@
 /**
- * Deployment and usage: Alice deploys the checkpoint whose evaluation passed (an unevaluated one is
- * refused), with the demo's gateway key as operator and a price per 1,000 tokens; she grants Dave
- * an API key with a token quota, Dave funds his usage escrow, and Dave's service calls the
- * OpenAI-compatible gateway over HTTP. The gateway writes each receipt ahead, appends them in a
- * batch, and the ledger charges Dave's escrow and splits the fee 50/20/20/10 between the
- * contributors (by attribution), the validators, Alice and the treasury. Revoking the key closes it.
+ * Deployment and usage: the demo's gateway key stakes for the operator role; Alice deploys the
+ * checkpoint whose evaluation passed (an unevaluated one is refused), with that key as operator and
+ * a price per 1,000 tokens; she offers Dave an API key with a token quota. Nothing is chargeable
+ * until Dave accepts: the gateway refuses the key until then; Dave accepts the prices, a quota, an
+ * expiry and a spending cap, funds his usage escrow, and his service calls the OpenAI-compatible
+ * gateway over HTTP. The gateway writes each receipt ahead, appends them in a batch, and the ledger
+ * charges Dave's escrow and splits the fee 50/20/20/10 between the contributors (by attribution),
+ * the validators, Alice and the treasury. A withdrawal waits its notice period; revoking the key closes it.
  */
 import { randomBytes } from 'node:crypto'
 import { keyHashOf } from '../../gateway/access.js'
@@ -63,6 +65,10 @@ export async function deploymentStage(ctx: DemoContext): Promise<StageReport> {
   const unevaluated = job.checkpoints.find((k) => !job.evaluations.some((e) => e.checkpoint === k.root))
   const details: string[] = []
   await ctx.run(gateway.operator, { type: 'RegisterIdentity', payload: { displayName: 'demo gateway' } })
+  const operatorStake = state.governance.genesis?.params.roleStakes.operator ?? tokens(1_000)
+  await ctx.run(alice.signer, { type: 'TransferOpen', payload: { to: gateway.operatorKey, amount: operatorStake } })
+  await ctx.run(gateway.operator, { type: 'LockStake', payload: { purpose: 'operator', amount: operatorStake } })
+  details.push(`the gateway's operator key stakes ${formatTokens(operatorStake)} OPEN for the operator role (from alice): only a staked operator can be named to attest usage`)
   const pricing = { inputPer1k: tokens(2), outputPer1k: tokens(6) }
   const operator = gateway.operatorKey
   if (unevaluated !== undefined) {
@@ -74,12 +80,14 @@ export async function deploymentStage(ctx: DemoContext): Promise<StageReport> {
   details.push(`alice deploys checkpoint ${short(checkpoint)} (evaluation passed at sequence ${passed?.sequence ?? '?'}) as deployment ${short(deploymentId)}, operated by gateway ${short(operator)}, at 2 OPEN per 1k input and 6 OPEN per 1k output tokens`)
 
   const apiKey = `sk-demo-${randomBytes(18).toString('base64url')}`
-  const grantId = await ctx.run(alice.signer, {
-    type: 'GrantAccess',
-    payload: { deploymentId, consumer: dave.key, keyHash: keyHashOf(apiKey), quotaTokens: 2_000, expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() },
-  })
+  const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString()
+  const grantId = await ctx.run(alice.signer, { type: 'GrantAccess', payload: { deploymentId, consumer: dave.key, keyHash: keyHashOf(apiKey), quotaTokens: 2_000, expiresAt } })
+  details.push(`alice offers dave an API key (only its SHA-256 is in the ledger; up to 2,000 tokens, 30 days)`)
+  const early = await ask(gateway.url, apiKey, deploymentId, QUESTIONS[0] as string, false)
+  details.push(`  before dave accepts, the gateway refuses the key: ${early.text.split(':')[0] ?? ''}`)
+  await ctx.run(dave.signer, { type: 'AcceptGrant', payload: { deploymentId, grantId, pricing, quotaTokens: 2_000, expiresAt, spendCap: tokens(40) } })
   await ctx.run(dave.signer, { type: 'DepositUsageEscrow', payload: { amount: tokens(50) } })
-  details.push(`alice grants dave an API key (only its SHA-256 is in the ledger; 2,000 tokens, 30 days); dave puts 50 OPEN in his usage escrow`)
+  details.push(`dave accepts the grant with his signature: these prices, 2,000 tokens, until the expiry, at most 40 OPEN; the ledger charges nothing outside those terms. He puts 50 OPEN in his usage escrow`)
 
   for (const [i, question] of QUESTIONS.entries()) {
     const answer = await ask(gateway.url, apiKey, deploymentId, question, i === 1)
@@ -93,6 +101,10 @@ export async function deploymentStage(ctx: DemoContext): Promise<StageReport> {
     details.push(`the gateway appends ${usage.receipts.length} receipts in one batch (sequence ${envelope.sequence}): ${formatTokens(BigInt(usage.charged))} OPEN charged to dave's escrow, split ${shares}`)
     for (const p of usage.payouts) details.push(`  paid ${ctx.nameOf(p.account).padEnd(6)} ${formatTokens(BigInt(p.amount)).padStart(9)} OPEN (${p.share})`)
   }
+  const notice = state.governance.genesis?.params.economics.usageWithdrawalNoticeMs ?? 0
+  await ctx.run(dave.signer, { type: 'WithdrawUsageEscrow', payload: { amount: tokens(10) } })
+  const notDue = await ctx.refusal(dave.signer, { type: 'CompleteUsageEscrowWithdrawal', payload: { account: dave.key } })
+  details.push(`dave asks for 10 OPEN of his escrow back: it takes effect after ${notice / 86_400_000} days' notice, so usage already served is still charged (completing now is refused: ${notDue})`)
   await ctx.run(alice.signer, { type: 'RevokeAccess', payload: { deploymentId, grantId, reason: 'demo over' } })
   const after = await ask(gateway.url, apiKey, deploymentId, QUESTIONS[0] as string, false)
   details.push(`alice revokes the key; the next call is answered ${after.text.split(':')[0] ?? ''}`)

@@ -1,8 +1,9 @@
 /**
  * A data directory whose model was trained by the real trainer (reference executor), evaluated
- * past its rubric and deployed: Alice (the proposer) deploys the final checkpoint with the data
- * directory's operator key (DIR/keys/operator.key) as operator, grants Bob an API key and Bob
- * funds his usage escrow. The starting point of the gateway and MCP tests.
+ * past its rubric and deployed: the data directory's operator key (DIR/keys/operator.key) stakes
+ * for the operator role (with OPEN from Alice), Alice (the proposer) deploys the final checkpoint
+ * with it as operator and grants Bob an API key, Bob accepts the grant and funds his usage escrow.
+ * The starting point of the gateway and MCP tests.
  */
 import { toHex } from '../../../domain/crypto/hex.js'
 import type { EconomyCommand } from '../../../domain/economy/index.js'
@@ -19,6 +20,7 @@ import { openTrainer } from '../../trainer/support.js'
 
 export const PRICING = { inputPer1k: 2_000n, outputPer1k: 6_000n }
 export const API_KEY = 'sk-ledger-fixture-0123456789abcdef'
+export const EXPIRES = '2030-01-01T00:00:00.000Z'
 
 export interface DeployedDir {
   readonly dir: string
@@ -52,7 +54,13 @@ export async function submitAs(dir: string, who: Signer, request: Omit<EconomyCo
 export const alice = (): Signer => signer(ALICE)
 export const bob = (): Signer => signer(BOB)
 
-export async function deployedDataDir(options: { escrow?: bigint; quota?: number; items?: number } = {}): Promise<DeployedDir> {
+/** Bob's acceptance of a grant as offered at PRICING, with a spending cap (default 10 OPEN). */
+export const acceptGrant = (deploymentId: string, grantId: string, quotaTokens: number, spendCap = tokens(10)): Omit<EconomyCommand, 'actor'> => ({
+  type: 'AcceptGrant',
+  payload: { deploymentId, grantId, pricing: PRICING, quotaTokens, expiresAt: EXPIRES, spendCap },
+})
+
+export async function deployedDataDir(options: { escrow?: bigint; quota?: number; items?: number; accept?: boolean } = {}): Promise<DeployedDir> {
   const seeded = await seedDataDir(syntheticItems(options.items ?? 30))
   // Two jobs, one after the other: the second is deployed, the first is where a rollback goes.
   const jobIds: string[] = []
@@ -73,12 +81,15 @@ export async function deployedDataDir(options: { escrow?: bigint; quota?: number
   const operatorKey = await operatorSigner(seeded.dir, FAST_COST)
   const operator = toHex(operatorKey.publicKey)
   await submitAs(seeded.dir, operatorKey, { type: 'RegisterIdentity', payload: { displayName: 'gateway operator' } })
+  await submitAs(seeded.dir, alice(), { type: 'TransferOpen', payload: { to: operator, amount: tokens(1_000) } })
+  await submitAs(seeded.dir, operatorKey, { type: 'LockStake', payload: { purpose: 'operator', amount: tokens(1_000) } })
   const deploymentId = await submitAs(seeded.dir, alice(), { type: 'DeployModel', payload: { jobId, checkpoint, operator, endpoint: 'https://models.example/openai/v1', pricing: PRICING } })
   const consumer = toHex(bob().publicKey)
   const grantId = await submitAs(seeded.dir, alice(), {
     type: 'GrantAccess',
-    payload: { deploymentId, consumer, keyHash: keyHashOf(API_KEY), quotaTokens: options.quota ?? 1_000_000, expiresAt: '2030-01-01T00:00:00.000Z' },
+    payload: { deploymentId, consumer, keyHash: keyHashOf(API_KEY), quotaTokens: options.quota ?? 1_000_000, expiresAt: EXPIRES },
   })
+  if (options.accept !== false) await submitAs(seeded.dir, bob(), acceptGrant(deploymentId, grantId, options.quota ?? 1_000_000))
   const escrow = options.escrow ?? tokens(10)
   if (escrow > 0n) await submitAs(seeded.dir, bob(), { type: 'DepositUsageEscrow', payload: { amount: escrow } })
   return { dir: seeded.dir, mandateId: seeded.mandateId, jobId, checkpoint, earlier: { jobId: first, checkpoint: finalOf(first) }, deploymentId, grantId, operator, consumer, proposer: toHex(alice().publicKey) }

@@ -18,7 +18,7 @@ import { openLedger } from '../../../infrastructure/data-dir.js'
 import { keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
 import { startServer, type RunningServer } from '../../../api/http/server.js'
 import { FAST_COST, signAs } from '../../trainer/fixture.js'
-import { alice, API_KEY, bob, deployedDataDir, PRICING, type DeployedDir } from './fixture.js'
+import { acceptGrant, alice, API_KEY, bob, deployedDataDir, PRICING, type DeployedDir } from './fixture.js'
 
 let d: DeployedDir
 let store: EventStore
@@ -144,7 +144,8 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
 
   it('answers 429 when the quota is used up, and charges nothing for the refusal', async () => {
     const key = 'sk-ledger-small-quota-000000000001'
-    await submit(alice(), { type: 'GrantAccess', payload: { deploymentId: d.deploymentId, consumer: d.consumer, keyHash: keyHashOf(key), quotaTokens: 8, expiresAt: '2030-01-01T00:00:00.000Z' } })
+    const grantId = await submit(alice(), { type: 'GrantAccess', payload: { deploymentId: d.deploymentId, consumer: d.consumer, keyHash: keyHashOf(key), quotaTokens: 8, expiresAt: '2030-01-01T00:00:00.000Z' } })
+    await submit(bob(), acceptGrant(d.deploymentId, grantId, 8))
     const small = clientWith(key)
     const first = await small.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip bone' }] })
     expect(first.usage?.total_tokens).toBe(3)
@@ -157,9 +158,24 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
     expect(spent).toBeInstanceOf(OpenAI.RateLimitError)
   })
 
+  it('answers 403 to a grant its consumer has not accepted, and 429 past the accepted spending cap', async () => {
+    const key = 'sk-ledger-unaccepted-000000000003'
+    const grantId = await submit(alice(), { type: 'GrantAccess', payload: { deploymentId: d.deploymentId, consumer: d.consumer, keyHash: keyHashOf(key), quotaTokens: 1000, expiresAt: '2030-01-01T00:00:00.000Z' } })
+    const c = clientWith(key)
+    const unaccepted = await c.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] }).catch((e: unknown) => e)
+    expect(unaccepted).toBeInstanceOf(OpenAI.PermissionDeniedError)
+    expect((unaccepted as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'grant-not-accepted' })
+    // A cap below one token's fee: the consumer agreed to pay at most that, so nothing is served.
+    await submit(bob(), acceptGrant(d.deploymentId, grantId, 1000, 1n))
+    const capped = await c.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] }).catch((e: unknown) => e)
+    expect(capped).toBeInstanceOf(OpenAI.RateLimitError)
+    expect((capped as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'spend-cap-exhausted' })
+  })
+
   it('answers 403 once the grant is revoked', async () => {
     const key = 'sk-ledger-revoked-0000000000000002'
     const grantId = await submit(alice(), { type: 'GrantAccess', payload: { deploymentId: d.deploymentId, consumer: d.consumer, keyHash: keyHashOf(key), quotaTokens: 1000, expiresAt: '2030-01-01T00:00:00.000Z' } })
+    await submit(bob(), acceptGrant(d.deploymentId, grantId, 1000))
     const c = clientWith(key)
     await c.models.list()
     await submit(alice(), { type: 'RevokeAccess', payload: { deploymentId: d.deploymentId, grantId, reason: 'contract ended' } })
@@ -168,7 +184,7 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
     expect((refused as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'access-revoked' })
   })
 
-  it('answers 429 when the escrow cannot pay, counting usage not yet in the ledger', async () => {
+  it('answers 429 when the escrow cannot pay, counting a scheduled withdrawal as gone', async () => {
     const s = await state()
     const held = s.governance.usageEscrow.get(d.consumer) ?? 0n
     await submit(bob(), { type: 'WithdrawUsageEscrow', payload: { amount: held } })

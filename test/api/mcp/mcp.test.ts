@@ -21,7 +21,7 @@ import { openLedger } from '../../../infrastructure/data-dir.js'
 import { keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
 import { startServer, type RunningServer } from '../../../api/http/server.js'
 import { FAST_COST, signAs } from '../../trainer/fixture.js'
-import { alice, API_KEY, bob, deployedDataDir, submitAs, type DeployedDir } from '../gateway/fixture.js'
+import { acceptGrant, alice, API_KEY, bob, deployedDataDir, submitAs, type DeployedDir } from '../gateway/fixture.js'
 
 const BIN = fileURLToPath(new URL('../../../dist/api/cli/main.js', import.meta.url))
 const UNKNOWN_KEY = 'sk-not-a-granted-key-000000000000'
@@ -108,6 +108,7 @@ beforeAll(async () => {
     type: 'GrantAccess',
     payload: { deploymentId: d.deploymentId, consumer: d.consumer, keyHash: keyHashOf(REVOKABLE_KEY), quotaTokens: 1000, expiresAt: '2030-01-01T00:00:00.000Z' },
   })
+  await submitAs(d.dir, bob(), acceptGrant(d.deploymentId, revokableGrant, 1000))
   // A closed reward epoch, so the mandate's reward map has something in it.
   await submitAs(d.dir, bob(), { type: 'CloseRewardEpoch', payload: { mandateId: d.mandateId } })
   ;({ store } = await openLedger(d.dir))

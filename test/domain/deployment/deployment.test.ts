@@ -7,7 +7,7 @@ import { tokens } from '../../../domain/governance/amounts.js'
 import { checkpointRoot as checkpointRootOf } from '../../../domain/training/checkpoint.js'
 import { idOf } from '../datanets/fixtures.js'
 import { ALICE, BOB, CAROL, DAVE, DAY, espec, MANDATE, type ECmd } from './fixtures.js'
-import { CONSUMER, dcmd, deployed, nextId, OPERATOR, PRICING, ROOT_1, ROOT_2, trained } from './fixtures.js'
+import { CONSUMER, dcmd, deployed, EXPIRES, nextId, OPERATOR, PRICING, ROOT_1, ROOT_2, SPEND_CAP, trained } from './fixtures.js'
 
 const usageEvents = (cmd: ECmd, history = deployed().history) => espec.given(...history).when(cmd).events()
 
@@ -31,7 +31,7 @@ describe('deploying a model', () => {
     // A third checkpoint (before completion), evaluated below the rubric's 0.42.
     const files3 = [{ path: 'model.json', sha256: '33'.repeat(32), bytes: 9 }]
     const root3 = checkpointRootOf(files3)
-    const h = [...history.slice(0, -1), { command: dcmd.checkpoint(jobId, 3, files3, root3) }, { command: dcmd.evaluate(jobId, 0.1) }]
+    const h = [...history.slice(0, -2), { command: dcmd.checkpoint(jobId, 3, files3, root3) }, { command: dcmd.evaluate(jobId, 0.1) }]
     espec.given(...h).when(dcmd.deploy(jobId, root3)).thenFails('checkpoint-not-passed')
     espec.given(...history).when(dcmd.deploy(jobId, 'cd'.repeat(32))).thenFails('unknown-checkpoint')
     espec.given(...history).when(dcmd.deploy('ef'.repeat(32))).thenFails('unknown-job')
@@ -40,6 +40,14 @@ describe('deploying a model', () => {
   it('only the mandate’s proposer or an operator deploys', () => {
     const { history, jobId } = trained()
     espec.given(...history).when(dcmd.deploy(jobId, ROOT_2, BOB)).thenFails('not-deployer')
+  })
+
+  it('names only an operator holding a locked operator stake: registered is not enough, unbonding is leaving', () => {
+    const { history, jobId } = trained()
+    const unstaked = history.slice(0, -1)
+    espec.given(...unstaked).when(dcmd.deploy(jobId)).thenFails('operator-not-staked')
+    const stakeId = [...(espec.play(history).state.governance.accounts.get(OPERATOR)?.stakes.values() ?? [])].find((k) => k.purpose === 'operator')?.id as number
+    espec.given(...history, { command: { type: 'RequestUnbond', actor: OPERATOR, payload: { stakeId } } }).when(dcmd.deploy(jobId)).thenFails('operator-not-staked')
   })
 })
 
@@ -62,14 +70,95 @@ describe('access', () => {
   })
 })
 
+describe('accepting a grant', () => {
+  it('records the consumer’s terms, valid from the acceptance', () => {
+    const { history, deploymentId, grantId } = deployed(0n, false)
+    const t = espec.play(history)
+    espec.given(...history).when(dcmd.accept(deploymentId, grantId)).then([
+      {
+        type: 'GrantAccepted',
+        data: { deploymentId, grantId, consumer: CONSUMER, pricing: PRICING, quotaTokens: 1_000_000, validFrom: new Date(t.now).toISOString(), expiresAt: EXPIRES, spendCap: SPEND_CAP },
+      },
+    ])
+  })
+
+  it('is the consumer’s alone, once, at the deployment’s prices now, within the offer', () => {
+    const { history, deploymentId, grantId } = deployed(0n, false)
+    espec.given(...history).when(dcmd.accept(deploymentId, grantId, { actor: OPERATOR })).thenFails('not-grant-consumer')
+    espec.given(...history).when(dcmd.accept(deploymentId, grantId, { pricing: { inputPer1k: 1n, outputPer1k: 3_000n } })).thenFails('price-mismatch')
+    espec.given(...history).when(dcmd.accept(deploymentId, grantId, { quota: 1_000_001 })).thenFails('terms-exceed-offer')
+    espec.given(...history).when(dcmd.accept(deploymentId, grantId, { expiresAt: '2027-01-02T00:00:00.000Z' })).thenFails('terms-exceed-offer')
+    espec.given(...history).when(dcmd.accept(deploymentId, grantId, { expiresAt: '2025-01-01T00:00:00.000Z' })).thenFails('bad-expiry')
+    espec.given(...history).when(dcmd.accept(deploymentId, '34'.repeat(32))).thenFails('unknown-grant')
+    espec.given(...history, { command: dcmd.accept(deploymentId, grantId) }).when(dcmd.accept(deploymentId, grantId)).thenFails('grant-already-accepted')
+    espec.given(...history, { command: dcmd.revoke(deploymentId, grantId) }).when(dcmd.accept(deploymentId, grantId)).thenFails('grant-revoked')
+    espec.given(...history, { command: dcmd.retire(deploymentId) }).when(dcmd.accept(deploymentId, grantId)).thenFails('deployment-retired')
+    // Less than offered is the consumer's choice.
+    expect(espec.given(...history).when(dcmd.accept(deploymentId, grantId, { quota: 10, expiresAt: '2026-06-01T00:00:00.000Z' })).events()[0]?.type).toBe('GrantAccepted')
+  })
+
+  it('the consumer may revoke its own grant', () => {
+    const { history, deploymentId, grantId } = deployed()
+    expect(espec.given(...history).when(dcmd.revoke(deploymentId, grantId, CONSUMER)).events()[0]?.type).toBe('AccessRevoked')
+  })
+
+  it('a new price applies to grants accepted from then on; accepted ones keep theirs', () => {
+    const { history, deploymentId, grantId } = deployed()
+    const dearer = { inputPer1k: 5_000n, outputPer1k: 9_000n }
+    espec.given(...history).when(dcmd.reprice(deploymentId, dearer, OPERATOR)).thenFails('not-deployment-operator')
+    const repriced = [...history, { command: dcmd.reprice(deploymentId, dearer) }]
+    const r = { requestId: 'r1', grantId, inputTokens: 500, outputTokens: 200 }
+    espec.given(...repriced).when(dcmd.usage(deploymentId, [r], OPERATOR, dearer)).thenFails('price-mismatch')
+    const [recorded] = espec.given(...repriced).when(dcmd.usage(deploymentId, [r])).events()
+    if (recorded?.type !== 'UsageRecorded') throw new Error('expected UsageRecorded')
+    expect(recorded.data.receipts[0]?.fee).toBe(1100n)
+    const second = nextId(repriced)
+    const offered = [...repriced, { command: dcmd.grant(deploymentId, { keyHash: 'a1'.repeat(32) }) }]
+    espec.given(...offered).when(dcmd.accept(deploymentId, second)).thenFails('price-mismatch')
+    expect(espec.given(...offered).when(dcmd.accept(deploymentId, second, { pricing: dearer })).events()[0]?.type).toBe('GrantAccepted')
+  })
+})
+
 describe('the usage escrow', () => {
-  it('moves OPEN in and out, never past what is there, and conserves the supply', () => {
+  it('takes deposits at once, never past the OPEN there', () => {
     const { history } = deployed(0n)
     espec.given(...history).when(dcmd.deposit(tokens(10_000_000))).thenFails('insufficient-open')
-    const t = espec.play([...history, { command: dcmd.deposit(tokens(500)) }, { command: dcmd.withdraw(tokens(200)) }])
-    expect(t.state.governance.usageEscrow.get(CONSUMER)).toBe(tokens(300))
+    const t = espec.play([...history, { command: dcmd.deposit(tokens(500)) }])
+    expect(t.state.governance.usageEscrow.get(CONSUMER)).toBe(tokens(500))
     expect(circulating(t.state.governance)).toBe(t.state.governance.genesis?.supply)
-    espec.given(...history, { command: dcmd.deposit(tokens(500)) }).when(dcmd.withdraw(tokens(501))).thenFails('insufficient-escrow')
+  })
+
+  it('pays a withdrawal out only after the notice period, to the consumer, whoever completes it', () => {
+    const { history } = deployed(tokens(500))
+    espec.given(...history).when(dcmd.withdraw(tokens(501))).thenFails('insufficient-escrow')
+    const start = espec.play(history).now
+    const scheduled = [...history, { command: dcmd.withdraw(tokens(200)) }]
+    espec.given(...history).when(dcmd.withdraw(tokens(200))).then([
+      { type: 'UsageEscrowWithdrawalScheduled', data: { account: CONSUMER, amount: tokens(200), dueAt: new Date(start + 8 * DAY).toISOString() } },
+    ])
+    expect(espec.play(scheduled).state.governance.usageEscrow.get(CONSUMER)).toBe(tokens(500))
+    espec.given(...scheduled).when(dcmd.withdraw(tokens(1))).thenFails('withdrawal-pending')
+    espec.given(...scheduled, { advance: 8 * DAY - 1 }).when(dcmd.complete()).thenFails('withdrawal-not-due')
+    espec.given(...history, { advance: 9 * DAY }).when(dcmd.complete()).thenFails('no-pending-withdrawal')
+    // Permissionless once due: Carol completes it, the OPEN goes back to Bob.
+    const t = espec.play([...scheduled, { advance: 8 * DAY }, { command: dcmd.complete(CONSUMER, CAROL) }])
+    expect(t.state.governance.usageEscrow.get(CONSUMER)).toBe(tokens(300))
+    expect(t.state.deployment.withdrawals.size).toBe(0)
+    expect(circulating(t.state.governance)).toBe(t.state.governance.genesis?.supply)
+  })
+
+  it('charges receipts during the notice period; the withdrawal takes what is left', () => {
+    const { history, deploymentId, grantId } = deployed(2_000n)
+    const t = espec.play([
+      ...history,
+      { command: dcmd.withdraw(2_000n) },
+      { command: dcmd.usage(deploymentId, [{ requestId: 'r1', grantId, inputTokens: 500, outputTokens: 200 }]) },
+      { advance: 8 * DAY },
+    ])
+    expect(t.state.governance.usageEscrow.get(CONSUMER)).toBe(900n)
+    espec.given(...history, { command: dcmd.withdraw(2_000n) }, { command: dcmd.usage(deploymentId, [{ requestId: 'r1', grantId, inputTokens: 500, outputTokens: 200 }]) }, { advance: 8 * DAY })
+      .when(dcmd.complete())
+      .then([{ type: 'UsageEscrowWithdrawn', data: { account: CONSUMER, requested: 2_000n, amount: 900n } }])
   })
 })
 
@@ -137,6 +226,30 @@ describe('recording usage', () => {
     espec.given(...history).when(dcmd.usage(deploymentId, [{ ...r, grantId: '56'.repeat(32) }])).thenFails('bad-receipts')
     espec.given(...history).when(dcmd.usage(deploymentId, [r, r])).thenFails('bad-receipts')
     espec.given(...history).when(dcmd.usage(deploymentId, [{ ...r, at: '2030-01-01T00:00:00.000Z' }])).thenFails('bad-receipts')
+  })
+
+  it('charges only within the terms the consumer accepted: accepted, in validity, at the price, within quota and cap', () => {
+    const { history, deploymentId, grantId } = deployed()
+    const start = espec.play(history).now
+    const iso = (ms: number): string => new Date(ms).toISOString()
+    const r = { requestId: 'r1', grantId, inputTokens: 500, outputTokens: 200 }
+    const unaccepted = deployed(tokens(1_000), false)
+    espec.given(...unaccepted.history).when(dcmd.usage(unaccepted.deploymentId, [{ ...r, grantId: unaccepted.grantId }])).thenFails('grant-not-accepted')
+    espec.given(...history).when(dcmd.usage(deploymentId, [{ ...r, at: iso(start - 1) }])).thenFails('receipt-outside-validity')
+    espec.given(...history).when(dcmd.usage(deploymentId, [{ ...r, fee: 1101n }])).thenFails('price-mismatch')
+    espec.given(...history).when(dcmd.usage(deploymentId, [{ ...r, inputTokens: 1_000_000 }])).thenFails('quota-exceeded')
+    // Quota and cap count the batch's receipts together, in order.
+    espec.given(...history).when(dcmd.usage(deploymentId, [{ ...r, inputTokens: 600_000 }, { ...r, requestId: 'r2', inputTokens: 400_000 }])).thenFails('quota-exceeded')
+    const capped = [...history.slice(0, -2), { command: dcmd.accept(deploymentId, grantId, { spendCap: 2_000n }) }, { command: dcmd.deposit(tokens(1_000)) }]
+    espec.given(...capped).when(dcmd.usage(deploymentId, [r, { ...r, requestId: 'r2' }])).thenFails('spend-cap-exceeded')
+    expect(espec.given(...capped).when(dcmd.usage(deploymentId, [r])).events()[0]?.type).toBe('UsageRecorded')
+    // After the accepted expiry, or from its revocation on, nothing is chargeable.
+    const short = [...history.slice(0, -2), { command: dcmd.accept(deploymentId, grantId, { expiresAt: iso(start + DAY) }) }, { command: dcmd.deposit(tokens(1_000)) }, { advance: 2 * DAY }]
+    espec.given(...short).when(dcmd.usage(deploymentId, [{ ...r, at: iso(start + DAY) }])).thenFails('receipt-outside-validity')
+    expect(espec.given(...short).when(dcmd.usage(deploymentId, [{ ...r, at: iso(start + DAY - 1) }])).events()[0]?.type).toBe('UsageRecorded')
+    const revoked = [...history, { advance: 1_000 }, { command: dcmd.revoke(deploymentId, grantId) }]
+    espec.given(...revoked).when(dcmd.usage(deploymentId, [{ ...r, at: iso(start + 1_000) }])).thenFails('receipt-outside-validity')
+    expect(espec.given(...revoked).when(dcmd.usage(deploymentId, [{ ...r, at: iso(start + 999) }])).events()[0]?.type).toBe('UsageRecorded')
   })
 
   it('refuses a receipt older than the receipt window, and forgets ids once they leave it', () => {

@@ -4,8 +4,10 @@
  * command hashes are computed by playing the history, so the fixture stays right as it grows.
  */
 import { tokens } from '../../../domain/governance/amounts.js'
+import { feeOf, type Pricing } from '../../../domain/deployment/values.js'
 import { checkpointRoot } from '../../../domain/training/checkpoint.js'
 import { hashFor } from '../decider-spec.js'
+import { cmd as gov } from '../governance/fixtures.js'
 import { ALICE, BOB, CAROL, DAVE, DAY, ecmd, espec, idOf, MANDATE, withDatanet, type ECmd, type EStep } from '../datanets/fixtures.js'
 
 export { ALICE, BOB, CAROL, DAVE, DAY, espec, MANDATE, type ECmd, type EStep }
@@ -16,6 +18,9 @@ export const ROOT_1 = checkpointRoot(FILES_1)
 export const ROOT_2 = checkpointRoot(FILES_2)
 export const PRICING = { inputPer1k: 1_000n, outputPer1k: 3_000n }
 export const KEY_HASH = 'a0'.repeat(32)
+export const EXPIRES = '2027-01-01T00:00:00.000Z'
+/** Bob's spending cap on the fixture's grant: far above what the specs spend, unless a spec says otherwise. */
+export const SPEND_CAP = tokens(10_000)
 export const CONSUMER = BOB
 export const OPERATOR = DAVE
 /** Who trains: Carol holds the lease. */
@@ -34,20 +39,33 @@ export const dcmd = {
     actor: TRAINER,
     payload: { jobId, method: 'tracin', checkpoints: [ROOT_2], scores: [{ contributionId: idOf('a'), score: 750_000 }, { contributionId: idOf('b'), score: 250_000 }] },
   }),
-  complete: (jobId: string): ECmd => ({ type: 'CompleteTraining', actor: TRAINER, payload: { jobId, finalCheckpoint: ROOT_2 } }),
+  completeTraining: (jobId: string): ECmd => ({ type: 'CompleteTraining', actor: TRAINER, payload: { jobId, finalCheckpoint: ROOT_2 } }),
   deploy: (jobId: string, checkpoint = ROOT_2, actor = ALICE): ECmd => ({ type: 'DeployModel', actor, payload: { jobId, checkpoint, operator: OPERATOR, endpoint: 'https://models.example/v1', pricing: PRICING } }),
   grant: (deploymentId: string, o: { actor?: string; keyHash?: string; quota?: number; expiresAt?: string } = {}): ECmd => ({
     type: 'GrantAccess',
     actor: o.actor ?? ALICE,
-    payload: { deploymentId, consumer: CONSUMER, keyHash: o.keyHash ?? KEY_HASH, quotaTokens: o.quota ?? 1_000_000, expiresAt: o.expiresAt ?? '2027-01-01T00:00:00.000Z' },
+    payload: { deploymentId, consumer: CONSUMER, keyHash: o.keyHash ?? KEY_HASH, quotaTokens: o.quota ?? 1_000_000, expiresAt: o.expiresAt ?? EXPIRES },
+  }),
+  accept: (deploymentId: string, grantId: string, o: { actor?: string; pricing?: Pricing; quota?: number; expiresAt?: string; spendCap?: bigint } = {}): ECmd => ({
+    type: 'AcceptGrant',
+    actor: o.actor ?? CONSUMER,
+    payload: { deploymentId, grantId, pricing: o.pricing ?? PRICING, quotaTokens: o.quota ?? 1_000_000, expiresAt: o.expiresAt ?? EXPIRES, spendCap: o.spendCap ?? SPEND_CAP },
   }),
   revoke: (deploymentId: string, grantId: string, actor = ALICE): ECmd => ({ type: 'RevokeAccess', actor, payload: { deploymentId, grantId, reason: 'key leaked' } }),
+  reprice: (deploymentId: string, pricing: Pricing, actor = ALICE): ECmd => ({ type: 'ChangePricing', actor, payload: { deploymentId, pricing } }),
   deposit: (amount: bigint, actor = CONSUMER): ECmd => ({ type: 'DepositUsageEscrow', actor, payload: { amount } }),
   withdraw: (amount: bigint, actor = CONSUMER): ECmd => ({ type: 'WithdrawUsageEscrow', actor, payload: { amount } }),
-  usage: (deploymentId: string, receipts: readonly { requestId: string; grantId: string; inputTokens: number; outputTokens: number; at?: string }[], actor = OPERATOR): ECmd => ({
+  complete: (account = CONSUMER, actor = account): ECmd => ({ type: 'CompleteUsageEscrowWithdrawal', actor, payload: { account } }),
+  /** Receipts priced at the fixture's PRICING unless they say otherwise (`pricing` or `fee`), dated when the deployed history ends unless `at`. */
+  usage: (
+    deploymentId: string,
+    receipts: readonly { requestId: string; grantId: string; inputTokens: number; outputTokens: number; at?: string; fee?: bigint }[],
+    actor = OPERATOR,
+    pricing: Pricing = PRICING,
+  ): ECmd => ({
     type: 'RecordUsage',
     actor,
-    payload: { deploymentId, receipts: receipts.map((r) => ({ ...r, at: r.at ?? receiptTime() })) },
+    payload: { deploymentId, receipts: receipts.map((r) => ({ ...r, at: r.at ?? receiptTime(), fee: r.fee ?? feeOf(pricing, r.inputTokens, r.outputTokens) })) },
   }),
   retire: (deploymentId: string, actor = ALICE): ECmd => ({ type: 'RetireDeployment', actor, payload: { deploymentId, reason: 'superseded' } }),
   rollback: (deploymentId: string, jobId: string, checkpoint = ROOT_1, actor = ALICE): ECmd => ({ type: 'RollbackDeployment', actor, payload: { deploymentId, jobId, checkpoint, reason: 'regression in production' } }),
@@ -79,7 +97,9 @@ export function trained(): Trained {
     { command: dcmd.checkpoint(jobId, 2, FILES_2, ROOT_2) },
     { command: dcmd.evaluate(jobId, 0.6) },
     { command: dcmd.attribute(jobId) },
-    { command: dcmd.complete(jobId) },
+    { command: dcmd.completeTraining(jobId) },
+    // Dave stakes for the operator role: a deployment may only name a staked operator.
+    { command: gov.lock(OPERATOR, 'operator', tokens(1_000)) },
   )
   return { history, jobId }
 }
@@ -89,13 +109,14 @@ export interface Deployed extends Trained {
   readonly grantId: string
 }
 
-/** The trained job's last checkpoint deployed by Alice with Dave operating, Bob granted access and 1,000 OPEN in escrow. */
-export function deployed(escrow = tokens(1_000)): Deployed {
+/** The trained job's last checkpoint deployed by Alice with Dave operating, Bob granted access (and accepting it) and 1,000 OPEN in escrow. */
+export function deployed(escrow = tokens(1_000), accepted = true): Deployed {
   const { history, jobId } = trained()
   const deploymentId = nextId(history)
   history.push({ command: dcmd.deploy(jobId) })
   const grantId = nextId(history)
   history.push({ command: dcmd.grant(deploymentId) })
+  if (accepted) history.push({ command: dcmd.accept(deploymentId, grantId) })
   if (escrow > 0n) history.push({ command: dcmd.deposit(escrow) })
   return { history, jobId, deploymentId, grantId }
 }

@@ -13,7 +13,7 @@ import { foldFromZero } from '../../../projections/fold.js'
 import { accountKey, accountsProjection, TREASURY_KEY, type AccountsRow } from '../../../projections/read-models/accounts.js'
 import { usageProjection, type UsageRow } from '../../../projections/read-models/usage.js'
 import { collect } from '../support.js'
-import { ALICE, CAROL, DAVE, deployRequest, EVE, grantRequest, keyOf, openDriver, receipt, trainedModel, type Driver } from '../story.js'
+import { acceptRequest, ALICE, CAROL, DAVE, deployRequest, EVE, grantRequest, keyOf, openDriver, receipt, trainedModel, type Driver } from '../story.js'
 
 const CONSUMERS = [EVE, CAROL] as const
 const consumer = fc.constantFrom(0, 1)
@@ -107,7 +107,11 @@ describe('usage read model under random usage', () => {
         const trained = await trainedModel(d)
         const deploymentId = await d.run(ALICE, deployRequest(trained.jobId, trained.checkpoints[1]))
         const grants = []
-        for (const who of CONSUMERS) grants.push(await d.run(ALICE, grantRequest(deploymentId, who)))
+        for (const who of CONSUMERS) {
+          const grantId = await d.run(ALICE, grantRequest(deploymentId, who))
+          await d.run(who, acceptRequest(deploymentId, grantId))
+          grants.push(grantId)
+        }
         const world: World = { d, deploymentId, grants, contributions: trained.inVersion, earlier: { jobId: trained.jobId, checkpoint: trained.checkpoints[0] } }
         for (const step of steps) await play(world, step)
 
