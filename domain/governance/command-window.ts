@@ -14,7 +14,8 @@ export function outsideWindow(window: CommandWindow, ctx: DecisionContext): Gove
   const issued = toMs(ctx.issuedAt)
   const recorded = toMs(ctx.recordedAt)
   const details = { issuedAt: ctx.issuedAt, recordedAt: ctx.recordedAt, pastMs: window.pastMs, futureMs: window.futureMs }
-  if (issued < recorded - window.pastMs) {
+  // A time that does not parse is outside every window (NaN compares false both ways).
+  if (!Number.isFinite(issued) || !Number.isFinite(recorded) || issued < recorded - window.pastMs) {
     return domainError('command-expired', `the command was issued at ${ctx.issuedAt}, more than ${window.pastMs} ms before it would be recorded (${ctx.recordedAt}); sign it again`, details)
   }
   if (issued > recorded + window.futureMs) {

@@ -304,7 +304,8 @@ describe('usage under adversaries who send any deployment command', () => {
             continue
           }
           now += 1_000
-          const ctx = { recordedAt: new Date(now).toISOString(), commandHash: hashFor(++n), ledgerKey: LEDGER }
+          const at = new Date(now).toISOString()
+          const ctx = { recordedAt: at, commandHash: hashFor(++n), ledgerKey: LEDGER, issuedAt: at }
           const outcome = decideAndRecord(economyDecider, state, next, ctx, sequence + 1)
           if (isLeft(outcome)) continue
           const events = outcome.right.recorded.map((r) => r.event)
