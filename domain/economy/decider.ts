@@ -32,14 +32,14 @@ const isDeploymentCommand = (c: EconomyOwnCommand): c is DeploymentCommand => DE
 const isGovernanceCommand = (c: EconomyCommand): c is GovernanceCommand => GOVERNANCE_COMMAND_TYPES.has(c.type)
 
 // Finalizing, closing and paying move things along once time allows: anyone may ask.
-const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion'])
+const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion', 'SettleEvaluation'])
 
 function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: DecisionContext): Result {
   const params = state.governance.genesis?.params.economics
   if (params === undefined) return refuse('no-genesis', 'the ledger has no genesis yet')
   const notRegistered = PERMISSIONLESS.has(command.type) ? undefined : unregistered(state.governance, command.actor)
   if (notRegistered !== undefined) return left(notRegistered)
-  if (isTrainingCommand(command)) return decideTraining(command, state, ctx)
+  if (isTrainingCommand(command)) return decideTraining(command, state, params, ctx)
   if (isDeploymentCommand(command)) return decideDeployment(command, state, params, ctx)
   switch (command.type) {
     case 'OpenDatanet':

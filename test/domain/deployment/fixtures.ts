@@ -6,6 +6,7 @@
 import { tokens } from '../../../domain/governance/amounts.js'
 import { checkpointRoot } from '../../../domain/training/checkpoint.js'
 import { hashFor } from '../decider-spec.js'
+import { cmd as gov } from '../governance/fixtures.js'
 import { ALICE, BOB, CAROL, DAVE, DAY, ecmd, espec, idOf, MANDATE, withDatanet, type ECmd, type EStep } from '../datanets/fixtures.js'
 
 export { ALICE, BOB, CAROL, DAVE, DAY, espec, MANDATE, type ECmd, type EStep }
@@ -18,6 +19,10 @@ export const PRICING = { inputPer1k: 1_000n, outputPer1k: 3_000n }
 export const KEY_HASH = 'a0'.repeat(32)
 export const CONSUMER = BOB
 export const OPERATOR = DAVE
+/** Held-out examples every fixture evaluation reports: more than the default minimum (20). */
+export const EVAL_EXAMPLES = 50
+/** The staked validators, other than the trainer, who attest the fixture's evaluations. */
+export const ATTESTERS = [BOB, DAVE] as const
 /** Who trains: Carol holds the lease. */
 export const TRAINER = CAROL
 
@@ -26,9 +31,16 @@ export const nextId = (history: readonly EStep[]): string => hashFor(espec.play(
 
 export const dcmd = {
   request: (): ECmd => ({ type: 'RequestTraining', actor: ALICE, payload: { mandateId: MANDATE, datasetVersion: 1, baseModel: null, executor: 'reference', hyperparameters: {}, seed: 7 } }),
+  stakeTrainer: (actor = TRAINER): ECmd => gov.lock(actor, 'trainer', tokens(1_000)),
   claim: (jobId: string): ECmd => ({ type: 'ClaimTrainingJob', actor: TRAINER, payload: { jobId, leaseMs: 3_600_000, manifestHash: 'ab'.repeat(32) } }),
   checkpoint: (jobId: string, step: number, files: typeof FILES_1, root: string): ECmd => ({ type: 'RecordCheckpoint', actor: TRAINER, payload: { jobId, step, files, root, metrics: {} } }),
-  evaluate: (jobId: string, rougeL: number): ECmd => ({ type: 'RecordEvaluation', actor: TRAINER, payload: { jobId, split: 'held-out', metrics: { rougeL } } }),
+  evaluate: (jobId: string, rougeL: number, examples = EVAL_EXAMPLES): ECmd => ({ type: 'RecordEvaluation', actor: TRAINER, payload: { jobId, split: 'held-out', metrics: { rougeL, eval_examples: examples } } }),
+  attest: (jobId: string, checkpoint: string, actor: string, rougeL: number, o: { examples?: number; reproduced?: boolean | null; split?: string } = {}): ECmd => ({
+    type: 'AttestEvaluation',
+    actor,
+    payload: { jobId, checkpoint, split: o.split ?? 'held-out', metrics: { rougeL, eval_examples: o.examples ?? EVAL_EXAMPLES }, reproduced: o.reproduced ?? null },
+  }),
+  settle: (jobId: string, checkpoint: string, actor = ALICE): ECmd => ({ type: 'SettleEvaluation', actor, payload: { jobId, checkpoint } }),
   attribute: (jobId: string): ECmd => ({
     type: 'RecordAttribution',
     actor: TRAINER,
@@ -63,13 +75,21 @@ function receiptTime(): string {
 export interface Trained {
   readonly history: EStep[]
   readonly jobId: string
+  /** The history up to the last checkpoint's evaluation: the job still running, nothing attested. */
+  readonly running: EStep[]
 }
 
-/** Contributions a (Alice) and b (Bob) accepted and sealed; a job trained to two passed checkpoints, attributed and completed. */
+/** Both attesters confirm the metrics the trainer recorded, and the evaluation is settled. */
+export function attestedSteps(jobId: string, checkpoint: string, rougeL: number): EStep[] {
+  return [...ATTESTERS.map((a) => ({ command: dcmd.attest(jobId, checkpoint, a, rougeL) })), { command: dcmd.settle(jobId, checkpoint) }]
+}
+
+/** Contributions a (Alice) and b (Bob) accepted and sealed; a job trained to two passed checkpoints, attributed, completed, and both evaluations attested by Bob and Dave. */
 export function trained(): Trained {
   const history: EStep[] = [...withDatanet(), { command: ecmd.submit('a') }, { command: ecmd.submit('b', { actor: BOB }) }]
   history.push({ command: ecmd.verdict(BOB, 'a', 'accept', 70) }, { command: ecmd.verdict(CAROL, 'a', 'accept', 70) }, { command: ecmd.verdict(DAVE, 'a', 'reject', 10) }, { command: ecmd.finalize('a') })
   history.push({ command: ecmd.verdict(CAROL, 'b', 'accept', 30) }, { command: ecmd.verdict(DAVE, 'b', 'accept', 30) }, { advance: 3 * DAY }, { command: ecmd.finalize('b', ALICE) }, { command: ecmd.seal() })
+  history.push({ command: dcmd.stakeTrainer() })
   const jobId = nextId(history)
   history.push(
     { command: dcmd.request() },
@@ -78,10 +98,10 @@ export function trained(): Trained {
     { command: dcmd.evaluate(jobId, 0.5) },
     { command: dcmd.checkpoint(jobId, 2, FILES_2, ROOT_2) },
     { command: dcmd.evaluate(jobId, 0.6) },
-    { command: dcmd.attribute(jobId) },
-    { command: dcmd.complete(jobId) },
   )
-  return { history, jobId }
+  const running = [...history]
+  history.push({ command: dcmd.attribute(jobId) }, { command: dcmd.complete(jobId) }, ...attestedSteps(jobId, ROOT_1, 0.5), ...attestedSteps(jobId, ROOT_2, 0.6))
+  return { history, jobId, running }
 }
 
 export interface Deployed extends Trained {
