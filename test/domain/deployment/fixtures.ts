@@ -111,11 +111,11 @@ export interface Deployed extends Trained {
 
 /** The trained job's last checkpoint deployed by Alice with Dave operating, Bob granted access and 1,000 OPEN in escrow. */
 export function deployed(escrow = tokens(1_000)): Deployed {
-  const { history, jobId } = trained()
+  const { history, jobId, running } = trained()
   const deploymentId = nextId(history)
   history.push({ command: dcmd.deploy(jobId) })
   const grantId = nextId(history)
   history.push({ command: dcmd.grant(deploymentId) })
   if (escrow > 0n) history.push({ command: dcmd.deposit(escrow) })
-  return { history, jobId, deploymentId, grantId }
+  return { history, jobId, running, deploymentId, grantId }
 }
