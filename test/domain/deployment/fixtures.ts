@@ -84,15 +84,21 @@ export function attestedSteps(jobId: string, checkpoint: string, rougeL: number)
   return [...ATTESTERS.map((a) => ({ command: dcmd.attest(jobId, checkpoint, a, rougeL) })), { command: dcmd.settle(jobId, checkpoint) }]
 }
 
-/** Contributions a (Alice) and b (Bob) accepted and sealed; a job trained to two passed checkpoints, attributed, completed, and both evaluations attested by Bob and Dave. */
-export function trained(): Trained {
+/** Contributions a and b sealed, Carol staked as a trainer, and Alice's training request: a job nobody claimed yet. */
+export function requested(): { history: EStep[]; jobId: string } {
   const history: EStep[] = [...withDatanet(), { command: ecmd.submit('a') }, { command: ecmd.submit('b', { actor: BOB }) }]
   history.push({ command: ecmd.verdict(BOB, 'a', 'accept', 70) }, { command: ecmd.verdict(CAROL, 'a', 'accept', 70) }, { command: ecmd.verdict(DAVE, 'a', 'reject', 10) }, { command: ecmd.finalize('a') })
   history.push({ command: ecmd.verdict(CAROL, 'b', 'accept', 30) }, { command: ecmd.verdict(DAVE, 'b', 'accept', 30) }, { advance: 3 * DAY }, { command: ecmd.finalize('b', ALICE) }, { command: ecmd.seal() })
   history.push({ command: dcmd.stakeTrainer() })
   const jobId = nextId(history)
+  history.push({ command: dcmd.request() })
+  return { history, jobId }
+}
+
+/** Contributions a (Alice) and b (Bob) accepted and sealed; a job trained to two passed checkpoints, attributed, completed, and both evaluations attested by Bob and Dave. */
+export function trained(): Trained {
+  const { history, jobId } = requested()
   history.push(
-    { command: dcmd.request() },
     { command: dcmd.claim(jobId) },
     { command: dcmd.checkpoint(jobId, 1, FILES_1, ROOT_1) },
     { command: dcmd.evaluate(jobId, 0.5) },
