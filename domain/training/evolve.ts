@@ -75,8 +75,8 @@ function evolveJob(state: TrainingState, event: TrainingEvent, sequence: number,
     case 'TrainingProgressed':
       return withJob(state, d.jobId, (j) => renewed({ ...j, lastStep: event.data.step, progressReports: j.progressReports + 1 }, at))
     case 'CheckpointRecorded': {
-      const { step, root } = event.data
-      return withJob(state, d.jobId, (j) => renewed({ ...j, lastStep: step, checkpoints: [...j.checkpoints, { step, root, sequence }] }, at))
+      const { step, root, files } = event.data
+      return withJob(state, d.jobId, (j) => renewed({ ...j, lastStep: step, checkpoints: [...j.checkpoints, { step, root, sequence, files }] }, at))
     }
     case 'EvaluationRecorded': {
       const { metrics, passed, rubric, split } = event.data

@@ -1,6 +1,6 @@
 /** What the training rules remember: sealed dataset versions, jobs, and each mandate's latest attested attribution. */
 import type { Rubric } from './rubric.js'
-import type { Hyperparameters, Metrics } from './values.js'
+import type { CheckpointFile, Hyperparameters, Metrics } from './values.js'
 
 export interface SealedVersion {
   readonly contributions: readonly string[]
@@ -13,6 +13,8 @@ export interface Checkpoint {
   readonly step: number
   readonly root: string
   readonly sequence: number
+  /** The files the root commits to: what an attester fetches from the blob store. */
+  readonly files: readonly CheckpointFile[]
 }
 
 export interface JudgedCheckpoint {
