@@ -41,8 +41,8 @@ export function attest(c: Cmd<'AttestEvaluation'>, state: EconomyState, params: 
   const { job, evaluation } = found.right
   // Attesting a running job would judge an evaluation the holder may still replace.
   if (job.status !== 'completed') return refuse('job-not-completed', 'only a completed job’s evaluation is attested')
-  if (!isValidator(state, c.actor)) return refuse('not-validator', 'attesting needs the validator role (a validator stake)')
   if (job.trainers.includes(c.actor) || job.requester === c.actor) return refuse('own-job', 'the job’s trainers and requester do not attest it')
+  if (!isValidator(state, c.actor)) return refuse('not-validator', 'attesting needs the validator role (a validator stake)')
   if (job.attestations.get(p.checkpoint)?.byAttester.has(c.actor) === true) return refuse('already-attested', 'one attestation per attester per evaluation')
   if (p.split !== evaluation.split) return refuse('bad-attestation', `the evaluation was on the split ${evaluation.split}`, { split: evaluation.split })
   const agreement = agrees(evaluation.metrics, evaluation.rubric, p.metrics, p.reproduced, params.attestationTolerance)

@@ -1,6 +1,6 @@
 /**
- * Deployment and usage: Alice deploys the checkpoint whose evaluation passed (an unevaluated one is
- * refused), with the demo's gateway key as operator and a price per 1,000 tokens; she grants Dave
+ * Deployment and usage: Alice deploys the checkpoint whose evaluation passed and a quorum of staked
+ * validators attested (an unevaluated one is refused), with the demo's gateway key as operator and a price per 1,000 tokens; she grants Dave
  * an API key with a token quota, Dave funds his usage escrow, and Dave's service calls the
  * OpenAI-compatible gateway over HTTP. The gateway writes each receipt ahead, appends them in a
  * batch, and the ledger charges Dave's escrow and splits the fee 50/20/20/10 between the
@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { keyHashOf } from '../../gateway/access.js'
 import { tokens } from '../../../domain/governance/amounts.js'
 import { FEE_SHARES } from '../../../domain/deployment/values.js'
+import { isAttested, passedEvaluation, type Job } from '../../../domain/training/state.js'
 import { formatTokens, short } from '../format.js'
 import type { DemoContext } from './context.js'
 import type { StageReport } from './stages.js'
@@ -57,9 +58,10 @@ export async function deploymentStage(ctx: DemoContext): Promise<StageReport> {
   const { alice, dave } = ctx.actors
   const gateway = ctx.gateway
   const state = await ctx.state()
-  const job = [...state.training.jobs.values()].find((j) => j.status === 'completed' && j.evaluations.some((e) => e.passed))
-  if (job === undefined) throw new Error('the demo has no training job whose evaluation passed')
-  const passed = job.evaluations.find((e) => e.passed)
+  const deployable = (j: Job, root: string): boolean => passedEvaluation(j, root) !== undefined && isAttested(j, root)
+  const job = [...state.training.jobs.values()].find((j) => j.status === 'completed' && j.evaluations.some((e) => deployable(j, e.checkpoint)))
+  if (job === undefined) throw new Error('the demo has no training job whose evaluation passed and was attested')
+  const passed = job.evaluations.find((e) => deployable(job, e.checkpoint))
   const unevaluated = job.checkpoints.find((k) => !job.evaluations.some((e) => e.checkpoint === k.root))
   const details: string[] = []
   await ctx.run(gateway.operator, { type: 'RegisterIdentity', payload: { displayName: 'demo gateway' } })
@@ -71,7 +73,7 @@ export async function deploymentStage(ctx: DemoContext): Promise<StageReport> {
   }
   const checkpoint = passed?.checkpoint ?? ''
   const deploymentId = await ctx.run(alice.signer, { type: 'DeployModel', payload: { jobId: job.id, checkpoint, operator, endpoint: gateway.url, pricing } })
-  details.push(`alice deploys checkpoint ${short(checkpoint)} (evaluation passed at sequence ${passed?.sequence ?? '?'}) as deployment ${short(deploymentId)}, operated by gateway ${short(operator)}, at 2 OPEN per 1k input and 6 OPEN per 1k output tokens`)
+  details.push(`alice deploys checkpoint ${short(checkpoint)} (evaluation passed at sequence ${passed?.sequence ?? '?'}, attested by a quorum) as deployment ${short(deploymentId)}, operated by gateway ${short(operator)}, at 2 OPEN per 1k input and 6 OPEN per 1k output tokens`)
 
   const apiKey = `sk-demo-${randomBytes(18).toString('base64url')}`
   const grantId = await ctx.run(alice.signer, {
