@@ -90,8 +90,9 @@ describe('who attests', () => {
     espec.given(...history, { command: gov.lock(ALICE, 'validator', tokens(10_000)) }).when(dcmd.attest(jobId, ROOT_2, ALICE, 0.6)).thenFails('own-job')
   })
 
-  it('only a staked validator', () => {
-    espec.given(...history).when(dcmd.attest(jobId, ROOT_2, ALICE, 0.6)).thenFails('not-validator')
+  it('only a staked validator: one whose stake is unbonding is no longer one', () => {
+    const bobStake = [...(espec.play(history).state.governance.accounts.get(BOB)?.stakes.values() ?? [])].find((k) => k.purpose === 'validator')?.id ?? 0
+    espec.given(...history, { command: { type: 'RequestUnbond', actor: BOB, payload: { stakeId: bobStake } } }).when(dcmd.attest(jobId, ROOT_2, BOB, 0.6)).thenFails('not-validator')
   })
 
   it('once per attester, and nobody after settlement', () => {

@@ -47,13 +47,19 @@ const commandArb: fc.Arbitrary<ECmd | 'advance'> = fc.oneof(
   { weight: 1, arbitrary: fc.constant('advance' as const) },
 )
 
+// Two attestations and a settlement in a row: the way a quorum, honest or not, actually forms.
+const quorumArb: fc.Arbitrary<ECmd[]> = fc
+  .record({ pair: fc.shuffledSubarray([BOB, DAVE, EVE], { minLength: 2, maxLength: 2 }), r: root, v: fc.tuple(metric, metric), settler: actor })
+  .map(({ pair, r, v, settler }) => [dcmd.attest(jobId, r, pair[0] as string, v[0]), dcmd.attest(jobId, r, pair[1] as string, v[1]), dcmd.settle(jobId, r, settler)])
+const stepsArb = fc.array(fc.oneof({ weight: 4, arbitrary: commandArb.map((c) => [c]) }, { weight: 1, arbitrary: quorumArb }), { minLength: 1, maxLength: 30 }).map((chunks) => chunks.flat())
+
 let slashed = 0
 const stakeOf = (state: EconomyState, who: string): bigint => [...accountOf(state.governance, who).stakes.values()].reduce((sum, s) => sum + s.amount, 0n)
 
 describe('training and attestation under adversarial commands', () => {
   it('conserve OPEN, and stakes shrink only by the owner’s command or a slash citing the owner’s own signed event', () => {
     fc.assert(
-      fc.property(fc.boolean(), fc.array(commandArb, { minLength: 1, maxLength: 40 }), (fromDone, commands) => {
+      fc.property(fc.boolean(), stepsArb, (fromDone, commands) => {
         let t = espec.play([])
         // Who signed the command that produced each recorded event, the starting history's too.
         const causedBy = new Map<number, string>()
