@@ -4,11 +4,12 @@
  * the evaluation and attribution, complete. Any failure after the claim is recorded as
  * TrainingFailed with its reason, so the log never shows a job silently abandoned.
  */
+import { createReadStream } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { EconomyState } from '../domain/economy/state.js'
 import type { Job } from '../domain/training/state.js'
-import type { Metrics } from '../domain/training/values.js'
+import type { CheckpointFile, Metrics } from '../domain/training/values.js'
 import { DatasetError, materialize, type Example } from './dataset.js'
 import type { Executor, ExecutorRun, RecordedCheckpointDir } from './executors/port.js'
 import { hashCheckpointDir } from './hash-files.js'
@@ -20,7 +21,8 @@ import type { BlobStore } from '../infrastructure/blobs/blob-store.js'
 
 export interface JobDeps {
   readonly ledger: TrainerLedger
-  readonly blobs: Pick<BlobStore, 'stream'>
+  /** Reads the dataset's blobs; each recorded checkpoint's files are published here, so attesters can fetch and re-check them. */
+  readonly blobs: Pick<BlobStore, 'stream' | 'put'>
   readonly workRoot: string
   readonly leaseMs: number
   readonly progressMs: number
@@ -53,10 +55,20 @@ async function prepareRun(job: Job, state: EconomyState, manifest: Manifest, dep
   return { manifest, examples, workDir, checkpointDir: (step) => checkpointDirOf(deps.workRoot, job.id, step), resume, signal: deps.signal }
 }
 
+/** Every file of a checkpoint into the blob store, by the hash the log records (a file that changed since hashing is refused). */
+async function publish(dir: string, files: readonly CheckpointFile[], blobs: Pick<BlobStore, 'put'>): Promise<void> {
+  for (const f of files) await blobs.put(createReadStream(join(dir, f.path), { highWaterMark: 1 << 20 }), f.sha256)
+}
+
 async function execute(job: Job, run: ExecutorRun, executor: Executor, deps: JobDeps): Promise<{ metrics: Metrics; recorded: RecordedCheckpointDir[]; final: string }> {
   const recorded: RecordedCheckpointDir[] = job.checkpoints.map((c) => ({ step: c.step, dir: checkpointDirOf(deps.workRoot, job.id, c.step) }))
   let final = job.checkpoints[job.checkpoints.length - 1]?.root ?? ''
+  // The log takes a bounded number of progress reports per job (genesis maxProgressReports): the rest go to onProgress only.
+  const limit = (await deps.ledger.state()).governance.genesis?.params.economics.maxProgressReports ?? 0
+  let left = limit - job.progressReports
   const report = throttled(deps.progressMs, (r) => {
+    if (left <= 0) return
+    left--
     void deps.ledger.submit({ type: 'ReportTrainingProgress', payload: { jobId: job.id, ...r } })
   })
   const metrics = await executor.run(run, {
@@ -66,6 +78,7 @@ async function execute(job: Job, run: ExecutorRun, executor: Executor, deps: Job
     },
     async checkpoint(step, dir, m) {
       const { files, root } = await hashCheckpointDir(dir)
+      await publish(dir, files, deps.blobs)
       await mustSubmit(deps.ledger, { type: 'RecordCheckpoint', payload: { jobId: job.id, step, files, root, metrics: m } })
       recorded.push({ step, dir })
       final = root

@@ -2,10 +2,12 @@
  * The trainer: follows the log, and for every job it can run (requested; or its own, interrupted;
  * or another trainer's whose lease ran out) claims it with its key and runs it. One job at a
  * time: a trainer is one machine's worth of compute. Registers its identity on first start,
- * since only registered keys may sign.
+ * since only registered keys may sign, and (with `stake`) locks its trainer stake, since only
+ * staked trainers may claim.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { EconomyState } from '../domain/economy/state.js'
+import { rolesOf } from '../domain/governance/roles.js'
 import type { Job } from '../domain/training/state.js'
 import type { Executor } from './executors/port.js'
 import { mustSubmit } from './ledger.js'
@@ -16,6 +18,8 @@ export interface TrainerOptions extends Omit<JobDeps, 'signal'> {
   readonly executors: ReadonlyMap<string, Executor>
   readonly pollMs?: number
   readonly displayName?: string
+  /** Base units of OPEN to lock as a trainer stake on start when the key has no trainer role yet: claiming needs one. */
+  readonly stake?: bigint
   readonly onJob?: (job: Job, outcome: JobOutcome) => void
   /** A pass that failed (no genesis yet, the store away): the follower logs it and tries again. */
   readonly onError?: (error: unknown) => void
@@ -46,6 +50,10 @@ export function createTrainer(options: TrainerOptions): Trainer {
     const state = await options.ledger.state()
     if (!state.governance.identities.has(options.ledger.key)) {
       await mustSubmit(options.ledger, { type: 'RegisterIdentity', payload: { displayName: options.displayName ?? 'trainer' } })
+    }
+    const genesis = state.governance.genesis
+    if (options.stake !== undefined && genesis !== null && !rolesOf(state.governance, options.ledger.key, genesis.params).includes('trainer')) {
+      await mustSubmit(options.ledger, { type: 'LockStake', payload: { purpose: 'trainer', amount: options.stake } })
     }
   }
 

@@ -17,7 +17,7 @@ import { shortOf, unregistered } from '../governance/guards.js'
 import { rolesOf } from '../governance/roles.js'
 import { accountOf } from '../governance/state.js'
 import { now, toMs, toTimestamp } from '../governance/time.js'
-import { passedEvaluation, type Job } from '../training/state.js'
+import { isAttested, passedEvaluation, type Job } from '../training/state.js'
 import type { DeploymentCommand } from './codecs.js'
 import { feeRecipients, splitFees, splitHash } from './split.js'
 import { servedNow, type Acceptance, type Deployment, type Grant } from './state.js'
@@ -38,6 +38,7 @@ function passedCheckpoint(state: EconomyState, jobId: string, checkpoint: string
   if (!job.checkpoints.some((k) => k.root === checkpoint)) return refuse('unknown-checkpoint', 'the job recorded no such checkpoint', { checkpoint })
   const evaluationSequence = passedEvaluation(job, checkpoint)
   if (evaluationSequence === undefined) return refuse('checkpoint-not-passed', 'no evaluation of this checkpoint passed the mandate’s rubric', { checkpoint })
+  if (!isAttested(job, checkpoint)) return refuse('checkpoint-not-attested', 'a quorum of attesters has not confirmed this checkpoint’s evaluation', { checkpoint })
   return right({ job, evaluationSequence })
 }
 

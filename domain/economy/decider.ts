@@ -33,7 +33,7 @@ const isDeploymentCommand = (c: EconomyOwnCommand): c is DeploymentCommand => DE
 const isGovernanceCommand = (c: EconomyCommand): c is GovernanceCommand => GOVERNANCE_COMMAND_TYPES.has(c.type)
 
 // Finalizing, closing and paying move things along once time allows: anyone may ask.
-const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion', 'CompleteUsageEscrowWithdrawal'])
+const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion', 'CompleteUsageEscrowWithdrawal', 'SettleEvaluation'])
 
 function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: DecisionContext): Result {
   const genesis = state.governance.genesis
@@ -43,7 +43,7 @@ function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: Decisio
   const params = genesis.params.economics
   const notRegistered = PERMISSIONLESS.has(command.type) ? undefined : unregistered(state.governance, command.actor)
   if (notRegistered !== undefined) return left(notRegistered)
-  if (isTrainingCommand(command)) return decideTraining(command, state, ctx)
+  if (isTrainingCommand(command)) return decideTraining(command, state, params, ctx)
   if (isDeploymentCommand(command)) return decideDeployment(command, state, params, ctx)
   switch (command.type) {
     case 'OpenDatanet':

@@ -53,6 +53,18 @@ export const ECONOMY_ERROR_CODES = [
   'bad-checkpoint-root',
   'no-checkpoint',
   'bad-attribution',
+  'not-trainer',
+  'lease-too-long',
+  'progress-limit',
+  // evaluation attestations
+  'job-not-completed',
+  'no-evaluation',
+  'own-job',
+  'already-attested',
+  'bad-attestation',
+  'attestation-running',
+  'evaluation-settled',
+  'checkpoint-not-attested',
   // deployments and usage
   'unknown-checkpoint',
   'checkpoint-not-passed',

@@ -45,6 +45,17 @@ export const EconomicsParamsC = closed(
       { contributors: integer('contributors', 0, 10_000), validators: integer('validators', 0, 10_000), proposer: integer('proposer', 0, 10_000), treasury: integer('treasury', 0, 10_000) },
       'FeeSplit',
     ),
+    /** Training: the longest lease a claim may ask for, and how many progress reports one job may put in the log. */
+    maxLeaseMs: integer('maxLeaseMs (ms)', 1_000, 24 * DAY_MS),
+    maxProgressReports: integer('maxProgressReports', 0, 10_000),
+    /** The fewest held-out examples (the `eval_examples` metric) with which an evaluation can pass. */
+    minEvalExamples: integer('minEvalExamples', 1),
+    /** How many staked validators other than the trainer must attest an evaluation, and how far (metric units) an attested metric may differ and still agree. */
+    attestationQuorum: integer('attestationQuorum', 1, 100),
+    attestationTolerance: RatioC,
+    /** Slashed from a trainer a quorum contradicted (share of its trainer stakes), and from an attester in the minority (share of its attested stake). */
+    trainerSlash: RatioC,
+    attesterPenalty: RatioC,
   },
   'EconomicsParams',
 )
@@ -70,6 +81,13 @@ export const defaultEconomics: EconomicsParams = {
   usageReceiptWindowMs: 7 * DAY_MS,
   usageWithdrawalNoticeMs: 8 * DAY_MS,
   feeSplit: { contributors: 50, validators: 20, proposer: 20, treasury: 10 },
+  maxLeaseMs: 60 * 60 * 1000,
+  maxProgressReports: 100,
+  minEvalExamples: 20,
+  attestationQuorum: 2,
+  attestationTolerance: { numerator: 1, denominator: 1000 },
+  trainerSlash: { numerator: 50, denominator: 100 },
+  attesterPenalty: { numerator: 5, denominator: 100 },
 }
 
 /** The first problem with a set of parameters, or undefined when they are usable. */
@@ -80,6 +98,9 @@ export function economicsProblem(p: EconomicsParams): string | undefined {
   const { contributors, validators, proposer, treasury } = p.feeSplit
   if (contributors + validators + proposer + treasury === 0) return 'feeSplit must have a positive weight'
   for (const [name, ratio] of [['spamSlash', p.spamSlash], ['feedbackPenalty', p.feedbackPenalty], ['epochShare', p.epochShare], ['dataShare', p.dataShare]] as const) {
+    if (ratio.numerator > ratio.denominator) return `${name} is more than 1`
+  }
+  for (const [name, ratio] of [['trainerSlash', p.trainerSlash], ['attesterPenalty', p.attesterPenalty]] as const) {
     if (ratio.numerator > ratio.denominator) return `${name} is more than 1`
   }
   return undefined

@@ -9,7 +9,7 @@ import type { EventOf } from '../governance/events.js'
 import { refuse, type EconomyError } from './errors.js'
 import { evidenceKey, type EconomyState } from './state.js'
 
-export type SlashRule = 'spam-contribution' | 'rlhf-deviation' | 'rlhf-no-reveal'
+export type SlashRule = 'spam-contribution' | 'rlhf-deviation' | 'rlhf-no-reveal' | 'training-contradicted' | 'attestation-minority'
 
 export interface SlashOrder {
   readonly account: string

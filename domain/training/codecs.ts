@@ -1,6 +1,7 @@
 /** Training commands and events: request, claim (a lease), progress, checkpoints, evaluation, attribution, the end. */
 import * as t from 'io-ts'
 import { commandCodec as command, eventCodec as event, Hex32, integer } from '../codec.js'
+import { AmountC } from '../governance/amounts.js'
 import { FiniteC, KeyC, LabelC, ProposalIdC, RubricC } from '../governance/values.js'
 import {
   AttributionMethodC,
@@ -32,6 +33,14 @@ export const RecordEvaluationC = command('RecordEvaluation', { jobId: JobIdC, sp
 export const RecordAttributionC = command('RecordAttribution', { jobId: JobIdC, method: AttributionMethodC, checkpoints: t.array(Hex32), scores: t.array(ScoreEntryC) })
 export const CompleteTrainingC = command('CompleteTraining', { jobId: JobIdC, finalCheckpoint: Hex32 })
 export const FailTrainingC = command('FailTraining', { jobId: JobIdC, reason: LabelC })
+/**
+ * Signed by a staked validator who re-ran the evaluation of a completed job's checkpoint (files
+ * fetched from the blob store and checked against the root) on the held-out split: the metrics it
+ * got, and, when it re-ran the whole job, whether that reproduced the log (null: not attempted).
+ */
+export const AttestEvaluationC = command('AttestEvaluation', { jobId: JobIdC, checkpoint: Hex32, split: LabelC, metrics: MetricsC, reproduced: t.union([t.boolean, t.null]) })
+/** Anyone, once a quorum of attestations agrees or disagrees: the outcome, with slashes for the contradicted. */
+export const SettleEvaluationC = command('SettleEvaluation', { jobId: JobIdC, checkpoint: Hex32 })
 
 export const TRAINING_COMMAND_CODECS = [
   RequestTrainingC,
@@ -42,6 +51,8 @@ export const TRAINING_COMMAND_CODECS = [
   RecordAttributionC,
   CompleteTrainingC,
   FailTrainingC,
+  AttestEvaluationC,
+  SettleEvaluationC,
 ] as const
 export type TrainingRequest = t.TypeOf<(typeof TRAINING_COMMAND_CODECS)[number]>
 export type TrainingCommand = TrainingRequest & { readonly actor: string }
@@ -72,6 +83,27 @@ export const EvaluationRecordedC = event('EvaluationRecorded', {
 export const AttributionRecordedC = event('AttributionRecorded', { jobId: JobIdC, mandateId: ProposalIdC, method: AttributionMethodC, checkpoints: t.array(Hex32), scores: t.array(ScoreEntryC) })
 export const TrainingCompletedC = event('TrainingCompleted', { jobId: JobIdC, finalCheckpoint: Hex32, checkpoints: integer('checkpoints', 1) })
 export const TrainingFailedC = event('TrainingFailed', { jobId: JobIdC, reason: LabelC })
+const SequencesC = t.array(integer('sequence', 1))
+/** `agrees` is the decider's judgement of the attested metrics against the recorded evaluation; `stake` the attester's validator stake then. */
+export const EvaluationAttestedC = event('EvaluationAttested', {
+  jobId: JobIdC,
+  checkpoint: Hex32,
+  evaluationSequence: integer('evaluation sequence', 1),
+  attester: KeyC,
+  split: LabelC,
+  metrics: MetricsC,
+  reproduced: t.union([t.boolean, t.null]),
+  agrees: t.boolean,
+  stake: AmountC,
+})
+export const EvaluationSettledC = event('EvaluationSettled', {
+  jobId: JobIdC,
+  checkpoint: Hex32,
+  evaluationSequence: integer('evaluation sequence', 1),
+  outcome: t.keyof({ attested: null, contradicted: null }),
+  agreeing: SequencesC,
+  disagreeing: SequencesC,
+})
 
 export const TRAINING_EVENT_CODECS = [
   TrainingRequestedC,
@@ -82,6 +114,8 @@ export const TRAINING_EVENT_CODECS = [
   AttributionRecordedC,
   TrainingCompletedC,
   TrainingFailedC,
+  EvaluationAttestedC,
+  EvaluationSettledC,
 ] as const
 export type TrainingEvent = t.TypeOf<(typeof TRAINING_EVENT_CODECS)[number]>
 export type TrainingEventOf<T extends TrainingEvent['type']> = Extract<TrainingEvent, { type: T }>

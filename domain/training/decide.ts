@@ -1,17 +1,23 @@
 /**
  * The training rules. The requester names a sealed version; its root is copied into the request,
- * so a job commits to its exact data. A claim is a lease: the holder renews it by recording
- * anything, another trainer may take the job over only once it has run out. Only the holder
+ * so a job commits to its exact data. A claim needs the trainer role (a locked trainer stake) and is
+ * a lease of at most `maxLeaseMs`: the holder renews it by recording anything, another trainer may
+ * take the job over only once it has run out. Only the holder
  * records checkpoints, evaluation, attribution and the end, and the decider checks what it can:
- * the checkpoint root against its files, the rubric against the metrics, the scores against the
- * version's members.
+ * the checkpoint root against its files, the rubric against the metrics (and `minEvalExamples`),
+ * the scores against the version's members. What it cannot check, that the metrics are true, staked
+ * attesters check (attestation.ts).
  */
 import { right, type Either } from 'fp-ts/lib/Either.js'
 import type { DecisionContext } from '../decider.js'
 import { refuse, type EconomyError } from '../economy/errors.js'
 import type { EconomyEvent } from '../economy/events.js'
 import type { EconomyState } from '../economy/state.js'
+import type { EconomicsParams } from '../economy/params.js'
+import { rolesOf } from '../governance/roles.js'
 import { now } from '../governance/time.js'
+import { EVAL_EXAMPLES } from './agreement.js'
+import { attest, settle } from './attestation.js'
 import { checkpointRoot } from './checkpoint.js'
 import type { TrainingCommand } from './codecs.js'
 import { judge } from './rubric.js'
@@ -32,7 +38,12 @@ function request(c: Cmd<'RequestTraining'>, state: EconomyState, ctx: DecisionCo
   return one({ type: 'TrainingRequested', data: { jobId: ctx.commandHash, requester: c.actor, datasetRoot: version.root, ...p } })
 }
 
-function claim(c: Cmd<'ClaimTrainingJob'>, job: Job, at: number): Result {
+function claim(c: Cmd<'ClaimTrainingJob'>, job: Job, state: EconomyState, params: EconomicsParams, at: number): Result {
+  const genesis = state.governance.genesis
+  if (genesis === null || !rolesOf(state.governance, c.actor, genesis.params).includes('trainer')) {
+    return refuse('not-trainer', 'claiming a job needs the trainer role (a locked trainer stake)', { minimum: genesis?.params.roleStakes.trainer.toString() ?? null })
+  }
+  if (c.payload.leaseMs > params.maxLeaseMs) return refuse('lease-too-long', `a lease is at most ${params.maxLeaseMs} ms`, { maxLeaseMs: params.maxLeaseMs })
   if (job.status === 'claimed' && job.trainer !== c.actor && at < job.leaseUntil) {
     return refuse('job-leased', 'another trainer holds the lease', { trainer: job.trainer ?? '', until: job.leaseUntil })
   }
@@ -49,13 +60,20 @@ function checkpoint(c: Cmd<'RecordCheckpoint'>, job: Job): Result {
   return one({ type: 'CheckpointRecorded', data: { jobId: job.id, step, files, root, totalBytes, metrics } })
 }
 
-function evaluate(c: Cmd<'RecordEvaluation'>, job: Job, state: EconomyState): Result {
+function progress(c: Cmd<'ReportTrainingProgress'>, job: Job, params: EconomicsParams): Result {
+  if (job.progressReports >= params.maxProgressReports) return refuse('progress-limit', `a job reports progress to the log at most ${params.maxProgressReports} times`, { limit: params.maxProgressReports })
+  return one({ type: 'TrainingProgressed', data: { ...c.payload } })
+}
+
+function evaluate(c: Cmd<'RecordEvaluation'>, job: Job, state: EconomyState, params: EconomicsParams): Result {
   if (job.checkpoints.length === 0) return refuse('no-checkpoint', 'nothing was trained yet')
   const mandate = state.governance.mandates.get(job.mandateId)
   const rubric = mandate === undefined ? undefined : state.governance.proposals.get(mandate.proposalId)?.spec.rubric
   if (rubric === undefined) return refuse('unknown-mandate', 'the job’s mandate has no rubric')
   const { value, passed } = judge(rubric, c.payload.metrics)
-  return one({ type: 'EvaluationRecorded', data: { jobId: job.id, mandateId: job.mandateId, split: c.payload.split, metrics: c.payload.metrics, rubric, value, passed } })
+  // One held-out example proves nothing: too few never pass, whatever the metric says.
+  const enough = (c.payload.metrics[EVAL_EXAMPLES] ?? 0) >= params.minEvalExamples
+  return one({ type: 'EvaluationRecorded', data: { jobId: job.id, mandateId: job.mandateId, split: c.payload.split, metrics: c.payload.metrics, rubric, value, passed: passed && enough } })
 }
 
 function scoresProblem(c: Cmd<'RecordAttribution'>, job: Job, state: EconomyState): string | undefined {
@@ -92,20 +110,22 @@ function held(c: TrainingCommand & { payload: { jobId: string } }, state: Econom
   return right(job)
 }
 
-export function decideTraining(c: TrainingCommand, state: EconomyState, ctx: DecisionContext): Result {
+export function decideTraining(c: TrainingCommand, state: EconomyState, params: EconomicsParams, ctx: DecisionContext): Result {
   if (c.type === 'RequestTraining') return request(c, state, ctx)
+  if (c.type === 'AttestEvaluation') return attest(c, state, params)
+  if (c.type === 'SettleEvaluation') return settle(c, state, params)
   const found = held(c, state)
   if (found._tag === 'Left') return found
   const job = found.right
   switch (c.type) {
     case 'ClaimTrainingJob':
-      return claim(c, job, now(ctx))
+      return claim(c, job, state, params, now(ctx))
     case 'ReportTrainingProgress':
-      return one({ type: 'TrainingProgressed', data: { ...c.payload } })
+      return progress(c, job, params)
     case 'RecordCheckpoint':
       return checkpoint(c, job)
     case 'RecordEvaluation':
-      return evaluate(c, job, state)
+      return evaluate(c, job, state, params)
     case 'RecordAttribution':
       return attribute(c, job, state)
     case 'CompleteTraining':

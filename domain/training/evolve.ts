@@ -33,6 +33,8 @@ function requested(e: TrainingEventOf<'TrainingRequested'>['data']): Job {
     status: 'requested',
     trainer: null,
     claims: 0,
+    trainers: [],
+    progressReports: 0,
     manifestHash: null,
     leaseMs: 0,
     leaseUntil: 0,
@@ -42,7 +44,20 @@ function requested(e: TrainingEventOf<'TrainingRequested'>['data']): Job {
     attributed: false,
     attribution: null,
     lastStep: 0,
+    attestations: new Map(),
   }
+}
+
+function attested(job: Job, e: TrainingEventOf<'EvaluationAttested'>['data'], sequence: number, at: number): Job {
+  const current = job.attestations.get(e.checkpoint) ?? { evaluationSequence: e.evaluationSequence, byAttester: new Map(), settled: null }
+  const byAttester = new Map(current.byAttester).set(e.attester, { agrees: e.agrees, stake: e.stake, sequence, at })
+  return { ...job, attestations: new Map(job.attestations).set(e.checkpoint, { ...current, byAttester }) }
+}
+
+function settled(job: Job, e: TrainingEventOf<'EvaluationSettled'>['data']): Job {
+  const current = job.attestations.get(e.checkpoint)
+  if (current === undefined) return job
+  return { ...job, attestations: new Map(job.attestations).set(e.checkpoint, { ...current, settled: e.outcome }) }
 }
 
 function evolveJob(state: TrainingState, event: TrainingEvent, sequence: number, at: number): TrainingState {
@@ -52,31 +67,43 @@ function evolveJob(state: TrainingState, event: TrainingEvent, sequence: number,
       return { ...state, jobs: new Map(state.jobs).set(d.jobId, requested(event.data)) }
     case 'TrainingJobClaimed': {
       const { trainer, claim, leaseMs, manifestHash } = event.data
-      return withJob(state, d.jobId, (j) => renewed({ ...j, status: 'claimed', trainer, claims: claim, leaseMs, manifestHash }, at))
+      return withJob(state, d.jobId, (j) => {
+        const trainers = j.trainers.includes(trainer) ? j.trainers : [...j.trainers, trainer]
+        return renewed({ ...j, status: 'claimed', trainer, trainers, claims: claim, leaseMs, manifestHash }, at)
+      })
     }
     case 'TrainingProgressed':
-      return withJob(state, d.jobId, (j) => renewed({ ...j, lastStep: event.data.step }, at))
+      return withJob(state, d.jobId, (j) => renewed({ ...j, lastStep: event.data.step, progressReports: j.progressReports + 1 }, at))
     case 'CheckpointRecorded': {
-      const { step, root } = event.data
-      return withJob(state, d.jobId, (j) => renewed({ ...j, lastStep: step, checkpoints: [...j.checkpoints, { step, root, sequence }] }, at))
+      const { step, root, files } = event.data
+      return withJob(state, d.jobId, (j) => renewed({ ...j, lastStep: step, checkpoints: [...j.checkpoints, { step, root, sequence, files }] }, at))
     }
     case 'EvaluationRecorded': {
-      const { metrics, passed, rubric } = event.data
+      const { metrics, passed, rubric, split } = event.data
       return withJob(state, d.jobId, (j) => {
         const judged = j.checkpoints[j.checkpoints.length - 1]
-        const evaluations = judged === undefined ? j.evaluations : [...j.evaluations, { checkpoint: judged.root, passed, sequence }]
+        const entry = { checkpoint: judged?.root ?? '', passed, sequence, trainer: j.trainer ?? '', at, split, metrics, rubric }
+        const evaluations = judged === undefined ? j.evaluations : [...j.evaluations, entry]
         return renewed({ ...j, evaluation: { metrics, passed, rubric }, evaluations }, at)
       })
     }
     case 'AttributionRecorded': {
       const scores = new Map(event.data.scores.map((s) => [s.contributionId, s.score] as const))
-      const next = withJob(state, d.jobId, (j) => renewed({ ...j, attributed: true, attribution: scores }, at))
-      return { ...next, attribution: new Map(next.attribution).set(event.data.mandateId, scores) }
+      return withJob(state, d.jobId, (j) => renewed({ ...j, attributed: true, attribution: scores }, at))
     }
     case 'TrainingCompleted':
       return withJob(state, d.jobId, (j) => ({ ...j, status: 'completed' }))
     case 'TrainingFailed':
       return withJob(state, d.jobId, (j) => ({ ...j, status: 'failed' }))
+    case 'EvaluationAttested':
+      return withJob(state, d.jobId, (j) => attested(j, event.data, sequence, at))
+    case 'EvaluationSettled': {
+      // A job's attribution steers the mandate's reward map only once a quorum attested its evaluation.
+      const next = withJob(state, d.jobId, (j) => settled(j, event.data))
+      const job = next.jobs.get(d.jobId)
+      if (event.data.outcome !== 'attested' || job === undefined || job.attribution === null) return next
+      return { ...next, attribution: new Map(next.attribution).set(job.mandateId, job.attribution) }
+    }
   }
 }
 
@@ -89,6 +116,8 @@ const TRAINING_TYPES: ReadonlySet<string> = new Set([
   'AttributionRecorded',
   'TrainingCompleted',
   'TrainingFailed',
+  'EvaluationAttested',
+  'EvaluationSettled',
 ])
 
 export const isTrainingEvent = (event: { readonly type: string }): event is TrainingEvent => TRAINING_TYPES.has(event.type)

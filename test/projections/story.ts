@@ -134,6 +134,7 @@ async function contribute(d: Driver, mandateId: string, who: string, label: stri
 
 async function train(d: Driver, mandateId: string, inVersion: readonly string[]): Promise<{ jobId: string; checkpoints: [string, string] }> {
   const jobId = await d.run(ALICE, { type: 'RequestTraining', payload: { mandateId, datasetVersion: 1, baseModel: null, executor: 'reference', hyperparameters: { epochs: 2, lr: 0.1, optimizer: 'sgd' }, seed: 7 } })
+  await d.run(DAVE, gov.lock(DAVE, 'trainer', tokens(1_000)))
   await d.run(DAVE, { type: 'ClaimTrainingJob', payload: { jobId, leaseMs: 600_000, manifestHash: textHash('manifest') } })
   await d.run(DAVE, { type: 'ReportTrainingProgress', payload: { jobId, step: 5, totalSteps: 20, metrics: { loss: 0.9 } } })
   const roots: string[] = []
@@ -141,12 +142,18 @@ async function train(d: Driver, mandateId: string, inVersion: readonly string[])
     const weights = files(`weights at ${step}`)
     const root = checkpointRoot(weights)
     await d.run(DAVE, { type: 'RecordCheckpoint', payload: { jobId, step, files: weights, root, metrics: { loss: 1 / step } } })
-    await d.run(DAVE, { type: 'RecordEvaluation', payload: { jobId, split: 'test', metrics: { rougeL } } })
+    await d.run(DAVE, { type: 'RecordEvaluation', payload: { jobId, split: 'test', metrics: { rougeL, eval_examples: 40 } } })
     roots.push(root)
   }
+  const rougeOf = new Map([[roots[0], 0.5], [roots[1], 0.55]])
   const scores = inVersion.map((contributionId, i) => ({ contributionId, score: i === 0 ? 1_000_000 - 250_000 * (inVersion.length - 1) : 250_000 }))
   await d.run(DAVE, { type: 'RecordAttribution', payload: { jobId, method: 'leave-one-out', checkpoints: roots, scores } })
   await d.run(DAVE, { type: 'CompleteTraining', payload: { jobId, finalCheckpoint: roots[1] as string } })
+  // Bob and Carol, staked validators, re-ran both evaluations and agree; anyone settles them.
+  for (const checkpoint of roots) {
+    for (const who of [BOB, CAROL]) await d.run(who, { type: 'AttestEvaluation', payload: { jobId, checkpoint, split: 'test', metrics: { rougeL: rougeOf.get(checkpoint) ?? 0, eval_examples: 40 }, reproduced: null } })
+    await d.run(EVE, { type: 'SettleEvaluation', payload: { jobId, checkpoint } })
+  }
   return { jobId, checkpoints: [roots[0] as string, roots[1] as string] }
 }
 
@@ -206,6 +213,7 @@ export async function tellStory(d: Driver): Promise<Story> {
   const { mandateId, inVersion, jobId, checkpoints } = trained
   const two = inVersion[1] as string
   const failedJobId = await d.run(ALICE, { type: 'RequestTraining', payload: { mandateId, datasetVersion: 1, baseModel: null, executor: 'reference', hyperparameters: { epochs: 9 }, seed: 8 } })
+  await d.run(CAROL, gov.lock(CAROL, 'trainer', tokens(1_000)))
   await d.run(CAROL, { type: 'ClaimTrainingJob', payload: { jobId: failedJobId, leaseMs: 600_000, manifestHash: textHash('manifest 2') } })
   await d.run(CAROL, { type: 'FailTraining', payload: { jobId: failedJobId, reason: 'out of memory' } })
 

@@ -4,6 +4,7 @@
  * requests: the starting point of the trainer tests. Commands are signed by the fixtures' real keys.
  */
 import { mkdtempSync } from 'node:fs'
+import { expect } from 'vitest'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toHex } from '../../domain/crypto/hex.js'
@@ -21,7 +22,9 @@ import { initDataDir, openLedger } from '../../infrastructure/data-dir.js'
 import { economy, type EconomyState } from '../../domain/economy/index.js'
 import { ALICE, BOB, cmd as gov, DAVE, DAY, LEDGER, START } from '../domain/governance/fixtures.js'
 import { proposalSpec } from '../domain/governance/fixtures.js'
-import { keyOf, realKeys } from '../infrastructure/command-handler-support.js'
+import { keyOf, realKeys, signerFor } from '../infrastructure/command-handler-support.js'
+import { checkEvaluation, type EvaluationCheck } from '../../trainer/attest.js'
+import { executorsOf, trainerSigner } from '../../trainer/open.js'
 
 export const FAST_COST = { N: 2 ** 10, r: 8, p: 1 }
 export interface Item {
@@ -84,7 +87,8 @@ export async function seedDataDir(items: readonly Item[], rubric = { metric: 'ac
   const ledgerKey = opened.store.ledgerPublicKey
   const handler = createCommandHandler({ store: opened.store, vertical: economy, clock })
   const run = (who: Signer, request: Omit<EconomyCommand, 'actor'>) => accept(handler, who, request, ledgerKey, clock.now())
-  const economics = { ...defaultEconomics, verdictsToFinalize: 1, maxItemsPerDay: 10_000, maxBytesPerDay: 100_000_000 }
+  // These small datasets hold out only a few examples; minEvalExamples is the attack specs' business (test/domain/training).
+  const economics = { ...defaultEconomics, verdictsToFinalize: 1, maxItemsPerDay: 10_000, maxBytesPerDay: 100_000_000, minEvalExamples: 1 }
   const { actor: _g, ...genesis } = gov.genesis({ economics })
   await run(opened.signer, genesis)
   for (const who of [ALICE, BOB, DAVE]) await run(actor(who), { type: 'RegisterIdentity', payload: { displayName: 'fixture' } })
@@ -99,7 +103,13 @@ export async function seedDataDir(items: readonly Item[], rubric = { metric: 'ac
   await run(actor(DAVE), { type: 'QueueProposal', payload: { proposalId: mandateId } })
   clock.advance(DAY)
   await run(actor(DAVE), { type: 'ExecuteProposal', payload: { proposalId: mandateId } })
-  await run(actor(BOB), { type: 'LockStake', payload: { purpose: 'validator', amount: tokens(10_000) } })
+  for (const who of [BOB, DAVE]) await run(actor(who), { type: 'LockStake', payload: { purpose: 'validator', amount: tokens(10_000) } })
+  // The in-process trainers' keys and the CLI trainer's own key (DIR/keys/trainer.key) get OPEN from Alice and lock a trainer stake.
+  for (const trainer of [signerFor('trainer-a'), signerFor('trainer-b'), await trainerSigner(dir, FAST_COST)]) {
+    await run(trainer, { type: 'RegisterIdentity', payload: { displayName: 'fixture trainer' } })
+    await run(actor(ALICE), { type: 'TransferOpen', payload: { to: toHex(trainer.publicKey), amount: tokens(2_000) } })
+    await run(trainer, { type: 'LockStake', payload: { purpose: 'trainer', amount: tokens(1_000) } })
+  }
   await run(actor(ALICE), { type: 'OpenDatanet', payload: { mandateId, mediaTypes: ['text/plain'], licences: ['CC-BY-4.0'] } })
   const blobs = createBlobStore(blobDir(dir))
   const contributions: string[] = []
@@ -124,4 +134,68 @@ export async function requestTraining(dir: string, mandateId: string, hyperparam
   await opened.store.close()
   if (!result.ok) throw new Error(`RequestTraining refused: ${result.error.code}: ${result.error.message}`)
   return result.commandHash
+}
+
+/** The staked validators who attest the fixture's evaluations: neither trained nor requested anything. */
+export const ATTESTERS = [BOB, DAVE] as const
+
+/**
+ * Bob and Dave each fetch the job's final checkpoint from the blob store, re-run its evaluation and
+ * sign an AttestEvaluation with what they got; then Dave settles it. Returns each attester's check.
+ */
+export async function attestJob(dir: string, jobId: string, change: (metrics: EvaluationCheck['attestation']['metrics']) => EvaluationCheck['attestation']['metrics'] = (m) => m): Promise<EvaluationCheck[]> {
+  const opened = await openLedger(dir)
+  const handler = createCommandHandler({ store: opened.store, vertical: economy })
+  const blobs = createBlobStore(blobDir(dir))
+  const checks: EvaluationCheck[] = []
+  try {
+    for (const who of ATTESTERS) {
+      const check = await checkEvaluation(await handler.state(), jobId, blobs, executorsOf([]))
+      checks.push(check)
+      const payload = { ...check.attestation, metrics: change(check.attestation.metrics) }
+      await accept(handler, actor(who), { type: 'AttestEvaluation', payload }, opened.store.ledgerPublicKey, Date.now())
+    }
+    await accept(handler, actor(DAVE), { type: 'SettleEvaluation', payload: { jobId, checkpoint: checks[0]?.attestation.checkpoint ?? '' } }, opened.store.ledgerPublicKey, Date.now())
+  } finally {
+    await opened.store.close()
+  }
+  return checks
+}
+
+/** Submits `request` signed by `who`, which the rules must refuse: the code, after checking the log's head did not move. */
+export async function refusedWithoutAppending(dir: string, who: string, request: Omit<EconomyCommand, 'actor'>): Promise<string> {
+  const opened = await openLedger(dir)
+  try {
+    const handler = createCommandHandler({ store: opened.store, vertical: economy })
+    const before = await opened.store.head()
+    const result = await handler.handle(signAs(actor(who), request, opened.store.ledgerPublicKey))
+    expect(await opened.store.head()).toEqual(before)
+    return result.ok ? 'accepted' : result.error.code
+  } finally {
+    await opened.store.close()
+  }
+}
+
+/** The economy state of a data directory's whole log. */
+export async function foldDir(dir: string): Promise<EconomyState> {
+  const opened = await openLedger(dir)
+  try {
+    return await createCommandHandler({ store: opened.store, vertical: economy }).state()
+  } finally {
+    await opened.store.close()
+  }
+}
+
+/** A key of one's own (an attester's, say) registered, given 11,000 OPEN by Alice, and staked as a validator. */
+export async function stakeValidator(dir: string, signer: Signer): Promise<void> {
+  const opened = await openLedger(dir)
+  const handler = createCommandHandler({ store: opened.store, vertical: economy })
+  const run = (who: Signer, request: Omit<EconomyCommand, 'actor'>) => accept(handler, who, request, opened.store.ledgerPublicKey, Date.now())
+  try {
+    await run(signer, { type: 'RegisterIdentity', payload: { displayName: 'attester' } })
+    await run(actor(ALICE), { type: 'TransferOpen', payload: { to: toHex(signer.publicKey), amount: tokens(11_000) } })
+    await run(signer, { type: 'LockStake', payload: { purpose: 'validator', amount: tokens(10_000) } })
+  } finally {
+    await opened.store.close()
+  }
 }

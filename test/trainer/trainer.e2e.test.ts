@@ -2,7 +2,9 @@
  * From request to evaluation on a real data directory: the trainer claims the job with its own
  * key, verifies the data, trains the reference model, records checkpoints whose files hash to
  * what the log says, an evaluation judged against the mandate's rubric, a normalized attribution
- * that the reward map then uses, and the completion; OpenLineage START and COMPLETE are written.
+ * that the reward map uses once two staked validators re-ran the evaluation on the checkpoint files
+ * the trainer published and attested it, and the completion; OpenLineage START and COMPLETE are
+ * written. A self-reported evaluation cannot be deployed (refused, nothing appended).
  * Also: two trainers racing for one job (exactly one wins) and a tampered blob (the job fails,
  * nothing is trained).
  */
@@ -16,7 +18,10 @@ import { hashCheckpointDir } from '../../trainer/hash-files.js'
 import { checkpointDirOf, runJob } from '../../trainer/run-job.js'
 import { workRootOf } from '../../trainer/open.js'
 import { referenceExecutor } from '../../trainer/executors/reference/executor.js'
-import { requestTraining, seedDataDir, syntheticItems, type Seeded } from './fixture.js'
+import { blobDir, createBlobStore } from '../../infrastructure/blobs/blob-store.js'
+import { ALICE } from '../domain/governance/fixtures.js'
+import { keyOf } from '../infrastructure/command-handler-support.js'
+import { attestJob, foldDir, refusedWithoutAppending, requestTraining, seedDataDir, syntheticItems, type Seeded } from './fixture.js'
 import { dataOf, lines, logOf, ofJob, openTrainer } from './support.js'
 
 const HP = { epochs: 8, checkpointEvery: 2, lr: 0.5 }
@@ -55,10 +60,29 @@ describe('trainer end to end', () => {
     expect(attribution.scores.reduce((s, x) => s + x.score, 0)).toBe(ATTRIBUTION_TOTAL)
     expect(attribution.scores.every((x) => x.score >= 0)).toBe(true)
 
+    // Every checkpoint's files are in the blob store, where attesters fetch them.
+    const blobs = createBlobStore(blobDir(seeded.dir))
+    for (const e of events.filter((x) => x.type === 'CheckpointRecorded')) {
+      for (const f of dataOf<{ files: { sha256: string }[] }>(e).files) expect(await blobs.has(f.sha256)).toBe(true)
+    }
+
+    // Self-reported: the reward map still weighs every contribution 1, and the proposer cannot deploy it.
+    expect(new Set(seeded.contributions.map((id) => attributionOf(state.training, seeded.mandateId)(id)))).toEqual(new Set([1n]))
+    const final = dataOf<{ finalCheckpoint: string }>(events.find((e) => e.type === 'TrainingCompleted')).finalCheckpoint
+    const deploy = { type: 'DeployModel' as const, payload: { jobId, checkpoint: final, operator: keyOf(ALICE), endpoint: 'https://models.example/v1', pricing: { inputPer1k: 1n, outputPer1k: 1n } } }
+    expect(await refusedWithoutAppending(seeded.dir, ALICE, deploy)).toBe('checkpoint-not-attested')
+
+    // Two staked validators re-run the evaluation on the published files, agree, and settle it.
+    const checks = await attestJob(seeded.dir, jobId)
+    expect(checks.map((c) => c.agrees)).toEqual([true, true])
+    expect(checks[0]?.attestation.metrics).toEqual(evaluation.metrics)
+    const attested = await foldDir(seeded.dir)
+    expect(attested.training.jobs.get(jobId)?.attestations.get(final)?.settled).toBe('attested')
+
     // The reward map now weighs contributions by their attribution instead of 1 each.
-    const weigh = attributionOf(state.training, seeded.mandateId)
+    const weigh = attributionOf(attested.training, seeded.mandateId)
     expect(new Set(seeded.contributions.map((id) => weigh(id))).size).toBeGreaterThan(1)
-    expect(epochMapOf(state, seeded.mandateId, state.governance.genesis?.params.economics as never).data.size).toBeGreaterThanOrEqual(0)
+    expect(epochMapOf(attested, seeded.mandateId, attested.governance.genesis?.params.economics as never).data.size).toBeGreaterThanOrEqual(0)
 
     expect(lines(lineage).map((l) => l.eventType)).toEqual(['START', 'COMPLETE'])
   })

@@ -39,6 +39,8 @@ export interface Executor {
   /** Goes into the manifest: a new version means different checkpoints are expected. */
   readonly codeVersion: string
   run(run: ExecutorRun, listener: ExecutorListener): Promise<Metrics>
+  /** The held-out metrics of a recorded checkpoint (what the run's `done` reported for its final one): how an attester re-checks an evaluation; absent when the executor cannot. */
+  evaluate?(run: ExecutorRun, checkpointDir: string): Promise<Metrics>
   /** Influence of each training contribution on the held-out loss, from the recorded checkpoints; absent when the executor cannot tell. */
   attribute?(run: ExecutorRun, checkpoints: readonly RecordedCheckpointDir[]): Promise<Attribution>
 }

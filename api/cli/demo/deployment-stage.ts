@@ -1,17 +1,19 @@
 /**
  * Deployment and usage: the demo's gateway key stakes for the operator role; Alice deploys the
- * checkpoint whose evaluation passed (an unevaluated one is refused), with that key as operator and
- * a price per 1,000 tokens; she offers Dave an API key with a token quota. Nothing is chargeable
- * until Dave accepts: the gateway refuses the key until then; Dave accepts the prices, a quota, an
- * expiry and a spending cap, funds his usage escrow, and his service calls the OpenAI-compatible
- * gateway over HTTP. The gateway writes each receipt ahead, appends them in a batch, and the ledger
- * charges Dave's escrow and splits the fee 50/20/20/10 between the contributors (by attribution),
- * the validators, Alice and the treasury. A withdrawal waits its notice period; revoking the key closes it.
+ * checkpoint whose evaluation passed and a quorum of staked validators attested (an unevaluated
+ * one is refused), with that key as operator and a price per 1,000 tokens; she offers Dave an API
+ * key with a token quota. Nothing is chargeable until Dave accepts: the gateway refuses the key
+ * until then; Dave accepts the prices, a quota, an expiry and a spending cap, funds his usage
+ * escrow, and his service calls the OpenAI-compatible gateway over HTTP. The gateway writes each
+ * receipt ahead, appends them in a batch, and the ledger charges Dave's escrow and splits the fee
+ * 50/20/20/10 between the contributors (by attribution), the validators, Alice and the treasury.
+ * A withdrawal waits its notice period; revoking the key closes it.
  */
 import { randomBytes } from 'node:crypto'
 import { keyHashOf } from '../../gateway/access.js'
 import { tokens } from '../../../domain/governance/amounts.js'
 import { FEE_SHARES } from '../../../domain/deployment/values.js'
+import { isAttested, passedEvaluation, type Job } from '../../../domain/training/state.js'
 import { formatTokens, short } from '../format.js'
 import type { DemoContext } from './context.js'
 import type { StageReport } from './stages.js'
@@ -59,9 +61,10 @@ export async function deploymentStage(ctx: DemoContext): Promise<StageReport> {
   const { alice, dave } = ctx.actors
   const gateway = ctx.gateway
   const state = await ctx.state()
-  const job = [...state.training.jobs.values()].find((j) => j.status === 'completed' && j.evaluations.some((e) => e.passed))
-  if (job === undefined) throw new Error('the demo has no training job whose evaluation passed')
-  const passed = job.evaluations.find((e) => e.passed)
+  const deployable = (j: Job, root: string): boolean => passedEvaluation(j, root) !== undefined && isAttested(j, root)
+  const job = [...state.training.jobs.values()].find((j) => j.status === 'completed' && j.evaluations.some((e) => deployable(j, e.checkpoint)))
+  if (job === undefined) throw new Error('the demo has no training job whose evaluation passed and was attested')
+  const passed = job.evaluations.find((e) => deployable(job, e.checkpoint))
   const unevaluated = job.checkpoints.find((k) => !job.evaluations.some((e) => e.checkpoint === k.root))
   const details: string[] = []
   await ctx.run(gateway.operator, { type: 'RegisterIdentity', payload: { displayName: 'demo gateway' } })
@@ -77,7 +80,7 @@ export async function deploymentStage(ctx: DemoContext): Promise<StageReport> {
   }
   const checkpoint = passed?.checkpoint ?? ''
   const deploymentId = await ctx.run(alice.signer, { type: 'DeployModel', payload: { jobId: job.id, checkpoint, operator, endpoint: gateway.url, pricing } })
-  details.push(`alice deploys checkpoint ${short(checkpoint)} (evaluation passed at sequence ${passed?.sequence ?? '?'}) as deployment ${short(deploymentId)}, operated by gateway ${short(operator)}, at 2 OPEN per 1k input and 6 OPEN per 1k output tokens`)
+  details.push(`alice deploys checkpoint ${short(checkpoint)} (evaluation passed at sequence ${passed?.sequence ?? '?'}, attested by a quorum) as deployment ${short(deploymentId)}, operated by gateway ${short(operator)}, at 2 OPEN per 1k input and 6 OPEN per 1k output tokens`)
 
   const apiKey = `sk-demo-${randomBytes(18).toString('base64url')}`
   const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString()

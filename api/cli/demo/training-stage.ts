@@ -1,15 +1,20 @@
 /**
  * Training and checkpoints: labelled notes join the datanet (validated, sealed as version 2),
- * Alice asks for a training job through the API, and a trainer with its own key, running in the
- * demo process against the same data directory, claims it, verifies every blob and the version's
- * root, trains the reference classifier, and records checkpoints, the evaluation (judged by the
- * ledger against the mandate's rubric), the TracIn attribution the reward epoch will use, and
- * the completion. Commands go through the HTTP API like everyone else's.
+ * Alice asks for a training job through the API, and a trainer with its own key and a trainer
+ * stake, running in the demo process against the same data directory, claims it (an unstaked key
+ * is refused), verifies every blob and the version's root, trains the reference classifier, and
+ * records checkpoints (their files published to the blob store), the evaluation (judged by the
+ * ledger against the mandate's rubric), the TracIn attribution, and the completion. Then two
+ * staked validators fetch the checkpoint, re-run the evaluation and attest it, and anyone settles
+ * it: only now is the model deployable and does its attribution weigh the reward epoch.
+ * Commands go through the HTTP API like everyone else's.
  */
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { contributionIdOf } from '../../../domain/economy/index.js'
 import { toHex } from '../../../domain/crypto/hex.js'
+import { tokens } from '../../../domain/governance/amounts.js'
+import { checkEvaluation } from '../../../trainer/attest.js'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 import { referenceExecutor } from '../../../trainer/executors/reference/executor.js'
@@ -60,6 +65,30 @@ async function addLabelledNotes(ctx: DemoContext, mandateId: string): Promise<nu
   return NOTES.length
 }
 
+/** Bob and Frank (staked validators) fetch the checkpoint's files, re-run the evaluation and attest it; Carol settles. */
+async function attest(ctx: DemoContext, jobId: string, trainer: Actor['signer']): Promise<string[]> {
+  const { alice, bob, frank, carol } = ctx.actors
+  const blobs = createBlobStore(blobDir(ctx.dataDir))
+  const executors = new Map([['reference', referenceExecutor]])
+  const state = await ctx.state()
+  const checkpoint = state.training.jobs.get(jobId)?.checkpoints.at(-1)?.root ?? ''
+  const details: string[] = []
+  const early = await ctx.refusal(alice.signer, { type: 'DeployModel', payload: { jobId, checkpoint, operator: alice.key, endpoint: 'https://example.invalid/v1', pricing: { inputPer1k: 1n, outputPer1k: 1n } } })
+  details.push(`alice tries to deploy the self-reported checkpoint ${short(checkpoint)} at once: refused (${early})`)
+  for (const validator of [bob, frank]) {
+    const check = await checkEvaluation(state, jobId, blobs, executors, { checkpoint })
+    await ctx.run(validator.signer, { type: 'AttestEvaluation', payload: check.attestation })
+    const shown = Object.entries(check.attestation.metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`).join(', ')
+    details.push(`${validator.name} (staked validator) fetched the checkpoint's files from the blob store, checked them against the root, re-ran the evaluation: ${shown}; attests (${check.agrees ? 'agrees' : 'disagrees'})`)
+  }
+  const own = await checkEvaluation(state, jobId, blobs, executors, { checkpoint })
+  details.push(`the trainer attesting its own job: refused (${await ctx.refusal(trainer, { type: 'AttestEvaluation', payload: own.attestation })})`)
+  await ctx.run(carol.signer, { type: 'SettleEvaluation', payload: { jobId, checkpoint } })
+  const settled = (await ctx.state()).training.jobs.get(jobId)?.attestations.get(checkpoint)?.settled ?? 'unsettled'
+  details.push(`carol settles the evaluation: ${settled} by 2 of 2 attesters (quorum 2); no stake slashed`)
+  return details
+}
+
 export async function trainingStage(ctx: DemoContext): Promise<StageReport> {
   const name = 'training, checkpoints, evaluation and attribution'
   // The trainer runs in this process against the demo's data directory.
@@ -67,7 +96,10 @@ export async function trainingStage(ctx: DemoContext): Promise<StageReport> {
   const mandateId = ctx.shared.get('mandateId') ?? ''
   const added = await addLabelledNotes(ctx, mandateId)
   const trainerKey = nativeEd25519.signer(createHash('sha256').update('model-ledger demo trainer').digest())
+  // Claiming needs a trainer stake: Alice sends the trainer's key OPEN, and the trainer locks 1,000 of it when it starts.
+  await ctx.run(ctx.actors.alice.signer, { type: 'TransferOpen', payload: { to: toHex(trainerKey.publicKey), amount: tokens(2_000) } })
   const trainer = createTrainer({
+    stake: tokens(1_000),
     ledger: apiLedger(ctx, trainerKey),
     blobs: createBlobStore(blobDir(dir)),
     workRoot: join(dir, 'training'),
@@ -81,23 +113,28 @@ export async function trainingStage(ctx: DemoContext): Promise<StageReport> {
   // Which notes are held out for evaluation follows from their ids, which differ from run to run;
   // on the rare split the rubric fails, Alice asks again with another split, as a person would.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const hyperparameters = { epochs: 30, checkpointEvery: 10, lr: 0.5, holdOutEvery: 6 + attempt }
+    const hyperparameters = { epochs: 30, checkpointEvery: 10, lr: 0.5, holdOutEvery: 4 + attempt }
     const request = { type: 'RequestTraining' as const, payload: { mandateId, datasetVersion: 2, baseModel: null, executor: 'reference', hyperparameters, seed: 42 } }
     const jobId = await ctx.run(ctx.actors.alice.signer, request)
+    const grace = attempt === 0 ? await ctx.refusal(ctx.actors.grace.signer, { type: 'ClaimTrainingJob', payload: { jobId, leaseMs: 24 * 60 * 60 * 1000, manifestHash: '00'.repeat(32) } }) : undefined
     const outcome = (await trainer.runOnce()).get(jobId) ?? 'not run'
     const job = (await ctx.state()).training.jobs.get(jobId)
     const last = job?.checkpoints[job.checkpoints.length - 1]
     if (last !== undefined) ctx.shared.set('checkpoint', last.root)
     if (attempt === 0) details.push(`${added} labelled notes (cardiology, respiratory, orthopaedics) validated and sealed as dataset version 2 under root ${short(job?.datasetRoot ?? '')}`)
+    if (grace !== undefined) details.push(`grace, registered but with no trainer stake, tries to claim the job with a 24-hour lease: refused (${grace})`)
     details.push(
       `alice requested job ${short(jobId)} (reference softmax classifier, ${hyperparameters.epochs} epochs, seed 42, every ${hyperparameters.holdOutEvery}th note held out); the trainer ${short(toHex(trainerKey.publicKey))} claimed it with manifest ${short(job?.manifestHash ?? '')}: ${outcome}`,
       ...(job?.checkpoints ?? []).map((c) => `  checkpoint at step ${c.step}: Merkle root ${short(c.root)} (sequence ${c.sequence})`),
       `evaluation on the held-out split: ${Object.entries(job?.evaluation?.metrics ?? {}).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`).join(', ')}; rubric ${job?.evaluation?.rubric.metric ?? '?'} ${job?.evaluation?.rubric.direction === 'minimize' ? '≤' : '≥'} ${job?.evaluation?.rubric.threshold ?? '?'}: ${job?.evaluation?.passed === true ? 'passed' : 'not passed'}`,
     )
-    if (job?.evaluation?.passed === true) break
+    if (job?.evaluation?.passed === true) {
+      details.push(...(await attest(ctx, jobId, trainerKey)))
+      break
+    }
   }
   details.push(
-    `TracIn attribution recorded for ${(await ctx.state()).training.attribution.get(mandateId)?.size ?? 0} training contributions; the reward epoch weighs the data pool by it`,
+    `TracIn attribution attested for ${(await ctx.state()).training.attribution.get(mandateId)?.size ?? 0} training contributions; the reward epoch weighs the data pool by it`,
     `OpenLineage START/COMPLETE run events in ${join(dir, 'openlineage.jsonl')}`,
   )
   return { name, details }

@@ -15,7 +15,7 @@ import { openLedger } from '../../../infrastructure/data-dir.js'
 import { keyHashOf, operatorSigner } from '../../../api/gateway/index.js'
 import { ALICE, BOB } from '../../domain/governance/fixtures.js'
 import { realKeys } from '../../infrastructure/command-handler-support.js'
-import { FAST_COST, requestTraining, seedDataDir, signAs, syntheticItems } from '../../trainer/fixture.js'
+import { attestJob, FAST_COST, requestTraining, seedDataDir, signAs, syntheticItems } from '../../trainer/fixture.js'
 import { openTrainer } from '../../trainer/support.js'
 
 export const PRICING = { inputPer1k: 2_000n, outputPer1k: 6_000n }
@@ -70,6 +70,8 @@ export async function deployedDataDir(options: { escrow?: bigint; quota?: number
     const outcome = await t.trainer.runOnce()
     await t.close()
     if (outcome.get(jobId) !== 'completed') throw new Error(`training ended ${String(outcome.get(jobId))}`)
+    // Deployable only once two staked validators re-ran the evaluation and attested it.
+    await attestJob(seeded.dir, jobId)
     jobIds.push(jobId)
   }
   const { store } = await openLedger(seeded.dir)

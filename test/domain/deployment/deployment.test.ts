@@ -27,11 +27,11 @@ describe('deploying a model', () => {
   })
 
   it('refuses a checkpoint no evaluation passed, one the job never recorded, and an unknown job', () => {
-    const { history, jobId } = trained()
+    const { history, jobId, running } = trained()
     // A third checkpoint (before completion), evaluated below the rubric's 0.42.
     const files3 = [{ path: 'model.json', sha256: '33'.repeat(32), bytes: 9 }]
     const root3 = checkpointRootOf(files3)
-    const h = [...history.slice(0, -2), { command: dcmd.checkpoint(jobId, 3, files3, root3) }, { command: dcmd.evaluate(jobId, 0.1) }]
+    const h = [...running, { command: dcmd.checkpoint(jobId, 3, files3, root3) }, { command: dcmd.evaluate(jobId, 0.1) }]
     espec.given(...h).when(dcmd.deploy(jobId, root3)).thenFails('checkpoint-not-passed')
     espec.given(...history).when(dcmd.deploy(jobId, 'cd'.repeat(32))).thenFails('unknown-checkpoint')
     espec.given(...history).when(dcmd.deploy('ef'.repeat(32))).thenFails('unknown-job')

@@ -23,6 +23,10 @@ export const EXPIRES = '2027-01-01T00:00:00.000Z'
 export const SPEND_CAP = tokens(10_000)
 export const CONSUMER = BOB
 export const OPERATOR = DAVE
+/** Held-out examples every fixture evaluation reports: more than the default minimum (20). */
+export const EVAL_EXAMPLES = 50
+/** The staked validators, other than the trainer, who attest the fixture's evaluations. */
+export const ATTESTERS = [BOB, DAVE] as const
 /** Who trains: Carol holds the lease. */
 export const TRAINER = CAROL
 
@@ -31,9 +35,16 @@ export const nextId = (history: readonly EStep[]): string => hashFor(espec.play(
 
 export const dcmd = {
   request: (): ECmd => ({ type: 'RequestTraining', actor: ALICE, payload: { mandateId: MANDATE, datasetVersion: 1, baseModel: null, executor: 'reference', hyperparameters: {}, seed: 7 } }),
+  stakeTrainer: (actor = TRAINER): ECmd => gov.lock(actor, 'trainer', tokens(1_000)),
   claim: (jobId: string): ECmd => ({ type: 'ClaimTrainingJob', actor: TRAINER, payload: { jobId, leaseMs: 3_600_000, manifestHash: 'ab'.repeat(32) } }),
   checkpoint: (jobId: string, step: number, files: typeof FILES_1, root: string): ECmd => ({ type: 'RecordCheckpoint', actor: TRAINER, payload: { jobId, step, files, root, metrics: {} } }),
-  evaluate: (jobId: string, rougeL: number): ECmd => ({ type: 'RecordEvaluation', actor: TRAINER, payload: { jobId, split: 'held-out', metrics: { rougeL } } }),
+  evaluate: (jobId: string, rougeL: number, examples = EVAL_EXAMPLES): ECmd => ({ type: 'RecordEvaluation', actor: TRAINER, payload: { jobId, split: 'held-out', metrics: { rougeL, eval_examples: examples } } }),
+  attest: (jobId: string, checkpoint: string, actor: string, rougeL: number, o: { examples?: number; reproduced?: boolean | null; split?: string } = {}): ECmd => ({
+    type: 'AttestEvaluation',
+    actor,
+    payload: { jobId, checkpoint, split: o.split ?? 'held-out', metrics: { rougeL, eval_examples: o.examples ?? EVAL_EXAMPLES }, reproduced: o.reproduced ?? null },
+  }),
+  settle: (jobId: string, checkpoint: string, actor = ALICE): ECmd => ({ type: 'SettleEvaluation', actor, payload: { jobId, checkpoint } }),
   attribute: (jobId: string): ECmd => ({
     type: 'RecordAttribution',
     actor: TRAINER,
@@ -81,27 +92,41 @@ function receiptTime(): string {
 export interface Trained {
   readonly history: EStep[]
   readonly jobId: string
+  /** The history up to the last checkpoint's evaluation: the job still running, nothing attested. */
+  readonly running: EStep[]
 }
 
-/** Contributions a (Alice) and b (Bob) accepted and sealed; a job trained to two passed checkpoints, attributed and completed. */
-export function trained(): Trained {
+/** Both attesters confirm the metrics the trainer recorded, and the evaluation is settled. */
+export function attestedSteps(jobId: string, checkpoint: string, rougeL: number): EStep[] {
+  return [...ATTESTERS.map((a) => ({ command: dcmd.attest(jobId, checkpoint, a, rougeL) })), { command: dcmd.settle(jobId, checkpoint) }]
+}
+
+/** Contributions a and b sealed, Carol staked as a trainer, and Alice's training request: a job nobody claimed yet. */
+export function requested(): { history: EStep[]; jobId: string } {
   const history: EStep[] = [...withDatanet(), { command: ecmd.submit('a') }, { command: ecmd.submit('b', { actor: BOB }) }]
   history.push({ command: ecmd.verdict(BOB, 'a', 'accept', 70) }, { command: ecmd.verdict(CAROL, 'a', 'accept', 70) }, { command: ecmd.verdict(DAVE, 'a', 'reject', 10) }, { command: ecmd.finalize('a') })
   history.push({ command: ecmd.verdict(CAROL, 'b', 'accept', 30) }, { command: ecmd.verdict(DAVE, 'b', 'accept', 30) }, { advance: 3 * DAY }, { command: ecmd.finalize('b', ALICE) }, { command: ecmd.seal() })
+  history.push({ command: dcmd.stakeTrainer() })
   const jobId = nextId(history)
+  history.push({ command: dcmd.request() })
+  return { history, jobId }
+}
+
+/** Contributions a (Alice) and b (Bob) accepted and sealed; a job trained to two passed checkpoints, attributed, completed, and both evaluations attested by Bob and Dave. */
+export function trained(): Trained {
+  const { history, jobId } = requested()
   history.push(
-    { command: dcmd.request() },
     { command: dcmd.claim(jobId) },
     { command: dcmd.checkpoint(jobId, 1, FILES_1, ROOT_1) },
     { command: dcmd.evaluate(jobId, 0.5) },
     { command: dcmd.checkpoint(jobId, 2, FILES_2, ROOT_2) },
     { command: dcmd.evaluate(jobId, 0.6) },
-    { command: dcmd.attribute(jobId) },
-    { command: dcmd.completeTraining(jobId) },
-    // Dave stakes for the operator role: a deployment may only name a staked operator.
-    { command: gov.lock(OPERATOR, 'operator', tokens(1_000)) },
   )
-  return { history, jobId }
+  const running = [...history]
+  history.push({ command: dcmd.attribute(jobId) }, { command: dcmd.completeTraining(jobId) }, ...attestedSteps(jobId, ROOT_1, 0.5), ...attestedSteps(jobId, ROOT_2, 0.6))
+  // Dave stakes for the operator role: a deployment may only name a staked operator.
+  history.push({ command: gov.lock(OPERATOR, 'operator', tokens(1_000)) })
+  return { history, jobId, running }
 }
 
 export interface Deployed extends Trained {
@@ -111,12 +136,12 @@ export interface Deployed extends Trained {
 
 /** The trained job's last checkpoint deployed by Alice with Dave operating, Bob granted access (and accepting it) and 1,000 OPEN in escrow. */
 export function deployed(escrow = tokens(1_000), accepted = true): Deployed {
-  const { history, jobId } = trained()
+  const { history, jobId, running } = trained()
   const deploymentId = nextId(history)
   history.push({ command: dcmd.deploy(jobId) })
   const grantId = nextId(history)
   history.push({ command: dcmd.grant(deploymentId) })
   if (accepted) history.push({ command: dcmd.accept(deploymentId, grantId) })
   if (escrow > 0n) history.push({ command: dcmd.deposit(escrow) })
-  return { history, jobId, deploymentId, grantId }
+  return { history, jobId, running, deploymentId, grantId }
 }

@@ -45,7 +45,15 @@ async function train(run: ExecutorRun, listener: ExecutorListener): Promise<Metr
     // Yield to the event loop every epoch, so cancellation and progress timers get their turn.
     await sleep(p.pauseMs)
   }
-  return { ...evaluate(model, data.eval), eval_examples: data.eval.length, train_examples: data.train.length }
+  return heldOutMetrics(model, data)
+}
+
+const heldOutMetrics = (model: Model, data: Prepared): Metrics => ({ ...evaluate(model, data.eval), eval_examples: data.eval.length, train_examples: data.train.length })
+
+/** The same held-out metrics for a checkpoint read back from its files: an attester's re-run of the evaluation. */
+async function evaluateCheckpoint(run: ExecutorRun, checkpointDir: string): Promise<Metrics> {
+  const p = referenceParams(run.manifest.hyperparameters)
+  return heldOutMetrics((await loadModel(checkpointDir)).model, prepare(run.examples, p.dims, p.holdOutEvery))
 }
 
 async function attribute(run: ExecutorRun, checkpoints: readonly RecordedCheckpointDir[]): Promise<Attribution> {
@@ -56,4 +64,4 @@ async function attribute(run: ExecutorRun, checkpoints: readonly RecordedCheckpo
   return { method: TRACIN_METHOD, scores: normalize(tracin(models, data.train, data.eval, p.lr)) }
 }
 
-export const referenceExecutor: Executor = { name: 'reference', codeVersion: REFERENCE_CODE_VERSION, run: train, attribute }
+export const referenceExecutor: Executor = { name: 'reference', codeVersion: REFERENCE_CODE_VERSION, run: train, evaluate: evaluateCheckpoint, attribute }
