@@ -11,7 +11,7 @@ import { attributionOf } from '../../../domain/training/attribution.js'
 import { agrees } from '../../../domain/training/agreement.js'
 import { cmd as gov } from '../governance/fixtures.js'
 import { idOf, MANDATE } from '../datanets/fixtures.js'
-import { ALICE, BOB, CAROL, DAVE, dcmd, espec, requested, ROOT_1, ROOT_2, type ECmd, type EStep } from '../deployment/fixtures.js'
+import { ALICE, BOB, CAROL, DAVE, dcmd, espec, OPERATOR, requested, ROOT_1, ROOT_2, type ECmd, type EStep } from '../deployment/fixtures.js'
 import { completed, EVE } from './fixtures.js'
 
 const slashes = (events: readonly EconomyEvent[]) => events.flatMap((e) => (e.type === 'StakeSlashed' ? [e.data] : []))
@@ -131,7 +131,7 @@ describe('settling', () => {
     const h = [...history, { command: dcmd.attest(jobId, ROOT_2, BOB, 0.6, { reproduced: true }) }, { command: dcmd.attest(jobId, ROOT_2, DAVE, 0.6) }]
     const settled = espec.given(...h).when(dcmd.settle(jobId, ROOT_2)).events()
     expect(settled.map((e) => e.type)).toEqual(['EvaluationSettled'])
-    espec.given(...h, { command: dcmd.settle(jobId, ROOT_2) }).when(dcmd.deploy(jobId)).events()
+    espec.given(...h, { command: dcmd.settle(jobId, ROOT_2) }, { command: gov.lock(OPERATOR, 'operator', tokens(1_000)) }).when(dcmd.deploy(jobId)).events()
   })
 
   it('slashes a trainer a quorum contradicts, citing its checkpoint, its evaluation and the attestations; the minority attester is penalized citing its own', () => {
