@@ -58,9 +58,9 @@ export async function openGateway(options: GatewayOptions): Promise<Gateway> {
   const ledger = inProcessLedger(options.store, options.signer)
   const ttl = options.stateTtlMs ?? 50
   let cached: { readonly at: number; readonly state: Promise<EconomyState> } | undefined
-  function state(): Promise<EconomyState> {
+  function state(caughtUp = false): Promise<EconomyState> {
     const now = Date.now()
-    if (cached !== undefined && now - cached.at < ttl) return cached.state
+    if (!caughtUp && cached !== undefined && now - cached.at < ttl) return cached.state
     const fresh = ledger.state()
     cached = { at: now, state: fresh }
     fresh.catch(() => (cached = undefined))

@@ -37,7 +37,12 @@ import {
 export interface GatewayDeps {
   /** The operator's key: the gateway serves the deployments it operates. */
   readonly operator: string
-  readonly state: () => Promise<EconomyState>
+  /**
+   * The folded state, at most a few ms old; `fresh` asks for one caught up to the head now. A
+   * refusal is always confirmed against a fresh state, so a grant accepted or escrow deposited a
+   * moment ago is never refused for a stale view (a refusal costs one catch-up, an answer none).
+   */
+  readonly state: (fresh?: boolean) => Promise<EconomyState>
   readonly meter: Meter
   readonly backendFor: (deploymentId: string) => Backend
   readonly now?: () => number
@@ -68,10 +73,20 @@ export function gatewayRouter(deps: GatewayDeps): Router {
   const now = deps.now ?? Date.now
   router.use(express.json({ limit: deps.bodyBytes ?? 1024 * 1024, strict: true, type: () => true, verify: limitDepth() }))
 
-  async function access(req: Request, model: string | undefined): Promise<{ state: EconomyState; access: Access }> {
+  /** Authorizes (and, with `tokens`, admits) on the cached state; a refusal is decided again on a fresh one. */
+  async function access(req: Request, model: string | undefined, tokens?: number): Promise<{ state: EconomyState; access: Access; maxOutput: number }> {
     const key = bearerKey(req.header('authorization'))
-    const state = await deps.state()
-    return { state, access: authorize(state, deps.operator, key, model, deps.meter, now()) }
+    const decide = (state: EconomyState) => {
+      const a = authorize(state, deps.operator, key, model, deps.meter, now())
+      const maxOutput = tokens === undefined ? Number.MAX_SAFE_INTEGER : admit(state, a, tokens, deps.meter).maxOutput
+      return { state, access: a, maxOutput }
+    }
+    try {
+      return decide(await deps.state())
+    } catch (error) {
+      if (!isProblem(error) || error.kind === 'malformed') throw error
+      return decide(await deps.state(true))
+    }
   }
 
   function modelObject(a: Access) {
@@ -93,9 +108,8 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     const messages = 'messages' in body ? chatMessages(body) : [{ role: 'user', content: Array.isArray(body.prompt) ? body.prompt.join('\n') : body.prompt }]
     if (messages.length === 0) throw new HttpProblem('malformed', 'messages must not be empty')
     const started = now()
-    const { state, access: a } = await access(req, body.model)
     const estimatedInput = countTokens(inputText(messages))
-    const { maxOutput } = admit(state, a, estimatedInput, deps.meter)
+    const { access: a, maxOutput } = await access(req, body.model, estimatedInput)
     const asked = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS
     if (!Number.isSafeInteger(asked) || asked < 1) throw new HttpProblem('malformed', 'max_tokens must be a positive integer')
     const request: InferenceRequest = { messages, maxTokens: Math.min(asked, a.remaining - estimatedInput, maxOutput), temperature: body.temperature ?? undefined, stop: stopsOf(body.stop) }

@@ -172,6 +172,27 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
     expect((capped as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'spend-cap-exhausted' })
   })
 
+  it('confirms a refusal against a caught-up state: a grant accepted a moment ago is served, even by a gateway whose cache lives a minute', async () => {
+    const slow = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0, stateTtlMs: 60_000, register: false })
+    const slowServer = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: slow.router, metrics: slow.metrics }] })
+    try {
+      const key = 'sk-ledger-just-accepted-000000005'
+      const c = new OpenAI({ apiKey: key, baseURL: `${slowServer.url}/openai/v1`, maxRetries: 0 })
+      const handler = createCommandHandler({ store, vertical: economy })
+      const offered = await handler.handle(signAs(alice(), { type: 'GrantAccess', payload: { deploymentId: d.deploymentId, consumer: d.consumer, keyHash: keyHashOf(key), quotaTokens: 1000, expiresAt: '2030-01-01T00:00:00.000Z' } }, store.ledgerPublicKey))
+      if (!offered.ok) throw new Error(offered.error.code)
+      // The slow gateway caches the state in which the grant is only offered.
+      expect(await c.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] }).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.PermissionDeniedError)
+      const accepted = await handler.handle(signAs(bob(), acceptGrant(d.deploymentId, offered.commandHash, 1000, 10n ** 21n), store.ledgerPublicKey))
+      expect(accepted.ok).toBe(true)
+      const answer = await c.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] })
+      expect(answer.usage?.total_tokens).toBeGreaterThan(0)
+    } finally {
+      await slowServer.close()
+      await slow.close()
+    }
+  })
+
   it('answers 403 once the grant is revoked', async () => {
     const key = 'sk-ledger-revoked-0000000000000002'
     const grantId = await submit(alice(), { type: 'GrantAccess', payload: { deploymentId: d.deploymentId, consumer: d.consumer, keyHash: keyHashOf(key), quotaTokens: 1000, expiresAt: '2030-01-01T00:00:00.000Z' } })
