@@ -83,28 +83,61 @@ export async function resolvePassphrase(root: string, explicit?: Passphrase): Pr
   }
 }
 
+/**
+ * What init would find in its way with no ledger key in place: files it would otherwise write over
+ * (a public key, a development passphrase), or a store already bound to a ledger. A directory
+ * that lost its private key is one of these, and init must not turn it into a new ledger.
+ */
+async function obstacles(paths: DataDirLayout, explicitPassphrase: boolean): Promise<string[]> {
+  const found: string[] = []
+  if (existsSync(paths.ledgerPub)) found.push(`${paths.ledgerPub} exists`)
+  if (!explicitPassphrase && existsSync(paths.devPassphrase)) found.push(`${paths.devPassphrase} exists`)
+  if (existsSync(paths.ledgerDb)) {
+    const backend = createSqliteBackend(paths.ledgerDb, { readonly: true })
+    try {
+      const key = await backend.ledgerKey()
+      const head = await backend.head()
+      if (key !== undefined || head.sequence > 0) found.push(`${paths.ledgerDb} already holds a ledger${key === undefined ? '' : ` (key ${key})`}`)
+    } finally {
+      await backend.close()
+    }
+  }
+  return found
+}
+
+/**
+ * Creates a data directory. Checks everything first, then writes: with no ledger key in place it
+ * refuses (writing nothing) when a public key, development passphrase or bound store is already
+ * there; an existing config.json is kept as it is.
+ */
 export async function initDataDir(root: string, options: { passphrase?: Passphrase; cost?: ScryptCost; config?: Partial<LedgerConfig> } = {}): Promise<InitResult> {
   const paths = layout(root)
   if (isInitialised(root)) {
     return { created: false, publicKey: await readPublicKey(paths.ledgerKey), layout: paths, developmentPassphrase: existsSync(paths.devPassphrase) }
   }
-  await mkdir(paths.keys, { recursive: true, mode: 0o700 })
-  await chmod(paths.keys, 0o700)
   let passphrase: Passphrase | undefined = options.passphrase
-  let developmentPassphrase = false
   if (passphrase === undefined) {
     try {
       passphrase = await readPassphrase()
     } catch (error) {
       if (!isKeyFileError(error, 'no-passphrase')) throw error
-      passphrase = randomBytes(24).toString('base64url')
-      await writeFile(paths.devPassphrase, `${passphrase}\n`, { mode: 0o600, flag: 'wx' })
-      developmentPassphrase = true
     }
   }
+  const blocking = await obstacles(paths, passphrase !== undefined)
+  if (blocking.length > 0) {
+    throw new Error(`${root} has no ledger key (${paths.ledgerKey}) but ${blocking.join('; ')}: refusing to create a new ledger over it (restore the key from its backup)`)
+  }
+  await mkdir(paths.keys, { recursive: true, mode: 0o700 })
+  await chmod(paths.keys, 0o700)
+  let developmentPassphrase = false
+  if (passphrase === undefined) {
+    passphrase = randomBytes(24).toString('base64url')
+    await writeFile(paths.devPassphrase, `${passphrase}\n`, { mode: 0o600, flag: 'wx' })
+    developmentPassphrase = true
+  }
   const info = await createKeyFile(paths.ledgerKey, passphrase, { label: 'ledger', ...(options.cost === undefined ? {} : { cost: options.cost }) })
-  await writeFile(paths.ledgerPub, `${info.publicKey}\n`, { mode: 0o644 })
-  await writeFile(paths.config, `${JSON.stringify({ ...DEFAULT_CONFIG, ...options.config }, null, 2)}\n`)
+  await writeFile(paths.ledgerPub, `${info.publicKey}\n`, { mode: 0o644, flag: 'wx' })
+  if (!existsSync(paths.config)) await writeFile(paths.config, `${JSON.stringify({ ...DEFAULT_CONFIG, ...options.config }, null, 2)}\n`, { flag: 'wx' })
   const backend = createSqliteBackend(paths.ledgerDb)
   await backend.bindLedgerKey(info.publicKey)
   await backend.close()
