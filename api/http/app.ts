@@ -70,7 +70,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(auditRouter(deps.store))
   v1.use(lineageRouter(deps.store))
   v1.use(queriesRouter(deps.models))
-  v1.use(blobsRouter(deps.blobs, deps.blobBytes))
+  v1.use(blobsRouter(deps.blobs, deps.blobBytes, () => deps.metrics.corruptBlob()))
   app.use('/v1', v1)
 
   app.use(notFound)

@@ -11,6 +11,8 @@ export interface Metrics {
   appended(vertical: string, events: number): void
   refused(vertical: string, code: string): void
   streams(delta: number): void
+  /** A stored blob found not to match its hash. */
+  corruptBlob(): void
 }
 
 export interface MetricSources {
@@ -28,6 +30,7 @@ export function createMetrics(sources: MetricSources): Metrics {
   const commands = new Counter({ name: 'model_ledger_commands_appended_total', help: 'Signed commands appended', labelNames: ['vertical'], registers: [registry] })
   const events = new Counter({ name: 'model_ledger_events_appended_total', help: 'Events appended by commands through this server', labelNames: ['vertical'], registers: [registry] })
   const refusals = new Counter({ name: 'model_ledger_commands_refused_total', help: 'Commands refused by a handler, by code', labelNames: ['vertical', 'code'], registers: [registry] })
+  const corruptBlobs = new Counter({ name: 'model_ledger_blobs_corrupt_total', help: 'Stored blobs found not to match their hash when read', registers: [registry] })
   const openStreams = new Gauge({ name: 'model_ledger_event_streams_open', help: 'Open server-sent event streams', registers: [registry] })
   new Gauge({
     name: 'model_ledger_head_sequence',
@@ -63,5 +66,6 @@ export function createMetrics(sources: MetricSources): Metrics {
     },
     refused: (vertical, code) => refusals.inc({ vertical, code }),
     streams: (delta) => openStreams.inc(delta),
+    corruptBlob: () => corruptBlobs.inc(),
   }
 }
