@@ -13,6 +13,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Clock } from '../domain/ports/clock.js'
 import type { EventStore } from '../domain/ports/event-store.js'
+import { lockDataDir } from './dir-lock.js'
 import { createKeyFile, isKeyFileError, loadSigner, readPassphrase, readPublicKey, type KeySigner, type Passphrase, type ScryptCost } from './keys/index.js'
 import type { StorageBackend } from './store/backend.js'
 import { openLedgerStore } from './store/ledger-store.js'
@@ -159,21 +160,41 @@ export interface OpenLedger {
   readonly layout: DataDirLayout
 }
 
-/** Opens the ledger for writing: loads the ledger key (needs the passphrase) and the store. */
-/** `backend` replaces the embedded SQLite file (serve --store); the keys and config stay in `root`. */
-export async function openLedger(root: string, options: { passphrase?: Passphrase; clock?: Clock; backend?: StorageBackend } = {}): Promise<OpenLedger> {
+/**
+ * Opens the ledger for writing: takes the directory's writer lock (infrastructure/dir-lock.ts;
+ * another writer on DIR is refused at once), loads the ledger key (needs the passphrase) and the
+ * store. Closing the store releases the lock. `backend` replaces the embedded SQLite file
+ * (serve --store); the keys, config and lock stay in `root`.
+ */
+export async function openLedger(root: string, options: { passphrase?: Passphrase; clock?: Clock; backend?: StorageBackend; purpose?: string } = {}): Promise<OpenLedger> {
   const paths = layout(root)
   if (!isInitialised(root)) throw new Error(`${root} is not a ledger data directory (run: model-ledger init --data ${root})`)
-  const signer = await loadSigner(paths.ledgerKey, await resolvePassphrase(root, options.passphrase))
-  const config = await readConfig(root)
-  const store = await openLedgerStore({
-    backend: options.backend ?? createSqliteBackend(paths.ledgerDb),
-    signer,
-    anchorEvery: config.anchorEvery,
-    anchorIntervalMs: config.anchorIntervalMs,
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-  })
-  return { store, signer, config, layout: paths }
+  const lock = lockDataDir(root, options.purpose ?? 'a writer')
+  try {
+    const signer = await loadSigner(paths.ledgerKey, await resolvePassphrase(root, options.passphrase))
+    const config = await readConfig(root)
+    const store = await openLedgerStore({
+      backend: options.backend ?? createSqliteBackend(paths.ledgerDb),
+      signer,
+      anchorEvery: config.anchorEvery,
+      anchorIntervalMs: config.anchorIntervalMs,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    })
+    const locked: EventStore = {
+      ...store,
+      async close() {
+        try {
+          await store.close()
+        } finally {
+          lock.release()
+        }
+      },
+    }
+    return { store: locked, signer, config, layout: paths }
+  } catch (error) {
+    lock.release()
+    throw error
+  }
 }
 
 /** Opens the store for reading only: no key, no passphrase, no writes. */

@@ -101,7 +101,7 @@ Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut d
       const created = await initDataDir(dir)
       process.stdout.write(`initialized ${dir}: ledger key ${created.layout.ledgerKey}${created.developmentPassphrase ? ` (development passphrase in ${created.layout.devPassphrase})` : ''}\n`)
     }
-    const { store, layout } = await openLedger(dir, { backend: openBackend(str(args, 'store'), dir) })
+    const { store, layout } = await openLedger(dir, { backend: openBackend(str(args, 'store'), dir), purpose: 'serve' })
     const rowStore = createSqliteReadModelStore(projectionsDbPath(dir))
     const logger = pino({ level }, pino.destination(2))
     const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, args, logger)
