@@ -166,18 +166,37 @@ export interface OpenLedger {
  * store. Closing the store releases the lock. `backend` replaces the embedded SQLite file
  * (serve --store); the keys, config and lock stay in `root`.
  */
-export async function openLedger(root: string, options: { passphrase?: Passphrase; clock?: Clock; backend?: StorageBackend; purpose?: string } = {}): Promise<OpenLedger> {
+export interface OpenLedgerOptions {
+  readonly passphrase?: Passphrase
+  readonly clock?: Clock
+  readonly backend?: StorageBackend
+  /** Who holds the lock, for another process's refusal message. */
+  readonly purpose?: string
+  /** Runs under the lock before the store opens (start-up verification); a throw opens nothing. */
+  readonly check?: (backend: StorageBackend) => Promise<void>
+  /** False leaves sealing anchors on a timer to the caller (serve runs it under its supervisor). */
+  readonly anchorTimer?: boolean
+}
+
+export async function openLedger(root: string, options: OpenLedgerOptions = {}): Promise<OpenLedger> {
   const paths = layout(root)
   if (!isInitialised(root)) throw new Error(`${root} is not a ledger data directory (run: model-ledger init --data ${root})`)
   const lock = lockDataDir(root, options.purpose ?? 'a writer')
   try {
     const signer = await loadSigner(paths.ledgerKey, await resolvePassphrase(root, options.passphrase))
     const config = await readConfig(root)
+    const backend = options.backend ?? createSqliteBackend(paths.ledgerDb)
+    try {
+      await options.check?.(backend)
+    } catch (error) {
+      await backend.close()
+      throw error
+    }
     const store = await openLedgerStore({
-      backend: options.backend ?? createSqliteBackend(paths.ledgerDb),
+      backend,
       signer,
       anchorEvery: config.anchorEvery,
-      anchorIntervalMs: config.anchorIntervalMs,
+      anchorIntervalMs: options.anchorTimer === false ? 0 : config.anchorIntervalMs,
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     })
     const locked: EventStore = {

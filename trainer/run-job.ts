@@ -26,6 +26,8 @@ export interface JobDeps {
   readonly progressMs: number
   readonly lineage: LineageSink
   readonly onProgress?: (job: Job, report: ProgressReport) => void
+  /** A progress report the ledger did not take (it is best effort: the job goes on). */
+  readonly onProgressError?: (error: unknown) => void
   readonly signal: AbortSignal
 }
 
@@ -57,7 +59,8 @@ async function execute(job: Job, run: ExecutorRun, executor: Executor, deps: Job
   const recorded: RecordedCheckpointDir[] = job.checkpoints.map((c) => ({ step: c.step, dir: checkpointDirOf(deps.workRoot, job.id, c.step) }))
   let final = job.checkpoints[job.checkpoints.length - 1]?.root ?? ''
   const report = throttled(deps.progressMs, (r) => {
-    void deps.ledger.submit({ type: 'ReportTrainingProgress', payload: { jobId: job.id, ...r } })
+    // Never an unhandled rejection: a store closing or full under a report must not end the process.
+    deps.ledger.submit({ type: 'ReportTrainingProgress', payload: { jobId: job.id, ...r } }).catch((error: unknown) => deps.onProgressError?.(error))
   })
   const metrics = await executor.run(run, {
     progress(step, totalSteps, m) {

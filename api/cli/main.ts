@@ -69,12 +69,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    process.stderr.write(`model-ledger: ${oneLine(error)}\n`)
-    process.exitCode = EXIT.error
-  },
-)
+/**
+ * Once a command has returned, the process ends: normally by itself, and within EXIT_GRACE_MS
+ * even if something it opened (a timer, a socket, a worker) would keep it alive. So a fatal error
+ * at start never leaves a process that printed its error and hangs.
+ */
+const EXIT_GRACE_MS = 2_000
+
+function finish(code: number): void {
+  process.exitCode = code
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref()
+}
+
+main(process.argv.slice(2)).then(finish, (error: unknown) => {
+  process.stderr.write(`model-ledger: ${oneLine(error)}\n`)
+  finish(EXIT.error)
+})
