@@ -176,12 +176,17 @@ export interface OpenLedgerOptions {
   readonly check?: (backend: StorageBackend) => Promise<void>
   /** False leaves sealing anchors on a timer to the caller (serve runs it under its supervisor). */
   readonly anchorTimer?: boolean
+  /**
+   * False skips the writer lock: only for tests that model several machines racing on one store
+   * (the sequencer keeps the chain whole; the lock keeps operators from doing it by accident).
+   */
+  readonly exclusive?: boolean
 }
 
 export async function openLedger(root: string, options: OpenLedgerOptions = {}): Promise<OpenLedger> {
   const paths = layout(root)
   if (!isInitialised(root)) throw new Error(`${root} is not a ledger data directory (run: model-ledger init --data ${root})`)
-  const lock = lockDataDir(root, options.purpose ?? 'a writer')
+  const lock = options.exclusive === false ? { release: () => undefined } : lockDataDir(root, options.purpose ?? 'a writer')
   try {
     const signer = await loadSigner(paths.ledgerKey, await resolvePassphrase(root, options.passphrase))
     const config = await readConfig(root)
