@@ -13,6 +13,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Clock } from '../domain/ports/clock.js'
 import type { EventStore } from '../domain/ports/event-store.js'
+import { lockDataDir } from './dir-lock.js'
 import { createKeyFile, isKeyFileError, loadSigner, readPassphrase, readPublicKey, type KeySigner, type Passphrase, type ScryptCost } from './keys/index.js'
 import type { StorageBackend } from './store/backend.js'
 import { openLedgerStore } from './store/ledger-store.js'
@@ -83,28 +84,61 @@ export async function resolvePassphrase(root: string, explicit?: Passphrase): Pr
   }
 }
 
+/**
+ * What init would find in its way with no ledger key in place: files it would otherwise write over
+ * (a public key, a development passphrase), or a store already bound to a ledger. A directory
+ * that lost its private key is one of these, and init must not turn it into a new ledger.
+ */
+async function obstacles(paths: DataDirLayout, explicitPassphrase: boolean): Promise<string[]> {
+  const found: string[] = []
+  if (existsSync(paths.ledgerPub)) found.push(`${paths.ledgerPub} exists`)
+  if (!explicitPassphrase && existsSync(paths.devPassphrase)) found.push(`${paths.devPassphrase} exists`)
+  if (existsSync(paths.ledgerDb)) {
+    const backend = createSqliteBackend(paths.ledgerDb, { readonly: true })
+    try {
+      const key = await backend.ledgerKey()
+      const head = await backend.head()
+      if (key !== undefined || head.sequence > 0) found.push(`${paths.ledgerDb} already holds a ledger${key === undefined ? '' : ` (key ${key})`}`)
+    } finally {
+      await backend.close()
+    }
+  }
+  return found
+}
+
+/**
+ * Creates a data directory. Checks everything first, then writes: with no ledger key in place it
+ * refuses (writing nothing) when a public key, development passphrase or bound store is already
+ * there; an existing config.json is kept as it is.
+ */
 export async function initDataDir(root: string, options: { passphrase?: Passphrase; cost?: ScryptCost; config?: Partial<LedgerConfig> } = {}): Promise<InitResult> {
   const paths = layout(root)
   if (isInitialised(root)) {
     return { created: false, publicKey: await readPublicKey(paths.ledgerKey), layout: paths, developmentPassphrase: existsSync(paths.devPassphrase) }
   }
-  await mkdir(paths.keys, { recursive: true, mode: 0o700 })
-  await chmod(paths.keys, 0o700)
   let passphrase: Passphrase | undefined = options.passphrase
-  let developmentPassphrase = false
   if (passphrase === undefined) {
     try {
       passphrase = await readPassphrase()
     } catch (error) {
       if (!isKeyFileError(error, 'no-passphrase')) throw error
-      passphrase = randomBytes(24).toString('base64url')
-      await writeFile(paths.devPassphrase, `${passphrase}\n`, { mode: 0o600, flag: 'wx' })
-      developmentPassphrase = true
     }
   }
+  const blocking = await obstacles(paths, passphrase !== undefined)
+  if (blocking.length > 0) {
+    throw new Error(`${root} has no ledger key (${paths.ledgerKey}) but ${blocking.join('; ')}: refusing to create a new ledger over it (restore the key from its backup)`)
+  }
+  await mkdir(paths.keys, { recursive: true, mode: 0o700 })
+  await chmod(paths.keys, 0o700)
+  let developmentPassphrase = false
+  if (passphrase === undefined) {
+    passphrase = randomBytes(24).toString('base64url')
+    await writeFile(paths.devPassphrase, `${passphrase}\n`, { mode: 0o600, flag: 'wx' })
+    developmentPassphrase = true
+  }
   const info = await createKeyFile(paths.ledgerKey, passphrase, { label: 'ledger', ...(options.cost === undefined ? {} : { cost: options.cost }) })
-  await writeFile(paths.ledgerPub, `${info.publicKey}\n`, { mode: 0o644 })
-  await writeFile(paths.config, `${JSON.stringify({ ...DEFAULT_CONFIG, ...options.config }, null, 2)}\n`)
+  await writeFile(paths.ledgerPub, `${info.publicKey}\n`, { mode: 0o644, flag: 'wx' })
+  if (!existsSync(paths.config)) await writeFile(paths.config, `${JSON.stringify({ ...DEFAULT_CONFIG, ...options.config }, null, 2)}\n`, { flag: 'wx' })
   const backend = createSqliteBackend(paths.ledgerDb)
   await backend.bindLedgerKey(info.publicKey)
   await backend.close()
@@ -126,21 +160,65 @@ export interface OpenLedger {
   readonly layout: DataDirLayout
 }
 
-/** Opens the ledger for writing: loads the ledger key (needs the passphrase) and the store. */
-/** `backend` replaces the embedded SQLite file (serve --store); the keys and config stay in `root`. */
-export async function openLedger(root: string, options: { passphrase?: Passphrase; clock?: Clock; backend?: StorageBackend } = {}): Promise<OpenLedger> {
+/**
+ * Opens the ledger for writing: takes the directory's writer lock (infrastructure/dir-lock.ts;
+ * another writer on DIR is refused at once), loads the ledger key (needs the passphrase) and the
+ * store. Closing the store releases the lock. `backend` replaces the embedded SQLite file
+ * (serve --store); the keys, config and lock stay in `root`.
+ */
+export interface OpenLedgerOptions {
+  readonly passphrase?: Passphrase
+  readonly clock?: Clock
+  readonly backend?: StorageBackend
+  /** Who holds the lock, for another process's refusal message. */
+  readonly purpose?: string
+  /** Runs under the lock before the store opens (start-up verification); a throw opens nothing. */
+  readonly check?: (backend: StorageBackend) => Promise<void>
+  /** False leaves sealing anchors on a timer to the caller (serve runs it under its supervisor). */
+  readonly anchorTimer?: boolean
+  /**
+   * False skips the writer lock: only for tests that model several machines racing on one store
+   * (the sequencer keeps the chain whole; the lock keeps operators from doing it by accident).
+   */
+  readonly exclusive?: boolean
+}
+
+export async function openLedger(root: string, options: OpenLedgerOptions = {}): Promise<OpenLedger> {
   const paths = layout(root)
   if (!isInitialised(root)) throw new Error(`${root} is not a ledger data directory (run: model-ledger init --data ${root})`)
-  const signer = await loadSigner(paths.ledgerKey, await resolvePassphrase(root, options.passphrase))
-  const config = await readConfig(root)
-  const store = await openLedgerStore({
-    backend: options.backend ?? createSqliteBackend(paths.ledgerDb),
-    signer,
-    anchorEvery: config.anchorEvery,
-    anchorIntervalMs: config.anchorIntervalMs,
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-  })
-  return { store, signer, config, layout: paths }
+  const lock = options.exclusive === false ? { release: () => undefined } : lockDataDir(root, options.purpose ?? 'a writer')
+  try {
+    const signer = await loadSigner(paths.ledgerKey, await resolvePassphrase(root, options.passphrase))
+    const config = await readConfig(root)
+    const backend = options.backend ?? createSqliteBackend(paths.ledgerDb)
+    try {
+      await options.check?.(backend)
+    } catch (error) {
+      await backend.close()
+      throw error
+    }
+    const store = await openLedgerStore({
+      backend,
+      signer,
+      anchorEvery: config.anchorEvery,
+      anchorIntervalMs: options.anchorTimer === false ? 0 : config.anchorIntervalMs,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    })
+    const locked: EventStore = {
+      ...store,
+      async close() {
+        try {
+          await store.close()
+        } finally {
+          lock.release()
+        }
+      },
+    }
+    return { store: locked, signer, config, layout: paths }
+  } catch (error) {
+    lock.release()
+    throw error
+  }
 }
 
 /** Opens the store for reading only: no key, no passphrase, no writes. */

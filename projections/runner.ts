@@ -34,6 +34,11 @@ export interface ProjectionRunner<V> {
   start(): Promise<void>
   /** Stops following after writing what it has folded. */
   stop(): Promise<void>
+  /**
+   * Catches up and follows until `signal` aborts, rejecting on the first failure (for a
+   * supervisor, which restarts it from what is stored); `start`/`stop` follow in the background.
+   */
+  run(signal: AbortSignal): Promise<void>
   /** Rebuilds from zero; a following runner pauses and resumes around it. */
   rebuild(onProgress?: (sequence: number) => void): Promise<ProjectionStatus>
   status(): ProjectionStatus
@@ -163,6 +168,17 @@ export function createRunner<V, E>(
     done.catch(() => undefined)
   }
 
+  async function run(signal: AbortSignal): Promise<void> {
+    if (!('subscribe' in log)) throw new Error(`${name}: this log cannot be followed (read-only)`)
+    await catchUp()
+    const w = await load()
+    const stopped = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve()
+      else signal.addEventListener('abort', () => resolve(), { once: true })
+    })
+    await follow(w, log, stopped)
+  }
+
   async function stop(): Promise<void> {
     const current = following
     if (current === undefined) return
@@ -176,6 +192,7 @@ export function createRunner<V, E>(
     catchUp,
     start,
     stop,
+    run,
     async rebuild(onProgress) {
       const wasFollowing = following !== undefined
       await stop()

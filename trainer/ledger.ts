@@ -37,9 +37,20 @@ export function inProcessLedger(store: EventStore, signer: Signer): TrainerLedge
   }
 }
 
+/** The ledger refused a command (a rule, not a fault): a pass that waits for the log to change. */
+export class CommandRefused extends Error {
+  override readonly name = 'CommandRefused'
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
 /** Submits or throws: for the commands the trainer cannot sensibly go on without. */
 export async function mustSubmit(ledger: TrainerLedger, request: Omit<EconomyCommand, 'actor'>): Promise<string> {
   const result = await ledger.submit(request)
-  if (!result.ok) throw new Error(`${request.type} refused: ${result.code}: ${result.message}`)
+  if (!result.ok) throw new CommandRefused(result.code, `${request.type} refused: ${result.code}: ${result.message}`)
   return result.commandHash
 }

@@ -39,7 +39,7 @@ export interface OpenTrainer {
 }
 
 export async function openTrainerDir(dir: string): Promise<OpenTrainer> {
-  const { store } = await openLedger(dir)
+  const { store } = await openLedger(dir, { purpose: 'trainer' })
   const signer = await trainerSigner(dir)
   return { store, signer, blobs: createBlobStore(blobDir(dir)), workRoot: workRootOf(dir), close: () => store.close() }
 }

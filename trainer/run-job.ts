@@ -28,6 +28,8 @@ export interface JobDeps {
   readonly progressMs: number
   readonly lineage: LineageSink
   readonly onProgress?: (job: Job, report: ProgressReport) => void
+  /** A progress report the ledger did not take (it is best effort: the job goes on). */
+  readonly onProgressError?: (error: unknown) => void
   readonly signal: AbortSignal
 }
 
@@ -69,7 +71,8 @@ async function execute(job: Job, run: ExecutorRun, executor: Executor, deps: Job
   const report = throttled(deps.progressMs, (r) => {
     if (left <= 0) return
     left--
-    void deps.ledger.submit({ type: 'ReportTrainingProgress', payload: { jobId: job.id, ...r } })
+    // Never an unhandled rejection: a store closing or full under a report must not end the process.
+    deps.ledger.submit({ type: 'ReportTrainingProgress', payload: { jobId: job.id, ...r } }).catch((error: unknown) => deps.onProgressError?.(error))
   })
   const metrics = await executor.run(run, {
     progress(step, totalSteps, m) {

@@ -23,6 +23,8 @@ export interface TrainerOptions extends Omit<JobDeps, 'signal'> {
   readonly onJob?: (job: Job, outcome: JobOutcome) => void
   /** A pass that failed (no genesis yet, the store away): the follower logs it and tries again. */
   readonly onError?: (error: unknown) => void
+  /** A pass that ran to its end (a supervisor clears a failure on it). */
+  readonly onPass?: () => void
 }
 
 export interface Trainer {
@@ -73,6 +75,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
     while (!controller.signal.aborted) {
       try {
         await runOnce()
+        options.onPass?.()
       } catch (error) {
         if (!controller.signal.aborted) options.onError?.(error)
       }

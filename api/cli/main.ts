@@ -1,35 +1,37 @@
 #!/usr/bin/env node
-/** The model-ledger command line. Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 any other error. */
-import { isLedgerError } from '../../domain/ledger/errors.js'
-import { isKeyFileError } from '../../infrastructure/keys/index.js'
-import { demoCommand } from './commands/demo.js'
-import { exportCommand } from './commands/export.js'
-import { headCommand } from './commands/head.js'
-import { importCommand } from './commands/import.js'
-import { initCommand } from './commands/init.js'
-import { keygenCommand } from './commands/keygen.js'
-import { migrateCommand } from './commands/migrate.js'
-import { proofCommand, verifyProofCommand } from './commands/proof.js'
-import { projectionsCommand } from './commands/projections.js'
-import { reproduceCommand } from './commands/reproduce.js'
-import { serveCommand } from './commands/serve.js'
-import { trainerCommand } from './commands/trainer.js'
-import { verifyCommand } from './commands/verify.js'
-import { lineageCommand, verifyReportCommand } from './commands/lineage.js'
-import { mcpCommand } from './commands/mcp.js'
-import { CommandFailed, EXIT, UsageError, type Command } from './io.js'
-
-const commands: readonly Command[] = [initCommand, serveCommand, demoCommand, keygenCommand, headCommand, verifyCommand, exportCommand, importCommand, migrateCommand, proofCommand, verifyProofCommand, projectionsCommand, trainerCommand, reproduceCommand, lineageCommand, verifyReportCommand, mcpCommand]
+/**
+ * The model-ledger command line. Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 any other error.
+ *
+ * Commands are imported only when run: `--help`, `--version` and the small commands start without
+ * loading express, pg or the gateway (registry.ts).
+ */
+import { readFileSync } from 'node:fs'
+import { CommandFailed, EXIT, UsageError } from './io.js'
+import { COMMANDS } from './registry.js'
 
 function overview(): string {
-  const width = Math.max(...commands.map((command) => command.name.length))
+  const width = Math.max(...COMMANDS.map((command) => command.name.length))
   return [
     'usage: model-ledger <command> [options]   (model-ledger <command> --help for its options)',
+    '       model-ledger --version',
     '',
-    ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     'exit codes: 0 ok, 1 a check failed, 2 usage error, 3 other error',
   ].join('\n')
+}
+
+/** The version in package.json (two levels above dist/api/cli, three above api/cli under tsx). */
+function version(): string {
+  for (const relative of ['../../../package.json', '../../package.json']) {
+    try {
+      const parsed = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown }
+      if (parsed.name === 'model-ledger' && typeof parsed.version === 'string') return parsed.version
+    } catch {
+      // not this one
+    }
+  }
+  return 'unknown'
 }
 
 function oneLine(error: unknown): string {
@@ -43,32 +45,43 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${overview()}\n`)
     return name === undefined ? EXIT.usage : EXIT.ok
   }
-  const command = commands.find((candidate) => candidate.name === name)
-  if (command === undefined) {
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`model-ledger ${version()}\n`)
+    return EXIT.ok
+  }
+  const entry = COMMANDS.find((candidate) => candidate.name === name)
+  if (entry === undefined) {
     process.stderr.write(`model-ledger: unknown command ${JSON.stringify(name)}\n${overview()}\n`)
     return EXIT.usage
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${command.usage}\n`)
-    return EXIT.ok
-  }
   try {
+    const command = await entry.load()
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${command.usage}\n`)
+      return EXIT.ok
+    }
     return await command.run(rest)
   } catch (error) {
     process.stderr.write(`model-ledger ${name}: ${oneLine(error)}\n`)
     if (error instanceof UsageError) return EXIT.usage
     if (error instanceof CommandFailed) return error.exitCode
-    if (isLedgerError(error) || isKeyFileError(error)) return EXIT.error
     return EXIT.error
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    process.stderr.write(`model-ledger: ${oneLine(error)}\n`)
-    process.exitCode = EXIT.error
-  },
-)
+/**
+ * Once a command has returned, the process ends: normally by itself, and within EXIT_GRACE_MS
+ * even if something it opened (a timer, a socket, a worker) would keep it alive. So a fatal error
+ * at start never leaves a process that printed its error and hangs.
+ */
+const EXIT_GRACE_MS = 2_000
+
+function finish(code: number): void {
+  process.exitCode = code
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref()
+}
+
+main(process.argv.slice(2)).then(finish, (error: unknown) => {
+  process.stderr.write(`model-ledger: ${oneLine(error)}\n`)
+  finish(EXIT.error)
+})

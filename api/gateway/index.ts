@@ -41,6 +41,8 @@ export interface GatewayOptions {
    */
   readonly stateTtlMs?: number
   readonly onError?: (message: string) => void
+  /** After each timed meter flush: null when every batch went in, else what failed (docs/operations.md, supervision). */
+  readonly onFlushed?: (failure: string | null) => void
   /** Registers the operator key as an identity once the ledger has a genesis (default true): a deployment can only name a registered operator. */
   readonly register?: boolean
 }
@@ -67,7 +69,7 @@ export async function openGateway(options: GatewayOptions): Promise<Gateway> {
     return fresh
   }
   const submit: typeof ledger.submit = (r) => ledger.submit(r).finally(() => (cached = undefined))
-  const meter = await openMeter({ path: receiptsPath(options.dir), submit, ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onError === undefined ? {} : { onError: options.onError }) })
+  const meter = await openMeter({ path: receiptsPath(options.dir), submit, ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onError === undefined ? {} : { onError: options.onError }), ...(options.onFlushed === undefined ? {} : { onFlushed: options.onFlushed }) })
   const backend: Backend =
     options.upstream !== undefined
       ? upstreamBackend(options.upstream)

@@ -49,6 +49,8 @@ export interface MeterOptions {
   readonly flushMs?: number
   readonly batchSize?: number
   readonly onError?: (message: string) => void
+  /** After each timed flush: null when it sent everything it could, else the first failure. */
+  readonly onFlushed?: (failure: string | null) => void
 }
 
 /** A refusal that will not change on retry: the receipts are set aside (state `refused`) with the reason. */
@@ -136,6 +138,8 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
   const batchSize = Math.min(MAX_RECEIPTS, options.batchSize ?? MAX_RECEIPTS)
   let batches = 0
   let lastError: string | null = null
+  /** The first failure of the flush under way: what was kept for retry. */
+  let retrying: string | null = null
   let flushing: Promise<void> | undefined
   let closed = false
 
@@ -155,6 +159,7 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
     if (result.code === 'usage-already-recorded') return settle(receipts, 'recorded', null, null)
     lastError = `${result.code}: ${result.message}`
     if (!PERMANENT.has(result.code)) {
+      retrying ??= lastError
       options.onError?.(`usage batch of ${receipts.length} kept for retry: ${lastError}`)
       return
     }
@@ -168,6 +173,7 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
   }
 
   async function flushOnce(): Promise<void> {
+    retrying = null
     const byDeployment = new Map<string, MeteredReceipt[]>()
     for (const row of await journal.call<JournalReceipt[]>({ op: 'pending' })) {
       const r = fromJournal(row)
@@ -181,6 +187,7 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
           await send(list.slice(i, i + batchSize))
         } catch (error) {
           lastError = (error as Error).message
+          retrying ??= lastError
           options.onError?.(`usage batch failed, kept for retry: ${lastError}`)
           return
         }
@@ -193,7 +200,19 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
     return flushing
   }
 
-  const timer = (options.flushMs ?? 200) > 0 ? setInterval(() => void flush(), options.flushMs ?? 200) : undefined
+  /** A timed flush: never an unhandled rejection (the journal failing), always an outcome reported. */
+  async function timedFlush(): Promise<void> {
+    try {
+      await flush()
+      options.onFlushed?.(retrying)
+    } catch (error) {
+      lastError = (error as Error).message
+      options.onError?.(`usage flush failed: ${lastError}`)
+      options.onFlushed?.(lastError)
+    }
+  }
+
+  const timer = (options.flushMs ?? 200) > 0 ? setInterval(() => void timedFlush(), options.flushMs ?? 200) : undefined
   timer?.unref()
 
   return {

@@ -12,6 +12,7 @@ import type { BlobStore } from '../../infrastructure/blobs/blob-store.js'
 import type { Metrics } from './metrics.js'
 import { cors, ipRateLimit, notFound, originRevalidation, problemHandler, requestContext, requireJson, securityHeaders } from './middleware.js'
 import type { RateLimiter } from './rate-limit.js'
+import { storageProblems, type StorageHealth } from './storage-health.js'
 import type { ReadModels } from './read-models.js'
 import { auditRouter } from './routes/audit.js'
 import { lineageRouter } from './routes/lineage.js'
@@ -37,7 +38,8 @@ export interface AppDeps {
   readonly corsOrigins: readonly string[]
   readonly trustProxy: boolean
   readonly stream: StreamOptions
-  readonly ops: Pick<OpsDeps, 'accepting' | 'maxReadyLag' | 'openapi' | 'reference'>
+  readonly storage: StorageHealth
+  readonly ops: Pick<OpsDeps, 'accepting' | 'storage' | 'tasks' | 'maxReadyLag' | 'openapi' | 'reference'>
   /** Routers served beside the API under their own prefix (the inference gateway at /openai/v1), with their own limits and errors. */
   readonly mounts?: readonly Mount[]
 }
@@ -70,10 +72,11 @@ export function createApp(deps: AppDeps): Express {
   v1.use(auditRouter(deps.store))
   v1.use(lineageRouter(deps.store))
   v1.use(queriesRouter(deps.models))
-  v1.use(blobsRouter(deps.blobs, deps.blobBytes))
+  v1.use(blobsRouter(deps.blobs, deps.blobBytes, () => deps.metrics.corruptBlob()))
   app.use('/v1', v1)
 
   app.use(notFound)
+  app.use(storageProblems(deps.storage))
   app.use(problemHandler)
   return app
 }

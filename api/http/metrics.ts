@@ -3,6 +3,7 @@
  * decision latency by vertical, the head, projection lag and open event streams.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { TaskStatus } from '../../infrastructure/supervisor.js'
 
 export interface Metrics {
   readonly registry: Registry
@@ -11,11 +12,16 @@ export interface Metrics {
   appended(vertical: string, events: number): void
   refused(vertical: string, code: string): void
   streams(delta: number): void
+  /** A stored blob found not to match its hash. */
+  corruptBlob(): void
 }
 
 export interface MetricSources {
   head(): Promise<number>
   lags(): Promise<ReadonlyMap<string, number>>
+  /** Supervised background tasks. */
+  tasks?(): readonly TaskStatus[]
+  storageOk?(): boolean
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -28,6 +34,7 @@ export function createMetrics(sources: MetricSources): Metrics {
   const commands = new Counter({ name: 'model_ledger_commands_appended_total', help: 'Signed commands appended', labelNames: ['vertical'], registers: [registry] })
   const events = new Counter({ name: 'model_ledger_events_appended_total', help: 'Events appended by commands through this server', labelNames: ['vertical'], registers: [registry] })
   const refusals = new Counter({ name: 'model_ledger_commands_refused_total', help: 'Commands refused by a handler, by code', labelNames: ['vertical', 'code'], registers: [registry] })
+  const corruptBlobs = new Counter({ name: 'model_ledger_blobs_corrupt_total', help: 'Stored blobs found not to match their hash when read', registers: [registry] })
   const openStreams = new Gauge({ name: 'model_ledger_event_streams_open', help: 'Open server-sent event streams', registers: [registry] })
   new Gauge({
     name: 'model_ledger_head_sequence',
@@ -44,6 +51,33 @@ export function createMetrics(sources: MetricSources): Metrics {
     registers: [registry],
     async collect() {
       for (const [name, lag] of await sources.lags()) this.set({ projection: name }, lag)
+    },
+  })
+  new Counter({
+    name: 'model_ledger_task_failures_total',
+    help: 'Failures of supervised background tasks (projection runners, anchor timer, trainer, meter flush)',
+    labelNames: ['task'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const task of sources.tasks?.() ?? []) this.inc({ task: task.name }, task.failures)
+    },
+  })
+  new Gauge({
+    name: 'model_ledger_task_failing',
+    help: '1 while a supervised background task is failing',
+    labelNames: ['task'],
+    registers: [registry],
+    collect() {
+      for (const task of sources.tasks?.() ?? []) this.set({ task: task.name }, task.failing ? 1 : 0)
+    },
+  })
+  new Gauge({
+    name: 'model_ledger_storage_ok',
+    help: '0 while writes fail because storage is full',
+    registers: [registry],
+    collect() {
+      this.set(sources.storageOk?.() === false ? 0 : 1)
     },
   })
   return {
@@ -63,5 +97,6 @@ export function createMetrics(sources: MetricSources): Metrics {
     },
     refused: (vertical, code) => refusals.inc({ vertical, code }),
     streams: (delta) => openStreams.inc(delta),
+    corruptBlob: () => corruptBlobs.inc(),
   }
 }

@@ -29,10 +29,12 @@ export const PROBLEM_KINDS = {
   'escrow-exhausted': { status: 429, title: 'The consumer’s usage escrow cannot pay for this request' },
   'spend-cap-exhausted': { status: 429, title: 'The grant’s accepted spending cap cannot pay for this request' },
   internal: { status: 500, title: 'Internal error' },
+  'blob-corrupt': { status: 500, title: 'The stored blob no longer matches its hash' },
   'not-implemented': { status: 501, title: 'Not implemented' },
   'bad-gateway': { status: 502, title: 'The model backend failed' },
   unavailable: { status: 503, title: 'The service is not available' },
   'gateway-timeout': { status: 504, title: 'The model backend did not answer in time' },
+  'insufficient-storage': { status: 507, title: 'The server cannot store more: its storage is full' },
 } as const
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS

@@ -9,6 +9,7 @@ import { foldAt, type Cut } from '../../projections/point-in-time.js'
 import type { AnyProjection } from '../../projections/projection.js'
 import { createRunner, type ProjectionRunner } from '../../projections/runner.js'
 import type { ReadModelStore } from '../../projections/store/port.js'
+import type { Supervisor, TaskHandle } from '../../infrastructure/supervisor.js'
 
 export interface RowsAt {
   /** The last sequence folded into these rows. */
@@ -68,7 +69,13 @@ function pointInTime(store: EventStore) {
   }
 }
 
-export function createReadModels(store: EventStore, rowStore: ReadModelStore, projections: readonly AnyProjection[]): ReadModels {
+/**
+ * With a supervisor, each runner follows the log as its task `projection:<name>`: a failure is
+ * reported and the runner restarted from its stored checkpoint. Without one, runners follow on
+ * their own (a failure ends that runner's following).
+ */
+export function createReadModels(store: EventStore, rowStore: ReadModelStore, projections: readonly AnyProjection[], supervisor?: Supervisor): ReadModels {
+  const handles: TaskHandle[] = []
   const runners = new Map<string, { projection: AnyProjection; runner: ProjectionRunner<unknown> }>()
   for (const projection of projections) runners.set(projection.name, { projection, runner: createRunner(store, rowStore, projection) })
   const fold = pointInTime(store)
@@ -102,9 +109,16 @@ export function createReadModels(store: EventStore, rowStore: ReadModelStore, pr
       }
     },
     async start() {
-      for (const { runner } of runners.values()) await runner.start()
+      for (const { runner } of runners.values()) {
+        if (supervisor === undefined) await runner.start()
+        else {
+          await runner.catchUp()
+          handles.push(supervisor.run(`projection:${runner.name}`, (signal) => runner.run(signal)))
+        }
+      }
     },
     async stop() {
+      for (const handle of handles.splice(0)) await handle.stop()
       for (const { runner } of runners.values()) await runner.stop()
     },
   }

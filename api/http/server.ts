@@ -16,7 +16,9 @@ import type { AnyProjection } from '../../projections/projection.js'
 import { readModels as defaultProjections } from '../../projections/read-models/index.js'
 import { createMemoryReadModelStore } from '../../projections/store/memory-store.js'
 import type { ReadModelStore } from '../../projections/store/port.js'
+import { createSupervisor, type Supervisor } from '../../infrastructure/supervisor.js'
 import { createApp, type Mount } from './app.js'
+import { createStorageHealth, watchedStore, type StorageHealth } from './storage-health.js'
 import { createMetrics } from './metrics.js'
 import { openApiDocument } from './openapi/document.js'
 import { referencePage } from './openapi/reference.js'
@@ -70,12 +72,16 @@ export interface ServerOptions {
   readonly corsOrigins?: readonly string[]
   readonly trustProxy?: boolean
   readonly mounts?: readonly Mount[]
+  /** Runs the read-model runners; one is made (logging to `logger`) when not given. Its failing tasks make /readyz 503. */
+  readonly supervisor?: Supervisor
 }
 
 export interface RunningServer {
   readonly url: string
   readonly port: number
   readonly server: Server
+  /** Whether the store takes writes (a full disk makes it false until a write succeeds). */
+  readonly storage: StorageHealth
   /** Graceful: stop accepting, end streams, drain, stop the read-model runners. Idempotent. */
   close(): Promise<void>
 }
@@ -91,16 +97,20 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { store } = options
   const limits = { ...DEFAULT_LIMITS, ...options.limits }
   const logger = options.logger ?? pino({ level: 'info' })
-  const models = createReadModels(store, options.readModelStore ?? createMemoryReadModelStore(), options.projections ?? defaultProjections)
+  const storage = createStorageHealth()
+  const store = watchedStore(options.store, storage)
+  const supervisor = options.supervisor ?? createSupervisor({ logger })
+  const models = createReadModels(store, options.readModelStore ?? createMemoryReadModelStore(), options.projections ?? defaultProjections, supervisor)
   await models.start()
   const shutdown = new AbortController()
   let accepting = false
   const metrics = createMetrics({
     head: async () => (await store.head()).sequence,
     lags: async () => new Map((await models.status()).map((model) => [model.name, model.lag])),
+    tasks: () => supervisor.status(),
+    storageOk: () => storage.ok,
   })
   for (const mount of options.mounts ?? []) for (const metric of mount.metrics ?? []) metrics.registry.registerMetric(metric)
   const app = createApp({
@@ -118,14 +128,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     corsOrigins: options.corsOrigins ?? [],
     trustProxy: options.trustProxy ?? false,
     stream: { heartbeatMs: limits.heartbeatMs, maxDurationMs: limits.streamMaxDurationMs, maxStreams: limits.maxStreams, retryMs: 1000, shutdown: shutdown.signal },
-    ops: { accepting: () => accepting, maxReadyLag: limits.maxReadyLag, openapi: openApiDocument, reference: referencePage },
+    storage,
+    ops: { accepting: () => accepting, storage, tasks: () => supervisor.status(), maxReadyLag: limits.maxReadyLag, openapi: openApiDocument, reference: referencePage },
     ...(options.mounts === undefined ? {} : { mounts: options.mounts }),
   })
   const server = createServer(app)
   server.requestTimeout = limits.requestTimeoutMs
   server.headersTimeout = Math.min(limits.requestTimeoutMs, 20_000)
   server.keepAliveTimeout = 5_000
-  const port = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0)
+  let port: number
+  try {
+    port = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0)
+  } catch (error) {
+    // Port in use, address not available: stop the runners already following, then fail.
+    await models.stop()
+    if (options.supervisor === undefined) await supervisor.stop()
+    throw error
+  }
   accepting = true
   const host = options.host ?? '127.0.0.1'
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
@@ -141,7 +160,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await closed
     clearTimeout(timer)
     await models.stop()
+    if (options.supervisor === undefined) await supervisor.stop()
     logger.info('stopped')
   }
-  return { url, port, server, close: () => (closing ??= close()) }
+  return { url, port, server, storage, close: () => (closing ??= close()) }
 }

@@ -214,7 +214,7 @@ export function createClient(options: ClientOptions) {
       return new Uint8Array(await response.arrayBuffer())
     },
     // operations
-    health: () => get<{ status: 'ok' }>('/healthz'),
+    health: () => get<{ status: 'ok'; covers: string[]; notCovered: string[]; see: string }>('/healthz'),
     ready: () => get<Readiness>('/readyz'),
   }
 }

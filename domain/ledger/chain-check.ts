@@ -34,6 +34,18 @@ export interface ChainSummary {
   readonly unanchored: number
 }
 
+/**
+ * Where an earlier verification stopped, to check only the events after it: an anchor event that
+ * was verified (so nothing after it is under a later anchor yet). Stream versions and command
+ * replays are then checked within the tail only (a stream first met in the tail starts from the
+ * version found); the full check from sequence 1 checks them over the whole log.
+ */
+export interface ResumePoint {
+  readonly sequence: number
+  readonly hash: string
+  readonly recordedAt: string
+}
+
 interface PendingCommand {
   readonly hash: string
   readonly actor: string
@@ -54,10 +66,17 @@ export class ChainChecker {
   private lines = 0
   private failure: ChainFailure | undefined
   private readonly trusted: Map<number, string>
+  private readonly resumed: boolean
 
-  constructor(sha256: Sha256, trustedAnchors: readonly TrustedAnchor[] = []) {
+  constructor(sha256: Sha256, trustedAnchors: readonly TrustedAnchor[] = [], resume?: ResumePoint) {
     this.root = new StreamingRoot(sha256)
     this.trusted = new Map(trustedAnchors.map((anchor) => [anchor.sequence, anchor.hash]))
+    this.resumed = resume !== undefined
+    if (resume !== undefined) {
+      this.head = { sequence: resume.sequence, hash: resume.hash }
+      this.lastAnchor = { sequence: resume.sequence, hash: resume.hash }
+      this.lastRecordedAt = resume.recordedAt
+    }
   }
 
   get linesChecked(): number {
@@ -134,7 +153,8 @@ export class ChainChecker {
   private checkEvent(e: EventFacts): string | undefined {
     if (e.sequence !== this.head.sequence + 1) return `expected sequence ${this.head.sequence + 1}, found ${e.sequence}`
     if (e.prevHash !== this.head.hash) return `prevHash does not link to sequence ${this.head.sequence}`
-    const version = (this.versions.get(e.stream) ?? 0) + 1
+    const known = this.versions.get(e.stream)
+    const version = known === undefined && this.resumed ? e.streamVersion : (known ?? 0) + 1
     if (e.streamVersion !== version) return `stream ${e.stream} expected version ${version}, found ${e.streamVersion}`
     if (e.recordedAt < this.lastRecordedAt) return `recordedAt ${e.recordedAt} is earlier than the previous event's ${this.lastRecordedAt}`
     const causeFault = this.checkCause(e)

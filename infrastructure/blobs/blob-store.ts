@@ -8,6 +8,10 @@
  * then renamed into place: a reader never sees a half-written blob, and a crash leaves only a
  * temporary file. A write that names the hash it expects is refused when the bytes differ. Reads
  * hash again and refuse a file whose bytes no longer match its name.
+ *
+ * `verify` checks a whole file before anything is sent from it (the HTTP route calls it before
+ * headers). It remembers, in memory, the size, mtime and inode of each file it found good, and
+ * hashes again whenever one of them changed, so serving the same blob again costs one stat.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
@@ -40,6 +44,12 @@ export interface BlobStore {
   get(hash: string): Promise<Uint8Array>
   /** The blob in chunks; the hash is checked as it streams and a mismatch throws at the end, before it completes. */
   stream(hash: string): AsyncIterable<Uint8Array>
+  /**
+   * Checks the stored bytes against the hash before anything is sent: throws `missing` or
+   * `corrupt`; returns the size. A file unchanged (size, mtime, inode) since it last passed is not
+   * hashed again.
+   */
+  verify(hash: string): Promise<number>
   has(hash: string): Promise<boolean>
   /** The size of a stored blob, or undefined. */
   size(hash: string): Promise<number | undefined>
@@ -66,8 +76,12 @@ export function blobDir(dataDir: string): string {
   return join(dataDir, 'blobs')
 }
 
+/** How many verified files `verify` remembers. */
+const VERIFIED_CACHE = 4096
+
 export function createBlobStore(root: string): BlobStore {
   const pathOf = (hash: string): string => join(root, hash.slice(0, 2), hash)
+  const verified = new Map<string, string>()
 
   async function writeTemp(dir: string, content: Uint8Array | AsyncIterable<Uint8Array>): Promise<{ temp: string; hash: string; byteLength: number }> {
     const temp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`)
@@ -136,6 +150,36 @@ export function createBlobStore(root: string): BlobStore {
     if (hasher.digest('hex') !== hash) throw new BlobError('corrupt', `blob ${hash} does not match its hash`)
   }
 
+  async function verify(hash: string): Promise<number> {
+    checkName(hash)
+    let stamp: string
+    try {
+      const info = await stat(pathOf(hash), { bigint: true })
+      stamp = `${info.size}:${info.mtimeNs}:${info.ino}`
+    } catch (error) {
+      if (errno(error) === 'ENOENT') throw new BlobError('missing', `no blob ${hash}`)
+      throw error
+    }
+    if (verified.get(hash) === stamp) return Number(stamp.split(':')[0])
+    verified.delete(hash)
+    const hasher = createHash('sha256')
+    let byteLength = 0
+    try {
+      for await (const chunk of createReadStream(pathOf(hash)) as AsyncIterable<Buffer>) {
+        hasher.update(chunk)
+        byteLength += chunk.length
+      }
+    } catch (error) {
+      if (errno(error) === 'ENOENT') throw new BlobError('missing', `no blob ${hash}`)
+      throw error
+    }
+    if (hasher.digest('hex') !== hash) throw new BlobError('corrupt', `blob ${hash} does not match its hash`)
+    // Stamped with what was stat'ed before hashing: a write during the hash shows as a change next time.
+    if (verified.size >= VERIFIED_CACHE) verified.delete(verified.keys().next().value as string)
+    verified.set(hash, stamp)
+    return byteLength
+  }
+
   async function size(hash: string): Promise<number | undefined> {
     checkName(hash)
     try {
@@ -148,6 +192,7 @@ export function createBlobStore(root: string): BlobStore {
 
   async function remove(hash: string): Promise<boolean> {
     checkName(hash)
+    verified.delete(hash)
     try {
       await unlink(pathOf(hash))
       return true
@@ -157,7 +202,7 @@ export function createBlobStore(root: string): BlobStore {
     }
   }
 
-  return { root, put, get, stream, has: async (hash) => (await size(hash)) !== undefined, size, delete: remove }
+  return { root, put, get, stream, verify, has: async (hash) => (await size(hash)) !== undefined, size, delete: remove }
 }
 
 /**

@@ -39,15 +39,16 @@ function headerLine(header: BundleHeader): string {
 
 /**
  * A store as bundle lines, up to the head at the time of the call: each signed command is written
- * once, just before the first event it caused.
+ * once, just before the first event it caused. `fromSequence` starts after a point verified
+ * earlier (an anchor, so a command's events never straddle it); the header still names the head.
  */
-export async function* storeLines(backend: StorageBackend): AsyncGenerator<string> {
+export async function* storeLines(backend: StorageBackend, fromSequence = 1): AsyncGenerator<string> {
   const key = await backend.ledgerKey()
   if (key === undefined) throw new Error('the store has no ledger key: it was never initialised')
   const head = await backend.head()
   yield headerLine({ format: BUNDLE_FORMAT, version: BUNDLE_VERSION, ledgerPublicKey: key, head: { sequence: head.sequence, hash: head.hash } })
   let previousCommand: string | null = null
-  for (let from = 1; from <= head.sequence; from += PAGE) {
+  for (let from = Math.max(1, fromSequence); from <= head.sequence; from += PAGE) {
     const rows = await backend.readRawRange(from, Math.min(PAGE, head.sequence - from + 1))
     for (const row of rows) {
       if (row.commandHash !== null && row.commandHash !== previousCommand) {

@@ -4,7 +4,7 @@
  * overwritten (not even by a racing writer), and readers never see a half-written file.
  */
 import { randomBytes } from 'node:crypto'
-import { access, link, open, unlink } from 'node:fs/promises'
+import { access, link, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { errnoCode, KeyFileError } from './errors.js'
 
@@ -41,6 +41,27 @@ export async function writeNewFile(path: string, text: string): Promise<void> {
   } catch (error) {
     if (errnoCode(error) === 'EEXIST') throw new KeyFileError('exists', `${path} already exists; refusing to overwrite a key file`)
     throw new KeyFileError('io', `cannot write key file ${path}: ${errnoCode(error) ?? 'unknown error'}`)
+  } finally {
+    await unlink(temp).catch(() => undefined)
+  }
+  await syncDirectory(dirname(path))
+}
+
+/**
+ * Replaces a (non-secret) file atomically: a temporary file in the same directory, synced, then
+ * renamed over the target, and the directory synced. Readers see the old bytes or the new, whole.
+ */
+export async function replaceFile(path: string, text: string, mode = 0o644): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    const handle = await open(temp, 'wx', mode)
+    try {
+      await handle.writeFile(text, 'utf8')
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temp, path)
   } finally {
     await unlink(temp).catch(() => undefined)
   }

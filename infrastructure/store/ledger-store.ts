@@ -22,6 +22,7 @@ import type { AppendRequest, AppendResult, EventStore, ExpectedVersion, Head, Su
 import { fromHex } from '../../domain/crypto/hex.js'
 import { systemClock } from '../clock.js'
 import { nativeCrypto } from '../crypto/native.js'
+import { storageCodeOf } from './storage-full.js'
 import { StaleHeadError, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
 
 export interface LedgerStoreOptions {
@@ -62,6 +63,12 @@ interface ChainState {
   /** Hashes of the events since the last anchor, in order: the next anchor's leaves. */
   unanchored: Uint8Array[]
   firstUnanchored: number
+}
+
+/** A backend failure as LedgerError('storage'), keeping the backend's code (SQLITE_FULL, ENOSPC, 53100…) in details. */
+function storageError(what: string, error: unknown): LedgerError {
+  const code = storageCodeOf(error)
+  return new LedgerError('storage', `${what}: ${(error as Error).message}`, code === undefined ? {} : { storageCode: code })
 }
 
 function iso(ms: number): string {
@@ -194,7 +201,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
           await (backend.exclusive === undefined ? run() : backend.exclusive(run))
         } catch (error) {
           // The writer lock could not be taken or released; jobs runBatch already settled ignore this.
-          for (const job of batch) job.reject(new LedgerError('storage', `the store failed: ${(error as Error).message}`))
+          for (const job of batch) job.reject(storageError('the store failed', error))
         }
       }
     } finally {
@@ -224,7 +231,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       usedNonces = await backend.findNonces(nonces)
       for (const [stream, version] of await backend.streamVersions([...streams])) versionCache.set(stream, version)
     } catch (error) {
-      for (const job of batch) job.reject(new LedgerError('storage', `the store failed: ${(error as Error).message}`))
+      for (const job of batch) job.reject(storageError('the store failed', error))
       return
     }
     const plan = planBatch(batch, existing, usedNonces)
@@ -236,9 +243,15 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       await backend.commit({ expectedHead: state.head, envelopes: plan.envelopes, texts: plan.texts, commands: plan.commands })
     } catch (error) {
       versionCache.clear()
-      state = await loadState()
+      try {
+        state = await loadState()
+      } catch (reloading) {
+        // Every job must still settle: a store that cannot even be read fails the batch.
+        for (const job of batch) job.reject(storageError('the store failed', reloading))
+        return
+      }
       if (error instanceof StaleHeadError && attempt < 3) return runBatch(batch, attempt + 1)
-      for (const job of batch) job.reject(new LedgerError('storage', `the store refused the batch: ${(error as Error).message}`))
+      for (const job of batch) job.reject(storageError('the store refused the batch', error))
       return
     }
     state = plan.state
@@ -457,16 +470,20 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       // Refuse new work before queueing the final seal, so no append can land after it; `closed`
       // waits until the seal commits, so live subscribers still receive the final anchor.
       closing = true
-      await new Promise<Envelope | undefined>((resolve, reject) => {
-        queue.push({ kind: 'seal', resolve, reject })
-        schedule()
-      })
-      closed = true
-      if (timer !== undefined) clearInterval(timer)
-      while (draining) await new Promise((resolve) => setImmediate(resolve))
-      notify()
-      unwatch?.()
-      await backend.close()
+      try {
+        await new Promise<Envelope | undefined>((resolve, reject) => {
+          queue.push({ kind: 'seal', resolve, reject })
+          schedule()
+        })
+      } finally {
+        // A final seal that fails (a full disk) is reported, but the store is released all the same.
+        closed = true
+        if (timer !== undefined) clearInterval(timer)
+        while (draining) await new Promise((resolve) => setImmediate(resolve))
+        notify()
+        unwatch?.()
+        await backend.close()
+      }
     },
   }
   return store

@@ -40,6 +40,11 @@ CREATE TABLE IF NOT EXISTS commands (
 export interface SqliteOptions {
   /** Opens without creating or writing: for verify, export and other read-only work. */
   readonly readonly?: boolean
+  /**
+   * Caps the file at this many pages (PRAGMA max_page_count): a quota below the disk's own size.
+   * A write past it fails with SQLITE_FULL, as a full disk does.
+   */
+  readonly maxPageCount?: number
 }
 
 export function createSqliteBackend(file: string, options: SqliteOptions = {}): StorageBackend {
@@ -55,6 +60,7 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
     }
   }
   db.pragma('busy_timeout = 10000')
+  if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxPageCount))}`)
 
   const q = {
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM ledger_meta WHERE key = ?'),

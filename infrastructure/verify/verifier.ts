@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { referenceCrypto } from '../../domain/crypto/reference.js'
-import { ChainChecker, type ChainFailure, type ChainSummary, type TrustedAnchor } from '../../domain/ledger/chain-check.js'
+import { ChainChecker, type ChainFailure, type ChainSummary, type ResumePoint, type TrustedAnchor } from '../../domain/ledger/chain-check.js'
 import { checkLine, type LineFacts } from '../../domain/ledger/line-check.js'
 import type { SignedCommand } from '../../domain/ledger/command.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
@@ -26,6 +26,8 @@ export interface VerifyOptions {
    * domain/ledger/redecide.ts). Given the ledger key verification settled on.
    */
   readonly redecide?: (ledgerKey: string) => Redecider
+  /** Checks only the lines after an anchor an earlier run verified (the lines must start after it). */
+  readonly resume?: ResumePoint
   /** Called now and then with the events verified so far and the head the log claims. */
   readonly onProgress?: (eventsVerified: number, claimedHead: number) => void
 }
@@ -98,7 +100,7 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
   const suite = crypto === 'reference' ? referenceCrypto : nativeCrypto
   const workers = options.workers ?? availableParallelism()
   const pool: LineCheckPool | undefined = workers > 0 ? createLineCheckPool(workers, key, crypto) : undefined
-  const checker = new ChainChecker(suite.sha256, options.trustedAnchors)
+  const checker = new ChainChecker(suite.sha256, options.trustedAnchors, options.resume)
   const redecider = options.redecide?.(key)
   const inFlight: { lines: readonly string[]; facts: Promise<LineFacts[]> }[] = []
   const maxInFlight = Math.max(2, workers * 3)

@@ -18,8 +18,9 @@ export interface Opened {
   close(): Promise<void>
 }
 
+/** Not exclusive: the tests race trainers as separate machines on one store. */
 export async function openTrainer(dir: string, name = 'trainer-a', extra: Map<string, Executor> = new Map(), lineage?: string): Promise<Opened> {
-  const { store } = await openLedger(dir)
+  const { store } = await openLedger(dir, { exclusive: false })
   const deps: JobDeps = {
     ledger: inProcessLedger(store, signerFor(name)),
     blobs: createBlobStore(blobDir(dir)),
@@ -34,7 +35,7 @@ export async function openTrainer(dir: string, name = 'trainer-a', extra: Map<st
 }
 
 export async function logOf(dir: string): Promise<Envelope[]> {
-  const { store } = await openLedger(dir)
+  const { store } = await openLedger(dir, { exclusive: false })
   const out: Envelope[] = []
   for await (const e of store.readAll(1)) out.push(e)
   await store.close()

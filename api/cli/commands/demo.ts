@@ -46,7 +46,7 @@ from governance to deployment and usage fees, then exports, verifies and proves 
     await freshDirectory(dir)
     const init = await initDataDir(dir)
     await writeFile(join(dir, MARKER), 'made by model-ledger demo\n')
-    const { store, signer } = await openLedger(dir)
+    const { store, signer } = await openLedger(dir, { purpose: 'demo' })
     // The stages go through the HTTP API, as a client service would, on a server over the fresh ledger.
     // The gateway's operator key is derived from a public seed, like the demo's actors: fine for a demonstration only.
     const operator = nativeEd25519.signer(createHash('sha256').update('model-ledger demo operator').digest())

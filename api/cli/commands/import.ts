@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { importBundle, ImportRefused } from '../../../infrastructure/bundle/import.js'
 import { layout } from '../../../infrastructure/data-dir.js'
+import { lockDataDir } from '../../../infrastructure/dir-lock.js'
 import { CommandFailed, EXIT, flag, parse, printJson, progress, publicKeyArg, required, str, type Command } from '../io.js'
 
 export const importCommand: Command = {
@@ -19,6 +20,8 @@ holds the store and the ledger's public key, not its secret key.`,
     const json = flag(args, 'json')
     const paths = layout(data)
     await mkdir(paths.keys, { recursive: true, mode: 0o700 })
+    // A writer (serve, trainer) on DIR is refused here, before the bundle is read.
+    const lock = lockDataDir(data, 'import')
     const bar = progress('verifying', json)
     try {
       const report = await importBundle(bundle, paths.ledgerDb, {
@@ -42,6 +45,7 @@ holds the store and the ledger's public key, not its secret key.`,
       throw error
     } finally {
       bar.stop()
+      lock.release()
     }
   },
 }

@@ -9,7 +9,9 @@ export const initCommand: Command = {
 
 The ledger key is encrypted with the passphrase from --passphrase-file, MODEL_LEDGER_PASSPHRASE_FILE
 or MODEL_LEDGER_PASSPHRASE. With none of them, a random passphrase is written to DIR/keys/passphrase
-(mode 0600): development mode, never for production. Running init again changes nothing.`,
+(mode 0600): development mode, never for production. Running init again changes nothing. A
+directory without keys/ledger.key that still has keys/ledger.pub, keys/passphrase or a ledger.db
+bound to a ledger is refused before anything is written: restore the key instead.`,
   async run(argv) {
     const args = parse(argv, { data: { type: 'string' }, 'passphrase-file': { type: 'string' }, json: { type: 'boolean' } })
     const data = required(str(args, 'data'), '--data')

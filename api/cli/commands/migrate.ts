@@ -11,6 +11,7 @@ import { exportBundle } from '../../../infrastructure/bundle/export.js'
 import { importBundle } from '../../../infrastructure/bundle/import.js'
 import { storeLines } from '../../../infrastructure/bundle/lines.js'
 import { openReadOnly } from '../../../infrastructure/data-dir.js'
+import { lockDataDir } from '../../../infrastructure/dir-lock.js'
 import type { StorageBackend, StoredHead } from '../../../infrastructure/store/backend.js'
 import { openBackend, storeKind } from '../../../infrastructure/store/open-store.js'
 import { createSqliteBackend } from '../../../infrastructure/store/sqlite-backend.js'
@@ -51,6 +52,8 @@ event. --key is the ledger public key to trust (default: the one in the log). Ke
     const url = required(str(args, 'to'), '--to')
     const keyArg = str(args, 'key')
     storeKind(url)
+    // No writer may append to DIR while its log is copied (and the target is DIR's store from now on).
+    const lock = lockDataDir(dir, 'migrate')
     const source = openReadOnly(dir)
     const target = openBackend(url, dir)
     const work = await mkdtemp(join(tmpdir(), 'ml-migrate-'))
@@ -78,6 +81,7 @@ event. --key is the ledger public key to trust (default: the one in the log). Ke
       await source.close()
       await target.close()
       await rm(work, { recursive: true, force: true })
+      lock.release()
     }
   },
 }

@@ -6,7 +6,7 @@
  */
 import { pino, type Logger } from 'pino'
 import type { EventStore } from '../../../domain/ports/event-store.js'
-import { inProcessLedger } from '../../../trainer/ledger.js'
+import { CommandRefused, inProcessLedger } from '../../../trainer/ledger.js'
 import { lineageSink } from '../../../trainer/lineage.js'
 import { executorsOf, trainerSigner, workRootOf } from '../../../trainer/open.js'
 import { createTrainer, type Trainer } from '../../../trainer/trainer.js'
@@ -15,10 +15,67 @@ import { openGateway, operatorSigner, type Gateway } from '../../gateway/index.j
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { initDataDir, isInitialised, openLedger } from '../../../infrastructure/data-dir.js'
 import { openBackend } from '../../../infrastructure/store/open-store.js'
+import { createSupervisor, type Supervisor } from '../../../infrastructure/supervisor.js'
+import { verifyOnStart } from '../../../infrastructure/verify/startup.js'
 import { createSqliteReadModelStore, projectionsDbPath } from '../../../projections/store/sqlite-store.js'
 import { EXIT, flag, parse, positiveInt, required, str, strs, UsageError, type Command } from '../io.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** How long closing everything may take before the process exits anyway. */
+const CLOSE_MS = 15_000
+/** After an uncaught error: how long the graceful close may take before exit(3). */
+const FATAL_CLOSE_MS = 5_000
+
+/** Closes in order, each failure logged; gives up after `ms` (the caller exits regardless). */
+async function closeWithin(closers: readonly { name: string; close: () => Promise<void> }[], ms: number, logger: Logger): Promise<void> {
+  let failed: unknown
+  const all = (async () => {
+    for (const { name, close } of closers) {
+      try {
+        await close()
+      } catch (error) {
+        logger.error({ part: name, err: (error as Error).message }, 'closing failed')
+        failed ??= new Error(`closing the ${name} failed: ${(error as Error).message}`)
+      }
+    }
+  })()
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)))
+  const outcome = await Promise.race([all.then(() => 'done' as const), late])
+  clearTimeout(timer)
+  if (outcome === 'late') throw new Error(`shutdown took longer than ${ms} ms; exiting anyway`)
+  if (failed !== undefined) throw failed
+}
+
+/**
+ * An uncaught exception or unhandled rejection anywhere in the process: logged, one line on
+ * stderr, a bounded graceful close, exit 3. `happened` resolves when one occurs.
+ */
+function onFatal(logger: Logger, closeAll: () => Promise<void>): { happened: Promise<string> } {
+  let resolve: (value: string) => void = () => undefined
+  const happened = new Promise<string>((r) => (resolve = r))
+  let dying = false
+  const die = (kind: string) => (error: unknown): void => {
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error'
+    logger.fatal({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), kind }, 'fatal')
+    if (dying) return
+    dying = true
+    process.stderr.write(`model-ledger serve: fatal ${kind}: ${message}\n`)
+    resolve(kind)
+    const exit = setTimeout(() => process.exit(EXIT.error), FATAL_CLOSE_MS)
+    void closeAll()
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(exit)
+        logger.flush()
+        process.exit(EXIT.error)
+      })
+  }
+  process.on('uncaughtException', die('uncaught exception'))
+  process.on('unhandledRejection', die('unhandled rejection'))
+  return { happened }
+}
 
 function waitForSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -32,8 +89,8 @@ function waitForSignal(): Promise<string> {
   })
 }
 
-/** The trainer beside the API: its own key, the reference executor, job outcomes in the log. */
-async function startTrainer(dir: string, store: EventStore, logger: Logger): Promise<Trainer> {
+/** The trainer beside the API: its own key, the reference executor, job outcomes in the log; supervised. */
+async function startTrainer(dir: string, store: EventStore, logger: Logger, supervisor: Supervisor): Promise<Trainer> {
   const signer = await trainerSigner(dir)
   const trainer = createTrainer({
     ledger: inProcessLedger(store, signer),
@@ -44,14 +101,17 @@ async function startTrainer(dir: string, store: EventStore, logger: Logger): Pro
     lineage: lineageSink(undefined),
     executors: executorsOf([]),
     onJob: (job, outcome) => logger.info({ job: job.id, outcome }, 'training job'),
-    onError: (error) => logger.debug({ err: (error as Error).message }, 'trainer pass skipped'),
+    // A refusal (no genesis yet, not registered) waits for the log; anything else is a failure.
+    onError: (error) => (error instanceof CommandRefused ? logger.debug({ err: error.message }, 'trainer pass skipped') : supervisor.report('trainer', error)),
+    onPass: () => supervisor.ok('trainer'),
+    onProgressError: (error) => supervisor.report('trainer-progress', error),
   })
   void trainer.start()
   return trainer
 }
 
 /** The inference gateway beside the API, signing usage with the operator's key. */
-async function startGateway(dir: string, store: EventStore, args: ReturnType<typeof parse>, logger: Logger): Promise<Gateway> {
+async function startGateway(dir: string, store: EventStore, args: ReturnType<typeof parse>, logger: Logger, supervisor: Supervisor): Promise<Gateway> {
   const upstream = str(args, 'upstream')
   if (upstream !== undefined && !/^https?:\/\/\S+$/.test(upstream)) throw new UsageError('--upstream takes an http(s) URL')
   const timeoutMs = positiveInt(str(args, 'upstream-timeout'), '--upstream-timeout')
@@ -67,6 +127,7 @@ async function startGateway(dir: string, store: EventStore, args: ReturnType<typ
       ? {}
       : { upstream: { url: upstream, ...(model === undefined ? {} : { model }), ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(apiKey === undefined ? {} : { apiKey }) } }),
     onError: (message) => logger.warn({ err: message }, 'gateway'),
+    onFlushed: (failure) => (failure === null ? supervisor.ok('gateway-meter') : supervisor.report('gateway-meter', failure)),
   })
 }
 
@@ -96,30 +157,54 @@ Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut d
     if (port > 65535) throw new UsageError('--port takes 0-65535')
     const level = str(args, 'log-level') ?? 'info'
     if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level takes one of ${LOG_LEVELS.join(', ')}`)
+    const logger = pino({ level }, pino.destination(2))
     if (!isInitialised(dir)) {
       if (!flag(args, 'init')) throw new UsageError(`${dir} is not a ledger data directory (run model-ledger init --data ${dir}, or pass --init)`)
       const created = await initDataDir(dir)
       process.stdout.write(`initialized ${dir}: ledger key ${created.layout.ledgerKey}${created.developmentPassphrase ? ` (development passphrase in ${created.layout.devPassphrase})` : ''}\n`)
     }
-    const { store, layout } = await openLedger(dir, { backend: openBackend(str(args, 'store'), dir) })
-    const rowStore = createSqliteReadModelStore(projectionsDbPath(dir))
-    const logger = pino({ level }, pino.destination(2))
-    const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, args, logger)
-    const mounts = gateway === undefined ? [] : [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }]
-    const running = await startServer({ store, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
-    process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
-    if (gateway !== undefined) process.stdout.write(`OpenAI-compatible gateway ${running.url}/openai/v1 (operator key ${gateway.operator})\n`)
-    // Listen for the signal before anything slow (the trainer's first key derivation), so a
-    // shutdown asked for right after "listening" is still graceful.
+    // Everything opened is closed in reverse on the way out, whichever way that is (bounded).
+    const closers: { name: string; close: () => Promise<void> }[] = []
+    const closeAll = (): Promise<void> => closeWithin(closers.splice(0).reverse(), CLOSE_MS, logger)
+    const fatal = onFatal(logger, closeAll)
+    // Listen for SIGINT/SIGTERM before anything else, so a shutdown asked for at any point (even
+    // right after "listening", or during the start-up verification) is graceful.
     const stopping = waitForSignal()
-    const trainer = flag(args, 'no-trainer') ? undefined : await startTrainer(dir, store, logger)
-    const signal = await stopping
-    logger.info({ signal }, 'shutting down')
-    await trainer?.stop()
-    await running.close()
-    await gateway?.close()
-    await rowStore.close()
-    await store.close()
+    try {
+      const supervisor = createSupervisor({ logger })
+      closers.push({ name: 'supervisor', close: () => supervisor.stop() })
+      const { store, layout, config } = await openLedger(dir, {
+        backend: openBackend(str(args, 'store'), dir),
+        purpose: 'serve',
+        anchorTimer: false,
+        check: async (backend) => {
+          const checked = await verifyOnStart(backend, dir)
+          logger.info({ from: checked.from, head: checked.head, events: checked.events, ms: checked.ms }, 'log verified')
+        },
+      })
+      closers.push({ name: 'store', close: () => store.close() })
+      if (config.anchorIntervalMs > 0) supervisor.every('anchor-timer', config.anchorIntervalMs, () => store.sealAnchor())
+      const rowStore = createSqliteReadModelStore(projectionsDbPath(dir))
+      closers.push({ name: 'read models', close: () => rowStore.close() })
+      const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, args, logger, supervisor)
+      if (gateway !== undefined) closers.push({ name: 'gateway', close: () => gateway.close() })
+      const mounts = gateway === undefined ? [] : [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }]
+      const running = await startServer({ store, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
+      closers.push({ name: 'http', close: () => running.close() })
+      process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
+      if (gateway !== undefined) process.stdout.write(`OpenAI-compatible gateway ${running.url}/openai/v1 (operator key ${gateway.operator})\n`)
+      if (!flag(args, 'no-trainer')) {
+        const trainer = await startTrainer(dir, store, logger, supervisor)
+        closers.push({ name: 'trainer', close: () => trainer.stop() })
+      }
+      const signal = await Promise.race([stopping, fatal.happened])
+      logger.info({ signal }, 'shutting down')
+    } catch (error) {
+      await closeAll().catch(() => undefined)
+      logger.flush()
+      throw error
+    }
+    await closeAll()
     logger.flush()
     return EXIT.ok
   },

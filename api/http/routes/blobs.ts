@@ -2,6 +2,8 @@
  * PUT /v1/blobs/{sha256}: content streamed into the content-addressed blob store. The name is the
  * hash the client claims; the store hashes while writing and keeps nothing whose bytes differ.
  * A body over the limit is cut off as soon as it passes it (413), declared or not.
+ * GET and HEAD check the stored file against its name before any header: a corrupt blob answers
+ * 500 /problems/blob-corrupt, is logged and counted, and is never sent with immutable caching.
  */
 import { Router, type Request } from 'express'
 import { isBlobError, type BlobStore } from '../../../infrastructure/blobs/blob-store.js'
@@ -26,7 +28,8 @@ function problemOf(error: unknown, maxBytes: number): unknown {
   return error
 }
 
-export function blobsRouter(blobs: BlobStore | undefined, maxBytes: number): Router {
+/** `onCorrupt` counts stored blobs found not to match their hash (a metric). */
+export function blobsRouter(blobs: BlobStore | undefined, maxBytes: number, onCorrupt: () => void = () => undefined): Router {
   const router = Router()
   const store = (): BlobStore => {
     if (blobs === undefined) throw new HttpProblem('not-implemented', 'this server has no blob store configured')
@@ -55,8 +58,19 @@ export function blobsRouter(blobs: BlobStore | undefined, maxBytes: number): Rou
 
   router.get('/blobs/:hash', async (req, res) => {
     const hash = pathParam(req, 'hash', HEX64, 'a SHA-256 (64 lower-case hex)')
-    const size = await store().size(hash)
-    if (size === undefined) throw new HttpProblem('not-found', `no blob ${hash}`)
+    let size: number
+    try {
+      // The whole file is checked before any header: a corrupt blob never goes out as immutable.
+      size = await store().verify(hash)
+    } catch (error) {
+      if (isBlobError(error, 'missing')) throw new HttpProblem('not-found', `no blob ${hash}`)
+      if (isBlobError(error, 'corrupt')) {
+        req.log.error({ blob: hash }, 'stored blob does not match its hash')
+        onCorrupt()
+        throw new HttpProblem('blob-corrupt', `the stored bytes of blob ${hash} do not match its hash; quote request id ${req.id}`)
+      }
+      throw error
+    }
     res.setHeader('content-type', 'application/octet-stream')
     res.setHeader('content-length', String(size))
     res.setHeader('etag', `"${hash}"`)
@@ -65,7 +79,8 @@ export function blobsRouter(blobs: BlobStore | undefined, maxBytes: number): Rou
       res.end()
       return
     }
-    // The store re-hashes while streaming; a corrupt file fails the stream instead of passing as good.
+    // Verified above; the store hashes again while streaming, so bytes changed since then cut the
+    // connection (the problem handler) rather than complete as good.
     for await (const chunk of store().stream(hash)) if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve))
     res.end()
   })

@@ -3,12 +3,18 @@ import { Router } from 'express'
 import type { Metrics } from '../metrics.js'
 import { PROBLEM_KINDS, type ProblemKind } from '../problem.js'
 import type { ReadModels } from '../read-models.js'
+import type { TaskStatus } from '../../../infrastructure/supervisor.js'
+import type { StorageHealth } from '../storage-health.js'
 
 export interface OpsDeps {
   readonly metrics: Metrics
   readonly models: ReadModels
   /** False while starting and once shutdown has begun. */
   readonly accepting: () => boolean
+  /** Whether the store takes writes. */
+  readonly storage: StorageHealth
+  /** Background tasks under the supervisor; a failing one makes the server unready. */
+  readonly tasks: () => readonly TaskStatus[]
   /** Read models further behind than this make the server unready. */
   readonly maxReadyLag: number
   readonly openapi: () => object
@@ -17,16 +23,20 @@ export interface OpsDeps {
 
 export function opsRouter(deps: OpsDeps): Router {
   const router = Router()
+  // Liveness only: says so, and that the store, read models and tasks are /readyz's business.
   router.get('/healthz', (_req, res) => {
     res.setHeader('cache-control', 'no-store')
-    res.json({ status: 'ok' })
+    res.json({ status: 'ok', covers: ['process', 'http'], notCovered: ['storage', 'read-models', 'background-tasks'], see: '/readyz' })
   })
   router.get('/readyz', async (_req, res) => {
     res.setHeader('cache-control', 'no-store')
     const readModels = await deps.models.status()
     const lagging = readModels.filter((model) => model.lag > deps.maxReadyLag).map((model) => model.name)
-    const ready = deps.accepting() && lagging.length === 0
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', accepting: deps.accepting(), lagging, readModels })
+    const failing = deps.tasks().filter((task) => task.failing).map(({ name, lastError, consecutive, lastFailureAt }) => ({ name, lastError, consecutive, lastFailureAt }))
+    const storage = { ok: deps.storage.ok, lastError: deps.storage.lastError, since: deps.storage.since }
+    const ready = deps.accepting() && lagging.length === 0 && failing.length === 0 && storage.ok
+    const reasons = [...(deps.accepting() ? [] : ['not-accepting']), ...(storage.ok ? [] : ['storage']), ...failing.map((task) => `task:${task.name}`), ...lagging.map((name) => `lagging:${name}`)]
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', reasons, accepting: deps.accepting(), storage, failing, lagging, readModels })
   })
   router.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', deps.metrics.registry.contentType)

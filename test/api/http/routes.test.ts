@@ -129,7 +129,7 @@ describe('blobs', () => {
 
 describe('operations', () => {
   it('health, readiness, metrics, security headers, 404 and request ids', async () => {
-    expect(await t.client.health()).toEqual({ status: 'ok' })
+    expect(await t.client.health()).toMatchObject({ status: 'ok', see: '/readyz' })
     expect((await t.client.ready()).status).toBe('ready')
     const metrics = await (await get('/metrics')).text()
     expect(metrics).toMatch(/model_ledger_commands_appended_total\{vertical="economy"\} \d+/)

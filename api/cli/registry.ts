@@ -1,0 +1,31 @@
+/**
+ * The commands the CLI knows, each with its summary and a loader: a command's module (and what it
+ * imports: express, pg, the gateway) is imported only when that command runs.
+ */
+import type { Command } from './io.js'
+
+export interface Entry {
+  readonly name: string
+  readonly summary: string
+  readonly load: () => Promise<Command>
+}
+
+export const COMMANDS: readonly Entry[] = [
+  { name: 'init', summary: 'create a data directory: encrypted ledger key, store and config', load: async () => (await import('./commands/init.js')).initCommand },
+  { name: 'serve', summary: 'serve the HTTP API on a data directory (--port 0 picks a free port)', load: async () => (await import('./commands/serve.js')).serveCommand },
+  { name: 'demo', summary: 'run the model lifecycle end to end on a fresh embedded ledger, then verify it', load: async () => (await import('./commands/demo.js')).demoCommand },
+  { name: 'keygen', summary: 'create an encrypted Ed25519 key file for an actor (governor, contributor, validator, trainer)', load: async () => (await import('./commands/keygen.js')).keygenCommand },
+  { name: 'head', summary: 'show the head of the log and its latest anchor', load: async () => (await import('./commands/head.js')).headCommand },
+  { name: 'verify', summary: 'verify every signature, hash, chain link, sequence, stream version and anchor', load: async () => (await import('./commands/verify.js')).verifyCommand },
+  { name: 'export', summary: 'write the whole log as a portable bundle (JSON lines)', load: async () => (await import('./commands/export.js')).exportCommand },
+  { name: 'import', summary: 'rebuild a store from a bundle, verifying it first', load: async () => (await import('./commands/import.js')).importCommand },
+  { name: 'migrate', summary: 'move a ledger to another store (export, verify, import, verify)', load: async () => (await import('./commands/migrate.js')).migrateCommand },
+  { name: 'proof', summary: 'print the inclusion proof of one event (JSON)', load: async () => (await import('./commands/proof.js')).proofCommand },
+  { name: 'verify-proof', summary: 'check an inclusion proof offline against the ledger key', load: async () => (await import('./commands/proof.js')).verifyProofCommand },
+  { name: 'projections', summary: 'read models: status (checkpoint, lag), rebuild from zero, show (optionally as of a sequence or time)', load: async () => (await import('./commands/projections.js')).projectionsCommand },
+  { name: 'trainer', summary: 'run training jobs from the ledger and record their checkpoints (docs/trainer.md)', load: async () => (await import('./commands/trainer.js')).trainerCommand },
+  { name: 'reproduce', summary: 're-run a recorded training job and check its checkpoints against the log', load: async () => (await import('./commands/reproduce.js')).reproduceCommand },
+  { name: 'lineage', summary: 'trace a deployment, checkpoint, model, dataset version or contribution to the data, people, licences and decisions behind it', load: async () => (await import('./commands/lineage.js')).lineageCommand },
+  { name: 'verify-report', summary: 'check a lineage report offline against the ledger key', load: async () => (await import('./commands/lineage.js')).verifyReportCommand },
+  { name: 'mcp', summary: 'an MCP server for agents: each deployment a tool, the ledger head, reward maps and lineage resources', load: async () => (await import('./commands/mcp.js')).mcpCommand },
+]
