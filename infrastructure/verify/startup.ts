@@ -61,8 +61,12 @@ function readMarker(root: string, key: string): VerifiedMarker | null {
 export async function verifyOnStart(backend: StorageBackend, root: string, options: { workers?: number } = {}): Promise<StartupCheck> {
   const started = performance.now()
   const key = await backend.ledgerKey()
-  if (key === undefined) throw new IntegrityError(null, 'the store has no ledger key')
   const head = await backend.head()
+  if (key === undefined) {
+    // A store no writer has opened yet (a new PostgreSQL schema, say) holds nothing to verify.
+    if (head.sequence === 0) return { from: 1, head: 0, events: 0, ms: Math.round(performance.now() - started), marker: null }
+    throw new IntegrityError(null, 'the store holds events but no ledger key')
+  }
   const marker = readMarker(root, key)
   let resume: { sequence: number; hash: string; recordedAt: string } | undefined
   if (marker !== null) {
