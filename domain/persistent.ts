@@ -8,7 +8,7 @@
  * The state's types stay `ReadonlyMap` and `ReadonlySet`: readers never see the difference, and a
  * plain Map (an initial state, a test fixture) is taken over on its first update.
  */
-import { Map as IMap, Set as ISet } from 'immutable'
+import { List as IList, Map as IMap, OrderedMap as IOrderedMap, Set as ISet } from 'immutable'
 
 function persistentMap<K, V>(map: ReadonlyMap<K, V>): IMap<K, V> {
   return IMap.isMap(map) ? (map as IMap<K, V>) : IMap(map as Iterable<[K, V]>)
@@ -36,4 +36,46 @@ export function include<T>(set: ReadonlySet<T>, value: T): ReadonlySet<T> {
 /** An empty persistent map, for new states. */
 export function emptyMap<K, V>(): ReadonlyMap<K, V> {
   return IMap<K, V>()
+}
+
+/** What `edit` hands its change: the usual Map operations on a draft of the map. */
+export interface MapDraft<K, V> {
+  get(key: K): V | undefined
+  set(key: K, value: V): void
+  delete(key: K): void
+}
+
+/**
+ * Several updates to one map at once (one new map, however many keys change). `ordered` keeps
+ * keys in insertion order, for maps a rule walks oldest first.
+ */
+export function edit<K, V>(map: ReadonlyMap<K, V>, change: (draft: MapDraft<K, V>) => void, options: { ordered?: boolean } = {}): ReadonlyMap<K, V> {
+  const base = options.ordered === true ? (IOrderedMap.isOrderedMap(map) ? (map as IOrderedMap<K, V>) : IOrderedMap(map as Iterable<[K, V]>)) : persistentMap(map)
+  return base.withMutations((m) => {
+    change({
+      get: (key) => m.get(key),
+      set: (key, value) => void m.set(key, value),
+      delete: (key) => void m.delete(key),
+    })
+  })
+}
+
+/** An append-mostly list that shares structure between versions: `get` and `size` as Immutable's List. */
+export interface ReadonlyList<T> extends Iterable<T> {
+  readonly size: number
+  get(index: number): T | undefined
+}
+
+export function emptyList<T>(): ReadonlyList<T> {
+  return IList<T>()
+}
+
+function persistentList<T>(list: ReadonlyList<T>): IList<T> {
+  return IList.isList(list) ? (list as IList<T>) : IList(list)
+}
+
+/** The list with `item` at the end, replacing the last item instead when `replaceLast` holds. */
+export function append<T>(list: ReadonlyList<T>, item: T, replaceLast = false): ReadonlyList<T> {
+  const base = persistentList(list)
+  return (replaceLast && base.size > 0 ? base.pop() : base).push(item)
 }

@@ -3,10 +3,11 @@ import type { Recorded } from '../decider.js'
 import { toMs } from '../governance/time.js'
 import type { AlignmentEvent } from './codecs.js'
 import type { AlignmentState, Round } from './state.js'
+import { put } from '../persistent.js'
 
 function withRound(state: AlignmentState, id: string, change: (r: Round) => Round): AlignmentState {
   const round = state.rounds.get(id)
-  return round === undefined ? state : { ...state, rounds: new Map(state.rounds).set(id, change(round)) }
+  return round === undefined ? state : { ...state, rounds: put(state.rounds, id, change(round)) }
 }
 
 export function evolveAlignment(state: AlignmentState, recorded: Recorded<AlignmentEvent>): AlignmentState {
@@ -25,19 +26,19 @@ export function evolveAlignment(state: AlignmentState, recorded: Recorded<Alignm
         reveals: new Map(),
         closed: false,
       }
-      return { ...state, rounds: new Map(state.rounds).set(d.roundId, round) }
+      return { ...state, rounds: put(state.rounds, d.roundId, round) }
     }
     case 'RatingsCommitted': {
       const commit = { commitment: event.data.commitment, stake: event.data.stake, sequence, at: toMs(recorded.recordedAt) }
-      return withRound(state, event.data.roundId, (r) => ({ ...r, commits: new Map(r.commits).set(event.data.validator, commit) }))
+      return withRound(state, event.data.roundId, (r) => ({ ...r, commits: put(r.commits, event.data.validator, commit) }))
     }
     case 'RatingsRevealed': {
       const reveal = { scores: event.data.scores, sequence }
-      return withRound(state, event.data.roundId, (r) => ({ ...r, reveals: new Map(r.reveals).set(event.data.validator, reveal) }))
+      return withRound(state, event.data.roundId, (r) => ({ ...r, reveals: put(r.reveals, event.data.validator, reveal) }))
     }
     case 'FeedbackRoundClosed':
       return withRound(state, event.data.roundId, (r) => ({ ...r, closed: true }))
     case 'PreferenceDatasetVersioned':
-      return { ...state, preferenceVersions: new Map(state.preferenceVersions).set(event.data.mandateId, event.data.version) }
+      return { ...state, preferenceVersions: put(state.preferenceVersions, event.data.mandateId, event.data.version) }
   }
 }

@@ -3,15 +3,16 @@ import type { Recorded } from '../decider.js'
 import { toMs } from '../governance/time.js'
 import type { DataEvent, DataEventOf } from './events.js'
 import { usageKey, type Contribution, type DataState, type Datanet } from './state.js'
+import { put } from '../persistent.js'
 
 function withDatanet(state: DataState, id: string, change: (d: Datanet) => Datanet): DataState {
   const datanet = state.datanets.get(id)
-  return datanet === undefined ? state : { ...state, datanets: new Map(state.datanets).set(id, change(datanet)) }
+  return datanet === undefined ? state : { ...state, datanets: put(state.datanets, id, change(datanet)) }
 }
 
 function withContribution(state: DataState, id: string, change: (c: Contribution) => Contribution): DataState {
   const c = state.contributions.get(id)
-  return c === undefined ? state : { ...state, contributions: new Map(state.contributions).set(id, change(c)) }
+  return c === undefined ? state : { ...state, contributions: put(state.contributions, id, change(c)) }
 }
 
 function submitted(state: DataState, data: DataEventOf<'ContributionSubmitted'>['data'], at: number, sequence: number): DataState {
@@ -35,8 +36,8 @@ function submitted(state: DataState, data: DataEventOf<'ContributionSubmitted'>[
   const used = state.usage.get(key) ?? { bytes: 0, items: 0 }
   return {
     ...state,
-    contributions: new Map(state.contributions).set(contribution.id, contribution),
-    usage: new Map(state.usage).set(key, { bytes: used.bytes + data.byteLength, items: used.items + 1 }),
+    contributions: put(state.contributions, contribution.id, contribution),
+    usage: put(state.usage, key, { bytes: used.bytes + data.byteLength, items: used.items + 1 }),
   }
 }
 
@@ -52,14 +53,14 @@ export function evolveData(state: DataState, recorded: Recorded<DataEvent>): Dat
     case 'DatanetOpened': {
       const { datanetId: id, mandateId, opener, mediaTypes, licences, limits } = event.data
       const datanet: Datanet = { id, mandateId, opener, mediaTypes, licences, limits, accepted: [], versions: 0, lastVersion: [] }
-      return { ...state, datanets: new Map(state.datanets).set(id, datanet) }
+      return { ...state, datanets: put(state.datanets, id, datanet) }
     }
     case 'ContributionSubmitted':
       return submitted(state, event.data, toMs(recorded.recordedAt), recorded.sequence)
     case 'VerdictCast': {
       const { validator, decision, quality, relevance, weight } = event.data
       const verdict = { decision, quality, relevance, weight, sequence: recorded.sequence }
-      return withContribution(state, event.data.contributionId, (c) => ({ ...c, verdicts: new Map(c.verdicts).set(validator, verdict) }))
+      return withContribution(state, event.data.contributionId, (c) => ({ ...c, verdicts: put(c.verdicts, validator, verdict) }))
     }
     case 'ContributionFinalized':
       return finalized(state, event.data)

@@ -10,31 +10,40 @@ import { accountOf } from '../governance/state.js'
 import { toMs } from '../governance/time.js'
 import type { DeploymentEvent, DeploymentEventOf } from './codecs.js'
 import type { Deployment, DeploymentState, Grant } from './state.js'
+import { edit, put, remove } from '../persistent.js'
 
 function withDeployment(state: DeploymentState, id: string, change: (d: Deployment) => Deployment): DeploymentState {
   const d = state.deployments.get(id)
-  return d === undefined ? state : { ...state, deployments: new Map(state.deployments).set(id, change(d)) }
+  return d === undefined ? state : { ...state, deployments: put(state.deployments, id, change(d)) }
 }
 
 function withGrant(d: Deployment, id: string, change: (g: Grant) => Grant): Deployment {
   const g = d.grants.get(id)
-  return g === undefined ? d : { ...d, grants: new Map(d.grants).set(id, change(g)) }
+  return g === undefined ? d : { ...d, grants: put(d.grants, id, change(g)) }
 }
 
 function used(d: Deployment, e: DeploymentEventOf<'UsageRecorded'>['data'], forgetBefore: number): Deployment {
-  const grants = new Map(d.grants)
-  const requests = new Map(d.requests)
   // Ids were added roughly in time order: drop from the oldest while they are out of the window.
   // One out of order stays a little longer, which is harmless; none inside the window is dropped.
-  for (const [id, at] of requests) {
+  const expired: string[] = []
+  for (const [id, at] of d.requests) {
     if (at >= forgetBefore) break
-    requests.delete(id)
+    expired.push(id)
   }
-  for (const r of e.receipts) {
-    requests.set(r.requestId, toMs(r.at))
-    const g = grants.get(r.grantId)
-    if (g !== undefined) grants.set(r.grantId, { ...g, usedTokens: g.usedTokens + r.inputTokens + r.outputTokens, billed: g.billed + r.fee })
-  }
+  const requests = edit(
+    d.requests,
+    (draft) => {
+      for (const id of expired) draft.delete(id)
+      for (const r of e.receipts) draft.set(r.requestId, toMs(r.at))
+    },
+    { ordered: true },
+  )
+  const grants = edit(d.grants, (draft) => {
+    for (const r of e.receipts) {
+      const g = draft.get(r.grantId)
+      if (g !== undefined) draft.set(r.grantId, { ...g, usedTokens: g.usedTokens + r.inputTokens + r.outputTokens, billed: g.billed + r.fee })
+    }
+  })
   return { ...d, grants, requests }
 }
 
@@ -57,13 +66,13 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
         grants: new Map(),
         requests: new Map(),
       }
-      return { ...state, deployments: new Map(state.deployments).set(id, deployment) }
+      return { ...state, deployments: put(state.deployments, id, deployment) }
     }
     case 'AccessGranted': {
       const { deploymentId, grantId, consumer, keyHash, quotaTokens, expiresAt } = event.data
       const grant: Grant = { id: grantId, consumer, keyHash, quotaTokens, expiresAt: toMs(expiresAt), usedTokens: 0, billed: 0n, revoked: false, revokedAt: null, accepted: null }
-      const next = withDeployment(state, deploymentId, (d) => ({ ...d, grants: new Map(d.grants).set(grantId, grant) }))
-      return { ...next, keyHashes: new Map(next.keyHashes).set(keyHash, { deploymentId, grantId }) }
+      const next = withDeployment(state, deploymentId, (d) => ({ ...d, grants: put(d.grants, grantId, grant) }))
+      return { ...next, keyHashes: put(next.keyHashes, keyHash, { deploymentId, grantId }) }
     }
     case 'GrantAccepted': {
       const { pricing, quotaTokens, validFrom, expiresAt, spendCap } = event.data
@@ -75,11 +84,9 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
     case 'PricingChanged':
       return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, pricing: event.data.pricing }))
     case 'UsageEscrowWithdrawalScheduled':
-      return { ...state, withdrawals: new Map(state.withdrawals).set(event.data.account, { amount: event.data.amount, dueAt: toMs(event.data.dueAt) }) }
+      return { ...state, withdrawals: put(state.withdrawals, event.data.account, { amount: event.data.amount, dueAt: toMs(event.data.dueAt) }) }
     case 'UsageEscrowWithdrawn': {
-      const withdrawals = new Map(state.withdrawals)
-      withdrawals.delete(event.data.account)
-      return { ...state, withdrawals }
+      return { ...state, withdrawals: remove(state.withdrawals, event.data.account) }
     }
     case 'UsageRecorded':
       return withDeployment(state, event.data.deploymentId, (d) => used(d, event.data, at - receiptWindowMs))
@@ -95,11 +102,11 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
 
 function credit(state: GovernanceState, key: string, amount: bigint): GovernanceState {
   const account: Account = accountOf(state, key)
-  return { ...state, accounts: new Map(state.accounts).set(key, { ...account, open: account.open + amount }) }
+  return { ...state, accounts: put(state.accounts, key, { ...account, open: account.open + amount }) }
 }
 
 function escrowBy(state: GovernanceState, key: string, delta: bigint): GovernanceState {
-  return { ...state, usageEscrow: new Map(state.usageEscrow).set(key, (state.usageEscrow.get(key) ?? 0n) + delta) }
+  return { ...state, usageEscrow: put(state.usageEscrow, key, (state.usageEscrow.get(key) ?? 0n) + delta) }
 }
 
 /** The money a deployment event moves, applied to the governance state (where every balance is). */

@@ -15,6 +15,7 @@ import { isDeploymentEvent } from '../deployment/codecs.js'
 import { evolveDeployment, evolveUsageMoney } from '../deployment/evolve.js'
 import { isGovernanceEvent, type EconomyEvent } from './events.js'
 import { evidenceKey, type EconomyState } from './state.js'
+import { include } from '../persistent.js'
 
 const DATA_TYPES: ReadonlySet<string> = new Set(DATA_EVENT_CODECS.map((c) => c.name))
 const isDataEvent = (e: EconomyEvent): e is DataEvent => DATA_TYPES.has(e.type)
@@ -23,7 +24,7 @@ const isAlignmentEvent = (e: EconomyEvent): e is AlignmentEvent =>
 
 function slashedAfter(state: EconomyState, event: EconomyEvent): ReadonlySet<string> {
   if (event.type !== 'StakeSlashed' || event.data.evidence.kind !== 'rule') return state.slashed
-  return new Set(state.slashed).add(evidenceKey(event.data.evidence.rule, event.data.evidence.subject, event.data.account))
+  return include(state.slashed, evidenceKey(event.data.evidence.rule, event.data.evidence.subject, event.data.account))
 }
 
 export function evolveEconomy(state: EconomyState, recorded: Recorded<EconomyEvent>): EconomyState {

@@ -7,15 +7,16 @@ import type { Recorded } from '../decider.js'
 import type { EventOf, GovernanceEvent } from './events.js'
 import { accountOf, powerAt, type Account, type Checkpoint, type GovernanceState, type Proposal, type Stake } from './state.js'
 import { toMs } from './time.js'
+import { append, edit, emptyList, put, type ReadonlyList } from '../persistent.js'
 
 function withAccount(state: GovernanceState, key: string, change: (account: Account) => Account): GovernanceState {
-  return { ...state, accounts: new Map(state.accounts).set(key, change(accountOf(state, key))) }
+  return { ...state, accounts: put(state.accounts, key, change(accountOf(state, key))) }
 }
 
 function withProposal(state: GovernanceState, id: string, change: (proposal: Proposal) => Proposal): GovernanceState {
   const proposal = state.proposals.get(id)
   if (proposal === undefined) return state
-  return { ...state, proposals: new Map(state.proposals).set(id, change(proposal)) }
+  return { ...state, proposals: put(state.proposals, id, change(proposal)) }
 }
 
 function withStake(account: Account, id: number, change: (stake: Stake) => Stake | undefined): Account {
@@ -30,12 +31,11 @@ function withStake(account: Account, id: number, change: (stake: Stake) => Stake
   return { ...account, stakes, liveProposal }
 }
 
-function checkpoint(list: readonly Checkpoint[], sequence: number, delta: bigint): readonly Checkpoint[] {
+function checkpoint(list: ReadonlyList<Checkpoint>, sequence: number, delta: bigint): ReadonlyList<Checkpoint> {
   const power = powerAt(list, sequence) + delta
-  const last = list[list.length - 1]
+  const last = list.get(list.size - 1)
   // One checkpoint per sequence: a second change at the same position replaces the first.
-  const kept = last !== undefined && last.sequence === sequence ? list.slice(0, -1) : list
-  return [...kept, { sequence, power }]
+  return append(list, { sequence, power }, last !== undefined && last.sequence === sequence)
 }
 
 /** Moves `delta` of delegated power to (or, negative, from) a governor at `sequence`. */
@@ -43,19 +43,20 @@ function shiftPower(state: GovernanceState, governor: string | null, delta: bigi
   if (governor === null || delta === 0n) return state
   return {
     ...state,
-    power: new Map(state.power).set(governor, checkpoint(state.power.get(governor) ?? [], sequence, delta)),
+    power: put(state.power, governor, checkpoint(state.power.get(governor) ?? emptyList(), sequence, delta)),
     totalPower: checkpoint(state.totalPower, sequence, delta),
   }
 }
 
 function genesis(state: GovernanceState, data: EventOf<'GenesisEstablished'>['data']): GovernanceState {
   let supply = data.treasury
-  const accounts = new Map(state.accounts)
-  for (const { account, amount } of data.allocations) {
-    const current = accounts.get(account) ?? accountOf(state, account)
-    accounts.set(account, { ...current, open: current.open + amount })
-    supply += amount
-  }
+  const accounts = edit(state.accounts, (draft) => {
+    for (const { account, amount } of data.allocations) {
+      const current = draft.get(account) ?? accountOf(state, account)
+      draft.set(account, { ...current, open: current.open + amount })
+      supply += amount
+    }
+  })
   return {
     ...state,
     genesis: { params: data.params, ledgerKey: data.ledgerKey, treasuryKey: data.treasuryKey, supply },
@@ -88,7 +89,7 @@ function stakeLocked(state: GovernanceState, data: EventOf<'StakeLocked'>['data'
   return withAccount(state, data.account, (a) => ({
     ...a,
     open: a.open - data.amount,
-    stakes: new Map(a.stakes).set(data.stakeId, stake),
+    stakes: put(a.stakes, data.stakeId, stake),
     nextStakeId: Math.max(a.nextStakeId, data.stakeId + 1),
     liveProposal: data.proposalId ?? a.liveProposal,
   }))
@@ -110,23 +111,23 @@ function proposed(state: GovernanceState, data: EventOf<'ModelProposed'>['data']
     executed: false,
     finalized: null,
   }
-  return { ...state, proposals: new Map(state.proposals).set(data.proposalId, proposal) }
+  return { ...state, proposals: put(state.proposals, data.proposalId, proposal) }
 }
 
 function mandateIssued(state: GovernanceState, data: EventOf<'MandateIssued'>['data'], at: number): GovernanceState {
   const mandate = { id: data.mandateId, proposalId: data.proposalId, rewardPool: data.rewardPool, escrowed: 0n, issuedAt: at }
-  return { ...state, mandates: new Map(state.mandates).set(data.mandateId, mandate) }
+  return { ...state, mandates: put(state.mandates, data.mandateId, mandate) }
 }
 
 function escrowed(state: GovernanceState, data: EventOf<'RewardPoolEscrowed'>['data']): GovernanceState {
   const mandate = state.mandates.get(data.mandateId)
-  const mandates = mandate === undefined ? state.mandates : new Map(state.mandates).set(data.mandateId, { ...mandate, escrowed: mandate.escrowed + data.amount })
+  const mandates = mandate === undefined ? state.mandates : put(state.mandates, data.mandateId, { ...mandate, escrowed: mandate.escrowed + data.amount })
   return { ...state, treasury: state.treasury - data.amount, escrowed: state.escrowed + data.amount, mandates }
 }
 
 function paid(state: GovernanceState, data: EventOf<'EscrowPaid'>['data']): GovernanceState {
   const mandate = state.mandates.get(data.mandateId)
-  const mandates = mandate === undefined ? state.mandates : new Map(state.mandates).set(data.mandateId, { ...mandate, escrowed: mandate.escrowed - data.amount })
+  const mandates = mandate === undefined ? state.mandates : put(state.mandates, data.mandateId, { ...mandate, escrowed: mandate.escrowed - data.amount })
   const credited = withAccount(state, data.account, (a) => ({ ...a, open: a.open + data.amount }))
   return { ...credited, escrowed: state.escrowed - data.amount, mandates }
 }
@@ -138,7 +139,7 @@ export function evolve(state: GovernanceState, recorded: Recorded<GovernanceEven
     case 'GenesisEstablished':
       return genesis(state, event.data)
     case 'IdentityRegistered':
-      return { ...state, identities: new Map(state.identities).set(event.data.key, { displayName: event.data.displayName, registeredAt: recorded.recordedAt }) }
+      return { ...state, identities: put(state.identities, event.data.key, { displayName: event.data.displayName, registeredAt: recorded.recordedAt }) }
     case 'OpenSent':
       return withAccount(state, event.data.from, (a) => ({ ...a, open: a.open - event.data.amount }))
     case 'OpenReceived':
@@ -172,7 +173,7 @@ export function evolve(state: GovernanceState, recorded: Recorded<GovernanceEven
       return withProposal(state, event.data.proposalId, (p) => ({ ...p, canceled: true }))
     case 'VoteCast': {
       const { voter, support, weight } = event.data
-      return withProposal(state, event.data.proposalId, (p) => ({ ...p, ballots: new Map(p.ballots).set(voter, { support, weight }) }))
+      return withProposal(state, event.data.proposalId, (p) => ({ ...p, ballots: put(p.ballots, voter, { support, weight }) }))
     }
     case 'ProposalQueued':
       return withProposal(state, event.data.proposalId, (p) => ({ ...p, queuedAt: at, eta: toMs(event.data.eta) }))

@@ -8,6 +8,7 @@
  */
 import type { GenesisParams } from './params.js'
 import type { ProposalSpec, StakePurpose, Support } from './values.js'
+import { emptyList, type ReadonlyList } from '../persistent.js'
 
 export interface Genesis {
   readonly params: GenesisParams
@@ -86,8 +87,9 @@ export interface GovernanceState {
   /** Free treasury OPEN, and OPEN escrowed from it for mandates' reward pools. */
   readonly treasury: bigint
   readonly escrowed: bigint
-  readonly power: ReadonlyMap<string, readonly Checkpoint[]>
-  readonly totalPower: readonly Checkpoint[]
+  /** Each governor's delegated power, one checkpoint per sequence it changed at (persistent lists: appending is O(log n)). */
+  readonly power: ReadonlyMap<string, ReadonlyList<Checkpoint>>
+  readonly totalPower: ReadonlyList<Checkpoint>
   readonly proposals: ReadonlyMap<string, Proposal>
   readonly mandates: ReadonlyMap<string, Mandate>
   /** Consumers' usage escrow (domain/deployment): OPEN set aside for metered inference. */
@@ -101,7 +103,7 @@ export const initialState: GovernanceState = {
   treasury: 0n,
   escrowed: 0n,
   power: new Map(),
-  totalPower: [],
+  totalPower: emptyList(),
   proposals: new Map(),
   mandates: new Map(),
   usageEscrow: new Map(),
@@ -114,23 +116,23 @@ export function accountOf(state: GovernanceState, key: string): Account {
 }
 
 /** The power recorded at or before `sequence` (binary search: checkpoints are in sequence order). */
-export function powerAt(checkpoints: readonly Checkpoint[], sequence: number): bigint {
+export function powerAt(checkpoints: ReadonlyList<Checkpoint>, sequence: number): bigint {
   let lo = 0
-  let hi = checkpoints.length
+  let hi = checkpoints.size
   while (lo < hi) {
     const mid = (lo + hi) >> 1
-    if ((checkpoints[mid] as Checkpoint).sequence <= sequence) lo = mid + 1
+    if ((checkpoints.get(mid) as Checkpoint).sequence <= sequence) lo = mid + 1
     else hi = mid
   }
-  return lo === 0 ? 0n : (checkpoints[lo - 1] as Checkpoint).power
+  return lo === 0 ? 0n : (checkpoints.get(lo - 1) as Checkpoint).power
 }
 
 export function votingPowerAt(state: GovernanceState, governor: string, sequence: number): bigint {
-  return powerAt(state.power.get(governor) ?? [], sequence)
+  return powerAt(state.power.get(governor) ?? emptyList(), sequence)
 }
 
 export function currentVotingPower(state: GovernanceState, governor: string): bigint {
-  return powerAt(state.power.get(governor) ?? [], Number.MAX_SAFE_INTEGER)
+  return powerAt(state.power.get(governor) ?? emptyList(), Number.MAX_SAFE_INTEGER)
 }
 
 export function totalPowerAt(state: GovernanceState, sequence: number): bigint {

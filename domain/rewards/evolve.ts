@@ -7,13 +7,14 @@ import type { DataState } from '../datanets/state.js'
 import type { EconomyEvent } from '../economy/events.js'
 import { toMs } from '../governance/time.js'
 import { emptyInputs, mandateRewardsOf, type EpochInputs, type MandateRewards, type RewardsState } from './state.js'
+import { put, remove } from '../persistent.js'
 
 function withMandate(state: RewardsState, id: string, change: (m: MandateRewards) => MandateRewards): RewardsState {
-  return { mandates: new Map(state.mandates).set(id, change(mandateRewardsOf(state, id))) }
+  return { mandates: put(state.mandates, id, change(mandateRewardsOf(state, id))) }
 }
 
-function addTo(map: ReadonlyMap<string, bigint>, key: string, amount: bigint): Map<string, bigint> {
-  return new Map(map).set(key, (map.get(key) ?? 0n) + amount)
+function addTo(map: ReadonlyMap<string, bigint>, key: string, amount: bigint): ReadonlyMap<string, bigint> {
+  return put(map, key, (map.get(key) ?? 0n) + amount)
 }
 
 function finalized(inputs: EpochInputs, data: DataState, e: Extract<EconomyEvent, { type: 'ContributionFinalized' }>['data']): EpochInputs {
@@ -24,7 +25,7 @@ function finalized(inputs: EpochInputs, data: DataState, e: Extract<EconomyEvent
     const agreed = e.outcome === 'accepted' ? v.decision === 'accept' : v.decision !== 'accept'
     if (agreed && v.weight > 0n) agreement = addTo(agreement, validator, v.weight)
   }
-  const contributions = e.outcome === 'accepted' && !c.revoked ? new Map(inputs.contributions).set(c.id, { contributor: c.contributor, quality: e.quality }) : inputs.contributions
+  const contributions = e.outcome === 'accepted' && !c.revoked ? put(inputs.contributions, c.id, { contributor: c.contributor, quality: e.quality }) : inputs.contributions
   return { ...inputs, agreement, contributions }
 }
 
@@ -35,9 +36,7 @@ export function evolveRewards(state: RewardsState, data: DataState, recorded: Re
       return withMandate(state, event.data.datanetId, (m) => ({ ...m, pending: finalized(m.pending, data, event.data) }))
     case 'ContributionRevoked':
       return withMandate(state, event.data.datanetId, (m) => {
-        const contributions = new Map(m.pending.contributions)
-        contributions.delete(event.data.contributionId)
-        return { ...m, pending: { ...m.pending, contributions } }
+        return { ...m, pending: { ...m.pending, contributions: remove(m.pending.contributions, event.data.contributionId) } }
       })
     case 'FeedbackRoundOpened':
       return withMandate(state, event.data.mandateId, (m) => ({ ...m, reserved: m.reserved + event.data.rewardPool }))

@@ -8,12 +8,13 @@ import type { DataEventOf } from '../datanets/events.js'
 import { toMs } from '../governance/time.js'
 import type { TrainingEvent, TrainingEventOf } from './codecs.js'
 import { versionKey, type Job, type TrainingState } from './state.js'
+import { put } from '../persistent.js'
 
 type Seen = TrainingEvent | DataEventOf<'DatasetVersionSealed' | 'ContributionSubmitted'> | { readonly type: string }
 
 function withJob(state: TrainingState, id: string, change: (job: Job) => Job): TrainingState {
   const job = state.jobs.get(id)
-  return job === undefined ? state : { ...state, jobs: new Map(state.jobs).set(id, change(job)) }
+  return job === undefined ? state : { ...state, jobs: put(state.jobs, id, change(job)) }
 }
 
 /** Anything the lease holder records shows it is alive: the lease runs on from then. */
@@ -50,21 +51,21 @@ function requested(e: TrainingEventOf<'TrainingRequested'>['data']): Job {
 
 function attested(job: Job, e: TrainingEventOf<'EvaluationAttested'>['data'], sequence: number, at: number): Job {
   const current = job.attestations.get(e.checkpoint) ?? { evaluationSequence: e.evaluationSequence, byAttester: new Map(), settled: null }
-  const byAttester = new Map(current.byAttester).set(e.attester, { agrees: e.agrees, stake: e.stake, sequence, at })
-  return { ...job, attestations: new Map(job.attestations).set(e.checkpoint, { ...current, byAttester }) }
+  const byAttester = put(current.byAttester, e.attester, { agrees: e.agrees, stake: e.stake, sequence, at })
+  return { ...job, attestations: put(job.attestations, e.checkpoint, { ...current, byAttester }) }
 }
 
 function settled(job: Job, e: TrainingEventOf<'EvaluationSettled'>['data']): Job {
   const current = job.attestations.get(e.checkpoint)
   if (current === undefined) return job
-  return { ...job, attestations: new Map(job.attestations).set(e.checkpoint, { ...current, settled: e.outcome }) }
+  return { ...job, attestations: put(job.attestations, e.checkpoint, { ...current, settled: e.outcome }) }
 }
 
 function evolveJob(state: TrainingState, event: TrainingEvent, sequence: number, at: number): TrainingState {
   const d = event.data
   switch (event.type) {
     case 'TrainingRequested':
-      return { ...state, jobs: new Map(state.jobs).set(d.jobId, requested(event.data)) }
+      return { ...state, jobs: put(state.jobs, d.jobId, requested(event.data)) }
     case 'TrainingJobClaimed': {
       const { trainer, claim, leaseMs, manifestHash } = event.data
       return withJob(state, d.jobId, (j) => {
@@ -102,7 +103,7 @@ function evolveJob(state: TrainingState, event: TrainingEvent, sequence: number,
       const next = withJob(state, d.jobId, (j) => settled(j, event.data))
       const job = next.jobs.get(d.jobId)
       if (event.data.outcome !== 'attested' || job === undefined || job.attribution === null) return next
-      return { ...next, attribution: new Map(next.attribution).set(job.mandateId, job.attribution) }
+      return { ...next, attribution: put(next.attribution, job.mandateId, job.attribution) }
     }
   }
 }
@@ -126,12 +127,12 @@ export function evolveTraining(state: TrainingState, recorded: Recorded<Seen>): 
   const { event } = recorded
   if (event.type === 'DatasetVersionSealed') {
     const { datanetId, version, contributions, root } = (event as DataEventOf<'DatasetVersionSealed'>).data
-    return { ...state, versions: new Map(state.versions).set(versionKey(datanetId, version), { contributions, root }) }
+    return { ...state, versions: put(state.versions, versionKey(datanetId, version), { contributions, root }) }
   }
   if (event.type === 'ContributionSubmitted') {
     const { contributionId, metadata } = (event as DataEventOf<'ContributionSubmitted'>).data
     const label = metadata.label ?? metadata.class
-    return label === undefined ? state : { ...state, labels: new Map(state.labels).set(contributionId, label) }
+    return label === undefined ? state : { ...state, labels: put(state.labels, contributionId, label) }
   }
   if (!isTrainingEvent(event)) return state
   return evolveJob(state, event, recorded.sequence, toMs(recorded.recordedAt))
