@@ -31,9 +31,9 @@ function env(): NodeJS.ProcessEnv {
 }
 
 async function freshDir(): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'ml-serve-fail-')), 'data')
-  dirs.push(dir)
-  return dir
+  const parent = await mkdtemp(join(tmpdir(), 'ml-serve-fail-'))
+  dirs.push(parent)
+  return join(parent, 'data')
 }
 
 function initDir(dir: string): void {

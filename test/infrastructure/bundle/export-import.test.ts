@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { SignedCommand } from '../../../domain/ledger/command.js'
 import { Expected } from '../../../domain/ports/event-store.js'
 import { exportBundle } from '../../../infrastructure/bundle/export.js'
@@ -12,7 +12,15 @@ import { createSqliteBackend } from '../../../infrastructure/store/sqlite-backen
 import { verifyLines } from '../../../infrastructure/verify/verifier.js'
 import { buildLedger, ledgerKey, ledgerSigner, linesOf, standardSteps } from '../../support/ledger-fixture.js'
 
-const dir = () => mkdtempSync(join(tmpdir(), 'ml-bundle-'))
+const made: string[] = []
+const dir = (): string => {
+  const path = mkdtempSync(join(tmpdir(), 'ml-bundle-'))
+  made.push(path)
+  return path
+}
+afterAll(() => {
+  for (const path of made) rmSync(path, { recursive: true, force: true })
+})
 
 async function exported(): Promise<{ bundle: string; lines: string[] }> {
   const { store, backend } = await buildLedger(standardSteps)
