@@ -9,7 +9,7 @@ import { economy, encodeRequest, type EconomyCommand, type EconomyState } from '
 import { signCommand } from '../domain/ledger/command.js'
 import type { Signer } from '../domain/ports/crypto.js'
 import type { EventStore } from '../domain/ports/event-store.js'
-import { createCommandHandler } from '../infrastructure/command-handler.js'
+import { createCommandHandler, type CommandHandler } from '../infrastructure/command-handler.js'
 import { nativeCrypto } from '../infrastructure/crypto/native.js'
 
 export type Submitted = { readonly ok: true; readonly commandHash: string } | { readonly ok: false; readonly code: string; readonly message: string }
@@ -22,8 +22,8 @@ export interface TrainerLedger {
 
 let nonce = 0
 
-export function inProcessLedger(store: EventStore, signer: Signer): TrainerLedger {
-  const handler = createCommandHandler({ store, vertical: economy })
+/** Signs with `signer` and decides through `handler` (the process's shared one, when it has one). */
+export function inProcessLedger(store: EventStore, signer: Signer, handler: CommandHandler<EconomyState, string> = createCommandHandler({ store, vertical: economy })): TrainerLedger {
   const key = toHex(signer.publicKey)
   return {
     key,

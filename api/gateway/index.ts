@@ -19,6 +19,7 @@ import { openMeter, type Meter } from './meter.js'
 import { referenceBackend } from './reference-backend.js'
 import { gatewayRouter } from './router.js'
 import { upstreamBackend, type UpstreamOptions } from './upstream-backend.js'
+import type { CommandHandler } from '../../infrastructure/command-handler.js'
 
 export { gatewayRouter, type GatewayDeps } from './router.js'
 export { openMeter, type Meter, type MeteredReceipt } from './meter.js'
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   readonly dir: string
   readonly store: EventStore
   readonly signer: Signer
+  /** The process's shared economy handler (serve passes it): one fold for the API, the gateway and the trainer. */
+  readonly handler?: CommandHandler<EconomyState, string>
   readonly upstream?: UpstreamOptions
   readonly flushMs?: number
   /**
@@ -57,7 +60,7 @@ export interface Gateway {
 }
 
 export async function openGateway(options: GatewayOptions): Promise<Gateway> {
-  const ledger = inProcessLedger(options.store, options.signer)
+  const ledger = inProcessLedger(options.store, options.signer, options.handler)
   const ttl = options.stateTtlMs ?? 50
   let cached: { readonly at: number; readonly state: Promise<EconomyState> } | undefined
   function state(caughtUp = false): Promise<EconomyState> {

@@ -6,9 +6,9 @@
 import type { SignedCommand } from '../../domain/ledger/command.js'
 import type { Clock } from '../../domain/ports/clock.js'
 import type { EventStore } from '../../domain/ports/event-store.js'
-import { economy, ECONOMY_COMMAND_CODECS } from '../../domain/economy/index.js'
+import { economy, ECONOMY_COMMAND_CODECS, type EconomyState } from '../../domain/economy/index.js'
 import { GOVERNANCE_COMMAND_TYPES } from '../../domain/governance/index.js'
-import { createCommandHandler, type HandleResult } from '../../infrastructure/command-handler.js'
+import { createCommandHandler, type CommandHandler, type HandleResult } from '../../infrastructure/command-handler.js'
 
 export interface CommandRoute {
   readonly name: string
@@ -16,13 +16,21 @@ export interface CommandRoute {
   handle(signed: SignedCommand): Promise<HandleResult<string>>
 }
 
-export function defaultVerticals(store: EventStore, clock?: Clock): CommandRoute[] {
-  const options = clock === undefined ? {} : { clock }
-  // The economy vertical decides governance, datanets, alignment and rewards over one combined
-  // state (a bond or a slash touches balances), so one handler takes all of their commands.
-  const economyHandler = createCommandHandler({ store, vertical: economy, ...options })
+/** The one handler of the economy rules a process shares: the HTTP API, the gateway and the trainer decide through it. */
+export type EconomyHandler = CommandHandler<EconomyState, string>
+
+export function economyHandler(store: EventStore, clock?: Clock): EconomyHandler {
+  return createCommandHandler({ store, vertical: economy, ...(clock === undefined ? {} : { clock }) })
+}
+
+/**
+ * The economy vertical decides governance, datanets, alignment, training, rewards and deployment
+ * over one combined state (a bond or a slash touches balances), so one handler takes all of their
+ * commands. Pass the process's shared handler; without one, a new handler is made.
+ */
+export function defaultVerticals(store: EventStore, clock?: Clock, handler: EconomyHandler = economyHandler(store, clock)): CommandRoute[] {
   const types = new Set([...GOVERNANCE_COMMAND_TYPES, ...ECONOMY_COMMAND_CODECS.map((codec) => codec.name)])
-  return [{ name: economy.name, accepts: (type) => types.has(type), handle: (signed) => economyHandler.handle(signed) }]
+  return [{ name: economy.name, accepts: (type) => types.has(type), handle: (signed) => handler.handle(signed) }]
 }
 
 export function routeOf(routes: readonly CommandRoute[], type: string): CommandRoute | undefined {

@@ -13,6 +13,7 @@ import { createRedecider } from '../../../domain/ledger/redecide.js'
 import { pino } from 'pino'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { startServer } from '../../http/server.js'
+import { defaultVerticals, economyHandler } from '../../http/verticals.js'
 import { openGateway } from '../../gateway/index.js'
 import { createHash } from 'node:crypto'
 import { toHex } from '../../../domain/crypto/hex.js'
@@ -51,9 +52,12 @@ from governance to deployment and usage fees, then exports, verifies and proves 
     // The gateway's operator key is derived from a public seed, like the demo's actors: fine for a demonstration only.
     const operator = nativeEd25519.signer(createHash('sha256').update('model-ledger demo operator').digest())
     // The deployment stage registers the operator itself, through the API like every other actor.
-    const gateway = await openGateway({ dir, store, signer: operator, flushMs: 0, register: false })
+    // One economy handler for the API and the gateway, as `serve` has.
+    const handler = economyHandler(store)
+    const gateway = await openGateway({ dir, store, signer: operator, flushMs: 0, register: false, handler })
     const server = await startServer({
       store,
+      routes: defaultVerticals(store, undefined, handler),
       blobs: createBlobStore(blobDir(dir)),
       logger: pino({ level: 'silent' }),
       limits: { perActor: { perSecond: Infinity, burst: Infinity } },

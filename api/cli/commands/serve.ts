@@ -19,6 +19,7 @@ import { createSupervisor, type Supervisor } from '../../../infrastructure/super
 import { verifyOnStart } from '../../../infrastructure/verify/startup.js'
 import { createSqliteReadModelStore, projectionsDbPath } from '../../../projections/store/sqlite-store.js'
 import { EXIT, flag, parse, positiveInt, required, str, strs, UsageError, type Command } from '../io.js'
+import { defaultVerticals, economyHandler, type EconomyHandler } from '../../http/verticals.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
@@ -90,10 +91,10 @@ function waitForSignal(): Promise<string> {
 }
 
 /** The trainer beside the API: its own key, the reference executor, job outcomes in the log; supervised. */
-async function startTrainer(dir: string, store: EventStore, logger: Logger, supervisor: Supervisor): Promise<Trainer> {
+async function startTrainer(dir: string, store: EventStore, handler: EconomyHandler, logger: Logger, supervisor: Supervisor): Promise<Trainer> {
   const signer = await trainerSigner(dir)
   const trainer = createTrainer({
-    ledger: inProcessLedger(store, signer),
+    ledger: inProcessLedger(store, signer, handler),
     blobs: createBlobStore(blobDir(dir)),
     workRoot: workRootOf(dir),
     leaseMs: 60_000,
@@ -111,7 +112,7 @@ async function startTrainer(dir: string, store: EventStore, logger: Logger, supe
 }
 
 /** The inference gateway beside the API, signing usage with the operator's key. */
-async function startGateway(dir: string, store: EventStore, args: ReturnType<typeof parse>, logger: Logger, supervisor: Supervisor): Promise<Gateway> {
+async function startGateway(dir: string, store: EventStore, handler: EconomyHandler, args: ReturnType<typeof parse>, logger: Logger, supervisor: Supervisor): Promise<Gateway> {
   const upstream = str(args, 'upstream')
   if (upstream !== undefined && !/^https?:\/\/\S+$/.test(upstream)) throw new UsageError('--upstream takes an http(s) URL')
   const timeoutMs = positiveInt(str(args, 'upstream-timeout'), '--upstream-timeout')
@@ -121,6 +122,7 @@ async function startGateway(dir: string, store: EventStore, args: ReturnType<typ
   return await openGateway({
     dir,
     store,
+    handler,
     ...(flushMs === undefined ? {} : { flushMs }),
     signer: await operatorSigner(dir),
     ...(upstream === undefined
@@ -184,17 +186,20 @@ Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut d
       })
       closers.push({ name: 'store', close: () => store.close() })
       if (config.anchorIntervalMs > 0) supervisor.every('anchor-timer', config.anchorIntervalMs, () => store.sealAnchor())
+      // One economy handler for the process: the API, the gateway and the trainer decide through it
+      // over one fold of the log, instead of three folds racing each other through expected versions.
+      const economy = economyHandler(store)
       const rowStore = createSqliteReadModelStore(projectionsDbPath(dir))
       closers.push({ name: 'read models', close: () => rowStore.close() })
-      const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, args, logger, supervisor)
+      const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, economy, args, logger, supervisor)
       if (gateway !== undefined) closers.push({ name: 'gateway', close: () => gateway.close() })
       const mounts = gateway === undefined ? [] : [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }]
-      const running = await startServer({ store, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
+      const running = await startServer({ store, routes: defaultVerticals(store, undefined, economy), readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
       closers.push({ name: 'http', close: () => running.close() })
       process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
       if (gateway !== undefined) process.stdout.write(`OpenAI-compatible gateway ${running.url}/openai/v1 (operator key ${gateway.operator})\n`)
       if (!flag(args, 'no-trainer')) {
-        const trainer = await startTrainer(dir, store, logger, supervisor)
+        const trainer = await startTrainer(dir, store, economy, logger, supervisor)
         closers.push({ name: 'trainer', close: () => trainer.stop() })
       }
       const signal = await Promise.race([stopping, fatal.happened])
