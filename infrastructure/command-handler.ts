@@ -61,8 +61,6 @@ export interface CommandHandler<S, Code extends string> {
   state(): Promise<S>
 }
 
-type Range = Omit<Accepted, 'ok' | 'duplicate' | 'commandHash'>
-
 const RETRYABLE = ['wrong-expected-version', 'recorded-at-regression'] as const
 
 function refused<Code extends string>(code: Code | HandlerErrorCode, message: string): Refused<Code> {
@@ -94,7 +92,6 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
   let position = 0
   let headRecordedAt: string | null = null
   const versions = new Map<string, number>()
-  const results = new Map<string, Range>()
   let tail: Promise<unknown> = Promise.resolve()
 
   /** Folds every envelope after the last one seen; other verticals' events only move the position. */
@@ -106,13 +103,6 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
       if (event === undefined) continue
       versions.set(envelope.stream, envelope.streamVersion)
       state = vertical.decider.evolve(state, { event, sequence: envelope.sequence, recordedAt: envelope.recordedAt })
-      if (envelope.cause.kind !== 'command') continue
-      const seen = results.get(envelope.cause.commandHash)
-      results.set(envelope.cause.commandHash, {
-        firstSequence: seen?.firstSequence ?? envelope.sequence,
-        lastSequence: envelope.sequence,
-        recordedAt: envelope.recordedAt,
-      })
     }
   }
 
@@ -128,14 +118,20 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
     return run
   }
 
-  function duplicateOf(commandHash: string): Accepted | undefined {
-    const range = results.get(commandHash)
-    return range === undefined ? undefined : { ok: true, commandHash, duplicate: true, ...range }
+  /**
+   * The first result of a command already in the log, from the store's command index: a resend is
+   * answered with it and never decided again (deciding again might now fail, after a spend). The
+   * handler keeps no memory per command, so its memory does not grow with the log.
+   */
+  async function duplicateOf(commandHash: string): Promise<Accepted | undefined> {
+    const result = await store.commandResult(commandHash)
+    if (result === undefined) return undefined
+    return { ok: true, commandHash, duplicate: true, firstSequence: result.firstSequence, lastSequence: result.lastSequence, recordedAt: result.recordedAt }
   }
 
   async function attempt(signed: SignedCommand, commandHash: string): Promise<HandleResult<Code> | 'retry'> {
     await catchUp()
-    const prior = duplicateOf(commandHash)
+    const prior = await duplicateOf(commandHash)
     if (prior !== undefined) return prior
     const parsed = vertical.parseCommand(signed.command)
     if (isLeft(parsed)) return { ok: false, error: parsed.left }

@@ -81,6 +81,8 @@ export interface EventStore {
   /** Catches up from `fromSequence`, then follows new appends until closed. */
   subscribe(fromSequence?: number): Subscription
   readCommand(commandHash: string): Promise<SignedCommand | undefined>
+  /** The first result of a recorded command (an index lookup), or undefined when it is not in the log. */
+  commandResult(commandHash: string): Promise<Omit<AppendResult, 'duplicate'> | undefined>
   streamVersion(stream: string): Promise<number>
   head(): Promise<Head>
   /** Seals an anchor over the events since the last one; undefined when there are none. */

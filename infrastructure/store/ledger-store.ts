@@ -454,6 +454,9 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     readAll,
     subscribe,
     readCommand: (hash) => backend.readCommand(hash),
+    async commandResult(hash) {
+      return (await backend.findCommands([hash])).get(hash)?.result
+    },
     async streamVersion(stream) {
       return (await backend.streamVersions([stream])).get(stream) ?? 0
     },
