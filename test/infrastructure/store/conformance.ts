@@ -162,6 +162,16 @@ export function describeEventStore(name: string, storage: StorageFactory): void 
         expect(await store.readCommand(first.commandHash ?? '')).toEqual(cmd)
       })
 
+      it('commandResult answers a recorded command’s first result from the index, and nothing for an unknown one', async () => {
+        const f = fixture()
+        const cmd = command({ n: 7 })
+        const first = await (await openOn(f)).append({ writes: [{ stream: 'order-1', expected: Expected.any, events: [{ type: 'A', data: 1 }, { type: 'B', data: 2 }] }], command: cmd })
+        const reopened = await openOn(f)
+        const { duplicate: _, ...expected } = first
+        expect(await reopened.commandResult(first.commandHash ?? '')).toEqual(expected)
+        expect(await reopened.commandResult('00'.repeat(32))).toBeUndefined()
+      })
+
       it('deduplicates concurrent sends of one command', async () => {
         const store = await open()
         const request: AppendRequest = { ...one('order-1'), command: command() }
