@@ -16,13 +16,14 @@ import { isLeft } from 'fp-ts/lib/Either.js'
 import { decodeWith } from '../domain/codec.js'
 import { domainError, type DomainError, type Vertical } from '../domain/decider.js'
 import type { JsonValue } from '../domain/json.js'
-import { SignedCommandC, verifyCommand, type SignedCommand } from '../domain/ledger/command.js'
+import { SignedCommandC, type SignedCommand } from '../domain/ledger/command.js'
 import { isLedgerError } from '../domain/ledger/errors.js'
 import type { Clock } from '../domain/ports/clock.js'
 import type { CryptoSuite } from '../domain/ports/crypto.js'
 import { Expected, type EventStore, type StreamWrite } from '../domain/ports/event-store.js'
 import { systemClock } from './clock.js'
 import { nativeCrypto } from './crypto/native.js'
+import { verifySigned } from './verified-commands.js'
 
 export type { Vertical }
 
@@ -158,7 +159,7 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
       const decoded = decodeWith(SignedCommandC, input)
       if (!decoded.ok) return refused<Code>('malformed', `malformed signed command: ${decoded.error}`)
       const signed = decoded.value
-      const commandHash = verifyCommand(signed, crypto)
+      const commandHash = verifySigned(signed, crypto)
       if (commandHash === undefined) return refused<Code>('bad-signature', 'the command signature does not verify under its actor key')
       if (signed.command.ledger !== store.ledgerPublicKey) {
         return refused<Code>('wrong-ledger', `the command names ledger ${signed.command.ledger}, not this ledger (${store.ledgerPublicKey})`)

@@ -11,7 +11,8 @@ import { decodeWith, isInstant, JsonValueC } from '../../domain/codec.js'
 import { toHex } from '../../domain/crypto/hex.js'
 import type { JsonValue } from '../../domain/json.js'
 import { NO_ANCHOR, TREE_ALGORITHM, type AnchorData, type AnchorRef } from '../../domain/ledger/anchor.js'
-import { nonceKey, SignedCommandC, verifyCommand, type SignedCommand } from '../../domain/ledger/command.js'
+import { nonceKey, SignedCommandC, type SignedCommand } from '../../domain/ledger/command.js'
+import { verifySigned } from '../verified-commands.js'
 import { sealEnvelopeText, type Cause, type Envelope } from '../../domain/ledger/envelope.js'
 import { LedgerError } from '../../domain/ledger/errors.js'
 import { merkleRoot } from '../../domain/ledger/merkle.js'
@@ -176,7 +177,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     }
     const decoded = decodeWith(SignedCommandC, request.command)
     if (!decoded.ok) throw new LedgerError('malformed', `malformed signed command: ${decoded.error}`)
-    const commandHash = verifyCommand(decoded.value, crypto)
+    const commandHash = verifySigned(decoded.value, crypto)
     if (commandHash === undefined) throw new LedgerError('bad-signature', 'the command signature does not verify under its actor key')
     // A command signed for another ledger would otherwise mean the same thing here: refuse it.
     if (decoded.value.command.ledger !== ledgerPublicKey) {

@@ -9,7 +9,8 @@
 import type { Request, Response } from 'express'
 import { decodeWith } from '../../../domain/codec.js'
 import type { DomainError } from '../../../domain/decider.js'
-import { SignedCommandC, verifyCommand, type SignedCommand } from '../../../domain/ledger/command.js'
+import { SignedCommandC, type SignedCommand } from '../../../domain/ledger/command.js'
+import { verifySigned } from '../../../infrastructure/verified-commands.js'
 import type { CryptoSuite } from '../../../domain/ports/crypto.js'
 import type { Accepted } from '../../../infrastructure/command-handler.js'
 import type { Metrics } from '../metrics.js'
@@ -66,7 +67,7 @@ function acceptedBody(accepted: Accepted): CommandAcceptedBody {
 function parseSigned(body: unknown, crypto: CryptoSuite): { signed: SignedCommand; hash: string } {
   const decoded = decodeWith(SignedCommandC, body)
   if (!decoded.ok) throw new HttpProblem('malformed', `not a signed command: ${decoded.error}`)
-  const hash = verifyCommand(decoded.value, crypto)
+  const hash = verifySigned(decoded.value, crypto)
   if (hash === undefined) throw new HttpProblem('bad-signature', 'the signature does not verify under the command actor key over SHA-256 of the canonical command')
   return { signed: decoded.value, hash }
 }
