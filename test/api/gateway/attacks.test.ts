@@ -6,8 +6,6 @@
  * never asked for, and signs receipts meant to drain Bob's usage escrow. Bob, the consumer, is
  * also tempted: he tries to take his escrow back between the gateway's answer and the meter's flush.
  */
-import { rmSync } from 'node:fs'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../../domain/crypto/hex.js'
 import { feeOf, type Pricing } from '../../../domain/deployment/values.js'
@@ -16,16 +14,16 @@ import { tokens } from '../../../domain/governance/amounts.js'
 import type { Signer } from '../../../domain/ports/crypto.js'
 import type { EventStore } from '../../../domain/ports/event-store.js'
 import { createCommandHandler } from '../../../infrastructure/command-handler.js'
-import { openLedger } from '../../../infrastructure/data-dir.js'
-import { keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
-import { startServer, type RunningServer } from '../../../api/http/server.js'
+import { keyHashOf, type Gateway } from '../../../api/gateway/index.js'
+import type { RunningServer } from '../../../api/http/server.js'
 import { DAVE } from '../../domain/governance/fixtures.js'
 import { realKeys } from '../../infrastructure/command-handler-support.js'
-import { FAST_COST, signAs } from '../../trainer/fixture.js'
-import { alice, API_KEY, bob, deployedDataDir, type DeployedDir } from './fixture.js'
+import { signAs } from '../../trainer/fixture.js'
+import { alice, API_KEY, bob, serveDeployed, type DeployedDir, type ServedGateway } from './fixture.js'
 
 type Request = Omit<EconomyCommand, 'actor'>
 
+let served: ServedGateway | undefined
 let d: DeployedDir
 let store: EventStore
 let gateway: Gateway
@@ -72,17 +70,12 @@ const offer = (deploymentId: string): Promise<string> =>
   run(dave(), { type: 'GrantAccess', payload: { deploymentId, consumer: d.consumer, keyHash: keyHashOf(`sk-attack-offer-${++offers}-0000000000`), quotaTokens: 1_000_000, expiresAt: FUTURE } })
 
 beforeAll(async () => {
-  d = await deployedDataDir()
-  ;({ store } = await openLedger(d.dir))
-  gateway = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
-  server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }] })
+  served = await serveDeployed()
+  ;({ d, store, gateway, server } = served)
 }, 120_000)
 
 afterAll(async () => {
-  await server?.close()
-  await gateway?.close()
-  await store?.close()
-  if (d !== undefined) rmSync(d.dir, { recursive: true, force: true })
+  await served?.close()
 })
 
 describe('attacks on a consumer’s usage escrow', () => {

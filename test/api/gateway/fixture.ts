@@ -12,7 +12,11 @@ import { tokens } from '../../../domain/governance/amounts.js'
 import type { Signer } from '../../../domain/ports/crypto.js'
 import { createCommandHandler } from '../../../infrastructure/command-handler.js'
 import { openLedger } from '../../../infrastructure/data-dir.js'
-import { keyHashOf, operatorSigner } from '../../../api/gateway/index.js'
+import { rmSync } from 'node:fs'
+import { pino } from 'pino'
+import type { EventStore } from '../../../domain/ports/event-store.js'
+import { keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
+import { startServer, type RunningServer } from '../../../api/http/server.js'
 import { ALICE, BOB } from '../../domain/governance/fixtures.js'
 import { realKeys } from '../../infrastructure/command-handler-support.js'
 import { attestJob, FAST_COST, requestTraining, seedDataDir, signAs, syntheticItems } from '../../trainer/fixture.js'
@@ -95,4 +99,32 @@ export async function deployedDataDir(options: { escrow?: bigint; quota?: number
   const escrow = options.escrow ?? tokens(10)
   if (escrow > 0n) await submitAs(seeded.dir, bob(), { type: 'DepositUsageEscrow', payload: { amount: escrow } })
   return { dir: seeded.dir, mandateId: seeded.mandateId, jobId, checkpoint, earlier: { jobId: first, checkpoint: finalOf(first) }, deploymentId, grantId, operator, consumer, proposer: toHex(alice().publicKey) }
+}
+
+/** A deployed data directory with its ledger open, the gateway on it and an HTTP server mounting it at /openai/v1. */
+export interface ServedGateway {
+  readonly d: DeployedDir
+  readonly store: EventStore
+  readonly gateway: Gateway
+  readonly server: RunningServer
+  close(): Promise<void>
+}
+
+export async function serveDeployed(): Promise<ServedGateway> {
+  const d = await deployedDataDir()
+  const { store } = await openLedger(d.dir)
+  const gateway = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
+  const server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }] })
+  return {
+    d,
+    store,
+    gateway,
+    server,
+    async close() {
+      await server.close()
+      await gateway.close()
+      await store.close()
+      rmSync(d.dir, { recursive: true, force: true })
+    },
+  }
 }

@@ -4,7 +4,6 @@
  * escrow, unknown keys and rollback each answer as documented.
  */
 import { randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
 import { toHex } from '../../../domain/crypto/hex.js'
 import { nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 import OpenAI from 'openai'
@@ -14,12 +13,12 @@ import { economy, type EconomyState } from '../../../domain/economy/index.js'
 import type { DeploymentEventOf } from '../../../domain/deployment/codecs.js'
 import type { EventStore } from '../../../domain/ports/event-store.js'
 import { createCommandHandler } from '../../../infrastructure/command-handler.js'
-import { openLedger } from '../../../infrastructure/data-dir.js'
 import { keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
 import { startServer, type RunningServer } from '../../../api/http/server.js'
 import { FAST_COST, signAs } from '../../trainer/fixture.js'
-import { acceptGrant, alice, API_KEY, bob, deployedDataDir, PRICING, type DeployedDir } from './fixture.js'
+import { acceptGrant, alice, API_KEY, bob, serveDeployed, PRICING, type DeployedDir, type ServedGateway } from './fixture.js'
 
+let served: ServedGateway | undefined
 let d: DeployedDir
 let store: EventStore
 let gateway: Gateway
@@ -53,18 +52,13 @@ const clientWith = (apiKey: string): OpenAI => new OpenAI({ apiKey, baseURL: `${
 const fee = (input: number, output: number): bigint => (BigInt(input) * PRICING.inputPer1k + BigInt(output) * PRICING.outputPer1k + 999n) / 1000n
 
 beforeAll(async () => {
-  d = await deployedDataDir()
-  ;({ store } = await openLedger(d.dir))
-  gateway = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
-  server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }] })
+  served = await serveDeployed()
+  ;({ d, store, gateway, server } = served)
   client = clientWith(API_KEY)
 }, 120_000)
 
 afterAll(async () => {
-  await server?.close()
-  await gateway?.close()
-  await store?.close()
-  if (d !== undefined) rmSync(d.dir, { recursive: true, force: true })
+  await served?.close()
 })
 
 describe('the OpenAI-compatible gateway, through the openai client', () => {

@@ -7,16 +7,12 @@
  * proposal). Conservation holds at every step too.
  */
 import fc from 'fast-check'
-import { isLeft } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
-import { decideAndRecord } from '../../../domain/decider.js'
-import { economyDecider } from '../../../domain/economy/decider.js'
 import type { EconomyEvent } from '../../../domain/economy/events.js'
 import type { EconomyState } from '../../../domain/economy/state.js'
 import { circulating } from '../../../domain/governance/state.js'
-import { hashFor } from '../decider-spec.js'
-import { ALICE, BOB, CAROL, DAVE, LEDGER, START, withDatanet } from '../datanets/fixtures.js'
-import { actionArb, actionsArb, play, type Action } from '../rewards/random-economy.js'
+import { ALICE, BOB, CAROL, DAVE } from '../datanets/fixtures.js'
+import { actionArb, actionsArb, play, replayPreamble, type Action } from '../rewards/random-economy.js'
 
 const EVE = 'e5'.repeat(32)
 const SOMEONE = fc.constantFrom(ALICE, BOB, CAROL, DAVE, EVE)
@@ -27,28 +23,6 @@ function holdings(state: EconomyState, key: string): bigint {
   let total = (account?.open ?? 0n) + (account?.gopen ?? 0n) + (state.governance.usageEscrow.get(key) ?? 0n)
   for (const stake of account?.stakes.values() ?? []) total += stake.amount
   return total
-}
-
-/** Who signed the command that caused each sequence of the preamble (genesis to an open datanet). */
-function preambleActors(): Map<number, string> {
-  const actors = new Map<number, string>()
-  let state = economyDecider.initialState
-  let now = START
-  let sequence = 0
-  for (const step of withDatanet()) {
-    if ('advance' in step) {
-      now += step.advance
-      continue
-    }
-    if (!('command' in step)) continue
-    const at = new Date(now).toISOString()
-    const outcome = decideAndRecord(economyDecider, state, step.command, { recordedAt: at, commandHash: hashFor(actors.size + 1), ledgerKey: LEDGER, issuedAt: at }, sequence + 1)
-    if (isLeft(outcome)) throw new Error(`preamble refused: ${outcome.left.code}`)
-    state = outcome.right.state
-    for (const r of outcome.right.recorded) actors.set(r.sequence, step.command.actor)
-    sequence += outcome.right.recorded.length
-  }
-  return actors
 }
 
 /** The slashes of `key` among the events, each checked to cite that account's own signed act. */
@@ -82,7 +56,7 @@ const adversarialArb: fc.Arbitrary<Action[]> = fc
 
 describe('the consent invariant under adversaries', () => {
   it('nobody’s money goes down but by their own signature or a slash citing their own act; OPEN is conserved at every step', () => {
-    const base = preambleActors()
+    const base = replayPreamble().actors
     let slashes = 0
     let attacksRefused = 0
     fc.assert(

@@ -40,9 +40,13 @@ export type Action = { readonly advance: number } | { readonly make: (w: World) 
 const start = espec.play(withDatanet())
 export const initialWorld: World = { state: start.state, log: [], now: start.now, commands: start.commands, rounds: [], committed: new Map() }
 
-/** The events the preamble recorded, decided again the way the spec helper decides them, so a replay can start from nothing. */
-export function preambleLog(): Recorded<EconomyEvent>[] {
+/**
+ * The events the preamble recorded, decided again the way the spec helper decides them, so a
+ * replay can start from nothing; and who signed the command behind each sequence.
+ */
+export function replayPreamble(): { log: Recorded<EconomyEvent>[]; actors: Map<number, string> } {
   const log: Recorded<EconomyEvent>[] = []
+  const actors = new Map<number, string>()
   let state = economyDecider.initialState
   let now = START
   let n = 0
@@ -58,9 +62,12 @@ export function preambleLog(): Recorded<EconomyEvent>[] {
     if (isLeft(outcome)) throw new Error(`preamble refused: ${outcome.left.code}`)
     state = outcome.right.state
     log.push(...outcome.right.recorded)
+    for (const r of outcome.right.recorded) actors.set(r.sequence, step.command.actor)
   }
-  return log
+  return { log, actors }
 }
+
+export const preambleLog = (): Recorded<EconomyEvent>[] => replayPreamble().log
 
 const actor = fc.constantFrom(...ACTORS)
 const validator = fc.constantFrom(BOB, CAROL, DAVE)
