@@ -22,6 +22,7 @@ import type { DeploymentCommand } from './codecs.js'
 import { feeRecipients, splitFees, splitHash } from './split.js'
 import { servedNow, type Acceptance, type Deployment, type Grant } from './state.js'
 import { feeOf, type Pricing, type PricedReceipt, type Receipt } from './values.js'
+import { recordedCheckpoint } from '../training/attestation.js'
 
 type Result = Either<EconomyError, readonly EconomyEvent[]>
 type Cmd<T extends DeploymentCommand['type']> = Extract<DeploymentCommand, { type: T }>
@@ -33,9 +34,9 @@ function proposerOf(state: EconomyState, mandateId: string): string | undefined 
 
 /** The job and the sequence of the evaluation that passed the checkpoint, or why not. */
 function passedCheckpoint(state: EconomyState, jobId: string, checkpoint: string): Either<EconomyError, { job: Job; evaluationSequence: number }> {
-  const job = state.training.jobs.get(jobId)
-  if (job === undefined) return refuse('unknown-job', 'no such training job', { jobId })
-  if (!job.checkpoints.some((k) => k.root === checkpoint)) return refuse('unknown-checkpoint', 'the job recorded no such checkpoint', { checkpoint })
+  const found = recordedCheckpoint(state, jobId, checkpoint)
+  if (found._tag === 'Left') return found
+  const job = found.right
   const evaluationSequence = passedEvaluation(job, checkpoint)
   if (evaluationSequence === undefined) return refuse('checkpoint-not-passed', 'no evaluation of this checkpoint passed the mandate’s rubric', { checkpoint })
   if (!isAttested(job, checkpoint)) return refuse('checkpoint-not-attested', 'a quorum of attesters has not confirmed this checkpoint’s evaluation', { checkpoint })

@@ -23,11 +23,19 @@ import { evaluationOf, type Attestation, type Job, type JudgedCheckpoint } from 
 type Result = Either<EconomyError, readonly EconomyEvent[]>
 type Cmd<T extends TrainingCommand['type']> = Extract<TrainingCommand, { type: T }>
 
-/** The completed job's checkpoint and its evaluation: what an attestation is about. */
-function evaluated(state: EconomyState, jobId: string, checkpoint: string): Either<EconomyError, { job: Job; evaluation: JudgedCheckpoint }> {
+/** The job, if it exists and recorded this checkpoint (what attestations and deployments name). */
+export function recordedCheckpoint(state: EconomyState, jobId: string, checkpoint: string): Either<EconomyError, Job> {
   const job = state.training.jobs.get(jobId)
   if (job === undefined) return refuse('unknown-job', 'no such training job', { jobId })
   if (!job.checkpoints.some((k) => k.root === checkpoint)) return refuse('unknown-checkpoint', 'the job recorded no such checkpoint', { checkpoint })
+  return right(job)
+}
+
+/** The completed job's checkpoint and its evaluation: what an attestation is about. */
+function evaluated(state: EconomyState, jobId: string, checkpoint: string): Either<EconomyError, { job: Job; evaluation: JudgedCheckpoint }> {
+  const found = recordedCheckpoint(state, jobId, checkpoint)
+  if (isLeft(found)) return found
+  const job = found.right
   const evaluation = evaluationOf(job, checkpoint)
   if (evaluation === undefined) return refuse('no-evaluation', 'no evaluation of this checkpoint was recorded', { checkpoint })
   if ((job.attestations.get(checkpoint)?.settled ?? null) !== null) return refuse('evaluation-settled', 'the evaluation of this checkpoint is settled')
