@@ -4,6 +4,7 @@
  * returns `close`, which stops accepting, ends event streams, drains requests in flight and stops
  * the runners. The store is the caller's: it closes it afterwards (sealing the final anchor).
  */
+import type { Metric } from 'prom-client'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino, type Logger } from 'pino'
@@ -72,6 +73,8 @@ export interface ServerOptions {
   readonly corsOrigins?: readonly string[]
   readonly trustProxy?: boolean
   readonly mounts?: readonly Mount[]
+  /** More Prometheus metrics for /metrics (the trainer's, say). */
+  readonly metrics?: readonly Metric[]
   /** Runs the read-model runners; one is made (logging to `logger`) when not given. Its failing tasks make /readyz 503. */
   readonly supervisor?: Supervisor
 }
@@ -113,6 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     storageOk: () => storage.ok,
   })
   for (const mount of options.mounts ?? []) for (const metric of mount.metrics ?? []) metrics.registry.registerMetric(metric)
+  for (const metric of options.metrics ?? []) metrics.registry.registerMetric(metric)
   const app = createApp({
     store,
     routes: options.routes ?? defaultVerticals(store, options.clock),

@@ -10,6 +10,7 @@ import { CommandRefused, inProcessLedger } from '../../../trainer/ledger.js'
 import { lineageSink } from '../../../trainer/lineage.js'
 import { executorsOf, trainerSigner, workRootOf } from '../../../trainer/open.js'
 import { createTrainer, type Trainer } from '../../../trainer/trainer.js'
+import { trainingMetrics, type TrainingMetrics } from '../../../trainer/metrics.js'
 import { startServer } from '../../http/server.js'
 import { openGateway, operatorSigner, type Gateway } from '../../gateway/index.js'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
@@ -91,7 +92,7 @@ function waitForSignal(): Promise<string> {
 }
 
 /** The trainer beside the API: its own key, the reference executor, job outcomes in the log; supervised. */
-async function startTrainer(dir: string, store: EventStore, handler: EconomyHandler, logger: Logger, supervisor: Supervisor): Promise<Trainer> {
+async function startTrainer(dir: string, store: EventStore, handler: EconomyHandler, logger: Logger, supervisor: Supervisor, progress: TrainingMetrics): Promise<Trainer> {
   const signer = await trainerSigner(dir)
   const trainer = createTrainer({
     ledger: inProcessLedger(store, signer, handler),
@@ -101,7 +102,15 @@ async function startTrainer(dir: string, store: EventStore, handler: EconomyHand
     progressMs: 2_000,
     lineage: lineageSink(undefined),
     executors: executorsOf([]),
-    onJob: (job, outcome) => logger.info({ job: job.id, outcome }, 'training job'),
+    onJob: (job, outcome) => {
+      progress.finished(job)
+      logger.info({ job: job.id, outcome }, 'training job')
+    },
+    // Every step to the gauges and the debug log; the ledger takes a bounded number of reports per job.
+    onProgress: (job, report) => {
+      progress.progress(job, report)
+      logger.debug({ job: job.id, step: report.step, totalSteps: report.totalSteps, metrics: report.metrics }, 'training progress')
+    },
     // A refusal (no genesis yet, not registered) waits for the log; anything else is a failure.
     onError: (error) => (error instanceof CommandRefused ? logger.debug({ err: error.message }, 'trainer pass skipped') : supervisor.report('trainer', error)),
     onPass: () => supervisor.ok('trainer'),
@@ -194,12 +203,13 @@ Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut d
       const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, economy, args, logger, supervisor)
       if (gateway !== undefined) closers.push({ name: 'gateway', close: () => gateway.close() })
       const mounts = gateway === undefined ? [] : [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }]
-      const running = await startServer({ store, routes: defaultVerticals(store, undefined, economy), readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
+      const training = trainingMetrics()
+      const running = await startServer({ store, routes: defaultVerticals(store, undefined, economy), metrics: training.metrics, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
       closers.push({ name: 'http', close: () => running.close() })
       process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
       if (gateway !== undefined) process.stdout.write(`OpenAI-compatible gateway ${running.url}/openai/v1 (operator key ${gateway.operator})\n`)
       if (!flag(args, 'no-trainer')) {
-        const trainer = await startTrainer(dir, store, economy, logger, supervisor)
+        const trainer = await startTrainer(dir, store, economy, logger, supervisor, training)
         closers.push({ name: 'trainer', close: () => trainer.stop() })
       }
       const signal = await Promise.race([stopping, fatal.happened])
