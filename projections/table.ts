@@ -37,10 +37,55 @@ export function initialTable<V, E>(projection: Projection<V, E>): Table<V> {
 
 export function patch<V>(table: Table<V>, changes: readonly RowChange<V>[]): void {
   for (const change of changes) {
-    if (change.value === null) table.rows.delete(change.key)
-    else table.rows.set(change.key, change.value)
+    const added = change.value !== null && !table.rows.has(change.key)
+    const removed = change.value === null && table.rows.delete(change.key)
+    if (change.value !== null) table.rows.set(change.key, change.value)
+    if (added || removed) keyVersions.set(table.rows, (keyVersions.get(table.rows) ?? 0) + 1)
     table.dirty.add(change.key)
   }
+}
+
+/**
+ * The keys of a table's rows in order, kept until a key is added or removed (a row whose value
+ * changes keeps its place): a page of a read model is a binary search and a slice, not a sort of
+ * every key, as long as no row came or went since the last page.
+ */
+const keyVersions = new WeakMap<ReadonlyMap<string, unknown>, number>()
+const sortedCache = new WeakMap<ReadonlyMap<string, unknown>, { readonly version: number; readonly keys: readonly string[] }>()
+
+export function sortedKeys(rows: ReadonlyMap<string, unknown>): readonly string[] {
+  const version = keyVersions.get(rows) ?? 0
+  const hit = sortedCache.get(rows)
+  if (hit !== undefined && hit.version === version) return hit.keys
+  const keys = [...rows.keys()].sort(compareKeys)
+  sortedCache.set(rows, { version, keys })
+  return keys
+}
+
+/** The first index whose key is greater than `key` (or at least `key`, when `inclusive`). */
+function lowerBound(keys: readonly string[], key: string, inclusive: boolean): number {
+  let lo = 0
+  let hi = keys.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    const k = keys[mid] as string
+    if (k < key || (!inclusive && k === key)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** Up to `limit` keys with the prefix, in order, after the cursor key; and whether more follow. */
+export function keysPage(rows: ReadonlyMap<string, unknown>, prefix: string, after: string | undefined, limit: number): { keys: string[]; more: boolean } {
+  const keys = sortedKeys(rows)
+  let i = after !== undefined && after >= prefix ? lowerBound(keys, after, false) : lowerBound(keys, prefix, true)
+  const page: string[] = []
+  for (; i < keys.length && page.length <= limit; i++) {
+    const key = keys[i] as string
+    if (!key.startsWith(prefix)) break
+    page.push(key)
+  }
+  return { keys: page.slice(0, limit), more: page.length > limit }
 }
 
 /** Applies one envelope if the projection wants it; returns whether it did. */

@@ -10,13 +10,14 @@ import type { AnyProjection } from '../../projections/projection.js'
 import { createRunner, type ProjectionRunner } from '../../projections/runner.js'
 import type { ReadModelStore } from '../../projections/store/port.js'
 import type { Supervisor, TaskHandle } from '../../infrastructure/supervisor.js'
+import { keysPage } from '../../projections/table.js'
 
 export interface RowsAt {
   /** The last sequence folded into these rows. */
   readonly checkpoint: number
   get(key: string): JsonValue | undefined
-  /** Keys with the prefix, in order. */
-  keys(prefix: string): string[]
+  /** Up to `limit` keys with the prefix, in order, after the cursor key; and whether more follow. */
+  page(prefix: string, after: string | undefined, limit: number): { keys: string[]; more: boolean }
 }
 
 export interface ReadModelStatus {
@@ -44,7 +45,7 @@ function rowsOf(projection: AnyProjection, rows: ReadonlyMap<string, unknown>, c
       const value = rows.get(key)
       return value === undefined ? undefined : projection.encode(value)
     },
-    keys: (prefix) => [...rows.keys()].filter((key) => key.startsWith(prefix)).sort(),
+    page: (prefix, after, limit) => keysPage(rows, prefix, after, limit),
   }
 }
 

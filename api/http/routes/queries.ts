@@ -108,11 +108,10 @@ export function queriesRouter(models: ReadModels): Router {
   function page(req: Request, rows: RowsAt, prefix: string): { items: JsonValue[]; next: string | null; checkpoint: number } {
     const limit = optionalWhole(req, 'limit', DEFAULT_PAGE, { min: 1, max: MAX_PAGE })
     const after = decodeCursor(req)
-    const keys = rows.keys(prefix).filter((key) => after === undefined || key > after)
-    const chosen = keys.slice(0, limit)
-    const items = chosen.map((key) => rows.get(key)).filter((row): row is JsonValue => row !== undefined)
-    const last = chosen[chosen.length - 1]
-    return { items, next: keys.length > limit && last !== undefined ? encodeCursor(last) : null, checkpoint: rows.checkpoint }
+    const { keys, more } = rows.page(prefix, after, limit)
+    const items = keys.map((key) => rows.get(key)).filter((row): row is JsonValue => row !== undefined)
+    const last = keys[keys.length - 1]
+    return { items, next: more && last !== undefined ? encodeCursor(last) : null, checkpoint: rows.checkpoint }
   }
 
   for (const collection of COLLECTIONS) {
