@@ -33,10 +33,6 @@ export function include<T>(set: ReadonlySet<T>, value: T): ReadonlySet<T> {
   return set.has(value) ? set : (persistentSet(set).add(value) as unknown as ReadonlySet<T>)
 }
 
-/** An empty persistent map, for new states. */
-export function emptyMap<K, V>(): ReadonlyMap<K, V> {
-  return IMap<K, V>()
-}
 
 /** What `edit` hands its change: the usual Map operations on a draft of the map. */
 export interface MapDraft<K, V> {

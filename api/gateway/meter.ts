@@ -107,10 +107,18 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
   const fees = new Map<string, bigint>()
   const grantFees = new Map<string, bigint>()
   const tokens = new Map<string, number>()
+  // Pending sums by consumer and grant; a sum back at zero is dropped, so they hold only what is in flight.
+  const addFee = (sums: Map<string, bigint>, key: string, delta: bigint): void => {
+    const next = (sums.get(key) ?? 0n) + delta
+    if (next === 0n) sums.delete(key)
+    else sums.set(key, next)
+  }
   const hold = (r: Pick<MeteredReceipt, 'consumer' | 'grantId' | 'fee' | 'inputTokens' | 'outputTokens'>, sign: 1 | -1): void => {
-    fees.set(r.consumer, (fees.get(r.consumer) ?? 0n) + BigInt(sign) * r.fee)
-    grantFees.set(r.grantId, (grantFees.get(r.grantId) ?? 0n) + BigInt(sign) * r.fee)
-    tokens.set(r.grantId, (tokens.get(r.grantId) ?? 0) + sign * (r.inputTokens + r.outputTokens))
+    addFee(fees, r.consumer, BigInt(sign) * r.fee)
+    addFee(grantFees, r.grantId, BigInt(sign) * r.fee)
+    const used = (tokens.get(r.grantId) ?? 0) + sign * (r.inputTokens + r.outputTokens)
+    if (used === 0) tokens.delete(r.grantId)
+    else tokens.set(r.grantId, used)
   }
   for (const r of await journal.call<JournalReceipt[]>({ op: 'pending' })) hold(fromJournal(r), 1)
 

@@ -98,7 +98,7 @@ function accept(c: Cmd<'AcceptGrant'>, d: Deployment, ctx: DecisionContext): Res
   if (found._tag === 'Left') return found
   const g = found.right
   if (c.actor !== g.consumer) return refuse('not-grant-consumer', 'only the grant’s consumer accepts it')
-  if (g.revoked) return refuse('grant-revoked', 'the grant is revoked')
+  if (g.revokedAt !== null) return refuse('grant-revoked', 'the grant is revoked')
   if (g.accepted !== null) return refuse('grant-already-accepted', 'the grant is already accepted: its terms do not change')
   if (!samePricing(p.pricing, d.pricing)) {
     return refuse('price-mismatch', 'the prices accepted must be the deployment’s prices now', { inputPer1k: d.pricing.inputPer1k.toString(), outputPer1k: d.pricing.outputPer1k.toString() })
@@ -113,7 +113,7 @@ function accept(c: Cmd<'AcceptGrant'>, d: Deployment, ctx: DecisionContext): Res
 function revoke(c: Cmd<'RevokeAccess'>, d: Deployment): Result {
   const found = grantOf(d, c.payload.grantId)
   if (found._tag === 'Left') return found
-  if (found.right.revoked) return refuse('grant-revoked', 'the grant is already revoked')
+  if (found.right.revokedAt !== null) return refuse('grant-revoked', 'the grant is already revoked')
   return right([{ type: 'AccessRevoked', data: { ...c.payload } }])
 }
 
@@ -168,7 +168,7 @@ function recordUsage(c: Cmd<'RecordUsage'>, d: Deployment, state: EconomyState, 
   // A batch is refused whole when one receipt is outside its terms: a signed batch holds or not; the gateway isolates the receipt.
   const outside = termsProblem(fresh, d)
   if (outside._tag === 'Left') return outside
-  const receipts: PricedReceipt[] = fresh.map((r) => ({ ...r }))
+  const receipts: PricedReceipt[] = fresh
   const owed = new Map<string, bigint>()
   for (const r of receipts) {
     const consumer = (d.grants.get(r.grantId) as { consumer: string }).consumer

@@ -70,7 +70,7 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
     }
     case 'AccessGranted': {
       const { deploymentId, grantId, consumer, keyHash, quotaTokens, expiresAt } = event.data
-      const grant: Grant = { id: grantId, consumer, keyHash, quotaTokens, expiresAt: toMs(expiresAt), usedTokens: 0, billed: 0n, revoked: false, revokedAt: null, accepted: null }
+      const grant: Grant = { id: grantId, consumer, keyHash, quotaTokens, expiresAt: toMs(expiresAt), usedTokens: 0, billed: 0n, revokedAt: null, accepted: null }
       const next = withDeployment(state, deploymentId, (d) => ({ ...d, grants: put(d.grants, grantId, grant) }))
       return { ...next, keyHashes: put(next.keyHashes, keyHash, { deploymentId, grantId }) }
     }
@@ -80,14 +80,13 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
       return withDeployment(state, event.data.deploymentId, (d) => withGrant(d, event.data.grantId, (g) => ({ ...g, accepted })))
     }
     case 'AccessRevoked':
-      return withDeployment(state, event.data.deploymentId, (d) => withGrant(d, event.data.grantId, (g) => ({ ...g, revoked: true, revokedAt: at })))
+      return withDeployment(state, event.data.deploymentId, (d) => withGrant(d, event.data.grantId, (g) => ({ ...g, revokedAt: at })))
     case 'PricingChanged':
       return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, pricing: event.data.pricing }))
     case 'UsageEscrowWithdrawalScheduled':
       return { ...state, withdrawals: put(state.withdrawals, event.data.account, { amount: event.data.amount, dueAt: toMs(event.data.dueAt) }) }
-    case 'UsageEscrowWithdrawn': {
+    case 'UsageEscrowWithdrawn':
       return { ...state, withdrawals: remove(state.withdrawals, event.data.account) }
-    }
     case 'UsageRecorded':
       return withDeployment(state, event.data.deploymentId, (d) => used(d, event.data, at - receiptWindowMs))
     case 'DeploymentRetired':

@@ -38,8 +38,7 @@ export interface Grant {
   readonly usedTokens: number
   /** Σ fees of the grant's recorded receipts: what counts against the spending cap. */
   readonly billed: bigint
-  readonly revoked: boolean
-  /** When it was revoked (ms): usage dated from then on is not chargeable. */
+  /** When it was revoked (ms), or null while it stands: usage dated from then on is not chargeable. */
   readonly revokedAt: number | null
   /** Null until the consumer accepts: an unaccepted grant opens nothing and is charged nothing. */
   readonly accepted: Acceptance | null

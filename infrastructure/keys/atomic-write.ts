@@ -26,32 +26,8 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-export async function writeNewFile(path: string, text: string): Promise<void> {
-  await assertAbsent(path)
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
-  try {
-    const handle = await open(temp, 'wx', 0o600)
-    try {
-      await handle.writeFile(text, 'utf8')
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await link(temp, path)
-  } catch (error) {
-    if (errnoCode(error) === 'EEXIST') throw new KeyFileError('exists', `${path} already exists; refusing to overwrite a key file`)
-    throw new KeyFileError('io', `cannot write key file ${path}: ${errnoCode(error) ?? 'unknown error'}`)
-  } finally {
-    await unlink(temp).catch(() => undefined)
-  }
-  await syncDirectory(dirname(path))
-}
-
-/**
- * Replaces a (non-secret) file atomically: a temporary file in the same directory, synced, then
- * renamed over the target, and the directory synced. Readers see the old bytes or the new, whole.
- */
-export async function replaceFile(path: string, text: string, mode = 0o644): Promise<void> {
+/** Writes `text` to a synced temporary file beside `path`, lets `publish` put it in place, and always removes the temporary name. */
+async function viaSyncedTemp(path: string, text: string, mode: number, publish: (temp: string) => Promise<void>): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   try {
     const handle = await open(temp, 'wx', mode)
@@ -61,9 +37,29 @@ export async function replaceFile(path: string, text: string, mode = 0o644): Pro
     } finally {
       await handle.close()
     }
-    await rename(temp, path)
+    await publish(temp)
   } finally {
     await unlink(temp).catch(() => undefined)
   }
+}
+
+export async function writeNewFile(path: string, text: string): Promise<void> {
+  await assertAbsent(path)
+  try {
+    // link() refuses an existing target: not even a racing writer's file is overwritten.
+    await viaSyncedTemp(path, text, 0o600, (temp) => link(temp, path))
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') throw new KeyFileError('exists', `${path} already exists; refusing to overwrite a key file`)
+    throw new KeyFileError('io', `cannot write key file ${path}: ${errnoCode(error) ?? 'unknown error'}`)
+  }
+  await syncDirectory(dirname(path))
+}
+
+/**
+ * Replaces a (non-secret) file atomically: a temporary file in the same directory, synced, then
+ * renamed over the target, and the directory synced. Readers see the old bytes or the new, whole.
+ */
+export async function replaceFile(path: string, text: string, mode = 0o644): Promise<void> {
+  await viaSyncedTemp(path, text, mode, (temp) => rename(temp, path))
   await syncDirectory(dirname(path))
 }

@@ -7,6 +7,16 @@ import { isAnchor } from '../../domain/ledger/anchor.js'
 import { nonceKey, type SignedCommand } from '../../domain/ledger/command.js'
 import { StaleHeadError, type SealedBatch, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
 
+/** The entries of `map` for those of `keys` it holds. */
+function present<V>(map: ReadonlyMap<string, V>, keys: readonly string[]): Map<string, V> {
+  const found = new Map<string, V>()
+  for (const key of keys) {
+    const value = map.get(key)
+    if (value !== undefined) found.set(key, value)
+  }
+  return found
+}
+
 export function createMemoryBackend(): StorageBackend {
   const events: Envelope[] = []
   const streams = new Map<string, number[]>()
@@ -34,22 +44,8 @@ export function createMemoryBackend(): StorageBackend {
     async streamVersions(names) {
       return new Map(names.map((name) => [name, streams.get(name)?.length ?? 0]))
     },
-    async findCommands(hashes) {
-      const found = new Map<string, StoredCommand>()
-      for (const hash of hashes) {
-        const command = commands.get(hash)
-        if (command !== undefined) found.set(hash, command)
-      }
-      return found
-    },
-    async findNonces(keys) {
-      const found = new Map<string, string>()
-      for (const key of keys) {
-        const hash = nonces.get(key)
-        if (hash !== undefined) found.set(key, hash)
-      }
-      return found
-    },
+    findCommands: async (hashes) => present(commands, hashes),
+    findNonces: async (keys) => present(nonces, keys),
     async commit(batch: SealedBatch) {
       const current = head()
       if (current.sequence !== batch.expectedHead.sequence || current.hash !== batch.expectedHead.hash) {

@@ -100,6 +100,8 @@ describe('accepting a grant', () => {
   it('the consumer may revoke its own grant', () => {
     const { history, deploymentId, grantId } = deployed()
     expect(espec.given(...history).when(dcmd.revoke(deploymentId, grantId, CONSUMER)).events()[0]?.type).toBe('AccessRevoked')
+    // A stranger cannot end another consumer's grant by claiming that right.
+    espec.given(...history).when(dcmd.revoke(deploymentId, grantId, CAROL)).thenFails('not-deployment-operator')
   })
 
   it('a new price applies to grants accepted from then on; accepted ones keep theirs', () => {
