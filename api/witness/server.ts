@@ -93,7 +93,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Witnes
       return sendProblem(res, 405, 'method-not-allowed', 'add-checkpoint takes POST', path)
     }
     const body = await readBody(req, options.bodyLimit ?? DEFAULT_BODY_LIMIT)
-    if (body === undefined) return sendProblem(res, 413, 'too-large', `a request body is at most ${options.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`, path)
+    if (body === undefined) {
+      res.setHeader('connection', 'close')
+      return sendProblem(res, 413, 'too-large', `a request body is at most ${options.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`, path)
+    }
     const outcome = options.witness.addCheckpoint(body)
     options.onSubmission?.(outcome)
     return answer(res, outcome)
