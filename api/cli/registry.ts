@@ -20,6 +20,7 @@ export const COMMANDS: readonly Entry[] = [
   { name: 'export', summary: 'write the whole log as a portable bundle (JSON lines)', load: async () => (await import('./commands/export.js')).exportCommand },
   { name: 'import', summary: 'rebuild a store from a bundle, verifying it first', load: async () => (await import('./commands/import.js')).importCommand },
   { name: 'migrate', summary: 'move a ledger to another store (export, verify, import, verify)', load: async () => (await import('./commands/migrate.js')).migrateCommand },
+  { name: 'checkpoint', summary: 'print the latest checkpoint as a C2SP signed note (or its verifier key)', load: async () => (await import('./commands/checkpoint.js')).checkpointCommand },
   { name: 'proof', summary: 'print an inclusion or consistency proof (JSON)', load: async () => (await import('./commands/proof.js')).proofCommand },
   { name: 'verify-proof', summary: 'check an inclusion or consistency proof offline against the ledger key', load: async () => (await import('./commands/proof.js')).verifyProofCommand },
   { name: 'projections', summary: 'read models: status (checkpoint, lag), rebuild from zero, show (optionally as of a sequence or time)', load: async () => (await import('./commands/projections.js')).projectionsCommand },
