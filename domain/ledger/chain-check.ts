@@ -20,6 +20,18 @@ export interface TrustedAnchor {
   readonly hash: string
 }
 
+/**
+ * A tree the auditor holds from outside the log: a checkpoint note (perhaps cosigned by witnesses)
+ * saying the log's first `size` events have `root`. A log whose tree of that size has another root
+ * is a fork of the history the note's signers saw.
+ */
+export interface TrustedTree {
+  readonly size: number
+  readonly root: string
+  /** Who vouched for it, for the failure message (an origin, witness names). */
+  readonly source: string
+}
+
 export interface ChainFailure {
   /** The first sequence that does not hold, or null when the fault is in a line without one. */
   readonly sequence: number | null
@@ -77,7 +89,10 @@ export class ChainChecker {
   private readonly trusted: Map<number, string>
   private readonly resumed: boolean
 
-  constructor(sha256: Sha256, trustedAnchors: readonly TrustedAnchor[] = [], resume?: ResumePoint) {
+  private readonly trustedTrees: Map<number, TrustedTree>
+
+  constructor(sha256: Sha256, trustedAnchors: readonly TrustedAnchor[] = [], resume?: ResumePoint, trustedTrees: readonly TrustedTree[] = []) {
+    this.trustedTrees = new Map(trustedTrees.map((tree) => [tree.size, tree]))
     this.root = new StreamingRoot(sha256)
     this.heads = new StreamHeads(sha256)
     this.trusted = new Map(trustedAnchors.map((anchor) => [anchor.sequence, anchor.hash]))
@@ -119,6 +134,12 @@ export class ChainChecker {
   finish(): { failure: ChainFailure | undefined; summary: ChainSummary } {
     if (this.failure === undefined && this.current !== undefined && !this.current.used) {
       this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `command ${this.current.hash} caused no event` }
+    }
+    if (this.failure === undefined) {
+      const short = [...this.trustedTrees.values()].find((tree) => tree.size > this.head.sequence)
+      if (short !== undefined) {
+        this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `the log ends at sequence ${this.head.sequence}, but ${short.source} signed a tree of ${short.size} events: it was truncated` }
+      }
     }
     if (this.failure === undefined) {
       const beyond = [...this.trusted.keys()].filter((sequence) => sequence > this.head.sequence)
@@ -182,6 +203,10 @@ export class ChainChecker {
       if (anchorFault !== undefined) return anchorFault
     }
     this.root.push(fromHex(e.hash))
+    const held = this.trustedTrees.get(this.root.size)
+    if (held !== undefined && held.root !== this.root.root()) {
+      return `the log's tree of ${held.size} events has root ${this.root.root()}, but ${held.source} signed root ${held.root} for that size: this log is a fork of the history they saw`
+    }
     this.heads.record(e.stream, version, e.sequence)
     if (e.anchor !== null) this.lastAnchor = { sequence: e.sequence, hash: e.hash }
     this.head = { sequence: e.sequence, hash: e.hash }
