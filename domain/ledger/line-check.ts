@@ -7,7 +7,7 @@ import { canonicalize, CanonicalizationError } from '../canonical/jcs.js'
 import { decodeWith } from '../codec.js'
 import type { JsonValue } from '../json.js'
 import type { CryptoSuite } from '../ports/crypto.js'
-import { anchorData, isAnchor, type AnchorData } from './anchor.js'
+import { anchorData, checkpointText, isAnchor, type AnchorData } from './anchor.js'
 import { BundleHeaderC, type BundleHeader } from './bundle.js'
 import { nonceKey, SignedCommandC, verifyCommand } from './command.js'
 import { canonicalPieces, EnvelopeC, envelopeText } from './envelope.js'
@@ -129,6 +129,8 @@ function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: Cry
     anchor = anchorData(envelope) ?? null
     if (anchor === null) return bad('malformed anchor data', sequence)
     if (envelope.cause.kind !== 'system' || envelope.cause.reason !== 'anchor') return bad('an anchor must have the system cause "anchor"', sequence)
+    const noteFault = checkNoteSignatures(anchor, envelope.signer, crypto)
+    if (noteFault !== undefined) return bad(noteFault, sequence)
   } else if (envelope.stream === ANCHOR_STREAM || envelope.type === ANCHOR_TYPE) {
     return bad(`${ANCHOR_TYPE} events belong to ${ANCHOR_STREAM} and nothing else does`, sequence)
   }
@@ -146,4 +148,13 @@ function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: Cry
     causeSignature: envelope.cause.kind === 'command' ? envelope.cause.actorSignature : null,
     anchor,
   }
+}
+
+/** A checkpoint's note signatures: at least one, by distinct keys, one of them the event's signer, every one valid. */
+export function checkNoteSignatures(anchor: AnchorData, signer: string, crypto: CryptoSuite): string | undefined {
+  if (!anchor.signatures.some((entry) => entry.key === signer)) return `the checkpoint note is not signed by the event's signer ${signer}`
+  if (new Set(anchor.signatures.map((entry) => entry.key)).size !== anchor.signatures.length) return 'the checkpoint note names a key twice'
+  const text = encoder.encode(checkpointText(anchor.origin, anchor.treeSize, anchor.root))
+  const bad = anchor.signatures.find((entry) => !crypto.ed25519.verify(fromHex(entry.key), text, fromHex(entry.signature)))
+  return bad === undefined ? undefined : `the checkpoint note signature by ${bad.key} does not verify`
 }

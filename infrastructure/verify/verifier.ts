@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { referenceCrypto } from '../../domain/crypto/reference.js'
-import { ChainChecker, type ChainFailure, type ChainSummary, type ResumePoint, type TrustedAnchor } from '../../domain/ledger/chain-check.js'
+import { ChainChecker, type ChainFailure, type ChainSummary, type ResumePoint, type TrustedAnchor, type TrustedTree } from '../../domain/ledger/chain-check.js'
 import { checkLine, type LineFacts } from '../../domain/ledger/line-check.js'
 import type { SignedCommand } from '../../domain/ledger/command.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
@@ -18,6 +18,8 @@ export interface VerifyOptions {
   readonly trustedKey?: string
   /** Anchors the auditor already holds: the log must contain each, unchanged. */
   readonly trustedAnchors?: readonly TrustedAnchor[]
+  /** Trees held from outside the log (checkpoint notes, cosigned or not): the log must agree with each. */
+  readonly trustedTrees?: readonly TrustedTree[]
   /** Worker threads for line checks; 0 checks on this thread. Default: one per core. */
   readonly workers?: number
   readonly crypto?: 'native' | 'reference'
@@ -100,7 +102,7 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
   const suite = crypto === 'reference' ? referenceCrypto : nativeCrypto
   const workers = options.workers ?? availableParallelism()
   const pool: LineCheckPool | undefined = workers > 0 ? createLineCheckPool(workers, key, crypto) : undefined
-  const checker = new ChainChecker(suite.sha256, options.trustedAnchors, options.resume)
+  const checker = new ChainChecker(suite.sha256, options.trustedAnchors, options.resume, options.trustedTrees)
   const redecider = options.redecide?.(key)
   const inFlight: { lines: readonly string[]; facts: Promise<LineFacts[]> }[] = []
   const maxInFlight = Math.max(2, workers * 3)

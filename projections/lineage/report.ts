@@ -7,7 +7,7 @@ import type { JsonValue } from '../../domain/json.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
 import { checkInclusionProof, type InclusionProof } from '../../domain/ledger/proof.js'
 import type { CryptoSuite } from '../../domain/ports/crypto.js'
-import { buildInclusionProof, ProofUnavailable } from '../../infrastructure/proofs/build-proof.js'
+import { ProofUnavailable, Proofs, type ProofSource } from '../../infrastructure/proofs/build-proof.js'
 import type { StorageBackend } from '../../infrastructure/store/backend.js'
 import { buildLineage, resolveTarget, type LineageGraph, type LineageTarget } from './graph.js'
 import { emptyIndex, indexEnvelope, type LineageIndex } from './index.js'
@@ -48,8 +48,9 @@ export function evidenceOf(graph: LineageGraph): number[] {
   return [...new Set(graph.nodes.flatMap((node) => node.evidence))].sort((a, b) => a - b)
 }
 
-export async function buildLineageReport(backend: Pick<StorageBackend, 'readRange' | 'readStream' | 'ledgerKey'>, query: LineageQuery): Promise<LineageReport> {
+export async function buildLineageReport(backend: ProofSource & Pick<StorageBackend, 'ledgerKey'>, query: LineageQuery): Promise<LineageReport> {
   const { index, head } = await indexStore(backend)
+  const proofs = new Proofs(backend)
   const graph = buildLineage(index, query.kind === 'id' ? resolveTarget(index, query.id) : query)
   const evidence: Evidence[] = []
   for (const sequence of evidenceOf(graph)) {
@@ -57,7 +58,7 @@ export async function buildLineageReport(backend: Pick<StorageBackend, 'readRang
     if (event === undefined) throw new Error(`the store lost sequence ${sequence}`)
     let proof: InclusionProof | null = null
     try {
-      proof = await buildInclusionProof(backend, sequence)
+      proof = await proofs.inclusion(sequence)
     } catch (error) {
       if (!(error instanceof ProofUnavailable)) throw error
     }
