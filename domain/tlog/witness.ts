@@ -81,7 +81,8 @@ export interface Accepted {
   readonly logSignatures: readonly NoteSignature[]
 }
 
-export type Judgement = { readonly ok: true; readonly value: Accepted } | ({ readonly ok: false } & Refusal)
+/** A refusal names the origin once the checkpoint parsed, so the caller can keep evidence. */
+export type Judgement = { readonly ok: true; readonly value: Accepted } | ({ readonly ok: false; readonly origin?: string } & Refusal)
 
 export interface WitnessView {
   /** The verifiers of the log with this origin; undefined when the witness does not know it. */
@@ -90,8 +91,8 @@ export interface WitnessView {
   latest(origin: string): CosignedHead | undefined
 }
 
-function refuse(refusal: Refusal): Judgement {
-  return { ok: false, ...refusal }
+function refuse(refusal: Refusal, origin?: string): Judgement {
+  return origin === undefined ? { ok: false, ...refusal } : { ok: false, origin, ...refusal }
 }
 
 /**
@@ -107,28 +108,28 @@ export function judgeAddCheckpoint(request: AddCheckpointRequest, view: WitnessV
   if (!body.ok) return refuse({ status: 400, code: 'malformed-checkpoint', reason: body.reason })
   const checkpoint = body.value
   const verifiers = view.verifiersOf(checkpoint.origin)
-  if (verifiers === undefined) return refuse({ status: 404, code: 'unknown-origin', reason: `this witness does not know the log ${JSON.stringify(checkpoint.origin)}` })
+  if (verifiers === undefined) return refuse({ status: 404, code: 'unknown-origin', reason: `this witness does not know the log ${JSON.stringify(checkpoint.origin)}` }, checkpoint.origin)
   const opened = openNote(parsed.value, verifiers)
   if (!opened.ok) {
     const code = opened.code === 'bad-signature' ? 'bad-signature' : 'no-known-signature'
-    return refuse({ status: 403, code, reason: opened.reason })
+    return refuse({ status: 403, code, reason: opened.reason }, checkpoint.origin)
   }
   if (request.oldSize > checkpoint.size) {
-    return refuse({ status: 400, code: 'old-size-too-large', reason: `old size ${request.oldSize} is larger than the checkpoint's size ${checkpoint.size}` })
+    return refuse({ status: 400, code: 'old-size-too-large', reason: `old size ${request.oldSize} is larger than the checkpoint's size ${checkpoint.size}` }, checkpoint.origin)
   }
   const latest = view.latest(checkpoint.origin)
   const latestSize = latest?.size ?? 0
   if (request.oldSize !== latestSize) {
-    return refuse({ status: 409, code: 'old-size-mismatch', reason: `the latest checkpoint cosigned for this log has size ${latestSize}`, size: latestSize })
+    return refuse({ status: 409, code: 'old-size-mismatch', reason: `the latest checkpoint cosigned for this log has size ${latestSize}`, size: latestSize }, checkpoint.origin)
   }
   if (checkpoint.size === 0 && !equalHashes(checkpoint.root, emptyRoot(sha256))) {
-    return refuse({ status: 422, code: 'bad-empty-root', reason: 'a checkpoint of size 0 must carry the empty tree\'s root, SHA-256 of nothing' })
+    return refuse({ status: 422, code: 'bad-empty-root', reason: 'a checkpoint of size 0 must carry the empty tree\'s root, SHA-256 of nothing' }, checkpoint.origin)
   }
   if (request.oldSize === 0) {
-    if (request.proof.length !== 0) return refuse({ status: 422, code: 'proof-not-empty', reason: 'from old size 0 the consistency proof must be empty' })
+    if (request.proof.length !== 0) return refuse({ status: 422, code: 'proof-not-empty', reason: 'from old size 0 the consistency proof must be empty' }, checkpoint.origin)
   } else {
     const check = checkConsistency(sha256, request.oldSize, checkpoint.size, request.proof, (latest as CosignedHead).root, checkpoint.root)
-    if (!check.ok) return refuse({ status: 422, code: 'inconsistent', reason: `not consistent with the cosigned checkpoint of size ${request.oldSize}: ${check.reason}` })
+    if (!check.ok) return refuse({ status: 422, code: 'inconsistent', reason: `not consistent with the cosigned checkpoint of size ${request.oldSize}: ${check.reason}` }, checkpoint.origin)
   }
   return { ok: true, value: { checkpoint, text: parsed.value.text, logSignatures: opened.value.verified } }
 }
