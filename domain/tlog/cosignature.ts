@@ -12,7 +12,7 @@
  */
 import { concatBytes } from '../crypto/bytes.js'
 import type { CryptoSuite, Signer } from '../ports/crypto.js'
-import { ALGORITHM, isKeyName, keyIdOf, type NoteSignature, type NoteSigner, type NoteVerifier } from './note.js'
+import { ALGORITHM, keyIdOf, noteVerifier, requireKeyName, type NoteSignature, type NoteSigner, type NoteVerifier } from './note.js'
 
 /** The spec caps the timestamp at 2^63 - 1; a JavaScript caller passes whole seconds as a safe integer. */
 export const MAX_TIMESTAMP = (1n << 63n) - 1n
@@ -42,7 +42,7 @@ function checkTimestamp(timestamp: number): bigint {
  * carry one). Make one per cosignature: the time is part of what is signed.
  */
 export function cosignatureSigner(name: string, signer: Signer, crypto: CryptoSuite, timestamp: number): NoteSigner {
-  if (!isKeyName(name)) throw new TypeError(`${JSON.stringify(name)} is not a key name`)
+  requireKeyName(name)
   const time = checkTimestamp(timestamp)
   return {
     name,
@@ -59,17 +59,9 @@ export function cosignatureTimestamp(signature: NoteSignature | Uint8Array): big
 }
 
 export function cosignatureVerifier(name: string, publicKey: Uint8Array, crypto: CryptoSuite): NoteVerifier {
-  if (!isKeyName(name)) throw new TypeError(`${JSON.stringify(name)} is not a key name`)
-  const key = Uint8Array.from(publicKey)
-  return {
-    name,
-    keyId: keyIdOf(name, ALGORITHM.cosignatureV1, key, crypto.sha256),
-    algorithm: ALGORITHM.cosignatureV1,
-    publicKey: key,
-    verify(text, signature) {
-      const timestamp = cosignatureTimestamp(signature)
-      if (timestamp === undefined || timestamp > MAX_TIMESTAMP) return false
-      return crypto.ed25519.verify(key, cosignatureMessage(text, timestamp), signature.subarray(8))
-    },
-  }
+  return noteVerifier(name, ALGORITHM.cosignatureV1, publicKey, crypto.sha256, (key, text, signature) => {
+    const timestamp = cosignatureTimestamp(signature)
+    if (timestamp === undefined || timestamp > MAX_TIMESTAMP) return false
+    return crypto.ed25519.verify(key, cosignatureMessage(text, timestamp), signature.subarray(8))
+  })
 }

@@ -212,7 +212,7 @@ export function hexKeyId(keyId: number): string {
   return keyId.toString(16).padStart(8, '0')
 }
 
-function requireKeyName(name: string): void {
+export function requireKeyName(name: string): void {
   if (!isKeyName(name)) throw new TypeError(`${JSON.stringify(name)} is not a key name (non-empty, no space, no plus)`)
 }
 
@@ -222,16 +222,15 @@ export function ed25519NoteSigner(name: string, signer: Signer, crypto: CryptoSu
   return { name, keyId: keyIdOf(name, ALGORITHM.ed25519, signer.publicKey, crypto.sha256), sign: (text) => signer.sign(text) }
 }
 
-export function ed25519NoteVerifier(name: string, publicKey: Uint8Array, crypto: CryptoSuite): NoteVerifier {
+/** A verifier of `algorithm` for `publicKey` under `name`; `verify` gets a copy of the key. */
+export function noteVerifier(name: string, algorithm: number, publicKey: Uint8Array, sha256: Sha256, verify: (key: Uint8Array, text: Uint8Array, signature: Uint8Array) => boolean): NoteVerifier {
   requireKeyName(name)
   const key = Uint8Array.from(publicKey)
-  return {
-    name,
-    keyId: keyIdOf(name, ALGORITHM.ed25519, key, crypto.sha256),
-    algorithm: ALGORITHM.ed25519,
-    publicKey: key,
-    verify: (text, signature) => crypto.ed25519.verify(key, text, signature),
-  }
+  return { name, keyId: keyIdOf(name, algorithm, key, sha256), algorithm, publicKey: key, verify: (text, signature) => verify(key, text, signature) }
+}
+
+export function ed25519NoteVerifier(name: string, publicKey: Uint8Array, crypto: CryptoSuite): NoteVerifier {
+  return noteVerifier(name, ALGORITHM.ed25519, publicKey, crypto.sha256, (key, text, signature) => crypto.ed25519.verify(key, text, signature))
 }
 
 export interface DecodedVkey {

@@ -10,17 +10,16 @@
  * nothing; without one it refuses when a name, a development passphrase or state is already
  * there (a witness that lost its key must not come back as another witness with the same state).
  */
-import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fromHex, toHex } from '../../domain/crypto/hex.js'
 import type { CryptoSuite } from '../../domain/ports/crypto.js'
 import { cosignatureVerifier } from '../../domain/tlog/cosignature.js'
 import { isKeyName } from '../../domain/tlog/note.js'
 import { vkeyOf } from '../../domain/tlog/vkey.js'
-import { resolvePassphrase } from '../data-dir.js'
-import { createKeyFile, isKeyFileError, loadSigner, readPassphrase, readPublicKey, type KeySigner, type Passphrase, type ScryptCost } from '../keys/index.js'
+import { givenPassphrase, prepareKeysDir, resolvePassphrase } from '../data-dir.js'
+import { createKeyFile, loadSigner, readPublicKey, type KeySigner, type Passphrase, type ScryptCost } from '../keys/index.js'
 
 export interface WitnessLayout {
   readonly root: string
@@ -87,26 +86,12 @@ export async function initWitnessDir(root: string, options: InitWitnessOptions):
     if (options.name !== undefined && options.name !== name) throw new Error(`${root} already holds the witness ${name}; its name does not change`)
     return { ...infoOf(name, publicKey, layout, options.crypto), created: false, developmentPassphrase: existsSync(layout.devPassphrase) }
   }
-  let passphrase = options.passphrase
-  if (passphrase === undefined) {
-    try {
-      passphrase = await readPassphrase()
-    } catch (error) {
-      if (!isKeyFileError(error, 'no-passphrase')) throw error
-    }
-  }
-  const blocking = [layout.config, layout.state, ...(passphrase === undefined ? [layout.devPassphrase] : [])].filter((path) => existsSync(path))
+  const given = await givenPassphrase(options.passphrase)
+  const blocking = [layout.config, layout.state, ...(given === undefined ? [layout.devPassphrase] : [])].filter((path) => existsSync(path))
   if (blocking.length > 0) {
     throw new Error(`${root} has no witness key (${layout.key}) but ${blocking.join(', ')} exist: refusing to create a new witness over them (restore the key from its backup)`)
   }
-  await mkdir(layout.keys, { recursive: true, mode: 0o700 })
-  await chmod(layout.keys, 0o700)
-  let developmentPassphrase = false
-  if (passphrase === undefined) {
-    passphrase = randomBytes(24).toString('base64url')
-    await writeFile(layout.devPassphrase, `${passphrase}\n`, { mode: 0o600, flag: 'wx' })
-    developmentPassphrase = true
-  }
+  const { passphrase, developmentPassphrase } = await prepareKeysDir(layout, given)
   const key = await createKeyFile(layout.key, passphrase, { label: 'witness', ...(options.cost === undefined ? {} : { cost: options.cost }) })
   const name = options.name ?? defaultWitnessName(key.publicKey)
   await writeName(layout, name)

@@ -13,7 +13,7 @@ import { openWitnessState } from '../../../infrastructure/witness/state.js'
 import { createWitness } from '../../../infrastructure/witness/witness.js'
 import { initWitnessDir, openWitnessKey, readWitnessInfo, witnessLayout } from '../../../infrastructure/witness/witness-dir.js'
 import { startWitnessServer } from '../../witness/server.js'
-import { EXIT, flag, parse, printJson, required, str, strs, UsageError, type Command, type Parsed } from '../io.js'
+import { EXIT, flag, parse, printJson, required, str, strs, UsageError, waitForSignal, type Command, type Parsed } from '../io.js'
 
 const crypto = nativeCrypto
 
@@ -37,18 +37,6 @@ async function logsOf(args: Parsed): Promise<WitnessLogs> {
   }
   if (logs.size === 0) throw new UsageError('name at least one log to witness (--log ORIGIN=VKEY or --config FILE)')
   return logs
-}
-
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string): void => {
-      process.off('SIGINT', on)
-      process.off('SIGTERM', on)
-      resolve(signal)
-    }
-    process.on('SIGINT', on)
-    process.on('SIGTERM', on)
-  })
 }
 
 async function serve(dir: string, args: Parsed): Promise<number> {
