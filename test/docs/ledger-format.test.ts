@@ -4,10 +4,9 @@
  * recipe is run on the document's own blocks with sha256sum and openssl.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { canonicalize } from '../../domain/canonical/jcs.js'
 import { fromHex, toHex } from '../../domain/crypto/hex.js'
 import { referenceCrypto, referenceEd25519 } from '../../domain/crypto/reference.js'
@@ -22,6 +21,7 @@ import { StreamHeads, streamHeadEntry } from '../../domain/ledger/stream-heads.j
 import { bundleFileLines } from '../../infrastructure/bundle/lines.js'
 import { nativeCrypto } from '../../infrastructure/crypto/native.js'
 import { verifyLines } from '../../infrastructure/verify/verifier.js'
+import { scratchDirs } from '../support/scratch.js'
 import { buildWorkedExample, exampleActor, exampleLedger, exampleRecipient, exampleSeed } from './ledger-format-example.js'
 
 const docPath = new URL('../../docs/ledger-format.md', import.meta.url)
@@ -33,15 +33,7 @@ function block(name: string): string {
   return match[1]
 }
 
-const made: string[] = []
-afterAll(() => {
-  for (const path of made) rmSync(path, { recursive: true, force: true })
-})
-const scratch = (): string => {
-  const path = mkdtempSync(join(tmpdir(), 'ml-format-'))
-  made.push(path)
-  return path
-}
+const scratch = scratchDirs('ml-format-')
 
 const example = await buildWorkedExample()
 const ledgerKey = example.ledgerKey

@@ -3,10 +3,9 @@
  * every line ends in LF (the last one too), never CR LF, the file is UTF-8 with no byte-order
  * mark, and a byte that is not UTF-8 is refused rather than read as U+FFFD.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Expected } from '../../../domain/ports/event-store.js'
 import { exportBundle } from '../../../infrastructure/bundle/export.js'
 import { importBundle, ImportRefused } from '../../../infrastructure/bundle/import.js'
@@ -15,17 +14,10 @@ import { manualClock } from '../../../infrastructure/clock.js'
 import { openLedgerStore } from '../../../infrastructure/store/ledger-store.js'
 import { createMemoryBackend } from '../../../infrastructure/store/memory-backend.js'
 import { verifyLines, type VerifyReport } from '../../../infrastructure/verify/verifier.js'
+import { scratchDirs } from '../../support/scratch.js'
 import { buildLedger, ledgerKey, ledgerSigner, standardSteps } from '../../support/ledger-fixture.js'
 
-const made: string[] = []
-afterAll(() => {
-  for (const path of made) rmSync(path, { recursive: true, force: true })
-})
-const dir = (): string => {
-  const path = mkdtempSync(join(tmpdir(), 'ml-framing-'))
-  made.push(path)
-  return path
-}
+const dir = scratchDirs('ml-framing-')
 
 const { store, backend } = await buildLedger(standardSteps)
 await store.close()
