@@ -35,6 +35,7 @@ export interface TrustedTree {
 export interface ChainFailure {
   /** The first sequence that does not hold, or null when the fault is in a line without one. */
   readonly sequence: number | null
+  /** The line of the log it is in, counting the header as line 1. */
   readonly line: number
   readonly reason: string
 }
@@ -84,7 +85,8 @@ export class ChainChecker {
   private root: StreamingRoot
   private checkpoint: { treeSize: number; root: string; origin: string | null } = { treeSize: 0, root: ZERO_HASH, origin: null }
   private anchors = 0
-  private lines = 0
+  /** Lines read so far: the header, which the caller checks, is line 1. */
+  private lines = 1
   private failure: ChainFailure | undefined
   private readonly trusted: Map<number, string>
   private readonly resumed: boolean
