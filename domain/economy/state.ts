@@ -13,6 +13,7 @@ import { initialRewardsState, type RewardsState } from '../rewards/state.js'
 import { initialTrainingState, type TrainingState } from '../training/state.js'
 import { initialDeploymentState, type DeploymentState } from '../deployment/state.js'
 import { initialTrustState, type TrustState } from '../trust/state.js'
+import { initialConsentState, type ConsentState } from '../consent/state.js'
 
 export interface EconomyState {
   readonly governance: GovernanceState
@@ -23,6 +24,8 @@ export interface EconomyState {
   readonly deployment: DeploymentState
   /** Validator trust in millionths, per validator observed so far (domain/trust). */
   readonly trust: TrustState
+  /** Withdrawn contributions per sealed version, and deployments suspended for consent (domain/consent). */
+  readonly consent: ConsentState
   /** Evidence already slashed for, as `rule:subject:account`: no slash twice for the same evidence. */
   readonly slashed: ReadonlySet<string>
 }
@@ -35,6 +38,7 @@ export const initialEconomyState: EconomyState = {
   training: initialTrainingState,
   deployment: initialDeploymentState,
   trust: initialTrustState,
+  consent: initialConsentState,
   slashed: new Set(),
 }
 
