@@ -287,7 +287,7 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
     case 'DeploymentSuspendedForConsent': {
       const d = event.data
       const details = { contributions: d.contributions.length, retrainBy: d.retrainBy }
-      return deploymentChange(rows, envelope, d.deploymentId, 'suspended-for-consent', details, (dep) => ({
+      return deploymentChange(rows, envelope, d.deploymentId, 'suspended-for-consent', details, () => ({
         consent: { status: 'suspended', contributions: d.contributions, retrainBy: d.retrainBy, suspendedSequence: envelope.sequence },
       }))
     }
