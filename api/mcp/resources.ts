@@ -3,6 +3,8 @@
  *   ledger://head                      GET /v1/ledger: public key, head, latest anchor envelope
  *   ledger://reward-maps/{mandateId}   GET /v1/reward-maps/{mandateId}, every page: each closed epoch
  *   ledger://lineage/{id}              the first lineage route that knows the id (LINEAGE_ROUTES)
+ *   ledger://consent/{deploymentId}    GET /v1/deployments/{id}: the checkpoint served, and whether
+ *                                      consent to its training data was withdrawn (docs/mcp.md)
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { ErrorCode, McpError, type ReadResourceResult, type Resource } from '@modelcontextprotocol/sdk/types.js'
@@ -83,6 +85,20 @@ async function lineage(service: LedgerService, id: string): Promise<JsonValue> {
   throw new McpError(ErrorCode.InvalidParams, `no lineage for ${id}: the ledger knows it as no deployment, training job, checkpoint or mandate`)
 }
 
+/** The consent part of a deployment's registry row: what the checkpoint it serves was trained on, and what was withdrawn from it. */
+async function consent(service: LedgerService, deploymentId: string): Promise<JsonValue> {
+  let row: JsonValue
+  try {
+    row = await service.getJson(`/v1/deployments/${deploymentId}`)
+  } catch (error) {
+    if (isApiError(error) && error.status === 404) throw new McpError(ErrorCode.InvalidParams, `the ledger has no deployment ${deploymentId}`)
+    throw error
+  }
+  if (!isRecord(row) || !isRecord(row.consent)) throw new Error(`/v1/deployments/${deploymentId} did not answer with a deployment`)
+  const { mandateId = null, status = null, serving = null, consent: flags, updatedSequence = null } = row
+  return { deploymentId, mandateId, status, serving, consent: flags, updatedSequence }
+}
+
 const resource = (uri: string, name: string, title: string, description: string): Resource => ({ uri, name, title, description, mimeType: JSON_TYPE })
 
 export function registerLedgerResources(server: McpServer, service: LedgerService, deployments: () => readonly DeploymentTool[]): void {
@@ -120,5 +136,23 @@ export function registerLedgerResources(server: McpServer, service: LedgerServic
       mimeType: JSON_TYPE,
     },
     async (uri, variables) => jsonContents(uri, await lineage(service, idOf(variables.id, 'id'))),
+  )
+
+  server.registerResource(
+    'consent',
+    new ResourceTemplate('ledger://consent/{deploymentId}', {
+      list: () => ({
+        resources: deployments().map((d) =>
+          resource(`ledger://consent/${d.deploymentId}`, `consent-${d.deploymentId.slice(0, 8)}`, `Consent: deployment ${d.deploymentId.slice(0, 8)}…`, `Whether consent to the training data of what deployment ${d.deploymentId} serves was withdrawn.`),
+        ),
+      }),
+    }),
+    {
+      title: 'Consent of a deployment’s training data',
+      description:
+        'The checkpoint a deployment serves and its consent: consented; revoked (contributions withdrawn from its dataset version, retrain by retrainBy); or suspended past that deadline (docs/deployment.md, GET /v1/deployments/{id}).',
+      mimeType: JSON_TYPE,
+    },
+    async (uri, variables) => jsonContents(uri, await consent(service, idOf(variables.deploymentId, 'deploymentId'))),
   )
 }
