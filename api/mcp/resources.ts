@@ -62,14 +62,18 @@ async function mandates(service: LedgerService): Promise<MandateRow[]> {
   return items.filter(isRecord).flatMap((m) => (typeof m.id === 'string' ? [{ id: m.id, title: typeof m.title === 'string' ? m.title : m.id }] : []))
 }
 
-async function rewardMaps(service: LedgerService, mandateId: string): Promise<JsonValue> {
-  let mandate: JsonValue
+/** One row the service must know: a 404 is the caller's error (`the ledger has no <what> <id>`). */
+async function known(service: LedgerService, path: string, what: string, id: string): Promise<JsonValue> {
   try {
-    mandate = await service.getJson(`/v1/mandates/${mandateId}`)
+    return await service.getJson(path)
   } catch (error) {
-    if (isApiError(error) && error.status === 404) throw new McpError(ErrorCode.InvalidParams, `the ledger has no mandate ${mandateId}`)
+    if (isApiError(error) && error.status === 404) throw new McpError(ErrorCode.InvalidParams, `the ledger has no ${what} ${id}`)
     throw error
   }
+}
+
+async function rewardMaps(service: LedgerService, mandateId: string): Promise<JsonValue> {
+  const mandate = await known(service, `/v1/mandates/${mandateId}`, 'mandate', mandateId)
   const { items, checkpoint } = await allItems(service, `/v1/reward-maps/${mandateId}`)
   return { mandateId, title: isRecord(mandate) ? (mandate.title ?? null) : null, checkpoint, epochs: items }
 }
@@ -87,13 +91,7 @@ async function lineage(service: LedgerService, id: string): Promise<JsonValue> {
 
 /** The consent part of a deployment's registry row: what the checkpoint it serves was trained on, and what was withdrawn from it. */
 async function consent(service: LedgerService, deploymentId: string): Promise<JsonValue> {
-  let row: JsonValue
-  try {
-    row = await service.getJson(`/v1/deployments/${deploymentId}`)
-  } catch (error) {
-    if (isApiError(error) && error.status === 404) throw new McpError(ErrorCode.InvalidParams, `the ledger has no deployment ${deploymentId}`)
-    throw error
-  }
+  const row = await known(service, `/v1/deployments/${deploymentId}`, 'deployment', deploymentId)
   if (!isRecord(row) || !isRecord(row.consent)) throw new Error(`/v1/deployments/${deploymentId} did not answer with a deployment`)
   const { mandateId = null, status = null, serving = null, consent: flags, updatedSequence = null } = row
   return { deploymentId, mandateId, status, serving, consent: flags, updatedSequence }
