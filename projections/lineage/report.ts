@@ -22,8 +22,8 @@ export { verifyLineageReport, type ReportCheck } from './verify-report.js'
 /** What building a report reads: any backend, or an adapter over an EventStore (the HTTP API's). */
 export interface ReportSource extends ProofSource {
   ledgerKey(): Promise<string | undefined>
-  /** Up to `limit` envelopes of a stream with version >= fromVersion, in order. */
-  readStream(stream: string, fromVersion: number, limit: number): Promise<Envelope[]>
+  /** Up to `limit` envelopes of a stream with version >= fromVersion, in order; without it, a second pass over the log. */
+  readStream?(stream: string, fromVersion: number, limit: number): Promise<Envelope[]>
 }
 
 /** A target, or an id to resolve against the log (a deployment, training job, checkpoint root or mandate). */
@@ -59,15 +59,38 @@ async function indexLog(source: ProofSource, treeSize: number): Promise<Indexed>
   return { index, heads, tree }
 }
 
-/** All events of a stream, versions 1..version. */
-async function readWhole(source: ReportSource, stream: string, version: number): Promise<Envelope[]> {
-  const out: Envelope[] = []
-  while (out.length < version) {
-    const page = await source.readStream(stream, out.length + 1, Math.min(1000, version - out.length))
+type StreamReader = NonNullable<ReportSource['readStream']>
+
+/** A stream's events from version 1, at most `version` of them. */
+async function readStream(read: StreamReader, stream: string, version: number): Promise<Envelope[]> {
+  const events: Envelope[] = []
+  while (events.length < version) {
+    const page = await read(stream, events.length + 1, Math.min(1000, version - events.length))
     if (page.length === 0) break
-    out.push(...page.filter((e) => e.streamVersion <= version))
+    events.push(...page.filter((e) => e.streamVersion <= version))
   }
-  if (out.length !== version || out.some((e, i) => e.streamVersion !== i + 1)) throw new Error(`the store does not hold versions 1-${version} of stream ${stream}`)
+  return events
+}
+
+/** The events of each wanted stream, versions 1..V: by stream where the source reads streams, else from one more pass over the log. */
+async function readStreams(source: ReportSource, wanted: ReadonlyMap<string, number>, treeSize: number): Promise<Map<string, Envelope[]>> {
+  const out = new Map<string, Envelope[]>()
+  const read = source.readStream?.bind(source)
+  if (read !== undefined) {
+    for (const [stream, version] of wanted) out.set(stream, await readStream(read, stream, version))
+  } else {
+    for (const stream of wanted.keys()) out.set(stream, [])
+    for (let from = 1; from <= treeSize; ) {
+      const page = await source.readRange(from, Math.min(1000, treeSize - from + 1))
+      if (page.length === 0) break
+      for (const e of page) out.get(e.stream)?.push(e)
+      from += page.length
+    }
+  }
+  for (const [stream, version] of wanted) {
+    const events = out.get(stream) ?? []
+    if (events.length !== version || events.some((e, i) => e.streamVersion !== i + 1)) throw new Error(`the store does not hold versions 1-${version} of stream ${stream}`)
+  }
   return out
 }
 
@@ -79,12 +102,11 @@ async function streamsOf(source: ReportSource, graph: LineageGraph, { heads, tre
     names.add(event.stream)
   }
   const proven = [...names].map((stream) => heads.prove(stream) ?? raise(`stream ${stream} has no head at tree size ${treeSize}`)).sort((a, b) => a.index - b.index)
+  const read = await readStreams(source, new Map(proven.map((p) => [p.head.stream, p.head.version])), treeSize)
   const out: StreamEvidence[] = []
   for (const { head, index, proof } of proven) {
     const events: StreamEvidence['events'][number][] = []
-    for (const event of await readWhole(source, head.stream, head.version)) {
-      events.push({ event, hashes: (await tree.inclusion(event.sequence - 1, treeSize)).map(toHex) })
-    }
+    for (const event of read.get(head.stream) ?? []) events.push({ event, hashes: (await tree.inclusion(event.sequence - 1, treeSize)).map(toHex) })
     out.push({ stream: head.stream, version: head.version, lastSequence: head.lastSequence, index, hashes: proof, events })
   }
   return out

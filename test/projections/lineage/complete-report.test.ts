@@ -86,6 +86,12 @@ describe('a complete lineage report', () => {
     expect(result).toEqual({ ok: true, events: reportEvents(report).length, streams: report.streams.length, checkpoint: report.head.sequence, treeSize: report.head.sequence - 1 })
   })
 
+  it('is the same report from a source that cannot read streams (one more pass over the log)', async () => {
+    const b = d.backend
+    const plain = { readRange: (from: number, limit: number) => b.readRange(from, limit), lastAnchor: () => b.lastAnchor(), ledgerKey: () => b.ledgerKey() }
+    expect(await buildLineageReport(plain, { kind: 'deployment', deploymentId: story.deploymentId })).toEqual(report)
+  })
+
   it('fails with one event removed, for every kind of evidence, however the cheater covers it', () => {
     const kinds = ['VerdictCast', 'ContributionSubmitted', 'ContributionFinalized', 'ContributionRevoked', 'DatasetVersionSealed', 'DatanetOpened', 'CheckpointRecorded', 'EvaluationRecorded',
       'TrainingJobClaimed', 'AttributionRecorded', 'TrainingCompleted', 'ModelDeployed', 'DeploymentRolledBack', 'DeploymentRetired', 'UsageRecorded', 'ModelProposed', 'VoteCast',

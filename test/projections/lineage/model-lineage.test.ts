@@ -172,8 +172,10 @@ describe('lineage from other starting points', () => {
     const html = (await cli(lineageCommand, '--data', dir, story.deploymentId, '--format', 'html')).out
     expect(html).toMatch(/^<!doctype html>/)
     for (const kind of ['deployment', 'checkpoint', 'training-job', 'usage', 'contribution']) expect(html).toContain(`>${kind} · #`)
+    expect(html).toMatch(/as of checkpoint #\d+ \(tree size \d+\) · \d+ streams, whole, \d+ events, each with its inclusion proof/)
     const sheet = (await cli(lineageCommand, '--data', dir, story.deploymentId, '--format', 'datasheet')).out
     expect(sheet).toContain('## Use in training and deployment')
     expect(sheet).toContain('summaries regressed')
+    expect(sheet).toMatch(/as of checkpoint #\d+ \(tree size \d+\)/)
   })
 })
