@@ -60,45 +60,60 @@ export function checkInclusionProof(value: unknown, trustedKey: string, crypto: 
   const decoded = decodeWith(InclusionProofC, value)
   if (!decoded.ok) return { ok: false, reason: `malformed proof: ${decoded.error}` }
   const proof = decoded.value
-  const sealFault = checkSeal('event', proof.event, trustedKey, crypto) ?? checkSeal('checkpoint', proof.checkpoint, trustedKey, crypto)
+  const sealFault = checkSeal('event', proof.event, trustedKey, crypto)
   if (sealFault !== undefined) return { ok: false, reason: sealFault }
-  const checkpoint = checkpointOf(proof.checkpoint, trustedKey, crypto)
+  const checkpoint = checkCheckpoint(proof.checkpoint, trustedKey, crypto)
   if (typeof checkpoint === 'string') return { ok: false, reason: checkpoint }
   const { sequence } = proof.event
   if (proof.leafIndex !== sequence - 1) return { ok: false, reason: `leafIndex ${proof.leafIndex} is not the event's sequence minus one (${sequence - 1})` }
   if (proof.treeSize !== checkpoint.treeSize) return { ok: false, reason: `treeSize ${proof.treeSize} is not the checkpoint's ${checkpoint.treeSize}` }
-  if (sequence > checkpoint.treeSize) return { ok: false, reason: `the checkpoint's tree holds ${checkpoint.treeSize} events, not sequence ${sequence}` }
-  const result = checkInclusion(crypto.sha256, proof.leafIndex, proof.treeSize, leafHash(fromHex(proof.event.hash), crypto.sha256), proof.hashes.map(fromHex), fromHex(checkpoint.root))
-  if (!result.ok) return { ok: false, reason: `the inclusion proof fails (${result.code}): ${result.reason}` }
+  const fault = checkEventInclusion(proof.event, checkpoint, proof.hashes, crypto)
+  if (fault !== undefined) return { ok: false, reason: fault }
   return { ok: true, kind: 'inclusion', sequence, checkpointSequence: proof.checkpoint.sequence, treeSize: checkpoint.treeSize }
+}
+
+/**
+ * Checks that `event` is entry sequence-1 of the checkpoint's tree, given the RFC 9162 path
+ * `hashes` (hex). It checks the event's hash is in the tree, not that the hash fits the event:
+ * check the event's seal for that.
+ */
+export function checkEventInclusion(event: Envelope, checkpoint: AnchorData, hashes: readonly string[], crypto: Pick<CryptoSuite, 'sha256'>): string | undefined {
+  if (event.sequence > checkpoint.treeSize) return `the checkpoint's tree holds ${checkpoint.treeSize} events, not sequence ${event.sequence}`
+  const result = checkInclusion(crypto.sha256, event.sequence - 1, checkpoint.treeSize, leafHash(fromHex(event.hash), crypto.sha256), hashes.map(fromHex), fromHex(checkpoint.root))
+  return result.ok ? undefined : `the inclusion proof fails (${result.code}): ${result.reason}`
 }
 
 export function checkConsistencyProof(value: unknown, trustedKey: string, crypto: CryptoSuite): ProofCheck {
   const decoded = decodeWith(ConsistencyProofC, value)
   if (!decoded.ok) return { ok: false, reason: `malformed proof: ${decoded.error}` }
   const proof = decoded.value
-  const sealFault = checkSeal('old checkpoint', proof.old, trustedKey, crypto) ?? checkSeal('new checkpoint', proof.new, trustedKey, crypto)
-  if (sealFault !== undefined) return { ok: false, reason: sealFault }
-  const older = checkpointOf(proof.old, trustedKey, crypto)
-  if (typeof older === 'string') return { ok: false, reason: `the old checkpoint: ${older}` }
-  const newer = checkpointOf(proof.new, trustedKey, crypto)
-  if (typeof newer === 'string') return { ok: false, reason: `the new checkpoint: ${newer}` }
+  const older = checkCheckpoint(proof.old, trustedKey, crypto, 'old checkpoint')
+  if (typeof older === 'string') return { ok: false, reason: older }
+  const newer = checkCheckpoint(proof.new, trustedKey, crypto, 'new checkpoint')
+  if (typeof newer === 'string') return { ok: false, reason: newer }
   if (older.origin !== newer.origin) return { ok: false, reason: `the checkpoints have different origins (${older.origin}, ${newer.origin})` }
   const result = checkConsistency(crypto.sha256, older.treeSize, newer.treeSize, proof.hashes.map(fromHex), fromHex(older.root), fromHex(newer.root))
   if (!result.ok) return { ok: false, reason: `the consistency proof fails (${result.code}): ${result.reason}` }
   return { ok: true, kind: 'consistency', oldSize: older.treeSize, newSize: newer.treeSize, oldSequence: proof.old.sequence, newSequence: proof.new.sequence }
 }
 
-function checkSeal(name: string, envelope: Envelope, trustedKey: string, crypto: CryptoSuite): string | undefined {
+/** Why an envelope is not sealed (hashed and signed) by the trusted key, or undefined when it is. */
+export function checkSeal(name: string, envelope: Envelope, trustedKey: string, crypto: CryptoSuite): string | undefined {
   if (envelope.signer !== trustedKey) return `the ${name} is signed by ${envelope.signer}, not the trusted ledger key`
   const seal = checkEnvelopeSeal(envelope, crypto)
   return seal.ok ? undefined : `the ${name}: ${seal.reason}`
 }
 
-/** A checkpoint event's data, with its note signatures checked; or why not. */
-function checkpointOf(envelope: Envelope, trustedKey: string, crypto: CryptoSuite): AnchorData | string {
+/**
+ * A checkpoint event's data, once the event is sealed by the trusted key (hash and signature),
+ * commits to the events before it, and carries a note signature by that key; or why not.
+ */
+export function checkCheckpoint(envelope: Envelope, trustedKey: string, crypto: CryptoSuite, name = 'checkpoint'): AnchorData | string {
+  const sealFault = checkSeal(name, envelope, trustedKey, crypto)
+  if (sealFault !== undefined) return sealFault
   const data = anchorData(envelope)
-  if (!isAnchor(envelope) || data === undefined) return 'not a checkpoint event'
-  if (data.treeSize !== envelope.sequence - 1) return `a checkpoint at sequence ${envelope.sequence} must commit to ${envelope.sequence - 1} events, not ${data.treeSize}`
-  return checkNoteSignatures(data, trustedKey, crypto) ?? data
+  if (!isAnchor(envelope) || data === undefined) return `the ${name} is not a checkpoint event`
+  if (data.treeSize !== envelope.sequence - 1) return `the ${name}: a checkpoint at sequence ${envelope.sequence} must commit to ${envelope.sequence - 1} events, not ${data.treeSize}`
+  const noteFault = checkNoteSignatures(data, trustedKey, crypto)
+  return noteFault === undefined ? data : `the ${name}: ${noteFault}`
 }

@@ -1,6 +1,6 @@
 /**
  * Proof that a checkpoint was trained without an item: its job commits to a dataset root; the
- * report's evidence holds the DatasetVersionSealed event of that version (its ordered members and
+ * report's streams hold the DatasetVersionSealed event of that version (its ordered members and
  * root) and each member's ContributionSubmitted (its content hash). Recomputing the RFC 6962 root
  * over the members' content hashes, in order, must give the job's root; then the members are
  * exactly the training data, and the item's hash is not among them. Run it on a report that
@@ -10,6 +10,7 @@ import { fromHex } from '../../domain/crypto/hex.js'
 import type { JsonValue } from '../../domain/json.js'
 import { merkleRoot } from '../../domain/ledger/merkle.js'
 import type { LineageReport } from './report.js'
+import { reportEvents } from './report-format.js'
 
 export type Absence =
   | { readonly ok: true; readonly jobId: string; readonly datasetVersion: number; readonly root: string; readonly members: number }
@@ -18,7 +19,7 @@ export type Absence =
 const fail = (reason: string): Absence => ({ ok: false, reason })
 
 function dataOf(report: LineageReport, type: string, matches: (data: Record<string, JsonValue>) => boolean): Record<string, JsonValue> | undefined {
-  for (const { event } of report.evidence) {
+  for (const event of reportEvents(report)) {
     const data = event.data as Record<string, JsonValue>
     if (event.type === type && matches(data)) return data
   }

@@ -39,7 +39,7 @@ export function renderDatasheet(report: LineageReport): string {
   const lines = [
     `# Datasheet: ${versions.map((v) => v.label).join(', ') || 'dataset'}`,
     '',
-    `Generated from ledger ${report.ledgerPublicKey} at head #${report.head}. Every statement cites the ledger sequences behind it; \`model-ledger verify-report\` checks them.`,
+    `Generated from ledger ${report.ledgerPublicKey} as of checkpoint #${report.head.sequence} (tree size ${report.head.sequence - 1}). Every statement cites the ledger sequences behind it; \`model-ledger verify-report\` checks them.`,
     '',
     '## Purpose and mandate (Annex IV 2(d): design choices)',
     ...mandates.map((m) => `- Mandate "${m.label}", evaluation rubric ${String(facts(m).rubric)}, reward pool ${String(facts(m).rewardPool)} base units (#${m.sequence}).`),

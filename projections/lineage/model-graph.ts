@@ -4,6 +4,9 @@
  * version and mandate (whose nodes builder.ts makes). A job's node cites every checkpoint event of
  * the job, so a verifier folding only the evidence gives each evaluation the checkpoint it judged.
  */
+import { datanetStream } from '../../domain/datanets/ids.js'
+import { mandateStream } from '../../domain/governance/streams.js'
+import { trainingStream } from '../../domain/training/codecs.js'
 import { short, type Builder, type Fact } from './builder.js'
 import { checkpointKey, type DeploymentEntry } from './model-index.js'
 
@@ -45,10 +48,9 @@ export function jobNode(b: Builder, jobId: string): string | undefined {
     },
     evidence,
   })
-  const version = b.version(job.mandateId, job.datasetVersion)
-  if (version !== undefined) b.edge(id, version, 'trained on')
-  const mandate = b.mandate(job.mandateId)
-  if (mandate !== undefined) b.edge(id, mandate, 'commissioned by')
+  // A job's mandate id is its datanet's id (a mandate opens one datanet, under its own id).
+  b.link(id, b.version(job.mandateId, job.datasetVersion), 'trained on', datanetStream(job.mandateId))
+  b.link(id, b.mandate(job.mandateId), 'commissioned by', mandateStream(job.mandateId))
   return id
 }
 
@@ -84,7 +86,7 @@ function usageNode(b: Builder, d: DeploymentEntry): string | undefined {
   const u = d.usage
   if (u.sequences.length === 0) return undefined
   const evidence = [...u.sequences]
-  const payouts = amounts([...u.payouts].map(([account, amount]) => [b.name(account, evidence), amount] as const))
+  const payouts = amounts([...u.payouts].map(([account, amount]) => [b.name(account, evidence, false), amount] as const))
   return b.add({
     id: `usage:${d.id}`,
     kind: 'usage',
@@ -133,8 +135,7 @@ export function deploymentNode(b: Builder, deploymentId: string): string | undef
   })
   d.served.forEach((s, i) => {
     const until = d.served[i + 1]?.since ?? d.retired?.sequence
-    const checkpoint = checkpointNode(b, s.jobId, s.checkpoint)
-    if (checkpoint !== undefined) b.edge(id, checkpoint, until === undefined ? `serves since #${s.since}` : `served #${s.since}–#${until}`)
+    b.link(id, checkpointNode(b, s.jobId, s.checkpoint), until === undefined ? `serves since #${s.since}` : `served #${s.since}–#${until}`, trainingStream(s.jobId))
   })
   const usage = usageNode(b, d)
   if (usage !== undefined) b.edge(id, usage, 'metered in')

@@ -115,15 +115,15 @@ describe('model-ledger CLI', () => {
     if (sealed === undefined) throw new Error('the demo sealed no dataset version')
     const result = cli('lineage', '--data', data, '--version', `${sealed.datanetId}:${sealed.version}`)
     expect(result.code).toBe(0)
-    const report = JSON.parse(result.out) as { graph: { nodes: { id: string; kind: string; facts: Record<string, unknown> }[] }; evidence: { proof: unknown }[] }
+    const report = JSON.parse(result.out) as { graph: { nodes: { id: string; kind: string; facts: Record<string, unknown> }[] }; streams: { version: number; events: unknown[] }[] }
     const contributions = report.graph.nodes.filter((node) => node.kind === 'contribution')
     expect(contributions.map((node) => node.id.split(':')[1]).sort()).toEqual([...sealed.contributions].sort())
     expect(contributions.every((node) => node.facts.outcome === 'accepted' && typeof node.facts.licence === 'string')).toBe(true)
     expect(report.graph.nodes.map((node) => node.kind)).toEqual(expect.arrayContaining(['proposal', 'mandate', 'datanet', 'dataset-version', 'reward-epoch']))
-    expect(report.evidence.every((item) => item.proof !== null)).toBe(true)
+    expect(report.streams.every((stream) => stream.events.length === stream.version)).toBe(true)
     const file = join(work, 'lineage.json')
     writeFileSync(file, result.out)
-    expect(cli('verify-report', file, '--key', key).out).toMatch(/^OK: \d+ evidence events proven/)
+    expect(cli('verify-report', file, '--key', key).out).toMatch(/^OK: \d+ streams whole at checkpoint #\d+ \(tree size \d+\) signed by [0-9a-f]{64}, \d+ events; the graph follows from them\n$/)
     const tampered = join(work, 'lineage-tampered.json')
     writeFileSync(tampered, result.out.replace(/"licence": "CC0-1.0"/, '"licence": "CC-BY-4.0"'))
     expect(readFileSync(tampered, 'utf8')).not.toBe(result.out)

@@ -208,10 +208,10 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
   })
 
   it("reads a mandate's lineage report, and a deployment's where the service serves it", async () => {
-    const report = await readJson<{ ledgerPublicKey: string; graph: { nodes: { id: string }[] }; evidence: unknown[] }>(client, `ledger://lineage/${d.mandateId}`)
+    const report = await readJson<{ ledgerPublicKey: string; graph: { nodes: { id: string }[] }; streams: unknown[] }>(client, `ledger://lineage/${d.mandateId}`)
     expect(report.ledgerPublicKey).toBe(store.ledgerPublicKey)
     expect(report.graph.nodes.map((n) => n.id)).toContain(`mandate:${d.mandateId}`)
-    expect(report.evidence.length).toBeGreaterThan(0)
+    expect(report.streams.length).toBeGreaterThan(0)
     // Deployment lineage is served by newer services only: the resource follows what the service offers.
     const served = (await fetch(`${server.url}/v1/lineage/deployments/${d.deploymentId}`)).ok
     const deployment = readJson<{ graph: { nodes: { id: string }[] } }>(client, `ledger://lineage/${d.deploymentId}`)

@@ -11,7 +11,7 @@ import { textHash } from '../../../domain/economy/hash.js'
 import { checkpointRoot } from '../../../domain/training/checkpoint.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { absenceOf } from '../../../projections/lineage/absence.js'
-import { buildLineageReport, verifyLineageReport, type LineageReport } from '../../../projections/lineage/report.js'
+import { buildLineageReport, reportEvents, verifyLineageReport, type LineageReport } from '../../../projections/lineage/report.js'
 import { tempDir } from '../support.js'
 import { ALICE, BOB, CAROL, contentOf, DAVE, deployRequest, EVE, NOTES, openDriver, trainedModel, type Driver, type Trained } from '../story.js'
 
@@ -70,7 +70,7 @@ describe('consent in lineage', () => {
     const dep = node(r, `deployment:${flagged}`)
     expect(dep?.facts).toMatchObject({ consent: 'revoked', withdrawn: withdrawnId() })
     expect(typeof dep?.facts.retrainBy).toBe('string')
-    const flag = r.evidence.find((e) => e.event.type === 'ConsentWithdrawalFlagged')
+    const flag = reportEvents(r).find((e) => e.type === 'ConsentWithdrawalFlagged')
     expect(flag).toBeDefined()
     expect(dep?.evidence).toContain(flag?.sequence)
     expect(node(r, `checkpoint:${trained.jobId}:${trained.checkpoints[1]}`)?.facts).toMatchObject({ consent: 'withdrawn', withdrawn: withdrawnId() })
@@ -96,8 +96,8 @@ describe('consent in lineage', () => {
   it('refuses a report whose version members were tampered with', async () => {
     const r = await report({ kind: 'checkpoint', root: retrainedRoot })
     const tampered = structuredClone(r) as LineageReport
-    for (const e of tampered.evidence) {
-      if (e.event.type === 'DatasetVersionSealed') (e.event.data as { contributions: string[] }).contributions.reverse()
+    for (const s of tampered.streams) {
+      for (const { event } of s.events) if (event.type === 'DatasetVersionSealed') (event.data as { contributions: string[] }).contributions.reverse()
     }
     expect(absenceOf(tampered, retrainedRoot, contentOf(NOTES.two))).toMatchObject({ ok: false })
     expect(verifyLineageReport(tampered, d.store.ledgerPublicKey, nativeCrypto).ok).toBe(false)
