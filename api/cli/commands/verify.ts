@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { decodeWith } from '../../../domain/codec.js'
 import { isAnchor } from '../../../domain/ledger/anchor.js'
-import type { TrustedAnchor } from '../../../domain/ledger/chain-check.js'
+import type { TrustedAnchor, TrustedTree } from '../../../domain/ledger/chain-check.js'
+import { openWitnessedCheckpoint } from '../../../domain/tlog/witnessed.js'
 import { checkEnvelopeSeal, EnvelopeC } from '../../../domain/ledger/envelope.js'
 import { bundleFileLines, storeLines } from '../../../infrastructure/bundle/lines.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
@@ -10,6 +11,21 @@ import { verifyLines, type VerifyReport } from '../../../infrastructure/verify/v
 import { economy } from '../../../domain/economy/index.js'
 import { createRedecider } from '../../../domain/ledger/redecide.js'
 import { EXIT, flag, parse, positiveInt, printJson, progress, publicKeyArg, str, strs, UsageError, type Command } from '../io.js'
+
+/** A checkpoint note file, trusted only with the ledger's signature and enough witness cosignatures. */
+function trustedTree(path: string, key: string | undefined, witnesses: readonly string[], minimum: number): TrustedTree {
+  if (key === undefined) throw new UsageError('--checkpoint needs --key: a checkpoint is only trusted under a key you trust')
+  let note: string
+  try {
+    note = readFileSync(path, 'utf8')
+  } catch {
+    throw new UsageError(`cannot read checkpoint ${path}`)
+  }
+  const opened = openWitnessedCheckpoint(note, key, witnesses, minimum, nativeCrypto)
+  if (!opened.ok) throw new UsageError(`checkpoint ${path}: ${opened.reason}`)
+  const by = opened.witnesses.length > 0 ? `the ledger and witness(es) ${opened.witnesses.join(', ')}` : 'the ledger'
+  return { size: opened.size, root: opened.root, source: `${by} (checkpoint ${path})` }
+}
 
 /** A trusted anchor file: an anchor envelope the auditor kept, which must itself verify under the key. */
 function trustedAnchor(path: string, key: string | undefined): TrustedAnchor {
@@ -49,11 +65,15 @@ function describe(report: VerifyReport, seconds: number): string {
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'verify every signature, hash, chain link, sequence, stream version and anchor',
-  usage: `model-ledger verify (--data DIR | --bundle FILE) [--key HEX|FILE] [--trusted-anchor FILE]... [--full] [--workers N] [--crypto native|reference] [--json]
+  usage: `model-ledger verify (--data DIR | --bundle FILE) [--key HEX|FILE] [--trusted-anchor FILE]... [--checkpoint NOTE [--witness VKEY]... [--min-witnesses N]]... [--full] [--workers N] [--crypto native|reference] [--json]
 
 Exits 0 only if the whole log holds; 1 names the first bad sequence and why.
 --key             the ledger public key you trust; without it the key is taken from the log and reported as unconfirmed
 --trusted-anchor  an anchor envelope you kept earlier (model-ledger head --anchor); the log must still contain it
+--checkpoint      a checkpoint note kept earlier or fetched from a witness (/tlog/checkpoint): the log's
+                  tree of that size must have that root, or the log is named a fork
+--witness         a witness's vkey (name+keyid+base64, type 0x04); a --checkpoint counts only with
+--min-witnesses   N valid cosignatures by distinct witnesses given (default: 1 when --witness is given)
 --full            also re-decide every command against the replayed state: vote weights, slashes,
                   reward maps and every other derived fact must come out exactly as recorded
 --workers         threads for signature checks (default: one per core)`,
@@ -63,6 +83,9 @@ Exits 0 only if the whole log holds; 1 names the first bad sequence and why.
       bundle: { type: 'string' },
       key: { type: 'string' },
       'trusted-anchor': { type: 'string', multiple: true },
+      checkpoint: { type: 'string', multiple: true },
+      witness: { type: 'string', multiple: true },
+      'min-witnesses': { type: 'string' },
       workers: { type: 'string' },
       crypto: { type: 'string' },
       full: { type: 'boolean' },
@@ -74,6 +97,11 @@ Exits 0 only if the whole log holds; 1 names the first bad sequence and why.
     const keyArg = str(args, 'key')
     const key = keyArg === undefined ? undefined : publicKeyArg(keyArg)
     const anchors = strs(args, 'trusted-anchor').map((path) => trustedAnchor(path, key))
+    const witnesses = strs(args, 'witness')
+    const minimum = str(args, 'min-witnesses') === undefined ? Math.min(1, witnesses.length) : Number(str(args, 'min-witnesses'))
+    if (!Number.isSafeInteger(minimum) || minimum < 0) throw new UsageError('--min-witnesses is a whole number')
+    if (minimum > witnesses.length) throw new UsageError(`--min-witnesses ${minimum} needs at least that many --witness keys`)
+    const trees = strs(args, 'checkpoint').map((path) => trustedTree(path, key, witnesses, minimum))
     const crypto = str(args, 'crypto') ?? 'native'
     if (crypto !== 'native' && crypto !== 'reference') throw new UsageError('--crypto is native or reference')
     const workers = positiveInt(str(args, 'workers'), '--workers')
@@ -87,6 +115,7 @@ Exits 0 only if the whole log holds; 1 names the first bad sequence and why.
       report = await verifyLines(lines, {
         ...(key === undefined ? {} : { trustedKey: key }),
         trustedAnchors: anchors,
+        trustedTrees: trees,
         crypto,
         ...(workers === undefined ? {} : { workers }),
         ...(flag(args, 'full') ? { redecide: (ledgerKey: string) => createRedecider(economy, ledgerKey) } : {}),
