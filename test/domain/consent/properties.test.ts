@@ -197,7 +197,9 @@ describe('consent that reaches models, over random histories', () => {
           refusedLate++
         }
       }),
-      { numRuns: 60 },
+      // A fixed seed: the counters below prove the histories reached a deadline, and random seeds
+      // leave about one run in three without a suspension at 60 runs.
+      { numRuns: 150, seed: 20261130 },
     )
     expect(suspensions).toBeGreaterThan(0)
     expect(refusedLate).toBeGreaterThan(0)
