@@ -3,6 +3,14 @@
  * checkpoint signed (inclusion, RFC 9162 §2.1.3), and that a later checkpoint's tree extends an
  * earlier one's (consistency, §2.1.4). Positions come from the leaf index and the tree sizes, and
  * the leaf index is the event's sequence minus one, so a proof cannot be moved to another event.
+ *
+ * After a key rotation the checkpoint is signed by a key the auditor does not hold. The proof then
+ * carries every rotation before its (newest) checkpoint, each with its own inclusion proof against
+ * that checkpoint: the auditor follows them from the genesis key (each signed by the outgoing key,
+ * each with the incoming key's statement, each in the very tree the checkpoint signs) to the key
+ * that signed the checkpoint, and holds every envelope in the proof to the key in force at its
+ * sequence. Version 3 (inclusion) and 2 (consistency) add `rotations`; the earlier versions, which
+ * have none, are still accepted.
  */
 import * as t from 'io-ts'
 import { closed, decodeWith, Hex32, integer } from '../codec.js'
@@ -12,38 +20,52 @@ import { leafHash } from '../tlog/hash.js'
 import { checkConsistency, checkInclusion } from '../tlog/proof.js'
 import { anchorData, isAnchor, type AnchorData } from './anchor.js'
 import { checkEnvelopeSeal, EnvelopeC, type Envelope } from './envelope.js'
+import { checkRotation, isRotation, KeyChain } from './key-rotation.js'
 import { checkNoteSignatures } from './line-check.js'
+import { ROTATION_TYPE } from './names.js'
 
 export const PROOF_FORMAT = 'model-ledger-inclusion-proof'
 export const CONSISTENCY_FORMAT = 'model-ledger-consistency-proof'
 
-export const InclusionProofC = closed(
-  {
-    format: t.literal(PROOF_FORMAT),
-    version: t.literal(2),
-    ledgerPublicKey: Hex32,
-    event: EnvelopeC,
-    checkpoint: EnvelopeC,
-    leafIndex: integer('leafIndex', 0),
-    treeSize: integer('treeSize', 1),
-    hashes: t.array(Hex32),
-  },
-  'InclusionProof',
-)
-export type InclusionProof = t.TypeOf<typeof InclusionProofC>
+/** A key rotation and the RFC 9162 inclusion proof of its leaf (index sequence - 1) in the proof's checkpoint tree. */
+export const ProvenRotationC = closed({ event: EnvelopeC, hashes: t.array(Hex32) }, 'ProvenRotation')
+export type ProvenRotation = t.TypeOf<typeof ProvenRotationC>
 
-export const ConsistencyProofC = closed(
-  {
-    format: t.literal(CONSISTENCY_FORMAT),
-    version: t.literal(1),
-    ledgerPublicKey: Hex32,
-    old: EnvelopeC,
-    new: EnvelopeC,
-    hashes: t.array(Hex32),
-  },
-  'ConsistencyProof',
-)
+const inclusionProps = {
+  format: t.literal(PROOF_FORMAT),
+  /** The ledger's id (its genesis key); the checker uses the key it trusts, never this one. */
+  ledgerPublicKey: Hex32,
+  event: EnvelopeC,
+  checkpoint: EnvelopeC,
+  leafIndex: integer('leafIndex', 0),
+  treeSize: integer('treeSize', 1),
+  hashes: t.array(Hex32),
+}
+
+export const InclusionProofC = closed({ ...inclusionProps, version: t.literal(3), rotations: t.array(ProvenRotationC) }, 'InclusionProof')
+export type InclusionProof = t.TypeOf<typeof InclusionProofC>
+/** Before key rotation: the same proof without `rotations`. */
+const InclusionProofV2C = closed({ ...inclusionProps, version: t.literal(2) }, 'InclusionProofV2')
+
+const consistencyProps = {
+  format: t.literal(CONSISTENCY_FORMAT),
+  ledgerPublicKey: Hex32,
+  old: EnvelopeC,
+  new: EnvelopeC,
+  hashes: t.array(Hex32),
+}
+
+export const ConsistencyProofC = closed({ ...consistencyProps, version: t.literal(2), rotations: t.array(ProvenRotationC) }, 'ConsistencyProof')
 export type ConsistencyProof = t.TypeOf<typeof ConsistencyProofC>
+const ConsistencyProofV1C = closed({ ...consistencyProps, version: t.literal(1) }, 'ConsistencyProofV1')
+
+/** Decodes the current version, or an earlier one as a proof with no rotations. */
+function decodeVersioned<A, B>(current: t.Type<A, unknown, unknown>, earlier: t.Type<B, unknown, unknown>, value: unknown): { ok: true; value: A | (B & { rotations: ProvenRotation[] }) } | { ok: false; error: string } {
+  const decoded = decodeWith(current, value)
+  if (decoded.ok) return decoded
+  const old = decodeWith(earlier, value)
+  return old.ok ? { ok: true, value: { ...old.value, rotations: [] } } : decoded
+}
 
 export type ProofCheck =
   | { ok: true; kind: 'inclusion'; sequence: number; checkpointSequence: number; treeSize: number }
@@ -57,13 +79,15 @@ export function checkProof(value: unknown, trustedKey: string, crypto: CryptoSui
 }
 
 export function checkInclusionProof(value: unknown, trustedKey: string, crypto: CryptoSuite): ProofCheck {
-  const decoded = decodeWith(InclusionProofC, value)
+  const decoded = decodeVersioned(InclusionProofC, InclusionProofV2C, value)
   if (!decoded.ok) return { ok: false, reason: `malformed proof: ${decoded.error}` }
   const proof = decoded.value
-  const sealFault = checkSeal('event', proof.event, trustedKey, crypto) ?? checkSeal('checkpoint', proof.checkpoint, trustedKey, crypto)
-  if (sealFault !== undefined) return { ok: false, reason: sealFault }
-  const checkpoint = checkpointOf(proof.checkpoint, trustedKey, crypto)
+  const checkpoint = checkpointOf(proof.checkpoint, crypto)
   if (typeof checkpoint === 'string') return { ok: false, reason: checkpoint }
+  const keys = followRotations(proof.rotations, checkpoint, trustedKey, crypto)
+  if (typeof keys === 'string') return { ok: false, reason: keys }
+  const sealFault = checkSeal('checkpoint', proof.checkpoint, keys, crypto) ?? checkSeal('event', proof.event, keys, crypto)
+  if (sealFault !== undefined) return { ok: false, reason: sealFault }
   const { sequence } = proof.event
   if (proof.leafIndex !== sequence - 1) return { ok: false, reason: `leafIndex ${proof.leafIndex} is not the event's sequence minus one (${sequence - 1})` }
   if (proof.treeSize !== checkpoint.treeSize) return { ok: false, reason: `treeSize ${proof.treeSize} is not the checkpoint's ${checkpoint.treeSize}` }
@@ -74,31 +98,61 @@ export function checkInclusionProof(value: unknown, trustedKey: string, crypto: 
 }
 
 export function checkConsistencyProof(value: unknown, trustedKey: string, crypto: CryptoSuite): ProofCheck {
-  const decoded = decodeWith(ConsistencyProofC, value)
+  const decoded = decodeVersioned(ConsistencyProofC, ConsistencyProofV1C, value)
   if (!decoded.ok) return { ok: false, reason: `malformed proof: ${decoded.error}` }
   const proof = decoded.value
-  const sealFault = checkSeal('old checkpoint', proof.old, trustedKey, crypto) ?? checkSeal('new checkpoint', proof.new, trustedKey, crypto)
-  if (sealFault !== undefined) return { ok: false, reason: sealFault }
-  const older = checkpointOf(proof.old, trustedKey, crypto)
+  const older = checkpointOf(proof.old, crypto)
   if (typeof older === 'string') return { ok: false, reason: `the old checkpoint: ${older}` }
-  const newer = checkpointOf(proof.new, trustedKey, crypto)
+  const newer = checkpointOf(proof.new, crypto)
   if (typeof newer === 'string') return { ok: false, reason: `the new checkpoint: ${newer}` }
+  const keys = followRotations(proof.rotations, newer, trustedKey, crypto)
+  if (typeof keys === 'string') return { ok: false, reason: keys }
+  const sealFault = checkSeal('old checkpoint', proof.old, keys, crypto) ?? checkSeal('new checkpoint', proof.new, keys, crypto)
+  if (sealFault !== undefined) return { ok: false, reason: sealFault }
   if (older.origin !== newer.origin) return { ok: false, reason: `the checkpoints have different origins (${older.origin}, ${newer.origin})` }
   const result = checkConsistency(crypto.sha256, older.treeSize, newer.treeSize, proof.hashes.map(fromHex), fromHex(older.root), fromHex(newer.root))
   if (!result.ok) return { ok: false, reason: `the consistency proof fails (${result.code}): ${result.reason}` }
   return { ok: true, kind: 'consistency', oldSize: older.treeSize, newSize: newer.treeSize, oldSequence: proof.old.sequence, newSequence: proof.new.sequence }
 }
 
-function checkSeal(name: string, envelope: Envelope, trustedKey: string, crypto: CryptoSuite): string | undefined {
-  if (envelope.signer !== trustedKey) return `the ${name} is signed by ${envelope.signer}, not the trusted ledger key`
+/** An envelope's hash and signature, by the key in force at its sequence. */
+function checkSeal(name: string, envelope: Envelope, keys: KeyChain, crypto: CryptoSuite): string | undefined {
+  const expected = keys.at(envelope.sequence)
+  if (envelope.signer !== expected) {
+    return keys.all.length === 1 ? `the ${name} is signed by ${envelope.signer}, not the trusted ledger key` : `the ${name} is signed by ${envelope.signer}, not by ${expected ?? 'any key'}, the ledger key in force at sequence ${envelope.sequence}`
+  }
   const seal = checkEnvelopeSeal(envelope, crypto)
   return seal.ok ? undefined : `the ${name}: ${seal.reason}`
 }
 
-/** A checkpoint event's data, with its note signatures checked; or why not. */
-function checkpointOf(envelope: Envelope, trustedKey: string, crypto: CryptoSuite): AnchorData | string {
+/** A checkpoint event's data, with its note signatures (valid, one of them its signer's) checked; or why not. */
+function checkpointOf(envelope: Envelope, crypto: CryptoSuite): AnchorData | string {
   const data = anchorData(envelope)
   if (!isAnchor(envelope) || data === undefined) return 'not a checkpoint event'
   if (data.treeSize !== envelope.sequence - 1) return `a checkpoint at sequence ${envelope.sequence} must commit to ${envelope.sequence - 1} events, not ${data.treeSize}`
-  return checkNoteSignatures(data, trustedKey, crypto) ?? data
+  return checkNoteSignatures(data, envelope.signer, crypto) ?? data
+}
+
+/**
+ * Follows the proof's rotations from the trusted key: each must be a rotation the outgoing key in
+ * force signed, with the incoming key's statement, in the checkpoint's tree; the checkpoint must
+ * then be signed by the last key reached. Returns the chain, or why it does not hold.
+ */
+function followRotations(rotations: readonly ProvenRotation[], checkpoint: AnchorData, trustedKey: string, crypto: CryptoSuite): KeyChain | string {
+  const keys = new KeyChain({ publicKey: trustedKey, since: 1 })
+  for (const { event, hashes } of rotations) {
+    const at = `the key rotation at sequence ${event.sequence}`
+    if (!isRotation(event)) return `${at} is not a ${ROTATION_TYPE} event`
+    if (event.sequence > checkpoint.treeSize) return `${at} is not under the checkpoint of tree size ${checkpoint.treeSize}`
+    const sealFault = checkSeal('key rotation', event, keys, crypto)
+    if (sealFault !== undefined) return sealFault
+    const data = checkRotation(event, trustedKey, crypto)
+    if (typeof data === 'string') return `${at}: ${data}`
+    const chainFault = keys.check(event.sequence, data)
+    if (chainFault !== undefined) return `${at}: ${chainFault}`
+    const included = checkInclusion(crypto.sha256, event.sequence - 1, checkpoint.treeSize, leafHash(fromHex(event.hash), crypto.sha256), hashes.map(fromHex), fromHex(checkpoint.root))
+    if (!included.ok) return `${at} is not in the checkpoint's tree (${included.code}): ${included.reason}`
+    keys.follow(event.sequence, data)
+  }
+  return keys
 }

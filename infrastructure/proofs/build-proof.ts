@@ -4,13 +4,15 @@
  */
 import { anchorData, isAnchor, type AnchorRef } from '../../domain/ledger/anchor.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
-import { CONSISTENCY_FORMAT, PROOF_FORMAT, type ConsistencyProof, type InclusionProof } from '../../domain/ledger/proof.js'
+import { CONSISTENCY_FORMAT, PROOF_FORMAT, type ConsistencyProof, type InclusionProof, type ProvenRotation } from '../../domain/ledger/proof.js'
+import { decodeRotation } from '../../domain/ledger/key-rotation.js'
+import { rotationsOf, type RotationSource } from '../store/signing-keys.js'
 import { toHex } from '../../domain/crypto/hex.js'
 import { nativeSha256 } from '../crypto/native.js'
 import { LogTree } from '../tlog/log-tree.js'
 
 /** What building a proof reads: any backend, or an adapter over an EventStore (the HTTP API's). */
-export interface ProofSource {
+export interface ProofSource extends RotationSource {
   readRange(fromSequence: number, limit: number): Promise<Envelope[]>
   lastAnchor(): Promise<AnchorRef | undefined>
 }
@@ -40,8 +42,10 @@ export class Proofs {
     const checkpoint = await this.checkpoint(treeSize)
     const size = checkpointSize(checkpoint)
     if (sequence > size) throw new ProofUnavailable(`sequence ${sequence} is not under the checkpoint of size ${size} yet`)
-    const hashes = await (await this.indexed(size)).inclusion(sequence - 1, size)
-    return { format: PROOF_FORMAT, version: 2, ledgerPublicKey: event.signer, event, checkpoint, leafIndex: sequence - 1, treeSize: size, hashes: hashes.map(toHex) }
+    const tree = await this.indexed(size)
+    const hashes = await tree.inclusion(sequence - 1, size)
+    const { ledgerPublicKey, rotations } = await this.rotations(checkpoint, size)
+    return { format: PROOF_FORMAT, version: 3, ledgerPublicKey, event, checkpoint, leafIndex: sequence - 1, treeSize: size, hashes: hashes.map(toHex), rotations }
   }
 
   async consistency(oldSize: number, newSize?: number): Promise<ConsistencyProof> {
@@ -50,7 +54,21 @@ export class Proofs {
     const to = checkpointSize(newer)
     if (to < oldSize) throw new ProofUnavailable(`the checkpoint of size ${to} is older than size ${oldSize}`)
     const hashes = await (await this.indexed(to)).consistency(oldSize, to)
-    return { format: CONSISTENCY_FORMAT, version: 1, ledgerPublicKey: newer.signer, old: older, new: newer, hashes: hashes.map(toHex) }
+    const { ledgerPublicKey, rotations } = await this.rotations(newer, to)
+    return { format: CONSISTENCY_FORMAT, version: 2, ledgerPublicKey, old: older, new: newer, hashes: hashes.map(toHex), rotations }
+  }
+
+  /**
+   * Every key rotation under a checkpoint of tree size `size`, each with its inclusion proof in
+   * that tree, and the ledger's id: the first rotation's outgoing key, or (none) the checkpoint's signer.
+   */
+  private async rotations(checkpoint: Envelope, size: number): Promise<{ ledgerPublicKey: string; rotations: ProvenRotation[] }> {
+    const events = (await rotationsOf(this.source)).filter((event) => event.sequence <= size)
+    const tree = await this.indexed(size)
+    const rotations: ProvenRotation[] = []
+    for (const event of events) rotations.push({ event, hashes: (await tree.inclusion(event.sequence - 1, size)).map(toHex) })
+    const first = events[0] === undefined ? undefined : decodeRotation(events[0])
+    return { ledgerPublicKey: first?.previousKey ?? checkpoint.signer, rotations }
   }
 
   /** The shared index, caught up to at least `size` entries. */
