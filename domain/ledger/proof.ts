@@ -86,7 +86,7 @@ export function checkInclusionProof(value: unknown, trustedKey: string, crypto: 
   if (typeof checkpoint === 'string') return { ok: false, reason: checkpoint }
   const keys = followRotations(proof.rotations, checkpoint, trustedKey, crypto)
   if (typeof keys === 'string') return { ok: false, reason: keys }
-  const sealFault = checkSeal('checkpoint', proof.checkpoint, keys, crypto) ?? checkSeal('event', proof.event, keys, crypto)
+  const sealFault = checkSeal('event', proof.event, keys, crypto) ?? checkSeal('checkpoint', proof.checkpoint, keys, crypto)
   if (sealFault !== undefined) return { ok: false, reason: sealFault }
   const { sequence } = proof.event
   if (proof.leafIndex !== sequence - 1) return { ok: false, reason: `leafIndex ${proof.leafIndex} is not the event's sequence minus one (${sequence - 1})` }

@@ -140,7 +140,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   let state = await loadState()
   const opened = currentKey(state)
   if (state.signer === undefined) {
-    throw new LedgerError('unknown-signer', `this ledger is signed by ${opened.publicKey} (since sequence ${opened.since}), not by the key given, ${toHex(signer.publicKey)}`, { signingKey: opened.publicKey })
+    throw new LedgerError('unknown-signer', `the key given, ${toHex(signer.publicKey)}, is not this ledger's key in force: ledger key ${opened.publicKey} signs it (since sequence ${opened.since})`, { signingKey: opened.publicKey })
   }
   // Set when a planned batch recorded stream heads that never committed: the next batch reloads.
   let stale = false

@@ -114,7 +114,7 @@ describe('rotateLedgerKey', () => {
       const refused = await openLedgerStore({ backend, signer: retired, anchorIntervalMs: 0 }).catch((error: unknown) => error)
       await backend.close()
       expect(isLedgerError(refused, 'unknown-signer')).toBe(true)
-      expect((refused as Error).message).toContain(`signed by ${second.newKey}`)
+      expect((refused as Error).message).toContain(`ledger key ${second.newKey} signs it`)
     }
     expect((await verifyDir(dir, genesis)).ok).toBe(true)
   })
