@@ -162,6 +162,29 @@ describe('rotateLedgerKey', () => {
   })
 })
 
+describe('two writers on one store', () => {
+  it('the one that did not rotate refuses every write once the other has, and still closes', async () => {
+    const { dir, genesis } = await fresh()
+    const paths = layout(dir)
+    const signer = await loadSigner(paths.ledgerKey, passphrase)
+    const open = () => openLedgerStore({ backend: createSqliteBackend(paths.ledgerDb), signer, anchorIntervalMs: 0 })
+    const here = await open()
+    const there = await open()
+    await createKeyFile(paths.ledgerNextKey, passphrase, { label: 'ledger', cost: FAST })
+    const next = await loadSigner(paths.ledgerNextKey, passphrase)
+    await here.rotateKey(next)
+    const refused = await appendSome(there, 1).catch((error: unknown) => error)
+    expect(isLedgerError(refused, 'unknown-signer')).toBe(true)
+    expect(there.signingKey().publicKey).toBe(toHex(next.publicKey))
+    await there.close()
+    await appendSome(here, 2)
+    await here.close()
+    const report = await verifyDir(dir, genesis)
+    expect(report.failure).toBeNull()
+    expect(report.summary?.keys.map((k) => k.publicKey)).toEqual([genesis, toHex(next.publicKey)])
+  })
+})
+
 describe('start-up verification across a rotation', () => {
   it('verifies the tail from a marker before the rotation, then from the checkpoint both keys signed', async () => {
     const { dir, genesis } = await fresh(5)
