@@ -23,9 +23,22 @@ export interface TrustedAnchor {
   readonly hash: string
 }
 
+/**
+ * A tree the auditor holds from outside the log: a checkpoint note (perhaps cosigned by witnesses)
+ * saying the log's first `size` events have `root`. A log whose tree of that size has another root
+ * is a fork of the history the note's signers saw.
+ */
+export interface TrustedTree {
+  readonly size: number
+  readonly root: string
+  /** Who vouched for it, for the failure message (an origin, witness names). */
+  readonly source: string
+}
+
 export interface ChainFailure {
   /** The first sequence that does not hold, or null when the fault is in a line without one. */
   readonly sequence: number | null
+  /** The line of the log it is in, counting the header as line 1. */
   readonly line: number
   readonly reason: string
 }
@@ -79,7 +92,8 @@ export class ChainChecker {
   private root: StreamingRoot
   private checkpoint: { treeSize: number; root: string; origin: string | null } = { treeSize: 0, root: ZERO_HASH, origin: null }
   private anchors = 0
-  private lines = 0
+  /** Lines read so far: the header, which the caller checks, is line 1. */
+  private lines = 1
   private failure: ChainFailure | undefined
   private readonly trusted: Map<number, string>
   private readonly resumed: boolean
@@ -87,9 +101,12 @@ export class ChainChecker {
   /** A key rotation whose checkpoint has not come yet. */
   private handover: { readonly sequence: number; readonly previousKey: string } | undefined
 
+  private readonly trustedTrees: Map<number, TrustedTree>
+
   /** `ledgerKey` is the key the auditor trusts: the one that signs from sequence 1. */
-  constructor(sha256: Sha256, ledgerKey: string, trustedAnchors: readonly TrustedAnchor[] = [], resume?: ResumePoint) {
+  constructor(sha256: Sha256, ledgerKey: string, trustedAnchors: readonly TrustedAnchor[] = [], resume?: ResumePoint, trustedTrees: readonly TrustedTree[] = []) {
     this.keys = new KeyChain(resume === undefined ? { publicKey: ledgerKey, since: 1 } : { publicKey: resume.signer, since: resume.sequence })
+    this.trustedTrees = new Map(trustedTrees.map((tree) => [tree.size, tree]))
     this.root = new StreamingRoot(sha256)
     this.heads = new StreamHeads(sha256)
     this.trusted = new Map(trustedAnchors.map((anchor) => [anchor.sequence, anchor.hash]))
@@ -134,6 +151,12 @@ export class ChainChecker {
     }
     if (this.failure === undefined && this.handover !== undefined) {
       this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `the log ends after the key rotation at sequence ${this.handover.sequence}, without the checkpoint that must follow it` }
+    }
+    if (this.failure === undefined) {
+      const short = [...this.trustedTrees.values()].find((tree) => tree.size > this.head.sequence)
+      if (short !== undefined) {
+        this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `the log ends at sequence ${this.head.sequence}, but ${short.source} signed a tree of ${short.size} events: it was truncated` }
+      }
     }
     if (this.failure === undefined) {
       const beyond = [...this.trusted.keys()].filter((sequence) => sequence > this.head.sequence)
@@ -200,6 +223,10 @@ export class ChainChecker {
       if (anchorFault !== undefined) return anchorFault
     }
     this.root.push(fromHex(e.hash))
+    const held = this.trustedTrees.get(this.root.size)
+    if (held !== undefined && held.root !== this.root.root()) {
+      return `the log's tree of ${held.size} events has root ${this.root.root()}, but ${held.source} signed root ${held.root} for that size: this log is a fork of the history they saw`
+    }
     this.heads.record(e.stream, version, e.sequence)
     if (e.anchor !== null) this.lastAnchor = { sequence: e.sequence, hash: e.hash }
     if (e.anchor !== null) this.handover = undefined
