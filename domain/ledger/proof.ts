@@ -9,8 +9,8 @@
  * that checkpoint: the auditor follows them from the genesis key (each signed by the outgoing key,
  * each with the incoming key's statement, each in the very tree the checkpoint signs) to the key
  * that signed the checkpoint, and holds every envelope in the proof to the key in force at its
- * sequence. Version 3 (inclusion) and 2 (consistency) add `rotations`; the earlier versions, which
- * have none, are still accepted.
+ * sequence. Such a proof is version 3 (inclusion) or 2 (consistency), with `rotations`; a proof with
+ * no rotation under its checkpoint keeps version 2 or 1, without the member.
  */
 import * as t from 'io-ts'
 import { closed, decodeWith, Hex32, integer } from '../codec.js'
@@ -42,10 +42,12 @@ const inclusionProps = {
   hashes: t.array(Hex32),
 }
 
-export const InclusionProofC = closed({ ...inclusionProps, version: t.literal(3), rotations: t.array(ProvenRotationC) }, 'InclusionProof')
-export type InclusionProof = t.TypeOf<typeof InclusionProofC>
-/** Before key rotation: the same proof without `rotations`. */
+/** Version 2: no rotation lies under the checkpoint (the genesis key signed everything in it). */
 const InclusionProofV2C = closed({ ...inclusionProps, version: t.literal(2) }, 'InclusionProofV2')
+/** Version 3: the rotations under the checkpoint, each proven in its tree. */
+const InclusionProofV3C = closed({ ...inclusionProps, version: t.literal(3), rotations: t.array(ProvenRotationC) }, 'InclusionProofV3')
+export const InclusionProofC = t.union([InclusionProofV2C, InclusionProofV3C], 'InclusionProof')
+export type InclusionProof = t.TypeOf<typeof InclusionProofC>
 
 const consistencyProps = {
   format: t.literal(CONSISTENCY_FORMAT),
@@ -55,16 +57,14 @@ const consistencyProps = {
   hashes: t.array(Hex32),
 }
 
-export const ConsistencyProofC = closed({ ...consistencyProps, version: t.literal(2), rotations: t.array(ProvenRotationC) }, 'ConsistencyProof')
-export type ConsistencyProof = t.TypeOf<typeof ConsistencyProofC>
 const ConsistencyProofV1C = closed({ ...consistencyProps, version: t.literal(1) }, 'ConsistencyProofV1')
+const ConsistencyProofV2C = closed({ ...consistencyProps, version: t.literal(2), rotations: t.array(ProvenRotationC) }, 'ConsistencyProofV2')
+export const ConsistencyProofC = t.union([ConsistencyProofV1C, ConsistencyProofV2C], 'ConsistencyProof')
+export type ConsistencyProof = t.TypeOf<typeof ConsistencyProofC>
 
-/** Decodes the current version, or an earlier one as a proof with no rotations. */
-function decodeVersioned<A, B>(current: t.Type<A, unknown, unknown>, earlier: t.Type<B, unknown, unknown>, value: unknown): { ok: true; value: A | (B & { rotations: ProvenRotation[] }) } | { ok: false; error: string } {
-  const decoded = decodeWith(current, value)
-  if (decoded.ok) return decoded
-  const old = decodeWith(earlier, value)
-  return old.ok ? { ok: true, value: { ...old.value, rotations: [] } } : decoded
+/** The rotations a proof carries: none in the versions without the member. */
+export function rotationsOf(proof: InclusionProof | ConsistencyProof): readonly ProvenRotation[] {
+  return 'rotations' in proof ? proof.rotations : []
 }
 
 export type ProofCheck =
@@ -79,12 +79,12 @@ export function checkProof(value: unknown, trustedKey: string, crypto: CryptoSui
 }
 
 export function checkInclusionProof(value: unknown, trustedKey: string, crypto: CryptoSuite): ProofCheck {
-  const decoded = decodeVersioned(InclusionProofC, InclusionProofV2C, value)
+  const decoded = decodeWith(InclusionProofC, value)
   if (!decoded.ok) return { ok: false, reason: `malformed proof: ${decoded.error}` }
   const proof = decoded.value
   const checkpoint = checkpointOf(proof.checkpoint, crypto)
   if (typeof checkpoint === 'string') return { ok: false, reason: checkpoint }
-  const keys = followRotations(proof.rotations, checkpoint, trustedKey, crypto)
+  const keys = followRotations(rotationsOf(proof), checkpoint, trustedKey, crypto)
   if (typeof keys === 'string') return { ok: false, reason: keys }
   const sealFault = checkSeal('event', proof.event, keys, crypto) ?? checkSeal('checkpoint', proof.checkpoint, keys, crypto)
   if (sealFault !== undefined) return { ok: false, reason: sealFault }
@@ -98,14 +98,14 @@ export function checkInclusionProof(value: unknown, trustedKey: string, crypto: 
 }
 
 export function checkConsistencyProof(value: unknown, trustedKey: string, crypto: CryptoSuite): ProofCheck {
-  const decoded = decodeVersioned(ConsistencyProofC, ConsistencyProofV1C, value)
+  const decoded = decodeWith(ConsistencyProofC, value)
   if (!decoded.ok) return { ok: false, reason: `malformed proof: ${decoded.error}` }
   const proof = decoded.value
   const older = checkpointOf(proof.old, crypto)
   if (typeof older === 'string') return { ok: false, reason: `the old checkpoint: ${older}` }
   const newer = checkpointOf(proof.new, crypto)
   if (typeof newer === 'string') return { ok: false, reason: `the new checkpoint: ${newer}` }
-  const keys = followRotations(proof.rotations, newer, trustedKey, crypto)
+  const keys = followRotations(rotationsOf(proof), newer, trustedKey, crypto)
   if (typeof keys === 'string') return { ok: false, reason: keys }
   const sealFault = checkSeal('old checkpoint', proof.old, keys, crypto) ?? checkSeal('new checkpoint', proof.new, keys, crypto)
   if (sealFault !== undefined) return { ok: false, reason: sealFault }

@@ -45,7 +45,8 @@ export class Proofs {
     const tree = await this.indexed(size)
     const hashes = await tree.inclusion(sequence - 1, size)
     const { ledgerPublicKey, rotations } = await this.rotations(checkpoint, size)
-    return { format: PROOF_FORMAT, version: 3, ledgerPublicKey, event, checkpoint, leafIndex: sequence - 1, treeSize: size, hashes: hashes.map(toHex), rotations }
+    const proof = { format: PROOF_FORMAT, ledgerPublicKey, event, checkpoint, leafIndex: sequence - 1, treeSize: size, hashes: hashes.map(toHex) } as const
+    return rotations.length === 0 ? { ...proof, version: 2 } : { ...proof, version: 3, rotations }
   }
 
   async consistency(oldSize: number, newSize?: number): Promise<ConsistencyProof> {
@@ -55,7 +56,8 @@ export class Proofs {
     if (to < oldSize) throw new ProofUnavailable(`the checkpoint of size ${to} is older than size ${oldSize}`)
     const hashes = await (await this.indexed(to)).consistency(oldSize, to)
     const { ledgerPublicKey, rotations } = await this.rotations(newer, to)
-    return { format: CONSISTENCY_FORMAT, version: 2, ledgerPublicKey, old: older, new: newer, hashes: hashes.map(toHex), rotations }
+    const proof = { format: CONSISTENCY_FORMAT, ledgerPublicKey, old: older, new: newer, hashes: hashes.map(toHex) } as const
+    return rotations.length === 0 ? { ...proof, version: 1 } : { ...proof, version: 2, rotations }
   }
 
   /**

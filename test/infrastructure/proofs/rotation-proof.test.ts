@@ -5,7 +5,7 @@ import type { JsonValue } from '../../../domain/json.js'
 import { anchorData } from '../../../domain/ledger/anchor.js'
 import { envelopeBody, sealEnvelope, type Envelope } from '../../../domain/ledger/envelope.js'
 import { rotationData } from '../../../domain/ledger/key-rotation.js'
-import { checkProof, type ConsistencyProof, type InclusionProof } from '../../../domain/ledger/proof.js'
+import { checkProof, rotationsOf, type ConsistencyProof, type InclusionProof } from '../../../domain/ledger/proof.js'
 import type { Signer } from '../../../domain/ports/crypto.js'
 import { nativeCrypto, nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 import { Proofs } from '../../../infrastructure/proofs/build-proof.js'
@@ -33,6 +33,7 @@ const latest = checkpoints[checkpoints.length - 1] as Envelope
 const latestSize = latest.sequence - 1
 const proofs = new Proofs(backend)
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T
+type V3 = Extract<InclusionProof, { version: 3 }>
 const check = (proof: unknown, key = ledgerKey) => checkProof(copy(proof), key, nativeCrypto)
 
 describe('proofs after key rotations, checked from the genesis key alone', () => {
@@ -45,7 +46,8 @@ describe('proofs after key rotations, checked from the genesis key alone', () =>
     for (const event of all.filter((e) => e.sequence <= latestSize)) {
       const proof = await proofs.inclusion(event.sequence)
       expect(proof.ledgerPublicKey).toBe(ledgerKey)
-      expect(proof.rotations.map((r) => r.event.sequence)).toEqual(rotations.map((r) => r.sequence))
+      expect(proof.version).toBe(3)
+      expect(rotationsOf(proof).map((r) => r.event.sequence)).toEqual(rotations.map((r) => r.sequence))
       expect(check(proof)).toMatchObject({ ok: true, sequence: event.sequence, treeSize: latestSize })
       expect(checkProof(copy(proof), ledgerKey, referenceCrypto).ok).toBe(true)
     }
@@ -55,7 +57,8 @@ describe('proofs after key rotations, checked from the genesis key alone', () =>
     for (const checkpoint of checkpoints) {
       const size = checkpoint.sequence - 1
       const proof = await proofs.inclusion(1, size)
-      expect(proof.rotations).toHaveLength(rotations.filter((r) => r.sequence <= size).length)
+      expect(rotationsOf(proof)).toHaveLength(rotations.filter((r) => r.sequence <= size).length)
+      expect(proof.version).toBe(rotationsOf(proof).length === 0 ? 2 : 3)
       expect(check(proof)).toMatchObject({ ok: true, treeSize: size })
     }
   })
@@ -68,19 +71,25 @@ describe('proofs after key rotations, checked from the genesis key alone', () =>
     }
   })
 
-  it('still accepts a proof of the earlier version (no rotations) whose checkpoint the genesis key signed', async () => {
+  it('keeps version 2 (no rotations member) for a checkpoint the genesis key signed, and a version 2 proof cannot skip the rotations', async () => {
     const first = checkpoints[0] as Envelope
-    const { rotations: none, ...rest } = await proofs.inclusion(1, first.sequence - 1)
-    expect(none).toEqual([])
-    expect(check({ ...rest, version: 2 })).toMatchObject({ ok: true })
-    const { rotations: carried, ...later } = await proofs.inclusion(1)
+    const early = await proofs.inclusion(1, first.sequence - 1)
+    expect(early.version).toBe(2)
+    expect('rotations' in early).toBe(false)
+    expect(check(early)).toMatchObject({ ok: true })
+    const later = (await proofs.inclusion(1)) as V3
+    const { rotations: carried, ...rest } = later
     expect(carried).toHaveLength(2)
-    expect(check({ ...later, version: 2 })).toMatchObject({ ok: false, reason: expect.stringMatching(/the checkpoint is signed by .*, not the trusted ledger key/) })
+    expect(check({ ...rest, version: 2 })).toMatchObject({ ok: false, reason: expect.stringMatching(/the checkpoint is signed by .*, not the trusted ledger key/) })
   })
 })
 
 describe('a cheater\'s proof after rotations', () => {
-  const proofOf = async (sequence = 2): Promise<InclusionProof> => copy(await proofs.inclusion(sequence))
+  const proofOf = async (sequence = 2): Promise<V3> => {
+    const proof = copy(await proofs.inclusion(sequence))
+    if (proof.version !== 3) throw new Error('expected a proof carrying rotations')
+    return proof
+  }
 
   it('without the rotations, or with one left out, fails', async () => {
     const proof = await proofOf()
@@ -96,7 +105,7 @@ describe('a cheater\'s proof after rotations', () => {
 
   it('with a rotation whose inclusion proof was changed, fails', async () => {
     const proof = await proofOf()
-    const [r1, r2] = proof.rotations as [InclusionProof['rotations'][number], InclusionProof['rotations'][number]]
+    const [r1, r2] = proof.rotations as [V3['rotations'][number], V3['rotations'][number]]
     const hashes = r1.hashes.map((h, i) => (i === 0 ? `${h[0] === '0' ? '1' : '0'}${h.slice(1)}` : h))
     expect(check({ ...proof, rotations: [{ ...r1, hashes }, r2] })).toMatchObject({ ok: false, reason: expect.stringMatching(/not in the checkpoint's tree/) })
   })
@@ -124,8 +133,11 @@ describe('a cheater\'s proof after rotations', () => {
 
   it('a consistency proof without its rotations fails', async () => {
     const proof: ConsistencyProof = copy(await proofs.consistency((checkpoints[0] as Envelope).sequence - 1))
+    expect(proof.version).toBe(2)
     expect(check(proof).ok).toBe(true)
     expect(check({ ...proof, rotations: [] }).ok).toBe(false)
+    const { rotations: _dropped, ...rest } = proof as Extract<ConsistencyProof, { version: 2 }>
+    expect(check({ ...rest, version: 1 }).ok).toBe(false)
   })
 
   it('the checkpoint after each rotation carries both keys\' note signatures', () => {
