@@ -22,6 +22,7 @@ import { nativeCrypto, nativeSha256 } from '../infrastructure/crypto/native.js'
 import { createMemoryBackend } from '../infrastructure/store/memory-backend.js'
 import { openLedgerStore } from '../infrastructure/store/ledger-store.js'
 import { LogTree } from '../infrastructure/tlog/log-tree.js'
+import { tileIndexPath } from '../domain/tlog/tiles.js'
 import { fmt, median, numberArg, say } from './stats.js'
 
 const MAX = numberArg('--max', 10_000_000)
@@ -114,11 +115,6 @@ for (let i = 0; i < EVENTS; i += 1000) {
 await store.sealAnchor()
 const server = await startServer({ store, blobs: createBlobStore(`/tmp/bench-tlog-blobs-${process.pid}`), logger: pino({ level: 'silent' }), limits: { perIp: { perSecond: 1e9, burst: 1e9 } }, crypto: nativeCrypto })
 const tiles = Math.floor(EVENTS / 256)
-const tilePath = (n: number) => {
-  const groups: string[] = []
-  do { groups.unshift(String(n % 1000).padStart(3, '0')); n = Math.floor(n / 1000) } while (n > 0)
-  return groups.map((g, i) => (i < groups.length - 1 ? `x${g}` : g)).join('/')
-}
 const payload = Buffer.alloc(8192, 7)
 const bare = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(payload))
 await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve))
@@ -137,8 +133,8 @@ async function load(url: (i: number) => string, seconds: number, connections = 1
   }))
   return done / seconds
 }
-await load((i) => `${server.url}/tlog/tile/0/${tilePath(i % tiles)}`, 1)
-const tileUrl = (i: number) => `${server.url}/tlog/tile/0/${tilePath((i * 7919) % tiles)}`
+await load((i) => `${server.url}/tlog/tile/0/${tileIndexPath(i % tiles)}`, 1)
+const tileUrl = (i: number) => `${server.url}/tlog/tile/0/${tileIndexPath((i * 7919) % tiles)}`
 const tileRate = median([await load(tileUrl, 3), await load(tileUrl, 3), await load(tileUrl, 3)])
 const bareRate = median([await load(() => bareUrl, 3), await load(() => bareUrl, 3), await load(() => bareUrl, 3)])
 say(`full level-0 tiles over HTTP (16 connections, ${fmt(EVENTS)} events, ${fmt(tiles)} tiles, 64 cached): ${fmt(tileRate)} tiles/s; bare node:http with the same 8 KB ${fmt(bareRate)}/s; ratio ${(tileRate / bareRate).toFixed(2)}`)

@@ -86,28 +86,38 @@ export function checkInclusionProof(value: unknown, trustedKey: string, crypto: 
   if (typeof checkpoint === 'string') return { ok: false, reason: checkpoint }
   const keys = followRotations(rotationsOf(proof), checkpoint, trustedKey, crypto)
   if (typeof keys === 'string') return { ok: false, reason: keys }
-  const sealFault = checkSeal('event', proof.event, keys, crypto) ?? checkSeal('checkpoint', proof.checkpoint, keys, crypto)
+  const sealFault = sealUnder('event', proof.event, keys, crypto) ?? sealUnder('checkpoint', proof.checkpoint, keys, crypto)
   if (sealFault !== undefined) return { ok: false, reason: sealFault }
   const { sequence } = proof.event
   if (proof.leafIndex !== sequence - 1) return { ok: false, reason: `leafIndex ${proof.leafIndex} is not the event's sequence minus one (${sequence - 1})` }
   if (proof.treeSize !== checkpoint.treeSize) return { ok: false, reason: `treeSize ${proof.treeSize} is not the checkpoint's ${checkpoint.treeSize}` }
-  if (sequence > checkpoint.treeSize) return { ok: false, reason: `the checkpoint's tree holds ${checkpoint.treeSize} events, not sequence ${sequence}` }
-  const result = checkInclusion(crypto.sha256, proof.leafIndex, proof.treeSize, leafHash(fromHex(proof.event.hash), crypto.sha256), proof.hashes.map(fromHex), fromHex(checkpoint.root))
-  if (!result.ok) return { ok: false, reason: `the inclusion proof fails (${result.code}): ${result.reason}` }
+  const fault = checkEventInclusion(proof.event, checkpoint, proof.hashes, crypto)
+  if (fault !== undefined) return { ok: false, reason: fault }
   return { ok: true, kind: 'inclusion', sequence, checkpointSequence: proof.checkpoint.sequence, treeSize: checkpoint.treeSize }
+}
+
+/**
+ * Checks that `event` is entry sequence-1 of the checkpoint's tree, given the RFC 9162 path
+ * `hashes` (hex). It checks the event's hash is in the tree, not that the hash fits the event:
+ * check the event's seal for that.
+ */
+export function checkEventInclusion(event: Envelope, checkpoint: AnchorData, hashes: readonly string[], crypto: Pick<CryptoSuite, 'sha256'>): string | undefined {
+  if (event.sequence > checkpoint.treeSize) return `the checkpoint's tree holds ${checkpoint.treeSize} events, not sequence ${event.sequence}`
+  const result = checkInclusion(crypto.sha256, event.sequence - 1, checkpoint.treeSize, leafHash(fromHex(event.hash), crypto.sha256), hashes.map(fromHex), fromHex(checkpoint.root))
+  return result.ok ? undefined : `the inclusion proof fails (${result.code}): ${result.reason}`
 }
 
 export function checkConsistencyProof(value: unknown, trustedKey: string, crypto: CryptoSuite): ProofCheck {
   const decoded = decodeWith(ConsistencyProofC, value)
   if (!decoded.ok) return { ok: false, reason: `malformed proof: ${decoded.error}` }
   const proof = decoded.value
-  const older = checkpointOf(proof.old, crypto)
-  if (typeof older === 'string') return { ok: false, reason: `the old checkpoint: ${older}` }
-  const newer = checkpointOf(proof.new, crypto)
-  if (typeof newer === 'string') return { ok: false, reason: `the new checkpoint: ${newer}` }
+  const older = checkpointOf(proof.old, crypto, 'old checkpoint')
+  if (typeof older === 'string') return { ok: false, reason: older }
+  const newer = checkpointOf(proof.new, crypto, 'new checkpoint')
+  if (typeof newer === 'string') return { ok: false, reason: newer }
   const keys = followRotations(rotationsOf(proof), newer, trustedKey, crypto)
   if (typeof keys === 'string') return { ok: false, reason: keys }
-  const sealFault = checkSeal('old checkpoint', proof.old, keys, crypto) ?? checkSeal('new checkpoint', proof.new, keys, crypto)
+  const sealFault = sealUnder('old checkpoint', proof.old, keys, crypto) ?? sealUnder('new checkpoint', proof.new, keys, crypto)
   if (sealFault !== undefined) return { ok: false, reason: sealFault }
   if (older.origin !== newer.origin) return { ok: false, reason: `the checkpoints have different origins (${older.origin}, ${newer.origin})` }
   const result = checkConsistency(crypto.sha256, older.treeSize, newer.treeSize, proof.hashes.map(fromHex), fromHex(older.root), fromHex(newer.root))
@@ -115,8 +125,13 @@ export function checkConsistencyProof(value: unknown, trustedKey: string, crypto
   return { ok: true, kind: 'consistency', oldSize: older.treeSize, newSize: newer.treeSize, oldSequence: proof.old.sequence, newSequence: proof.new.sequence }
 }
 
+/** Why an envelope is not sealed (hashed and signed) by the trusted key, or undefined when it is. */
+export function checkSeal(name: string, envelope: Envelope, trustedKey: string, crypto: CryptoSuite): string | undefined {
+  return sealUnder(name, envelope, new KeyChain({ publicKey: trustedKey, since: 1 }), crypto)
+}
+
 /** An envelope's hash and signature, by the key in force at its sequence. */
-function checkSeal(name: string, envelope: Envelope, keys: KeyChain, crypto: CryptoSuite): string | undefined {
+function sealUnder(name: string, envelope: Envelope, keys: KeyChain, crypto: CryptoSuite): string | undefined {
   const expected = keys.at(envelope.sequence)
   if (envelope.signer !== expected) {
     return keys.all.length === 1 ? `the ${name} is signed by ${envelope.signer}, not the trusted ledger key` : `the ${name} is signed by ${envelope.signer}, not by ${expected ?? 'any key'}, the ledger key in force at sequence ${envelope.sequence}`
@@ -125,12 +140,22 @@ function checkSeal(name: string, envelope: Envelope, keys: KeyChain, crypto: Cry
   return seal.ok ? undefined : `the ${name}: ${seal.reason}`
 }
 
-/** A checkpoint event's data, with its note signatures (valid, one of them its signer's) checked; or why not. */
-function checkpointOf(envelope: Envelope, crypto: CryptoSuite): AnchorData | string {
+/**
+ * A checkpoint event's data, once the event is sealed by the trusted key (hash and signature),
+ * commits to the events before it, and carries a note signature by that key; or why not. (No
+ * rotation is followed: a checkpoint a rotated key signed needs the rotations, as proofs carry.)
+ */
+export function checkCheckpoint(envelope: Envelope, trustedKey: string, crypto: CryptoSuite, name = 'checkpoint'): AnchorData | string {
+  return checkSeal(name, envelope, trustedKey, crypto) ?? checkpointOf(envelope, crypto, name)
+}
+
+/** A checkpoint event's data, with its note signatures (valid, one of them its own signer's) checked; or why not. */
+function checkpointOf(envelope: Envelope, crypto: CryptoSuite, name = 'checkpoint'): AnchorData | string {
   const data = anchorData(envelope)
-  if (!isAnchor(envelope) || data === undefined) return 'not a checkpoint event'
-  if (data.treeSize !== envelope.sequence - 1) return `a checkpoint at sequence ${envelope.sequence} must commit to ${envelope.sequence - 1} events, not ${data.treeSize}`
-  return checkNoteSignatures(data, envelope.signer, crypto) ?? data
+  if (!isAnchor(envelope) || data === undefined) return `the ${name} is not a checkpoint event`
+  if (data.treeSize !== envelope.sequence - 1) return `the ${name}: a checkpoint at sequence ${envelope.sequence} must commit to ${envelope.sequence - 1} events, not ${data.treeSize}`
+  const noteFault = checkNoteSignatures(data, envelope.signer, crypto)
+  return noteFault === undefined ? data : `the ${name}: ${noteFault}`
 }
 
 /**
@@ -144,7 +169,7 @@ function followRotations(rotations: readonly ProvenRotation[], checkpoint: Ancho
     const at = `the key rotation at sequence ${event.sequence}`
     if (!isRotation(event)) return `${at} is not a ${ROTATION_TYPE} event`
     if (event.sequence > checkpoint.treeSize) return `${at} is not under the checkpoint of tree size ${checkpoint.treeSize}`
-    const sealFault = checkSeal('key rotation', event, keys, crypto)
+    const sealFault = sealUnder('key rotation', event, keys, crypto)
     if (sealFault !== undefined) return sealFault
     const data = checkRotation(event, trustedKey, crypto)
     if (typeof data === 'string') return `${at}: ${data}`

@@ -9,10 +9,10 @@
  * hashes per stream that changed.
  */
 import { canonicalize } from '../canonical/jcs.js'
-import { toHex } from '../crypto/hex.js'
+import { fromHex, toHex } from '../crypto/hex.js'
 import { DenseTree } from '../tlog/dense-tree.js'
 import { emptyRoot, leafHash, type Sha256 } from '../tlog/hash.js'
-import { inclusionProof } from '../tlog/proof.js'
+import { checkInclusion, inclusionProof, type ProofResult } from '../tlog/proof.js'
 
 export interface StreamHead {
   readonly stream: string
@@ -101,4 +101,13 @@ export class StreamHeads {
     const proof = inclusionProof(this.tree, slot.index, this.tree.size, this.sha256).map(toHex)
     return { head: { stream, version: slot.version, lastSequence: slot.lastSequence }, index: slot.index, count: this.tree.size, proof }
   }
+}
+
+/**
+ * Checks that `head` is leaf `index` of a stream-heads map with `map.count` leaves and root
+ * `map.root`, given its RFC 9162 path `hashes` (hex): that the stream had exactly `head.version`
+ * events, the last at `head.lastSequence`, when the map was committed.
+ */
+export function checkStreamHead(head: StreamHead, index: number, hashes: readonly string[], map: StreamHeadsRoot, sha256: Sha256): ProofResult {
+  return checkInclusion(sha256, index, map.count, leafHash(streamHeadEntry(head), sha256), hashes.map(fromHex), fromHex(map.root))
 }

@@ -5,14 +5,14 @@
 import { anchorData, isAnchor, type AnchorRef } from '../../domain/ledger/anchor.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
 import { CONSISTENCY_FORMAT, PROOF_FORMAT, type ConsistencyProof, type InclusionProof, type ProvenRotation } from '../../domain/ledger/proof.js'
-import { decodeRotation } from '../../domain/ledger/key-rotation.js'
+import { decodeRotation, isRotation } from '../../domain/ledger/key-rotation.js'
 import { rotationsOf, type RotationSource } from '../store/signing-keys.js'
 import { toHex } from '../../domain/crypto/hex.js'
 import { nativeSha256 } from '../crypto/native.js'
 import { LogTree } from '../tlog/log-tree.js'
 
 /** What building a proof reads: any backend, or an adapter over an EventStore (the HTTP API's). */
-export interface ProofSource extends RotationSource {
+export interface ProofSource extends Partial<RotationSource> {
   readRange(fromSequence: number, limit: number): Promise<Envelope[]>
   lastAnchor(): Promise<AnchorRef | undefined>
 }
@@ -65,12 +65,26 @@ export class Proofs {
    * that tree, and the ledger's id: the first rotation's outgoing key, or (none) the checkpoint's signer.
    */
   private async rotations(checkpoint: Envelope, size: number): Promise<{ ledgerPublicKey: string; rotations: ProvenRotation[] }> {
-    const events = (await rotationsOf(this.source)).filter((event) => event.sequence <= size)
+    const events = (await this.rotationEvents(size)).filter((event) => event.sequence <= size)
     const tree = await this.indexed(size)
     const rotations: ProvenRotation[] = []
     for (const event of events) rotations.push({ event, hashes: (await tree.inclusion(event.sequence - 1, size)).map(toHex) })
     const first = events[0] === undefined ? undefined : decodeRotation(events[0])
     return { ledgerPublicKey: first?.previousKey ?? checkpoint.signer, rotations }
+  }
+
+  /** The rotation events: from their stream, or (a source that cannot read streams) from a scan of the log up to `size`. */
+  private async rotationEvents(size: number): Promise<Envelope[]> {
+    const read = this.source.readStream?.bind(this.source)
+    if (read !== undefined) return rotationsOf({ readStream: read })
+    const out: Envelope[] = []
+    for (let from = 1; from <= size; ) {
+      const page = await this.source.readRange(from, 1000)
+      if (page.length === 0) break
+      out.push(...page.filter(isRotation))
+      from += page.length
+    }
+    return out
   }
 
   /** The shared index, caught up to at least `size` entries. */
