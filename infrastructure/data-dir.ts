@@ -3,19 +3,24 @@
  *
  *   DIR/ledger.db           the embedded store (SQLite, WAL)
  *   DIR/config.json         anchoring and limits
- *   DIR/keys/ledger.key     the ledger authority's key, encrypted with the passphrase
- *   DIR/keys/ledger.pub     its public key in hex, for auditors
+ *   DIR/keys/ledger.key     the ledger's signing key in force, encrypted with the passphrase
+ *   DIR/keys/ledger.pub     the ledger's id (its genesis public key) in hex, for auditors
+ *   DIR/keys/ledger.next.key  only during a key rotation: the incoming key (infrastructure/key-rotation.ts)
+ *   DIR/keys/ledger-keys.json the signing keys the log has used, from the log (after a rotation)
  *   DIR/keys/passphrase     only in development mode: a generated passphrase (mode 0600)
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Clock } from '../domain/ports/clock.js'
 import type { EventStore } from '../domain/ports/event-store.js'
 import { lockDataDir } from './dir-lock.js'
 import { createKeyFile, isKeyFileError, loadSigner, readPassphrase, readPublicKey, type KeySigner, type Passphrase, type ScryptCost } from './keys/index.js'
+import type { KeyEra } from '../domain/ledger/key-rotation.js'
+import { replaceFile, syncDirectory } from './keys/atomic-write.js'
 import type { StorageBackend } from './store/backend.js'
+import { keyChainOf } from './store/signing-keys.js'
 import { openLedgerStore } from './store/ledger-store.js'
 import { createSqliteBackend } from './store/sqlite-backend.js'
 
@@ -26,6 +31,8 @@ export interface DataDirLayout {
   readonly keys: string
   readonly ledgerKey: string
   readonly ledgerPub: string
+  readonly ledgerNextKey: string
+  readonly ledgerKeyHistory: string
   readonly devPassphrase: string
 }
 
@@ -38,6 +45,8 @@ export function layout(root: string): DataDirLayout {
     keys,
     ledgerKey: join(keys, 'ledger.key'),
     ledgerPub: join(keys, 'ledger.pub'),
+    ledgerNextKey: join(keys, 'ledger.next.key'),
+    ledgerKeyHistory: join(keys, 'ledger-keys.json'),
     devPassphrase: join(keys, 'passphrase'),
   }
 }
@@ -138,7 +147,9 @@ export async function prepareKeysDir(paths: { readonly keys: string; readonly de
 export async function initDataDir(root: string, options: { passphrase?: Passphrase; cost?: ScryptCost; config?: Partial<LedgerConfig> } = {}): Promise<InitResult> {
   const paths = layout(root)
   if (isInitialised(root)) {
-    return { created: false, publicKey: await readPublicKey(paths.ledgerKey), layout: paths, developmentPassphrase: existsSync(paths.devPassphrase) }
+    // The ledger's id: after a key rotation ledger.key holds another key, ledger.pub still the genesis one.
+    const publicKey = existsSync(paths.ledgerPub) ? (await readFile(paths.ledgerPub, 'utf8')).trim() : await readPublicKey(paths.ledgerKey)
+    return { created: false, publicKey, layout: paths, developmentPassphrase: existsSync(paths.devPassphrase) }
   }
   const given = await givenPassphrase(options.passphrase)
   const blocking = await obstacles(paths, given !== undefined)
@@ -198,11 +209,15 @@ export async function openLedger(root: string, options: OpenLedgerOptions = {}):
   if (!isInitialised(root)) throw new Error(`${root} is not a ledger data directory (run: model-ledger init --data ${root})`)
   const lock = options.exclusive === false ? { release: () => undefined } : lockDataDir(root, options.purpose ?? 'a writer')
   try {
-    const signer = await loadSigner(paths.ledgerKey, await resolvePassphrase(root, options.passphrase))
+    const passphrase = await resolvePassphrase(root, options.passphrase)
     const config = await readConfig(root)
     const backend = options.backend ?? createSqliteBackend(paths.ledgerDb)
+    let signer: KeySigner
     try {
       await options.check?.(backend)
+      // The log says which key is in force; this settles a rotation interrupted after its commit.
+      await settleKeyFiles(paths, backend)
+      signer = await loadSigner(paths.ledgerKey, passphrase)
     } catch (error) {
       await backend.close()
       throw error
@@ -229,6 +244,32 @@ export async function openLedger(root: string, options: OpenLedgerOptions = {}):
     lock.release()
     throw error
   }
+}
+
+/**
+ * Makes keys/ledger.key the key the log has in force. A rotation writes the incoming key to
+ * ledger.next.key before its commit and moves it over ledger.key after; a crash between the two
+ * leaves the log ahead of the files, and this finishes the move. An incoming key the log never
+ * took stays where it is for the next rotation. Any other mismatch is refused.
+ */
+export async function settleKeyFiles(paths: DataDirLayout, backend: StorageBackend): Promise<void> {
+  const current = await readPublicKey(paths.ledgerKey)
+  const eras = await keyChainOf(backend, (await backend.ledgerKey()) ?? current)
+  const inForce = eras[eras.length - 1] as KeyEra
+  if (inForce.publicKey === current) return
+  if (existsSync(paths.ledgerNextKey) && (await readPublicKey(paths.ledgerNextKey)) === inForce.publicKey) {
+    await recordKeyHistory(paths, eras)
+    await rename(paths.ledgerNextKey, paths.ledgerKey)
+    await syncDirectory(paths.keys)
+    return
+  }
+  throw new Error(`the log is signed by ${inForce.publicKey} since sequence ${inForce.since}, but ${paths.ledgerKey} holds ${current}: restore that key`)
+}
+
+/** Writes keys/ledger-keys.json: every signing key of the log, with the sequences it signed (from the log; informational). */
+export async function recordKeyHistory(paths: DataDirLayout, eras: readonly KeyEra[]): Promise<void> {
+  const keys = eras.map((era, i) => ({ publicKey: era.publicKey, from: era.since, until: eras[i + 1] === undefined ? null : (eras[i + 1] as KeyEra).since - 1 }))
+  await replaceFile(paths.ledgerKeyHistory, `${JSON.stringify({ ledger: eras[0]?.publicKey ?? null, keys }, null, 2)}\n`)
 }
 
 /** Opens the store for reading only: no key, no passphrase, no writes. */

@@ -15,6 +15,7 @@ export const COMMANDS: readonly Entry[] = [
   { name: 'serve', summary: 'serve the HTTP API on a data directory (--port 0 picks a free port)', load: async () => (await import('./commands/serve.js')).serveCommand },
   { name: 'demo', summary: 'run the model lifecycle end to end on a fresh embedded ledger, then verify it', load: async () => (await import('./commands/demo.js')).demoCommand },
   { name: 'keygen', summary: 'create an encrypted Ed25519 key file for an actor (governor, contributor, validator, trainer)', load: async () => (await import('./commands/keygen.js')).keygenCommand },
+  { name: 'rotate-key', summary: "hand the ledger's signing to a new key: a rotation event and a checkpoint both keys sign", load: async () => (await import('./commands/rotate-key.js')).rotateKeyCommand },
   { name: 'head', summary: 'show the head of the log and its latest anchor', load: async () => (await import('./commands/head.js')).headCommand },
   { name: 'verify', summary: 'verify every signature, hash, chain link, sequence, stream version and anchor', load: async () => (await import('./commands/verify.js')).verifyCommand },
   { name: 'export', summary: 'write the whole log as a portable bundle (JSON lines)', load: async () => (await import('./commands/export.js')).exportCommand },

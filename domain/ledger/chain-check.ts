@@ -3,7 +3,9 @@
  * the hash chain, stream versions, non-decreasing time, commands before the events they cause
  * and never twice, each (actor, nonce) once, checkpoints that commit to exactly the RFC 9162 tree
  * of every event before them and to the stream-heads map at that point, one origin throughout,
- * and the anchors an auditor already trusts. Memory is constant but for one stream head per
+ * the anchors an auditor already trusts, and the signing keys: from the trusted key, each event is
+ * signed by the key in force, which changes only at a key rotation, right after which comes a
+ * checkpoint whose note both keys signed. Memory is constant but for one stream head per
  * stream (its version, last sequence and two map hashes) and 64 bytes a command (its hash and its
  * nonce key's hash, 128 bits each, in open tables), plus the tree's O(log n) right edge.
  */
@@ -11,6 +13,7 @@ import { fromHex } from '../crypto/hex.js'
 import type { AnchorData } from './anchor.js'
 import { ZERO_HASH } from './envelope.js'
 import { HashSet128 } from './hash-set.js'
+import { KeyChain, type KeyEra } from './key-rotation.js'
 import type { EventFacts, LineFacts } from './line-check.js'
 import { StreamingRoot, type Sha256 } from './merkle.js'
 import { StreamHeads } from './stream-heads.js'
@@ -51,6 +54,8 @@ export interface ChainSummary {
   readonly unanchored: number
   /** The last checkpoint's tree size and root (size 0 when there is none). */
   readonly checkpoint: { readonly treeSize: number; readonly root: string; readonly origin: string | null }
+  /** The signing keys in order, from the trusted one (or the resume point's); the last is in force. */
+  readonly keys: readonly KeyEra[]
 }
 
 /**
@@ -65,6 +70,8 @@ export interface ResumePoint {
   readonly hash: string
   readonly recordedAt: string
   readonly checkpoint: Pick<AnchorData, 'treeSize' | 'rightEdge' | 'origin' | 'root'>
+  /** The checkpoint's signer: the key in force at the resume point. */
+  readonly signer: string
 }
 
 interface PendingCommand {
@@ -90,10 +97,15 @@ export class ChainChecker {
   private failure: ChainFailure | undefined
   private readonly trusted: Map<number, string>
   private readonly resumed: boolean
+  private readonly keys: KeyChain
+  /** A key rotation whose checkpoint has not come yet. */
+  private handover: { readonly sequence: number; readonly previousKey: string } | undefined
 
   private readonly trustedTrees: Map<number, TrustedTree>
 
-  constructor(sha256: Sha256, trustedAnchors: readonly TrustedAnchor[] = [], resume?: ResumePoint, trustedTrees: readonly TrustedTree[] = []) {
+  /** `ledgerKey` is the key the auditor trusts: the one that signs from sequence 1. */
+  constructor(sha256: Sha256, ledgerKey: string, trustedAnchors: readonly TrustedAnchor[] = [], resume?: ResumePoint, trustedTrees: readonly TrustedTree[] = []) {
+    this.keys = new KeyChain(resume === undefined ? { publicKey: ledgerKey, since: 1 } : { publicKey: resume.signer, since: resume.sequence })
     this.trustedTrees = new Map(trustedTrees.map((tree) => [tree.size, tree]))
     this.root = new StreamingRoot(sha256)
     this.heads = new StreamHeads(sha256)
@@ -137,6 +149,9 @@ export class ChainChecker {
     if (this.failure === undefined && this.current !== undefined && !this.current.used) {
       this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `command ${this.current.hash} caused no event` }
     }
+    if (this.failure === undefined && this.handover !== undefined) {
+      this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `the log ends after the key rotation at sequence ${this.handover.sequence}, without the checkpoint that must follow it` }
+    }
     if (this.failure === undefined) {
       const short = [...this.trustedTrees.values()].find((tree) => tree.size > this.head.sequence)
       if (short !== undefined) {
@@ -164,6 +179,7 @@ export class ChainChecker {
         lastAnchor: { ...this.lastAnchor },
         unanchored: this.head.sequence - this.lastAnchor.sequence,
         checkpoint: { ...this.checkpoint },
+        keys: [...this.keys.all],
       },
     }
   }
@@ -192,6 +208,8 @@ export class ChainChecker {
   private checkEvent(e: EventFacts): string | undefined {
     if (e.sequence !== this.head.sequence + 1) return `expected sequence ${this.head.sequence + 1}, found ${e.sequence}`
     if (e.prevHash !== this.head.hash) return `prevHash does not link to sequence ${this.head.sequence}`
+    const keyFault = this.checkKey(e)
+    if (keyFault !== undefined) return keyFault
     const known = this.heads.version(e.stream)
     const version = known === 0 && this.resumed ? e.streamVersion : known + 1
     if (e.streamVersion !== version) return `stream ${e.stream} expected version ${version}, found ${e.streamVersion}`
@@ -211,9 +229,34 @@ export class ChainChecker {
     }
     this.heads.record(e.stream, version, e.sequence)
     if (e.anchor !== null) this.lastAnchor = { sequence: e.sequence, hash: e.hash }
+    if (e.anchor !== null) this.handover = undefined
+    if (e.rotation !== null) {
+      this.keys.follow(e.sequence, e.rotation)
+      this.handover = { sequence: e.sequence, previousKey: e.rotation.previousKey }
+    }
     this.head = { sequence: e.sequence, hash: e.hash }
     this.lastRecordedAt = e.recordedAt
     return undefined
+  }
+
+  /**
+   * The signer must be the key in force; a rotation must hand over from it to a key not used
+   * before; the event after a rotation must be a checkpoint whose note the outgoing key signed too
+   * (the line check already holds every note signature valid and one of them the signer's).
+   */
+  private checkKey(e: EventFacts): string | undefined {
+    const current = this.keys.current
+    if (e.signer !== current.publicKey) {
+      return `signed by ${e.signer}, which is not the ledger key ${current.publicKey}${current.since > 1 ? ` (in force since sequence ${current.since})` : ''}`
+    }
+    const handover = this.handover
+    if (handover !== undefined) {
+      if (e.anchor === null) return `the key rotation at sequence ${handover.sequence} must be followed directly by a checkpoint signed by both keys`
+      if (!e.anchor.signatures.some((entry) => entry.key === handover.previousKey)) {
+        return `the checkpoint after the key rotation at sequence ${handover.sequence} is not signed by the outgoing key ${handover.previousKey}`
+      }
+    }
+    return e.rotation === null ? undefined : this.keys.check(e.sequence, e.rotation)
   }
 
   private checkCause(e: EventFacts): string | undefined {

@@ -12,9 +12,10 @@ import { BUNDLE_VERSION, BundleHeaderC, type BundleHeader } from './bundle.js'
 import { nonceKey, SignedCommandC, verifyCommand } from './command.js'
 import { canonicalPieces, EnvelopeC, envelopeText, formatFault } from './envelope.js'
 import { fromHex, toHex } from '../crypto/hex.js'
+import { checkRotation, isRotation } from './key-rotation.js'
+import { ANCHOR_STREAM, ANCHOR_TYPE, KEYS_STREAM, ROTATION_TYPE } from './names.js'
 
 const encoder = new TextEncoder()
-import { ANCHOR_STREAM, ANCHOR_TYPE } from './names.js'
 
 export interface EventFacts {
   readonly kind: 'event'
@@ -25,11 +26,15 @@ export interface EventFacts {
   readonly recordedAt: string
   readonly prevHash: string
   readonly hash: string
+  /** The key that signed the envelope: the chain checker holds it to the key in force. */
+  readonly signer: string
   readonly commandHash: string | null
   /** The actor and actor signature the event's cause cites, for matching against the command. */
   readonly causeActor: string | null
   readonly causeSignature: string | null
   readonly anchor: AnchorData | null
+  /** A key rotation's hand-over, its statement already checked. */
+  readonly rotation: { readonly previousKey: string; readonly newKey: string } | null
 }
 
 export type LineFacts =
@@ -65,7 +70,11 @@ function sequenceOf(value: unknown): number | null {
   return typeof event?.sequence === 'number' && Number.isSafeInteger(event.sequence) ? event.sequence : null
 }
 
-/** Checks one line. `ledgerKey` is the key every event must be signed by. */
+/**
+ * Checks one line. `ledgerKey` is the ledger's id (its genesis key): the ledger commands must name
+ * and key rotations bind. Each envelope's signature is checked under its own `signer`; whether
+ * that is the key in force is for the chain checker, which follows the rotations in order.
+ */
 export function checkLine(line: string, ledgerKey: string, crypto: CryptoSuite): LineFacts {
   // Lines end in LF alone; a CR before it would otherwise surface only as "not canonical".
   if (line.endsWith('\r')) return bad('the line ends in CR LF: bundle lines end in LF (0x0a) alone')
@@ -114,7 +123,6 @@ function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: Cry
     return bad(`malformed envelope: ${decoded.ok ? 'unknown member' : decoded.error}`, sequence)
   }
   const envelope = value
-  if (envelope.signer !== ledgerKey) return bad(`signed by ${envelope.signer}, which is not the ledger key ${ledgerKey}`, sequence)
   // Rebuilding the line from the decoded values and comparing it byte for byte proves the line is
   // canonical (no duplicate members, no odd escapes, nothing a parser could read two ways), and
   // gives the body's canonical text without a second full canonicalization.
@@ -141,6 +149,14 @@ function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: Cry
   } else if (envelope.stream === ANCHOR_STREAM || envelope.type === ANCHOR_TYPE) {
     return bad(`${ANCHOR_TYPE} events belong to ${ANCHOR_STREAM} and nothing else does`, sequence)
   }
+  let rotation: EventFacts['rotation'] = null
+  if (isRotation(envelope)) {
+    const checked = checkRotation(envelope, ledgerKey, crypto)
+    if (typeof checked === 'string') return bad(checked, sequence)
+    rotation = { previousKey: checked.previousKey, newKey: checked.newKey }
+  } else if (envelope.stream === KEYS_STREAM || envelope.type === ROTATION_TYPE) {
+    return bad(`${ROTATION_TYPE} events belong to ${KEYS_STREAM} and nothing else does`, sequence)
+  }
   return {
     kind: 'event',
     sequence: envelope.sequence,
@@ -150,10 +166,12 @@ function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: Cry
     recordedAt: envelope.recordedAt,
     prevHash: envelope.prevHash,
     hash: envelope.hash,
+    signer: envelope.signer,
     commandHash: envelope.cause.kind === 'command' ? envelope.cause.commandHash : null,
     causeActor: envelope.cause.kind === 'command' ? envelope.cause.actor : null,
     causeSignature: envelope.cause.kind === 'command' ? envelope.cause.actorSignature : null,
     anchor,
+    rotation,
   }
 }
 

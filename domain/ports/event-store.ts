@@ -6,6 +6,8 @@ import type { JsonValue } from '../json.js'
 import type { Envelope } from '../ledger/envelope.js'
 import type { SignedCommand } from '../ledger/command.js'
 import type { AnchorRef } from '../ledger/anchor.js'
+import type { KeyEra } from '../ledger/key-rotation.js'
+import type { Signer } from './crypto.js'
 
 /** What a writer expects of a stream before its events are appended. */
 export type ExpectedVersion =
@@ -72,8 +74,16 @@ export interface ReadStreamOptions {
 }
 
 export interface EventStore {
-  /** The hex public key that signs every envelope. */
+  /** The ledger's id: the hex public key it was created with (its genesis key). Commands name it; auditors trust it. */
   readonly ledgerPublicKey: string
+  /** The key that signs new envelopes and checkpoints: the genesis key until a rotation, then the last one's new key. */
+  signingKey(): KeyEra
+  /**
+   * Hands signing to `next` (domain/ledger/key-rotation.ts): appends the rotation event signed by
+   * the key in force and a checkpoint both keys sign, in one commit, and signs with `next` from
+   * then on. Resolves to the rotation event. Refuses a key the ledger has used before.
+   */
+  rotateKey(next: Signer): Promise<Envelope>
   append(request: AppendRequest): Promise<AppendResult>
   readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<Envelope>
   /** Every envelope from `fromSequence` (default 1) to the head as of each page, in order. */

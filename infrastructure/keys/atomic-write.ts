@@ -17,7 +17,7 @@ export async function assertAbsent(path: string): Promise<void> {
   throw new KeyFileError('exists', `${path} already exists; refusing to overwrite a key file`)
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r')
   try {
     await handle.sync()

@@ -4,13 +4,15 @@
  */
 import { anchorData, isAnchor, type AnchorRef } from '../../domain/ledger/anchor.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
-import { CONSISTENCY_FORMAT, PROOF_FORMAT, type ConsistencyProof, type InclusionProof } from '../../domain/ledger/proof.js'
+import { CONSISTENCY_FORMAT, PROOF_FORMAT, type ConsistencyProof, type InclusionProof, type ProvenRotation } from '../../domain/ledger/proof.js'
+import { decodeRotation, isRotation } from '../../domain/ledger/key-rotation.js'
+import { rotationsOf, type RotationSource } from '../store/signing-keys.js'
 import { toHex } from '../../domain/crypto/hex.js'
 import { nativeSha256 } from '../crypto/native.js'
 import { LogTree } from '../tlog/log-tree.js'
 
 /** What building a proof reads: any backend, or an adapter over an EventStore (the HTTP API's). */
-export interface ProofSource {
+export interface ProofSource extends Partial<RotationSource> {
   readRange(fromSequence: number, limit: number): Promise<Envelope[]>
   lastAnchor(): Promise<AnchorRef | undefined>
 }
@@ -40,8 +42,11 @@ export class Proofs {
     const checkpoint = await this.checkpoint(treeSize)
     const size = checkpointSize(checkpoint)
     if (sequence > size) throw new ProofUnavailable(`sequence ${sequence} is not under the checkpoint of size ${size} yet`)
-    const hashes = await (await this.indexed(size)).inclusion(sequence - 1, size)
-    return { format: PROOF_FORMAT, version: 2, ledgerPublicKey: event.signer, event, checkpoint, leafIndex: sequence - 1, treeSize: size, hashes: hashes.map(toHex) }
+    const tree = await this.indexed(size)
+    const hashes = await tree.inclusion(sequence - 1, size)
+    const { ledgerPublicKey, rotations } = await this.rotations(checkpoint, size)
+    const proof = { format: PROOF_FORMAT, ledgerPublicKey, event, checkpoint, leafIndex: sequence - 1, treeSize: size, hashes: hashes.map(toHex) } as const
+    return rotations.length === 0 ? { ...proof, version: 2 } : { ...proof, version: 3, rotations }
   }
 
   async consistency(oldSize: number, newSize?: number): Promise<ConsistencyProof> {
@@ -50,7 +55,36 @@ export class Proofs {
     const to = checkpointSize(newer)
     if (to < oldSize) throw new ProofUnavailable(`the checkpoint of size ${to} is older than size ${oldSize}`)
     const hashes = await (await this.indexed(to)).consistency(oldSize, to)
-    return { format: CONSISTENCY_FORMAT, version: 1, ledgerPublicKey: newer.signer, old: older, new: newer, hashes: hashes.map(toHex) }
+    const { ledgerPublicKey, rotations } = await this.rotations(newer, to)
+    const proof = { format: CONSISTENCY_FORMAT, ledgerPublicKey, old: older, new: newer, hashes: hashes.map(toHex) } as const
+    return rotations.length === 0 ? { ...proof, version: 1 } : { ...proof, version: 2, rotations }
+  }
+
+  /**
+   * Every key rotation under a checkpoint of tree size `size`, each with its inclusion proof in
+   * that tree, and the ledger's id: the first rotation's outgoing key, or (none) the checkpoint's signer.
+   */
+  private async rotations(checkpoint: Envelope, size: number): Promise<{ ledgerPublicKey: string; rotations: ProvenRotation[] }> {
+    const events = (await this.rotationEvents(size)).filter((event) => event.sequence <= size)
+    const tree = await this.indexed(size)
+    const rotations: ProvenRotation[] = []
+    for (const event of events) rotations.push({ event, hashes: (await tree.inclusion(event.sequence - 1, size)).map(toHex) })
+    const first = events[0] === undefined ? undefined : decodeRotation(events[0])
+    return { ledgerPublicKey: first?.previousKey ?? checkpoint.signer, rotations }
+  }
+
+  /** The rotation events: from their stream, or (a source that cannot read streams) from a scan of the log up to `size`. */
+  private async rotationEvents(size: number): Promise<Envelope[]> {
+    const read = this.source.readStream?.bind(this.source)
+    if (read !== undefined) return rotationsOf({ readStream: read })
+    const out: Envelope[] = []
+    for (let from = 1; from <= size; ) {
+      const page = await this.source.readRange(from, 1000)
+      if (page.length === 0) break
+      out.push(...page.filter(isRotation))
+      from += page.length
+    }
+    return out
   }
 
   /** The shared index, caught up to at least `size` entries. */

@@ -5,6 +5,11 @@
  * Outside the queue: request validation and command signature checks. Inside the queue: version
  * checks, hashing, signing, anchoring and one durable commit per batch (group commit), so
  * concurrent callers share an fsync without ever breaking the chain or the gapless sequence.
+ *
+ * The ledger's id is the key it is bound to (its genesis key); the key that signs is the one the
+ * log says is in force (domain/ledger/key-rotation.ts). A key rotation is one batch: the rotation
+ * event signed by the outgoing key, then a checkpoint signed by the incoming key whose note both
+ * keys sign; the store signs with the new key from the moment that batch commits, never before.
  */
 import { canonicalize, CanonicalizationError } from '../../domain/canonical/jcs.js'
 import { decodeWith, isInstant, JsonValueC } from '../../domain/codec.js'
@@ -17,7 +22,9 @@ import { LEDGER_FORMAT, sealEnvelopeText, type Cause, type Envelope } from '../.
 import { LedgerError } from '../../domain/ledger/errors.js'
 import { StreamingRoot } from '../../domain/ledger/merkle.js'
 import { StreamHeads } from '../../domain/ledger/stream-heads.js'
-import { ANCHOR_STREAM, ANCHOR_TYPE, STREAM_NAME, TYPE_NAME } from '../../domain/ledger/names.js'
+import { ANCHOR_STREAM, ANCHOR_TYPE, KEYS_STREAM, ROTATION_TYPE, STREAM_NAME, TYPE_NAME } from '../../domain/ledger/names.js'
+import { rotationData, ROTATION_REASON, type KeyEra } from '../../domain/ledger/key-rotation.js'
+import { keyChainOf } from './signing-keys.js'
 import type { Clock } from '../../domain/ports/clock.js'
 import type { CryptoSuite, Signer } from '../../domain/ports/crypto.js'
 import type { AppendRequest, AppendResult, EventStore, ExpectedVersion, Head, Subscription } from '../../domain/ports/event-store.js'
@@ -29,6 +36,7 @@ import { StaleHeadError, streamHeadsOf, type StorageBackend, type StoredCommand,
 
 export interface LedgerStoreOptions {
   readonly backend: StorageBackend
+  /** The key in force: the genesis key for a new store, the last rotation's new key after one. */
   readonly signer: Signer
   readonly crypto?: CryptoSuite
   readonly clock?: Clock
@@ -51,6 +59,7 @@ const MAX_BATCH_REQUESTS = 2000
 type Job =
   | { kind: 'append'; request: ValidRequest; resolve: (r: AppendResult) => void; reject: (e: unknown) => void }
   | { kind: 'seal'; resolve: (e: Envelope | undefined) => void; reject: (e: unknown) => void }
+  | { kind: 'rotate'; next: Signer; resolve: (e: Envelope) => void; reject: (e: unknown) => void }
 
 interface ValidRequest {
   readonly writes: AppendRequest['writes']
@@ -70,6 +79,10 @@ interface ChainState {
   /** Every stream's head: mutated while a batch is planned, reloaded if that batch fails. */
   heads: StreamHeads
   origin: string
+  /** The signing keys in order; the last is in force. */
+  keys: readonly KeyEra[]
+  /** The signer of the key in force, or undefined when this process does not hold it (another writer rotated). */
+  signer: Signer | undefined
 }
 
 /** A backend failure as LedgerError('storage'), keeping the backend's code (SQLITE_FULL, ENOSPC, 53100…) in details. */
@@ -98,6 +111,15 @@ function checkExpected(stream: string, expected: ExpectedVersion, actual: number
   }
 }
 
+function currentKey(state: Pick<ChainState, 'keys'>): KeyEra {
+  return state.keys[state.keys.length - 1] as KeyEra
+}
+
+function signingOf(state: Pick<ChainState, 'signer'>): Signer {
+  if (state.signer === undefined) throw new LedgerError('unknown-signer', 'this process does not hold the ledger key in force')
+  return state.signer
+}
+
 export async function openLedgerStore(options: LedgerStoreOptions): Promise<EventStore> {
   const { backend, signer } = options
   const crypto = options.crypto ?? nativeCrypto
@@ -107,13 +129,19 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   const pollIntervalMs = options.pollIntervalMs ?? 250
   const maxEvents = options.maxEventsPerRequest ?? 1000
   const maxEventBytes = options.maxEventBytes ?? 1024 * 1024
-  const ledgerPublicKey = toHex(signer.publicKey)
   if (options.origin !== undefined && !ORIGIN.test(options.origin)) throw new LedgerError('malformed', `checkpoint origin ${JSON.stringify(options.origin)} must be printable ASCII without spaces or +`)
-
+  // The ledger's id: the key it is bound to, or (a new store) the signer's, which becomes its genesis key.
+  const ledgerPublicKey = (await backend.ledgerKey()) ?? toHex(signer.publicKey)
   await backend.bindLedgerKey(ledgerPublicKey)
+  /** The signers this process holds, by public key: the one it opened with and any it rotated to. */
+  const signers = new Map<string, Signer>([[toHex(signer.publicKey), signer]])
 
   const versionCache = new Map<string, number>()
   let state = await loadState()
+  const opened = currentKey(state)
+  if (state.signer === undefined) {
+    throw new LedgerError('unknown-signer', `the key given, ${toHex(signer.publicKey)}, is not this ledger's key in force: ledger key ${opened.publicKey} signs it (since sequence ${opened.since})`, { signingKey: opened.publicKey })
+  }
   // Set when a planned batch recorded stream heads that never committed: the next batch reloads.
   let stale = false
   let queue: Job[] = []
@@ -149,7 +177,8 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       for (const e of await backend.readRange(from, PAGE)) tree.push(fromHex(e.hash))
     }
     const heads = StreamHeads.from(await streamHeadsOf(backend), crypto.sha256)
-    return { head, lastAnchor: last, tree, heads, origin }
+    const keys = await keyChainOf(backend, ledgerPublicKey)
+    return { head, lastAnchor: last, tree, heads, origin, keys, signer: signers.get(currentKey({ keys }).publicKey) }
   }
 
   function notify(): void {
@@ -167,7 +196,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       const texts: string[] = []
       dataTexts.push(texts)
       if (!STREAM_NAME.test(write.stream)) throw new LedgerError('malformed', `invalid stream name ${JSON.stringify(write.stream)}`)
-      if (write.stream === ANCHOR_STREAM) throw new LedgerError('reserved', `only the ledger writes to ${ANCHOR_STREAM}`)
+      if (write.stream === ANCHOR_STREAM || write.stream === KEYS_STREAM) throw new LedgerError('reserved', `only the ledger writes to ${write.stream}`)
       if (seen.has(write.stream)) throw new LedgerError('malformed', `stream ${write.stream} appears twice in one append`)
       seen.add(write.stream)
       if (write.expected.kind === 'exact' && !(Number.isSafeInteger(write.expected.version) && write.expected.version >= 0)) {
@@ -176,7 +205,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       if (write.events.length === 0) throw new LedgerError('malformed', `the write to ${write.stream} has no events`)
       for (const event of write.events) {
         if (!TYPE_NAME.test(event.type)) throw new LedgerError('malformed', `invalid event type ${JSON.stringify(event.type)}`)
-        if (event.type === ANCHOR_TYPE) throw new LedgerError('reserved', `only the ledger writes ${ANCHOR_TYPE}`)
+        if (event.type === ANCHOR_TYPE || event.type === ROTATION_TYPE) throw new LedgerError('reserved', `only the ledger writes ${event.type}`)
         // The envelope codec allows 64 levels; deeper data would be stored but fail verification.
         if (!JsonValueC.is(event.data)) throw new LedgerError('malformed', 'event data is not I-JSON of at most 64 levels')
         let text: string
@@ -255,6 +284,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       for (const job of batch) if (job.kind === 'append') for (const write of job.request.writes) if (!versionCache.has(write.stream)) streams.add(write.stream)
       // Any batch may seal an anchor, so the anchor stream's version must be known too.
       if (!versionCache.has(ANCHOR_STREAM)) streams.add(ANCHOR_STREAM)
+      if (!versionCache.has(KEYS_STREAM)) streams.add(KEYS_STREAM)
       existing = await backend.findCommands(hashes)
       usedNonces = await backend.findNonces(nonces)
       for (const [stream, version] of await backend.streamVersions([...streams])) versionCache.set(stream, version)
@@ -304,9 +334,10 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
 
     const push = (stream: string, type: string, data: JsonValue, cause: Cause, recordedAt: string, dataText?: string): Envelope => {
       const streamVersion = version(stream) + 1
+      const signing = signingOf(work)
       const { envelope, text } = sealEnvelopeText(
-        { format: LEDGER_FORMAT, sequence: work.head.sequence + 1, stream, streamVersion, type, data, recordedAt, cause, prevHash: work.head.hash, signer: ledgerPublicKey },
-        signer,
+        { format: LEDGER_FORMAT, sequence: work.head.sequence + 1, stream, streamVersion, type, data, recordedAt, cause, prevHash: work.head.hash, signer: toHex(signing.publicKey) },
+        signing,
         crypto,
         dataText,
       )
@@ -321,11 +352,13 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
 
     // A checkpoint costs O(log n) for the tree (its right edge is kept) and O(log S) per stream
     // that changed since the last one: never a rebuild.
-    const seal = (): Envelope | undefined => {
+    // `outgoing`: across a key rotation, the retiring key signs the note too.
+    const seal = (outgoing?: Signer): Envelope | undefined => {
       if (work.head.sequence === work.lastAnchor.sequence) return undefined
       const treeSize = work.head.sequence
       const root = work.tree.root()
-      const text = checkpointText(work.origin, treeSize, root)
+      const text = textEncoder.encode(checkpointText(work.origin, treeSize, root))
+      const noteSigners = [signingOf(work), ...(outgoing === undefined ? [] : [outgoing])]
       const data: AnchorData = {
         tree: TREE_ALGORITHM,
         origin: work.origin,
@@ -333,7 +366,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
         root,
         rightEdge: work.tree.rightEdge(),
         streams: work.heads.commit(),
-        signatures: [{ key: ledgerPublicKey, signature: toHex(signer.sign(textEncoder.encode(text))) }],
+        signatures: noteSigners.map((by) => ({ key: toHex(by.publicKey), signature: toHex(by.sign(text)) })),
       }
       const recordedAt = work.head.recordedAt ?? iso(clock.now())
       const anchor = push(ANCHOR_STREAM, ANCHOR_TYPE, data as unknown as JsonValue, { kind: 'system', reason: 'anchor' }, laterOf(recordedAt))
@@ -341,12 +374,43 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       return anchor
     }
 
+    /** The rotation event (signed by the outgoing key), then the checkpoint both keys sign; the new key signs from there on. */
+    const rotate = (next: Signer): Envelope => {
+      const outgoing = signingOf(work)
+      const newKey = toHex(next.publicKey)
+      if (work.keys.some((era) => era.publicKey === newKey)) throw new LedgerError('malformed', `key ${newKey} has signed this ledger before: rotate to a new key`)
+      const sequence = work.head.sequence + 1
+      const data = rotationData(ledgerPublicKey, sequence, toHex(outgoing.publicKey), next)
+      const rotation = push(KEYS_STREAM, ROTATION_TYPE, data as unknown as JsonValue, { kind: 'system', reason: ROTATION_REASON }, laterOf(iso(clock.now())))
+      signers.set(newKey, next)
+      work.keys = [...work.keys, { publicKey: newKey, since: sequence + 1 }]
+      work.signer = next
+      seal(outgoing)
+      return rotation
+    }
+
     const laterOf = (candidate: string) => (work.head.recordedAt !== null && work.head.recordedAt > candidate ? work.head.recordedAt : candidate)
 
     for (const job of batch) {
+      if (work.signer === undefined) {
+        // Another writer rotated the key and this process does not hold the new one: it can no longer write.
+        const current = currentKey(work)
+        const refusal = new LedgerError('unknown-signer', `the ledger key was rotated to ${current.publicKey} at sequence ${current.since - 1}, which this process does not hold`, { signingKey: current.publicKey })
+        outcomes.push(job.kind === 'seal' ? () => job.resolve(undefined) : () => job.reject(refusal))
+        continue
+      }
       if (job.kind === 'seal') {
         const anchor = seal()
         outcomes.push(() => job.resolve(anchor))
+        continue
+      }
+      if (job.kind === 'rotate') {
+        try {
+          const rotation = rotate(job.next)
+          outcomes.push(() => job.resolve(rotation))
+        } catch (error) {
+          outcomes.push(() => job.reject(error))
+        }
         continue
       }
       const { request } = job
@@ -468,6 +532,10 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
 
   const store: EventStore = {
     ledgerPublicKey,
+    signingKey: () => currentKey(state),
+    rotateKey(next) {
+      return enqueue<Envelope>((resolve, reject) => ({ kind: 'rotate', next, resolve, reject }))
+    },
     append(request) {
       let valid: ValidRequest
       try {

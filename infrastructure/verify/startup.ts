@@ -76,10 +76,11 @@ export async function verifyOnStart(backend: StorageBackend, root: string, optio
     const [at] = await backend.readRange(marker.sequence, 1)
     if (at === undefined || at.hash !== marker.hash) throw new IntegrityError(marker.sequence, `its stored hash ${at?.hash ?? '(none)'} is not ${marker.hash}, verified on ${marker.verifiedAt}: it was rewritten`)
     const seal = checkEnvelopeSeal(at, nativeCrypto)
-    if (!seal.ok || at.signer !== key) throw new IntegrityError(marker.sequence, `its bytes no longer match its hash and signature: it was rewritten`)
+    // Its signer was the key in force when it was verified (a rotated key, perhaps): the tail is checked from it.
+    if (!seal.ok) throw new IntegrityError(marker.sequence, `its bytes no longer match its hash and signature: it was rewritten`)
     const checkpoint = anchorData(at)
     if (checkpoint === undefined) throw new IntegrityError(marker.sequence, 'the verified marker names an event that is not a checkpoint of this format')
-    resume = { sequence: at.sequence, hash: at.hash, recordedAt: at.recordedAt, checkpoint }
+    resume = { sequence: at.sequence, hash: at.hash, recordedAt: at.recordedAt, checkpoint, signer: at.signer }
   }
   const from = (resume?.sequence ?? 0) + 1
   const report = await verifyLines(storeLines(backend, from), { trustedKey: key, ...(resume === undefined ? {} : { resume }), ...(options.workers === undefined ? {} : { workers: options.workers }) })

@@ -120,7 +120,7 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
   const suite = crypto === 'reference' ? referenceCrypto : nativeCrypto
   const workers = options.workers ?? availableParallelism()
   const pool: LineCheckPool | undefined = workers > 0 ? createLineCheckPool(workers, key, crypto) : undefined
-  const checker = new ChainChecker(suite.sha256, options.trustedAnchors, options.resume, options.trustedTrees)
+  const checker = new ChainChecker(suite.sha256, key, options.trustedAnchors, options.resume, options.trustedTrees)
   const redecider = options.redecide?.(key)
   const inFlight: { lines: readonly string[]; facts: Promise<LineFacts[]> }[] = []
   const maxInFlight = Math.max(2, workers * 3)

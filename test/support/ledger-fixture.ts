@@ -22,18 +22,27 @@ export interface Step {
   readonly command: boolean
 }
 
+/** A key rotation in a fixture's steps: the store hands signing to this signer. */
+export interface RotateStep {
+  readonly rotateTo: Signer
+}
+
 export interface Fixture {
   readonly store: EventStore
   readonly backend: StorageBackend
 }
 
-export async function buildLedger(steps: readonly Step[], options: { anchorEvery?: number; signer?: Signer; variant?: string } = {}): Promise<Fixture> {
+export async function buildLedger(steps: readonly (Step | RotateStep)[], options: { anchorEvery?: number; signer?: Signer; variant?: string } = {}): Promise<Fixture> {
   const backend = createMemoryBackend()
   const clock = manualClock(Date.UTC(2026, 10, 1))
   const store = await openLedgerStore({ backend, signer: options.signer ?? ledgerSigner, clock, anchorEvery: options.anchorEvery ?? 5, anchorIntervalMs: 0 })
   let nonce = 0
   for (const step of steps) {
     clock.advance(1000)
+    if ('rotateTo' in step) {
+      await store.rotateKey(step.rotateTo)
+      continue
+    }
     const events = Array.from({ length: step.events }, (_, i) => ({ type: 'ThingHappened', data: { i, note: `${options.variant ?? 'original'} ${nonce}`, amount: String(10n ** 18n * BigInt(nonce)) } }))
     const write = { stream: step.stream, expected: Expected.any, events }
     const command = step.command

@@ -1,9 +1,10 @@
 import { openReadOnly } from '../../../infrastructure/data-dir.js'
+import { keyChainOf } from '../../../infrastructure/store/signing-keys.js'
 import { CommandFailed, EXIT, flag, parse, printJson, required, str, type Command } from '../io.js'
 
 export const headCommand: Command = {
   name: 'head',
-  summary: 'show the head of the log and its latest anchor',
+  summary: 'show the head of the log, its latest anchor and its signing keys',
   usage: `model-ledger head --data DIR [--anchor] [--json]
 
 --anchor prints only the latest anchor envelope as JSON: keep it, and later pass it to
@@ -21,9 +22,13 @@ verify --trusted-anchor to prove the log was not truncated or rewritten behind i
         return EXIT.ok
       }
       const ledgerPublicKey = (await backend.ledgerKey()) ?? null
-      if (flag(args, 'json')) printJson({ ledgerPublicKey, head, lastAnchor: anchor ?? null })
+      const keys = ledgerPublicKey === null ? [] : await keyChainOf(backend, ledgerPublicKey)
+      const signingKey = keys[keys.length - 1] ?? null
+      if (flag(args, 'json')) printJson({ ledgerPublicKey, signingKey, keys, head, lastAnchor: anchor ?? null })
       else {
-        process.stdout.write(`ledger key   ${ledgerPublicKey ?? '-'}\nhead         ${head.sequence} ${head.hash} ${head.recordedAt ?? ''}\n`)
+        process.stdout.write(`ledger key   ${ledgerPublicKey ?? '-'}\n`)
+        if (keys.length > 1) process.stdout.write(keyLines(keys))
+        process.stdout.write(`head         ${head.sequence} ${head.hash} ${head.recordedAt ?? ''}\n`)
         process.stdout.write(`last anchor  ${anchor === undefined ? 'none yet' : `${anchor.sequence} ${anchor.hash}`}\n`)
       }
       return EXIT.ok
@@ -31,4 +36,9 @@ verify --trusted-anchor to prove the log was not truncated or rewritten behind i
       await backend.close()
     }
   },
+}
+
+/** The signing keys after a rotation, one line each, the one in force last. */
+export function keyLines(keys: readonly { publicKey: string; since: number }[]): string {
+  return keys.map((key, i) => `${i === keys.length - 1 ? 'signing key ' : 'retired key '} ${key.publicKey} from sequence ${key.since}\n`).join('')
 }

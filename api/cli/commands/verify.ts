@@ -10,6 +10,7 @@ import { openReadOnly } from '../../../infrastructure/data-dir.js'
 import { verifyLines, type VerifyReport } from '../../../infrastructure/verify/verifier.js'
 import { economy } from '../../../domain/economy/index.js'
 import { createRedecider } from '../../../domain/ledger/redecide.js'
+import { keyLines } from './head.js'
 import { EXIT, flag, parse, positiveInt, printJson, progress, publicKeyArg, str, strs, UsageError, type Command } from '../io.js'
 
 /** A checkpoint note file, trusted only with the ledger's signature and enough witness cosignatures. */
@@ -27,7 +28,11 @@ function trustedTree(path: string, key: string | undefined, witnesses: readonly 
   return { size: opened.size, root: opened.root, source: `${by} (checkpoint ${path})` }
 }
 
-/** A trusted anchor file: an anchor envelope the auditor kept, which must itself verify under the key. */
+/**
+ * A trusted anchor file: an anchor envelope the auditor kept, whose hash and signature must hold.
+ * Its signer may be a rotated key: the log must then hold it unchanged, under the chain of keys
+ * that verification follows from the trusted key.
+ */
 function trustedAnchor(path: string, key: string | undefined): TrustedAnchor {
   let value: unknown
   try {
@@ -38,9 +43,7 @@ function trustedAnchor(path: string, key: string | undefined): TrustedAnchor {
   const decoded = decodeWith(EnvelopeC, value)
   if (!decoded.ok || !isAnchor(decoded.value)) throw new UsageError(`${path} is not an anchor envelope`)
   if (key === undefined) throw new UsageError('--trusted-anchor needs --key: an anchor is only trusted under a key you trust')
-  if (decoded.value.signer !== key || !checkEnvelopeSeal(decoded.value, nativeCrypto).ok) {
-    throw new UsageError(`${path} is not signed by the trusted key`)
-  }
+  if (!checkEnvelopeSeal(decoded.value, nativeCrypto).ok) throw new UsageError(`${path} is not signed by the trusted key or a key it rotated to: its hash and signature do not hold`)
   return { sequence: decoded.value.sequence, hash: decoded.value.hash }
 }
 
@@ -51,6 +54,7 @@ function describe(report: VerifyReport, seconds: number): string {
     const rate = seconds > 0 ? Math.round(s.events / seconds) : s.events
     lines.push(`OK: ${s.events} events, ${s.commands} commands, ${s.anchors} anchors, ${s.streams} streams verified in ${seconds.toFixed(2)} s (${rate} events/s)`)
     lines.push(`ledger key   ${report.ledgerPublicKey} (${report.keySource === 'trusted' ? 'the key you gave' : 'taken from the log, unconfirmed'})`)
+    if (s.keys.length > 1) lines.push(keyLines(s.keys).trimEnd())
     lines.push(`head         ${s.head.sequence} ${s.head.hash}`)
     lines.push(`last anchor  ${s.lastAnchor.sequence} ${s.lastAnchor.hash}`)
     if (report.redecided !== null) lines.push(`re-decided   ${report.redecided} commands: every recorded event is what the rules give`)

@@ -17,6 +17,7 @@ import { harness, keyOf, ledgerSigner, sign, type Harness } from '../command-han
 import { iterate, linesOf } from '../../support/ledger-fixture.js'
 import type { StorageBackend } from '../../../infrastructure/store/backend.js'
 import { createMemoryBackend } from '../../../infrastructure/store/memory-backend.js'
+import { nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 
 const ledgerKey = toHex(ledgerSigner.publicKey)
 
@@ -55,6 +56,20 @@ describe('full verification', () => {
     expect(report.ok).toBe(true)
     expect(report.redecided).toBe(report.summary?.commands)
     expect(report.redecided).toBeGreaterThan(8)
+  })
+
+  it('re-decides across a ledger key rotation: commands name the ledger id, decided under the same context', async () => {
+    const backend = createMemoryBackend()
+    const h = await harness(backend)
+    const id = await governed(h)
+    await h.store.rotateKey(nativeEd25519.signer(new Uint8Array(32).fill(0x77)))
+    await accept(h, cmd.vote(ALICE, id, 'for'))
+    await accept(h, cmd.vote(BOB, id, 'against'))
+    await h.store.close()
+    const report = await full(backend)
+    expect(report.failure).toBeNull()
+    expect(report.summary?.keys).toHaveLength(2)
+    expect(report.redecided).toBe(report.summary?.commands)
   })
 
   it('catches a well-signed vote whose weight the rules would not give', async () => {
