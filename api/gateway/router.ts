@@ -30,6 +30,7 @@ import {
   usageBody,
   usageChunk,
   type ChatRequest,
+  type GatewayModel,
   type CompletionRequest,
   type Envelope,
 } from './openai.js'
@@ -89,8 +90,8 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     }
   }
 
-  function modelObject(a: Access) {
-    return { id: a.deployment.id, object: 'model', created: Math.floor(a.served.sinceAt / 1000), owned_by: a.deployment.operator, checkpoint: a.served.checkpoint, job: a.served.jobId, endpoint: a.deployment.endpoint }
+  function modelObject(a: Access): GatewayModel {
+    return { id: a.deployment.id, object: 'model' as const, created: Math.floor(a.served.sinceAt / 1000), owned_by: a.deployment.operator, checkpoint: a.served.checkpoint, job: a.served.jobId, endpoint: a.deployment.endpoint }
   }
 
   router.get('/models', async (req, res) => {

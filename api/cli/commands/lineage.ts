@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
+import { decodeWith } from '../../../domain/codec.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { openReadOnly } from '../../../infrastructure/data-dir.js'
+import { LineageReportC } from '../../../projections/lineage/codec.js'
 import { renderDatasheet } from '../../../projections/lineage/datasheet.js'
 import { TargetNotFound } from '../../../projections/lineage/graph.js'
 import { renderLineageHtml } from '../../../projections/lineage/html.js'
@@ -80,15 +82,16 @@ from that evidence alone is the graph the report states.`,
     const file = args.positionals[0]
     if (file === undefined || args.positionals.length > 1) throw new UsageError('give one report file (the JSON form)')
     const key = publicKeyArg(required(str(args, 'key'), '--key'))
-    let report: LineageReport
+    let json: unknown
     try {
-      report = JSON.parse(readFileSync(file, 'utf8')) as LineageReport
+      json = JSON.parse(readFileSync(file, 'utf8'))
     } catch {
       throw new UsageError(`cannot read ${file} as JSON`)
     }
+    const decoded = decodeWith(LineageReportC, json)
     let result: ReturnType<typeof verifyLineageReport>
     try {
-      result = verifyLineageReport(report, key, nativeCrypto)
+      result = decoded.ok ? verifyLineageReport(decoded.value, key, nativeCrypto) : { ok: false, problems: [`malformed report: ${decoded.error}`] }
     } catch (error) {
       result = { ok: false, problems: [`malformed report: ${(error as Error).message}`] }
     }

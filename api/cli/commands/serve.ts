@@ -12,7 +12,7 @@ import { executorsOf, trainerSigner, workRootOf } from '../../../trainer/open.js
 import { createTrainer, type Trainer } from '../../../trainer/trainer.js'
 import { trainingMetrics, type TrainingMetrics } from '../../../trainer/metrics.js'
 import { startServer } from '../../http/server.js'
-import { openGateway, operatorSigner, type Gateway } from '../../gateway/index.js'
+import { gatewayMount, openGateway, operatorSigner, type Gateway } from '../../gateway/index.js'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { initDataDir, isInitialised, openLedger } from '../../../infrastructure/data-dir.js'
 import { openBackend } from '../../../infrastructure/store/open-store.js'
@@ -202,7 +202,7 @@ Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut d
       closers.push({ name: 'read models', close: () => rowStore.close() })
       const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, economy, args, logger, supervisor)
       if (gateway !== undefined) closers.push({ name: 'gateway', close: () => gateway.close() })
-      const mounts = gateway === undefined ? [] : [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }]
+      const mounts = gateway === undefined ? [] : [gatewayMount(gateway)]
       const training = trainingMetrics()
       const running = await startServer({ store, routes: defaultVerticals(store, undefined, economy), metrics: training.metrics, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
       closers.push({ name: 'http', close: () => running.close() })
