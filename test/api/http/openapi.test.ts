@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Express } from 'express'
 import { isRight } from 'fp-ts/lib/Either.js'
-import type * as t from 'io-ts'
+import type { Mixed } from 'io-ts'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { gatewayMount, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
@@ -47,7 +47,7 @@ describe('/openapi.json', () => {
   it('is a valid OpenAPI 3.1 document generated from the codecs', async () => {
     const document = await documentOf()
     expect(document.openapi).toBe('3.1.0')
-    const result = await new Validator().validate(document)
+    const result = await new Validator().validate(document as unknown as Parameters<Validator['validate']>[0])
     expect(result.errors ?? []).toEqual([])
     expect(result.valid).toBe(true)
     expect(Object.keys(document.paths)).toContain('/v1/commands')
@@ -87,7 +87,7 @@ describe('/openapi.json', () => {
   it('gives every example as a value its codec accepts, and the signed ones verify', () => {
     const examples = operationExamples()
     let checked = 0
-    const decodes = (codec: t.Mixed, value: unknown, where: string): void => {
+    const decodes = (codec: Mixed, value: unknown, where: string): void => {
       expect(isRight(codec.decode(value)), where).toBe(true)
       checked++
     }
@@ -98,7 +98,7 @@ describe('/openapi.json', () => {
       if (example.request !== undefined && typeof op.body === 'object') decodes(op.body, example.request, `${key} request`)
       for (const [status, value] of Object.entries(example.responses)) {
         const bodies: readonly Body[] = [op.responses[Number(status)] ?? []].flat()
-        const codec = bodies.find((b): b is t.Mixed => typeof b === 'object')
+        const codec = bodies.find((b): b is Mixed => typeof b === 'object')
         expect(codec, `${key} ${status}`).toBeDefined()
         if (codec !== undefined) decodes(codec, value, `${key} ${status}`)
       }
@@ -113,7 +113,7 @@ describe('/openapi.json', () => {
 
   it('describes real responses: a ledger, a validator page and a problem decode with the codecs it names', async () => {
     const get = async (path: string) => (await fetch(`${t.url}${path}`)).json() as Promise<unknown>
-    const codecOf = (path: string): t.Mixed => OPERATIONS.find((o) => o.path === path && o.method === 'get')?.responses[200] as t.Mixed
+    const codecOf = (path: string): Mixed => OPERATIONS.find((o) => o.path === path && o.method === 'get')?.responses[200] as Mixed
     expect(isRight(codecOf('/v1/ledger').decode(await get('/v1/ledger')))).toBe(true)
     expect(isRight(codecOf('/v1/validators').decode(await get('/v1/validators')))).toBe(true)
     expect(isRight(codecOf('/healthz').decode(await get('/healthz')))).toBe(true)
