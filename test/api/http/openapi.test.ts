@@ -5,27 +5,22 @@
  * responses matching its schemas; and /docs rendering its schemas and examples.
  */
 import { Validator } from '@seriousme/openapi-schema-validator'
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Express } from 'express'
 import { isRight } from 'fp-ts/lib/Either.js'
 import type { Mixed } from 'io-ts'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { gatewayMount, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
 import { OPERATIONS, openApiDocument, type Body } from '../../../api/http/openapi/document.js'
 import { GATEWAY_PROBLEM_EXAMPLE, operationExamples, PROBLEM_EXAMPLE } from '../../../api/http/openapi/examples.js'
-import { startServer, type RunningServer } from '../../../api/http/server.js'
 import { GatewayProblemC, ProblemC } from '../../../api/http/wire.js'
 import { checkEnvelopeSeal } from '../../../domain/ledger/envelope.js'
 import { verifyCommand, type SignedCommand } from '../../../domain/ledger/command.js'
 import type { Envelope } from '../../../domain/ledger/envelope.js'
-import type { EventStore } from '../../../domain/ports/event-store.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
-import { initDataDir, openLedger } from '../../../infrastructure/data-dir.js'
-import { FAST_COST } from '../../trainer/fixture.js'
+import { startServed, type Served } from './served.js'
 import { startTestServer, type TestServer } from './support.js'
 
 interface Doc {
@@ -69,12 +64,18 @@ describe('/openapi.json', () => {
     expect(Object.keys(document.components.schemas.LineageNode?.properties ?? {})).toEqual(['id', 'kind', 'label', 'sequence', 'facts', 'evidence'])
   })
 
-  it('has no errors and no warnings under Redocly’s recommended ruleset', () => {
+  it('has no errors and no warnings under Redocly’s recommended ruleset', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'openapi-lint-'))
     try {
       const file = join(dir, 'openapi.json')
       writeFileSync(file, JSON.stringify(openApiDocument()))
-      const run = spawnSync(process.execPath, ['node_modules/@redocly/cli/bin/cli.js', 'lint', file, '--extends=recommended', '--format=json'], { encoding: 'utf8', timeout: 60_000 })
+      // Not spawnSync: the servers of this file live on this event loop and must keep answering.
+      const run = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
+        execFile(process.execPath, ['node_modules/@redocly/cli/bin/cli.js', 'lint', file, '--extends=recommended', '--format=json'], { encoding: 'utf8', timeout: 60_000 }, (error, stdout) => {
+          if (error !== null && typeof error.code !== 'number') reject(error)
+          else resolve({ status: error === null ? 0 : (error.code as number), stdout })
+        })
+      })
       const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string }[] }
       expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([])
       expect(report.totals).toMatchObject({ errors: 0, warnings: 0 })
@@ -142,26 +143,14 @@ function registeredRoutes(app: Express): string[] {
 }
 
 describe('the document and the routes', () => {
-  let dir: string
-  let store: EventStore
-  let gateway: Gateway
-  let server: RunningServer
+  let served: Served
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'openapi-routes-'))
-    await initDataDir(dir, { cost: FAST_COST })
-    store = (await openLedger(dir)).store
-    gateway = await openGateway({ dir, store, signer: await operatorSigner(dir, FAST_COST), register: false })
-    server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [gatewayMount(gateway)] })
+    served = await startServed()
   })
-  afterAll(async () => {
-    await server.close()
-    await gateway.close()
-    await store.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(async () => served.close())
 
   it('lists exactly the routes express registers, the gateway’s included', () => {
-    const app = server.server.listeners('request')[0] as Express
+    const app = served.server.server.listeners('request')[0] as Express
     const registered = registeredRoutes(app).sort()
     const documented = OPERATIONS.map((op) => `${op.method} ${op.path}`).sort()
     expect(registered).toContain('post /openai/v1/chat/completions')
