@@ -18,6 +18,7 @@ import { runFacts, type LineageSink } from './lineage.js'
 import { manifestHash, manifestOf, type Manifest } from './manifest.js'
 import { throttled, type ProgressReport } from './progress.js'
 import type { BlobStore } from '../infrastructure/blobs/blob-store.js'
+import { inSpan } from '../infrastructure/tracing.js'
 
 export interface JobDeps {
   readonly ledger: TrainerLedger
@@ -105,7 +106,16 @@ async function finish(job: Job, run: ExecutorRun, executor: Executor, deps: JobD
 
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/[\p{Cc}]/gu, ' ').slice(0, 200) || 'unknown error'
 
-export async function runJob(job: Job, executor: Executor, deps: JobDeps): Promise<JobOutcome> {
+/** One training job, as a span (`training.job`) whose outcome is an attribute. */
+export function runJob(job: Job, executor: Executor, deps: JobDeps): Promise<JobOutcome> {
+  return inSpan('training.job', { 'ledger.job': job.id, 'ledger.mandate': job.mandateId, 'training.executor': job.executor }, async (span) => {
+    const outcome = await runJobUntraced(job, executor, deps)
+    span.setAttribute('training.outcome', outcome)
+    return outcome
+  })
+}
+
+async function runJobUntraced(job: Job, executor: Executor, deps: JobDeps): Promise<JobOutcome> {
   const manifest = manifestOf(job, executor.codeVersion)
   const claimed = await deps.ledger.submit({ type: 'ClaimTrainingJob', payload: { jobId: job.id, leaseMs: deps.leaseMs, manifestHash: manifestHash(manifest) } })
   if (!claimed.ok) return 'lost-claim'

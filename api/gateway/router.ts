@@ -17,6 +17,8 @@ import { admit, authorize, bearerKey, type Access } from './access.js'
 import { BackendError, countTokens, inputText, type Backend, type Generation, type InferenceRequest } from './backend.js'
 import type { Meter } from './meter.js'
 import { paramError } from './request-errors.js'
+import { trace } from '@opentelemetry/api'
+import { inSpan } from '../../infrastructure/tracing.js'
 import type { GatewayMetrics } from './metrics.js'
 import {
   chatChunk,
@@ -107,7 +109,10 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     res.json(modelObject(a))
   })
 
-  async function serve(req: Request, res: Response, kind: 'chat' | 'completion'): Promise<void> {
+  const serve = (req: Request, res: Response, kind: 'chat' | 'completion'): Promise<void> =>
+    inSpan(`gateway.${kind}`, { 'gen_ai.operation.name': kind === 'chat' ? 'chat' : 'text_completion' }, () => serveTraced(req, res, kind))
+
+  async function serveTraced(req: Request, res: Response, kind: 'chat' | 'completion'): Promise<void> {
     const body = kind === 'chat' ? decode(ChatRequestC, req.body) : decode(CompletionRequestC, req.body)
     if ((body.n ?? 1) !== 1) throw new HttpProblem('malformed', 'n must be 1: one choice per request', { param: 'n' })
     const messages = 'messages' in body ? chatMessages(body) : [{ role: 'user', content: Array.isArray(body.prompt) ? body.prompt.join('\n') : body.prompt }]
@@ -115,6 +120,7 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     const started = now()
     const estimatedInput = countTokens(inputText(messages))
     const { access: a, maxOutput } = await access(req, body.model, estimatedInput)
+    trace.getActiveSpan()?.setAttributes({ 'gen_ai.request.model': a.deployment.id, 'ledger.grant': a.grant.id, 'ledger.checkpoint': a.served.checkpoint, 'gen_ai.usage.input_tokens': estimatedInput })
     const asked = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS
     if (!Number.isSafeInteger(asked) || asked < 1) throw new HttpProblem('malformed', 'max_tokens must be a positive integer', { param: body.max_completion_tokens === undefined || body.max_completion_tokens === null ? 'max_tokens' : 'max_completion_tokens' })
     const request: InferenceRequest = { messages, maxTokens: Math.min(asked, a.remaining - estimatedInput, maxOutput), temperature: body.temperature ?? undefined, stop: stopsOf(body.stop) }
