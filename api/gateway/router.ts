@@ -14,6 +14,7 @@ import type { EconomyState } from '../../domain/economy/state.js'
 import { JsonTooDeep, limitDepth } from '../http/json-depth.js'
 import { HttpProblem, isProblem, problemBody, retryAfterOf } from '../http/problem.js'
 import { admit, authorize, bearerKey, type Access } from './access.js'
+import { CONSENT_HEADER, consentHeader } from './consent-header.js'
 import { BackendError, countTokens, inputText, type Backend, type Generation, type InferenceRequest } from './backend.js'
 import type { Meter } from './meter.js'
 import { paramError } from './request-errors.js'
@@ -102,10 +103,12 @@ export function gatewayRouter(deps: GatewayDeps): Router {
 
   router.get('/models', async (req, res) => {
     const { access: a } = await access(req, undefined)
+    res.setHeader(CONSENT_HEADER, consentHeader(a.consent))
     res.json({ object: 'list', data: [modelObject(a)] })
   })
   router.get('/models/:id', async (req, res) => {
     const { access: a } = await access(req, String(req.params.id))
+    res.setHeader(CONSENT_HEADER, consentHeader(a.consent))
     res.json(modelObject(a))
   })
 
@@ -146,6 +149,7 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     const envelope: Envelope = { id, created: Math.floor(started / 1000), model: a.deployment.id, system_fingerprint: a.served.checkpoint }
     res.setHeader('x-ledger-receipt', id)
     res.setHeader('x-ledger-checkpoint', a.served.checkpoint)
+    res.setHeader(CONSENT_HEADER, consentHeader(a.consent))
     const backend = deps.backendFor(a.deployment.id)
     const target = { deploymentId: a.deployment.id, served: a.served }
     const aborted = new AbortController()

@@ -4,20 +4,20 @@
  *   ledger://lineage/{id}                   a summary: the subject and its facts, counts by kind,
  *                                           licences, contributors, deployments, and where the pages are
  *   ledger://lineage/{id}/nodes/{page}      NODE_PAGE nodes with their facts, and the edges that touch them
- *   ledger://lineage/{id}/evidence/{page}   EVIDENCE_PAGE evidence items: event and inclusion proof
- * The pages together are the report's nodes, edges and evidence, each once. The whole report, to
+ *   ledger://lineage/{id}/streams/{page}    STREAM_PAGE of the streams the graph rests on, each whole
+ *                                           with its head's map path and every event's tree path
+ * The pages together are the report's nodes, edges and streams, each once. The whole report, to
  * check offline with `model-ledger verify-report`, is the HTTP route the summary names.
  */
 import { decodeWith } from '../../domain/codec.js'
-import type { LineageReport } from '../../projections/lineage/report.js'
-import { LineageReportC } from '../../projections/lineage/codec.js'
+import { LineageReportC, type LineageReport } from '../../projections/lineage/report-format.js'
 import type { LineageNode } from '../../projections/lineage/graph.js'
 import { isApiError } from '../sdk/errors.js'
 import { invalidParams } from './errors.js'
 import type { LedgerService } from './service.js'
 
 export const NODE_PAGE = 40
-export const EVIDENCE_PAGE = 10
+export const STREAM_PAGE = 5
 /** How long a fetched report answers page reads (an agent pages through one report in a burst). */
 const REPORT_TTL_MS = 30_000
 const KEPT_REPORTS = 8
@@ -39,7 +39,7 @@ interface Fetched {
 export interface LineageReader {
   summary(id: string): Promise<object>
   nodes(id: string, page: number): Promise<object>
-  evidence(id: string, page: number): Promise<object>
+  streams(id: string, page: number): Promise<object>
 }
 
 const pagesOf = (count: number, size: number): number => Math.max(1, Math.ceil(count / size))
@@ -108,15 +108,15 @@ export function lineageReader(service: LedgerService, now: () => number = Date.n
       const facts = (kind: string, key: string) => [...new Set(nodes.filter((n) => n.kind === kind).map((n) => n.facts[key]).filter((v): v is string => typeof v === 'string'))]
       const subject = subjectOf(report)
       const nodePages = pagesOf(nodes.length, NODE_PAGE)
-      const evidencePages = pagesOf(report.evidence.length, EVIDENCE_PAGE)
+      const streamPages = pagesOf(report.streams.length, STREAM_PAGE)
       return {
         target,
         subject: subject === undefined ? null : { id: subject.id, kind: subject.kind, label: subject.label, facts: subject.facts },
         ledgerPublicKey: report.ledgerPublicKey,
-        head: report.head,
+        checkpoint: { sequence: report.head.sequence, hash: report.head.hash },
         nodes: { total: nodes.length, byKind: tally(nodes.map((n) => n.kind)) },
         edges: { total: edges.length, byRelation: tally(edges.map((e) => e.relation)) },
-        evidence: { total: report.evidence.length, proven: report.evidence.filter((e) => e.proof !== null).length },
+        streams: { total: report.streams.length, events: report.streams.reduce((n, s) => n + s.events.length, 0) },
         licences: tally(contributions.map((n) => String(n.facts.licence))),
         contributors: new Set(contributions.map((n) => n.facts.contributorKey)).size,
         datasetRoots: facts('dataset-version', 'root'),
@@ -124,7 +124,7 @@ export function lineageReader(service: LedgerService, now: () => number = Date.n
         deployments: nodes.filter((n) => n.kind === 'deployment').map((n) => n.label),
         pages: {
           nodes: { pages: nodePages, size: NODE_PAGE, first: `ledger://lineage/${id}/nodes/1` },
-          evidence: { pages: evidencePages, size: EVIDENCE_PAGE, first: `ledger://lineage/${id}/evidence/1` },
+          streams: { pages: streamPages, size: STREAM_PAGE, first: `ledger://lineage/${id}/streams/1` },
         },
         fullReport: `${service.baseUrl}${route} (check it offline with: model-ledger verify-report FILE --key ${report.ledgerPublicKey})`,
       }
@@ -139,12 +139,12 @@ export function lineageReader(service: LedgerService, now: () => number = Date.n
       const edges = report.graph.edges.filter((e) => here.has(e.from))
       return { page, pages, nodes, edges, next: page < pages ? `ledger://lineage/${id}/nodes/${page + 1}` : null }
     },
-    async evidence(id, page) {
+    async streams(id, page) {
       const { report } = await fetchReport(id)
-      const pages = pagesOf(report.evidence.length, EVIDENCE_PAGE)
-      pageIn(page, pages, 'evidence')
-      const evidence = report.evidence.slice((page - 1) * EVIDENCE_PAGE, page * EVIDENCE_PAGE)
-      return { page, pages, evidence, next: page < pages ? `ledger://lineage/${id}/evidence/${page + 1}` : null }
+      const pages = pagesOf(report.streams.length, STREAM_PAGE)
+      pageIn(page, pages, 'stream')
+      const streams = report.streams.slice((page - 1) * STREAM_PAGE, page * STREAM_PAGE)
+      return { page, pages, checkpoint: report.head, streams, next: page < pages ? `ledger://lineage/${id}/streams/${page + 1}` : null }
     },
   }
 }

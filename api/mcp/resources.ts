@@ -3,7 +3,9 @@
  *   ledger://head                      GET /v1/ledger: public key, head, latest anchor envelope
  *   ledger://reward-maps/{mandateId}   GET /v1/reward-maps/{mandateId}, every page: each closed epoch
  *   ledger://lineage/{id}              a summary of the lineage report of the id, and its pages (lineage.ts)
- *   ledger://lineage/{id}/nodes/{page}, ledger://lineage/{id}/evidence/{page}   the report in parts
+ *   ledger://lineage/{id}/nodes/{page}, ledger://lineage/{id}/streams/{page}   the report in parts
+ *   ledger://consent/{deploymentId}    GET /v1/deployments/{id}: the checkpoint served, and whether
+ *                                      consent to its training data was withdrawn (docs/mcp.md)
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js'
@@ -55,14 +57,18 @@ async function mandates(service: LedgerService): Promise<MandateRow[]> {
   return items.filter(isRecord).flatMap((m) => (typeof m.id === 'string' ? [{ id: m.id, title: typeof m.title === 'string' ? m.title : m.id }] : []))
 }
 
-async function rewardMaps(service: LedgerService, mandateId: string): Promise<JsonValue> {
-  let mandate: JsonValue
+/** One row the service must know: a 404 is the caller's error (`the ledger has no <what> <id>`). */
+async function known(service: LedgerService, path: string, what: string, id: string): Promise<JsonValue> {
   try {
-    mandate = await service.getJson(`/v1/mandates/${mandateId}`)
+    return await service.getJson(path)
   } catch (error) {
-    if (isApiError(error) && error.status === 404) throw invalidParams(`the ledger has no mandate ${mandateId}`)
+    if (isApiError(error) && error.status === 404) throw invalidParams(`the ledger has no ${what} ${id}`)
     throw error
   }
+}
+
+async function rewardMaps(service: LedgerService, mandateId: string): Promise<JsonValue> {
+  const mandate = await known(service, `/v1/mandates/${mandateId}`, 'mandate', mandateId)
   const { items, checkpoint } = await allItems(service, `/v1/reward-maps/${mandateId}`)
   return { mandateId, title: isRecord(mandate) ? (mandate.title ?? null) : null, checkpoint, epochs: items }
 }
@@ -71,6 +77,14 @@ function pageOf(value: string | string[] | undefined): number {
   const text = Array.isArray(value) ? value[0] : value
   if (text === undefined || !/^[1-9][0-9]{0,8}$/.test(text)) throw invalidParams('page is a whole number from 1')
   return Number(text)
+}
+
+/** The consent part of a deployment's registry row: what the checkpoint it serves was trained on, and what was withdrawn from it. */
+async function consent(service: LedgerService, deploymentId: string): Promise<JsonValue> {
+  const row = await known(service, `/v1/deployments/${deploymentId}`, 'deployment', deploymentId)
+  if (!isRecord(row) || !isRecord(row.consent)) throw new Error(`/v1/deployments/${deploymentId} did not answer with a deployment`)
+  const { mandateId = null, status = null, serving = null, consent: flags, updatedSequence = null } = row
+  return { deploymentId, mandateId, status, serving, consent: flags, updatedSequence }
 }
 
 const resource = (uri: string, name: string, title: string, description: string): Resource => ({ uri, name, title, description, mimeType: JSON_TYPE })
@@ -108,7 +122,7 @@ export function registerLedgerResources(server: McpServer, service: LedgerServic
     {
       title: 'Lineage of a deployment, job, checkpoint or mandate',
       description:
-        'A summary of the lineage report (docs/lineage.md) of a deployment, training job, checkpoint root or mandate id: the subject and its facts, counts of nodes, edges and evidence, licences, contributors, dataset and checkpoint roots, deployments, and the URIs of its pages of nodes and evidence.',
+        'A summary of the lineage report (docs/lineage.md) of a deployment, training job, checkpoint root or mandate id: the subject and its facts, counts of nodes, edges, streams and events, licences, contributors, dataset and checkpoint roots, deployments, and the URIs of its pages of nodes and streams.',
       mimeType: JSON_TYPE,
     },
     async (uri, variables) => jsonContents(uri, (await lineage.summary(idOf(variables.id, 'id'))) as JsonValue),
@@ -122,9 +136,27 @@ export function registerLedgerResources(server: McpServer, service: LedgerServic
   )
 
   server.registerResource(
-    'lineage-evidence',
-    new ResourceTemplate('ledger://lineage/{id}/evidence/{page}', { list: undefined }),
-    { title: 'Lineage evidence, a page', description: "A page of a lineage report's evidence: each event with its inclusion proof under the ledger key.", mimeType: JSON_TYPE },
-    async (uri, variables) => jsonContents(uri, (await lineage.evidence(idOf(variables.id, 'id'), pageOf(variables.page))) as JsonValue),
+    'lineage-streams',
+    new ResourceTemplate('ledger://lineage/{id}/streams/{page}', { list: undefined }),
+    { title: 'Lineage streams, a page', description: "A page of the streams a lineage report rests on, each whole: its head's path in the checkpoint's stream-heads map and every event with its path in the checkpoint's tree.", mimeType: JSON_TYPE },
+    async (uri, variables) => jsonContents(uri, (await lineage.streams(idOf(variables.id, 'id'), pageOf(variables.page))) as JsonValue),
+  )
+
+  server.registerResource(
+    'consent',
+    new ResourceTemplate('ledger://consent/{deploymentId}', {
+      list: () => ({
+        resources: deployments().map((d) =>
+          resource(`ledger://consent/${d.deploymentId}`, `consent-${d.deploymentId.slice(0, 8)}`, `Consent: deployment ${d.deploymentId.slice(0, 8)}…`, `Whether consent to the training data of what deployment ${d.deploymentId} serves was withdrawn.`),
+        ),
+      }),
+    }),
+    {
+      title: 'Consent of a deployment’s training data',
+      description:
+        'The checkpoint a deployment serves and its consent: consented; revoked (contributions withdrawn from its dataset version, retrain by retrainBy); or suspended past that deadline (docs/deployment.md, GET /v1/deployments/{id}).',
+      mimeType: JSON_TYPE,
+    },
+    async (uri, variables) => jsonContents(uri, await consent(service, idOf(variables.deploymentId, 'deploymentId'))),
   )
 }

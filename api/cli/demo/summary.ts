@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StorageBackend } from '../../../infrastructure/store/backend.js'
-import { indexStore } from '../../../projections/lineage/report.js'
+import { emptyIndex, indexEnvelope, type LineageIndex } from '../../../projections/lineage/index.js'
 
 export const SUMMARY_FILE = 'demo-summary.json'
 
@@ -22,10 +22,21 @@ export interface DemoSummary {
   readonly bundle: string
 }
 
+async function indexOf(backend: StorageBackend): Promise<{ index: LineageIndex; head: number }> {
+  const index = emptyIndex()
+  let head = 0
+  for (let from = 1; ; from += 1000) {
+    const page = await backend.readRange(from, 1000)
+    for (const envelope of page) indexEnvelope(index, envelope)
+    head = page.at(-1)?.sequence ?? head
+    if (page.length < 1000) return { index, head }
+  }
+}
+
 const last = <T>(values: Iterable<T>): T | undefined => [...values].at(-1)
 
 export async function writeDemoSummary(dir: string, backend: StorageBackend, ledgerPublicKey: string, bundle: string): Promise<DemoSummary> {
-  const { index, head } = await indexStore(backend)
+  const { index, head } = await indexOf(backend)
   const version = last(index.versions.values())
   const job = last([...index.jobs.values()].filter((j) => j.completed !== undefined))
   const summary: DemoSummary = {

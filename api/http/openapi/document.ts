@@ -7,7 +7,7 @@
 import * as t from 'io-ts'
 import { SignedCommandC } from '../../../domain/ledger/command.js'
 import { EnvelopeC } from '../../../domain/ledger/envelope.js'
-import { InclusionProofC } from '../../../domain/ledger/proof.js'
+import { ConsistencyProofC, InclusionProofC } from '../../../domain/ledger/proof.js'
 import { ChatCompletionC, ChatRequestC, CompletionRequestC, GatewayModelC, GatewayModelListC, TextCompletionC } from '../../gateway/openai.js'
 import { PROBLEM_KINDS } from '../problem.js'
 import * as wire from '../wire.js'
@@ -60,8 +60,12 @@ export const OPERATIONS: readonly Operation[] = [
   },
   { method: 'get', path: '/v1/commands/{hash}', summary: 'A recorded signed command', params: [hex('hash', 'The command hash')], responses: { 200: SignedCommandC } },
   { method: 'get', path: '/v1/anchors', summary: 'Anchors, oldest first', params: [seq('from', 'query', 'First anchor stream version'), limit], responses: { 200: wire.AnchorPageC } },
-  { method: 'get', path: '/v1/proofs/{sequence}', summary: 'Inclusion proof of an event under its anchor', params: [seq('sequence', 'path', 'The event')], responses: { 200: InclusionProofC } },
-  { method: 'get', path: '/v1/lineage/versions/{datanetId}/{version}', summary: 'Lineage of a dataset version: contributions, licences, verdicts, the mandate and vote behind it, payouts; every item with its inclusion proof (?format=json|html|datasheet)', params: [hex('datanetId', 'The datanet id'), seq('version', 'path', 'The dataset version'), format], responses: { 200: lineage } },
+  { method: 'get', path: '/v1/proofs/{sequence}', summary: 'Inclusion proof of an event under its anchor', params: [seq('sequence', 'path', 'The event'), seq('size', 'query', 'The tree size to prove under (default: the latest checkpoint)')], responses: { 200: InclusionProofC } },
+  {
+    method: 'get', path: '/v1/proofs/consistency', summary: 'RFC 9162 consistency proof between two tree sizes (to defaults to the latest checkpoint)',
+    params: [seq('from', 'query', 'The older tree size'), seq('to', 'query', 'The newer tree size')], responses: { 200: ConsistencyProofC },
+  },
+  { method: 'get', path: '/v1/lineage/versions/{datanetId}/{version}', summary: 'Lineage of a dataset version: contributions, licences, verdicts, the mandate and vote behind it, payouts; every stream it rests on, whole, with inclusion proofs under the latest checkpoint (?format=json|html|datasheet)', params: [hex('datanetId', 'The datanet id'), seq('version', 'path', 'The dataset version'), format], responses: { 200: lineage } },
   { method: 'get', path: '/v1/lineage/mandates/{mandateId}', summary: 'Lineage of a mandate (the model it commissioned): its dataset versions, training jobs, checkpoints and deployments', params: [hex('mandateId', 'The mandate id'), format], responses: { 200: lineage } },
   { method: 'get', path: '/v1/lineage/contributions/{contentHash}', summary: 'Reverse lineage: every datanet, dataset version, training job, checkpoint and deployment that used this content', params: [hex('contentHash', 'SHA-256 of the content'), format], responses: { 200: lineage } },
   { method: 'get', path: '/v1/lineage/deployments/{deploymentId}', summary: 'Lineage of a deployment: the checkpoints it served (rollbacks included), the job that trained them, its dataset version and contributions, the mandate and vote, reward and usage fee payouts', params: [hex('deploymentId', 'The deployment id'), format], responses: { 200: lineage } },
@@ -111,6 +115,11 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: '/healthz', summary: 'Liveness', responses: { 200: wire.HealthC } },
   { method: 'get', path: '/readyz', summary: 'Readiness: accepting and read models caught up', responses: { 200: wire.ReadinessC, 503: wire.ReadinessC } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics (text exposition format)', responses: { 200: 'text' } },
+  { method: 'get', path: '/tlog/checkpoint', summary: 'The latest checkpoint as a C2SP signed note', responses: { 200: 'text' } },
+  {
+    method: 'get', path: '/tlog/tile/{path}', summary: 'A C2SP tlog-tiles tile: L/N[.p/W] (hashes of tree level 8·L) or entries/N[.p/W] (event hashes, each with a 2-byte length)',
+    params: [{ name: 'path', in: 'path', description: 'The tile path, slashes included (C2SP tlog-tiles)', schema: str }], responses: { 200: 'binary' },
+  },
   { method: 'get', path: '/openapi.json', summary: 'This document', responses: { 200: t.UnknownRecord } },
   { method: 'get', path: '/docs', summary: 'The readable API reference', responses: { 200: 'html' } },
   { method: 'get', path: '/problems/{kind}', summary: 'What a problem type means', params: [{ name: 'kind', in: 'path', description: 'The last segment of a problem `type`', schema: { type: 'string', enum: Object.keys(PROBLEM_KINDS) } }], responses: { 200: wire.ProblemKindC } },

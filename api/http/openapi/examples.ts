@@ -6,7 +6,7 @@
  */
 import { toHex } from '../../../domain/crypto/hex.js'
 import { commandHash, signCommand, type Command } from '../../../domain/ledger/command.js'
-import { sealEnvelope, type Envelope } from '../../../domain/ledger/envelope.js'
+import { LEDGER_FORMAT, sealEnvelope, type Envelope } from '../../../domain/ledger/envelope.js'
 import type { Signer } from '../../../domain/ports/crypto.js'
 import { nativeCrypto, nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 
@@ -29,6 +29,7 @@ function build(): Record<string, OperationExamples> {
   const hash = commandHash(command, nativeCrypto)
   const event: Envelope = sealEnvelope(
     {
+      format: LEDGER_FORMAT,
       sequence: 2,
       stream: `identity-${aliceKey}`,
       streamVersion: 1,
@@ -45,27 +46,14 @@ function build(): Record<string, OperationExamples> {
   const page = (items: unknown[]) => ({ items, next: null, checkpoint: 2 })
   const modelId = 'd'.repeat(64)
   const completion = { id: 'chatcmpl-7d0c2f5e-1b2a-4c3d-9e8f-0a1b2c3d4e5f', created: 1767225601, model: modelId, system_fingerprint: 'c'.repeat(64) }
-  const lineage = {
-    format: 'model-ledger-lineage-report',
-    version: 1,
-    ledgerPublicKey: ledgerKey,
-    head: 2,
-    graph: {
-      target: { kind: 'mandate', mandateId: 'a'.repeat(64) },
-      nodes: [{ id: `mandate:${'a'.repeat(64)}`, kind: 'mandate', label: 'Contract clause classifier', sequence: 2, facts: { rewardPool: '1000000000000000000000', paid: '0', executedAt: null }, evidence: [2] }],
-      edges: [],
-    },
-    evidence: [{ sequence: 2, event, proof: null }],
-  }
   return {
     'post /v1/commands': { request: signed, responses: { 201: { commandHash: hash, duplicate: false, firstSequence: 2, lastSequence: 2, sequences: [2], recordedAt: RECORDED } } },
     'get /v1/ledger': { responses: { 200: { publicKey: ledgerKey, ledgerId: ledgerKey, head: { sequence: 2, hash: event.hash, recordedAt: RECORDED }, lastAnchor: null } } },
     'get /v1/events': { responses: { 200: { events: [event], next: null } } },
     'get /v1/events/{sequence}': { responses: { 200: event } },
     'get /v1/commands/{hash}': { responses: { 200: signed } },
-    'get /v1/lineage/{id}': { responses: { 200: lineage } },
     'get /v1/validators': {
-      responses: { 200: page([{ kind: 'validator', key: aliceKey, verdicts: 12, agreed: 11, disagreed: 1, rounds: 3, penalized: 0, roundRewards: '30000000000000000000', slashed: '0', firstSequence: 40, lastSequence: 97 }]) },
+      responses: { 200: page([{ kind: 'validator', key: aliceKey, verdicts: 12, agreed: 11, disagreed: 1, rounds: 3, penalized: 0, roundRewards: '30000000000000000000', slashed: '0', trust: null, trustSequence: null, firstSequence: 40, lastSequence: 97 }]) },
     },
     'get /v1/read-models': { responses: { 200: { readModels: [{ name: 'accounts', version: 1, checkpoint: 2, lag: 0 }] } } },
     'put /v1/blobs/{hash}': { responses: { 201: { hash: 'b'.repeat(64), byteLength: 1024 } } },

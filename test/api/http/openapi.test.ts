@@ -104,7 +104,7 @@ describe('/openapi.json', () => {
         if (codec !== undefined) decodes(codec, value, `${key} ${status}`)
       }
     }
-    expect(checked).toBeGreaterThanOrEqual(18)
+    expect(checked).toBeGreaterThanOrEqual(17)
     decodes(ProblemC, PROBLEM_EXAMPLE, 'problem')
     decodes(GatewayProblemC, GATEWAY_PROBLEM_EXAMPLE, 'gateway problem')
     const signed = examples['post /v1/commands']?.request as SignedCommand
@@ -124,17 +124,20 @@ describe('/openapi.json', () => {
   })
 })
 
+/** A route's path as the document writes it: the one pattern route, the tiles', is `/tile/{path}`. */
+const pathOf = (path: string | RegExp): string => (path instanceof RegExp ? (path.source === '^\\/tile\\/.+' ? '/tile/{path}' : `regex ${path.source}`) : path)
+
 /** Every route an express app registers, as "method /path/{param}", walking nested routers. */
 function registeredRoutes(app: Express): string[] {
   interface Layer {
-    readonly route?: { readonly path: string; readonly methods: Record<string, boolean> }
+    readonly route?: { readonly path: string | RegExp; readonly methods: Record<string, boolean> }
     readonly rawPath?: string
     readonly handle: { readonly stack?: readonly Layer[] }
   }
   const out: string[] = []
   const walk = (stack: readonly Layer[], prefix: string): void => {
     for (const layer of stack) {
-      if (layer.route !== undefined) for (const method of Object.keys(layer.route.methods)) out.push(`${method} ${prefix}${layer.route.path}`.replace(/:(\w+)/g, '{$1}'))
+      if (layer.route !== undefined) for (const method of Object.keys(layer.route.methods)) out.push(`${method} ${prefix}${pathOf(layer.route.path)}`.replace(/:(\w+)/g, '{$1}'))
       else if (layer.handle.stack !== undefined) walk(layer.handle.stack, `${prefix}${layer.rawPath === '/' || layer.rawPath === undefined ? '' : layer.rawPath}`)
     }
   }

@@ -187,7 +187,8 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
     expect(uris).toContain(`ledger://lineage/${d.mandateId}`)
     expect(resources.every((r) => r.mimeType === 'application/json')).toBe(true)
     const { resourceTemplates } = await client.listResourceTemplates()
-    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['ledger://lineage/{id}', 'ledger://lineage/{id}/evidence/{page}', 'ledger://lineage/{id}/nodes/{page}', 'ledger://reward-maps/{mandateId}'])
+    expect(uris).toContain(`ledger://consent/${d.deploymentId}`)
+    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['ledger://consent/{deploymentId}', 'ledger://lineage/{id}', 'ledger://lineage/{id}/nodes/{page}', 'ledger://lineage/{id}/streams/{page}', 'ledger://reward-maps/{mandateId}'])
   })
 
   it('reads the ledger head', async () => {
@@ -214,12 +215,12 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
       ledgerPublicKey: string
       nodes: { total: number; byKind: Record<string, number> }
       edges: { total: number }
-      evidence: { total: number; proven: number }
+      streams: { total: number; events: number }
       licences: Record<string, number>
       contributors: number
       datasetRoots: string[]
       checkpoints: string[]
-      pages: { nodes: { pages: number; first: string }; evidence: { pages: number; first: string } }
+      pages: { nodes: { pages: number; first: string }; streams: { pages: number; first: string } }
       fullReport: string
     }
     interface Page<K extends string> {
@@ -228,9 +229,9 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
       next: string | null
       nodes: K extends 'nodes' ? { id: string }[] : never
       edges: K extends 'nodes' ? { from: string; to: string; relation: string }[] : never
-      evidence: K extends 'evidence' ? { sequence: number; proof: unknown }[] : never
+      streams: K extends 'streams' ? { stream: string; events: unknown[] }[] : never
     }
-    const whole = (await (await fetch(`${server.url}/v1/lineage/${d.mandateId}`)).json()) as { graph: { nodes: { id: string; kind: string }[]; edges: unknown[] }; evidence: { sequence: number }[] }
+    const whole = (await (await fetch(`${server.url}/v1/lineage/${d.mandateId}`)).json()) as { graph: { nodes: { id: string; kind: string }[]; edges: unknown[] }; streams: { stream: string; events: unknown[] }[] }
     const text = async (uri: string) => JSON.stringify(await readJson<unknown>(client, uri)).length
     const summary = await readJson<Summary>(client, `ledger://lineage/${d.mandateId}`)
     expect(await text(`ledger://lineage/${d.mandateId}`)).toBeLessThan(8_000)
@@ -239,7 +240,7 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
     expect(summary.nodes.total).toBe(whole.graph.nodes.length)
     expect(summary.nodes.byKind.checkpoint).toBe(whole.graph.nodes.filter((n) => n.kind === 'checkpoint').length)
     expect(summary.edges.total).toBe(whole.graph.edges.length)
-    expect(summary.evidence).toMatchObject({ total: whole.evidence.length })
+    expect(summary.streams).toEqual({ total: whole.streams.length, events: whole.streams.reduce((n, st) => n + st.events.length, 0) })
     expect(summary.checkpoints).toContain(d.checkpoint)
     expect(summary.datasetRoots.length).toBeGreaterThan(0)
     expect(Object.values(summary.licences).reduce((a, b) => a + b, 0)).toBe(summary.nodes.byKind.contribution)
@@ -258,17 +259,16 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
     // Each edge once, on the page of the node it comes from (so in another order than the report's).
     const sorted = (list: unknown[]) => list.map((e) => JSON.stringify(e)).sort()
     expect(sorted(edges)).toEqual(sorted(whole.graph.edges))
-    const evidence: { sequence: number }[] = []
-    for (let page = 1; page <= summary.pages.evidence.pages; page++) {
-      const uri = `ledger://lineage/${d.mandateId}/evidence/${page}`
-      evidence.push(...(await readJson<Page<'evidence'>>(client, uri)).evidence)
-      expect(await text(uri)).toBeLessThan(200_000)
+    const streams: unknown[] = []
+    for (let page = 1; page <= summary.pages.streams.pages; page++) {
+      const uri = `ledger://lineage/${d.mandateId}/streams/${page}`
+      streams.push(...(await readJson<Page<'streams'>>(client, uri)).streams)
     }
-    expect(evidence).toEqual(whole.evidence)
+    expect(streams).toEqual(whole.streams)
     await expect(client.readResource({ uri: `ledger://lineage/${d.mandateId}/nodes/${summary.pages.nodes.pages + 1}` })).rejects.toThrow(
       new RegExp(`^MCP error -32602: node page ${summary.pages.nodes.pages + 1} does not exist: pages run from 1 to ${summary.pages.nodes.pages}$`),
     )
-    await expect(client.readResource({ uri: `ledger://lineage/${d.mandateId}/evidence/0` })).rejects.toThrow(/^MCP error -32602: page is a whole number from 1$/)
+    await expect(client.readResource({ uri: `ledger://lineage/${d.mandateId}/streams/0` })).rejects.toThrow(/^MCP error -32602: page is a whole number from 1$/)
   })
 
   it("reads a deployment's lineage, and says once what is wrong with an id", async () => {
@@ -276,6 +276,24 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
     expect(summary.subject.id).toBe(`deployment:${d.deploymentId}`)
     await expect(client.readResource({ uri: 'ledger://lineage/not-an-id' })).rejects.toThrow(/^MCP error -32602: id is 64 lower-case hex digits$/)
     await expect(client.readResource({ uri: `ledger://lineage/${'ab'.repeat(32)}` })).rejects.toThrow(/^MCP error -32602: no lineage for (ab)+: the ledger knows it as no deployment/)
+  })
+
+  it("reads a deployment's consent: consented, then revoked with the withdrawn contribution and the retrain deadline", async () => {
+    type Consent = { deploymentId: string; serving: { checkpoint: string }; consent: { status: string; contributions: string[]; retrainBy: string | null } }
+    const before = await readJson<Consent>(client, `ledger://consent/${d.deploymentId}`)
+    expect(before).toMatchObject({ deploymentId: d.deploymentId, serving: { checkpoint: d.checkpoint }, consent: { status: 'consented', contributions: [], retrainBy: null } })
+    const state = await createCommandHandler({ store, vertical: economy }).state()
+    const withdrawn = state.training.versions.get(`${d.mandateId}:${state.training.jobs.get(d.jobId)?.datasetVersion ?? 0}`)?.contributions[0] ?? ''
+    const handler = createCommandHandler({ store, vertical: economy })
+    expect((await handler.handle(signAs(alice(), { type: 'RevokeContribution', payload: { contributionId: withdrawn } }, store.ledgerPublicKey))).ok).toBe(true)
+    // The service's read models fold the withdrawal a moment later.
+    let after = before
+    for (const end = Date.now() + 10_000; after.consent.status === 'consented' && Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      after = await readJson<Consent>(client, `ledger://consent/${d.deploymentId}`)
+    }
+    expect(after.consent).toMatchObject({ status: 'revoked', contributions: [withdrawn] })
+    expect(Date.parse(after.consent.retrainBy ?? '')).toBeGreaterThan(Date.now())
+    await expect(client.readResource({ uri: `ledger://consent/${'ab'.repeat(32)}` })).rejects.toThrow(/no deployment/)
   })
 })
 
