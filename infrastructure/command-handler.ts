@@ -24,6 +24,8 @@ import { Expected, type EventStore, type StreamWrite } from '../domain/ports/eve
 import { systemClock } from './clock.js'
 import { nativeCrypto } from './crypto/native.js'
 import { verifySigned } from './verified-commands.js'
+import { inSpan, TRACER } from './tracing.js'
+import { trace } from '@opentelemetry/api'
 
 export type { Vertical }
 
@@ -137,12 +139,12 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
     const parsed = vertical.parseCommand(signed.command)
     if (isLeft(parsed)) return { ok: false, error: parsed.left }
     const recordedAt = decisionTime()
-    const decided = vertical.decider.decide(parsed.right, state, { recordedAt, commandHash, ledgerKey: store.ledgerPublicKey, issuedAt: signed.command.issuedAt })
+    const decided = decideTraced(() => vertical.decider.decide(parsed.right, state, { recordedAt, commandHash, ledgerKey: store.ledgerPublicKey, issuedAt: signed.command.issuedAt }))
     if (isLeft(decided)) return { ok: false, error: decided.left }
     if (decided.right.length === 0) throw new Error(`${vertical.name}: an accepted command must record at least one event`)
     const writes = groupWrites(decided.right.map(vertical.encodeEvent), versions)
     try {
-      const result = await store.append({ writes, command: signed, recordedAt })
+      const result = await inSpan('ledger.append', { 'ledger.events': decided.right.length }, () => store.append({ writes, command: signed, recordedAt }))
       await catchUp()
       const { firstSequence, lastSequence } = result
       return { ok: true, commandHash, duplicate: result.duplicate, firstSequence, lastSequence, recordedAt: result.recordedAt }
@@ -155,26 +157,44 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
   }
 
   return {
-    async handle(input) {
-      const decoded = decodeWith(SignedCommandC, input)
-      if (!decoded.ok) return refused<Code>('malformed', `malformed signed command: ${decoded.error}`)
-      const signed = decoded.value
-      const commandHash = verifySigned(signed, crypto)
-      if (commandHash === undefined) return refused<Code>('bad-signature', 'the command signature does not verify under its actor key')
-      if (signed.command.ledger !== store.ledgerPublicKey) {
-        return refused<Code>('wrong-ledger', `the command names ledger ${signed.command.ledger}, not this ledger (${store.ledgerPublicKey})`)
-      }
-      return serialize(async () => {
-        for (let i = 0; i < maxAttempts; i++) {
-          const outcome = await attempt(signed, commandHash)
-          if (outcome !== 'retry') return outcome
-        }
-        return refused<Code>('conflict', `other writers changed the streams ${maxAttempts} times in a row; try again`)
-      })
-    },
+    handle: (input) => inSpan('ledger.command', { 'ledger.vertical': vertical.name }, async (span) => {
+      const result = await handle(input)
+      span.setAttributes(result.ok ? { 'ledger.command.outcome': result.duplicate ? 'duplicate' : 'accepted', 'ledger.command.hash': result.commandHash, 'ledger.sequence.first': result.firstSequence, 'ledger.sequence.last': result.lastSequence } : { 'ledger.command.outcome': 'refused', 'ledger.command.refusal': result.error.code })
+      return result
+    }),
     state: () => serialize(async () => {
       await catchUp()
       return state
     }),
   }
+
+  async function handle(input: unknown): Promise<HandleResult<Code>> {
+    const decoded = decodeWith(SignedCommandC, input)
+    if (!decoded.ok) return refused<Code>('malformed', `malformed signed command: ${decoded.error}`)
+    const signed = decoded.value
+    trace.getActiveSpan()?.setAttributes({ 'ledger.command.type': signed.command.type, 'ledger.actor': signed.command.actor })
+    const commandHash = verifySigned(signed, crypto)
+    if (commandHash === undefined) return refused<Code>('bad-signature', 'the command signature does not verify under its actor key')
+    if (signed.command.ledger !== store.ledgerPublicKey) {
+      return refused<Code>('wrong-ledger', `the command names ledger ${signed.command.ledger}, not this ledger (${store.ledgerPublicKey})`)
+    }
+    return serialize(async () => {
+      for (let i = 0; i < maxAttempts; i++) {
+        const outcome = await attempt(signed, commandHash)
+        if (outcome !== 'retry') return outcome
+      }
+      return refused<Code>('conflict', `other writers changed the streams ${maxAttempts} times in a row; try again`)
+    })
+  }
+}
+
+/** The decision as a span of its own (synchronous and pure: the span only times it). */
+function decideTraced<T>(decide: () => T): T {
+  return trace.getTracer(TRACER).startActiveSpan('ledger.decide', (span) => {
+    try {
+      return decide()
+    } finally {
+      span.end()
+    }
+  })
 }

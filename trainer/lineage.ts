@@ -2,18 +2,73 @@
  * OpenLineage run events (spec 2-0-2): START when a job is claimed, COMPLETE or FAIL at its end,
  * with the dataset version as input and the final checkpoint as output, so Marquez or any
  * OpenLineage consumer can draw the model's lineage. Sent to a JSON-lines file or POSTed to a URL.
+ *
+ * Facets (docs/trainer.md lists them): the job's type, source code location and owners; the run's
+ * parameters (the training manifest, whose hash the claim recorded) and processing engine; the
+ * input's version with its Merkle root and licences; the output checkpoint's root. Standard facets
+ * follow the OpenLineage facet schemas; the `modelLedger_*` facets are this project's, each with a
+ * `_schemaURL` naming its JSON schema in docs/openlineage/.
  */
 import { appendFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
-import type { Job } from '../domain/training/state.js'
+import { readFileSync } from 'node:fs'
+import type { EconomyState } from '../domain/economy/state.js'
+import { versionKey, type Job } from '../domain/training/state.js'
+import type { Manifest } from './manifest.js'
 
 export type RunState = 'START' | 'COMPLETE' | 'FAIL'
 export const LINEAGE_NAMESPACE = 'model-ledger'
-const PRODUCER = 'https://github.com/model-ledger/model-ledger/trainer'
 const SCHEMA = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent'
+const FACETS = 'https://openlineage.io/spec/facets'
+
+/** Where the code comes from: package.json's repository and version (one source for the producer URI and the facets). */
+export interface SourceInfo {
+  readonly repoUrl: string
+  readonly version: string
+}
+
+function packageSource(): SourceInfo {
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string; repository?: { url?: string } }
+      if (pkg.name === 'model-ledger' && pkg.version !== undefined && pkg.repository?.url !== undefined) return { repoUrl: pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, ''), version: pkg.version }
+    } catch {
+      // Not there from this build layout: try the next.
+    }
+  }
+  return { repoUrl: 'https://github.com/model-ledger/model-ledger', version: '0.0.0' }
+}
+
+export const SOURCE: SourceInfo = packageSource()
+
+/** What the trainer knows of a run beyond the job: its manifest, and the licences of the data it reads. */
+export interface RunFacts {
+  readonly manifest: Manifest
+  readonly manifestHash: string
+  readonly items: number
+  /** Licence → how many items of the dataset version carry it. */
+  readonly licences: Readonly<Record<string, number>>
+}
+
+export interface LineageExtra {
+  readonly checkpoint?: string
+  readonly reason?: string
+  readonly facts?: RunFacts
+}
 
 export interface LineageSink {
-  emit(state: RunState, job: Job, extra: { readonly checkpoint?: string; readonly reason?: string }): Promise<void>
+  emit(state: RunState, job: Job, extra: LineageExtra): Promise<void>
+}
+
+/** The licences of the job's dataset version, counted over its items, from the folded log. */
+export function runFacts(job: Job, state: EconomyState, manifest: Manifest, manifestHash: string): RunFacts {
+  const version = state.training.versions.get(versionKey(job.mandateId, job.datasetVersion))
+  const licences: Record<string, number> = {}
+  for (const id of version?.contributions ?? []) {
+    const licence = state.data.contributions.get(id)?.licence
+    if (licence !== undefined) licences[licence] = (licences[licence] ?? 0) + 1
+  }
+  return { manifest, manifestHash, items: version?.contributions.length ?? 0, licences }
 }
 
 /** OpenLineage wants a UUID run id: derive one from the job id so every event of a job agrees. */
@@ -22,18 +77,65 @@ export function runIdOf(jobId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 
-export function runEvent(state: RunState, job: Job, extra: { readonly checkpoint?: string; readonly reason?: string }, at: Date): Record<string, unknown> {
-  const output = extra.checkpoint === undefined ? [] : [{ namespace: LINEAGE_NAMESPACE, name: `checkpoint/${extra.checkpoint}` }]
-  const facets = extra.reason === undefined ? {} : { errorMessage: { _producer: PRODUCER, _schemaURL: 'https://openlineage.io/spec/facets/1-0-0/ErrorMessageRunFacet.json', message: extra.reason, programmingLanguage: 'TypeScript' } }
+/** The URL of one of this project's facet schemas (docs/openlineage/NAME.json, whose `$id` it is, plus the facet's definition). */
+export const customSchemaUrl = (source: SourceInfo, name: string): string => `${source.repoUrl}/blob/main/docs/openlineage/${name}.json#/$defs/${name}`
+
+export function runEvent(state: RunState, job: Job, extra: LineageExtra, at: Date, source: SourceInfo = SOURCE): Record<string, unknown> {
+  const producer = `${source.repoUrl}/tree/v${source.version}/trainer`
+  const base = (schemaURL: string) => ({ _producer: producer, _schemaURL: schemaURL })
+  const standard = (file: string) => base(`${FACETS}/${file}.json#/$defs/${file.slice(file.indexOf('/') + 1)}`)
+  const custom = (name: string) => base(customSchemaUrl(source, name))
+  const { facts } = extra
+  const owners = [{ name: `ed25519:${job.requester}`, type: 'REQUESTER' }, ...(job.trainer === null ? [] : [{ name: `ed25519:${job.trainer}`, type: 'TRAINER' }])]
+  const runFacets: Record<string, unknown> = {
+    processing_engine: { ...standard('1-1-1/ProcessingEngineRunFacet'), name: 'model-ledger', version: source.version, openlineageAdapterVersion: source.version },
+    ...(facts === undefined ? {} : { modelLedger_trainingManifest: { ...custom('TrainingManifestRunFacet'), manifestHash: facts.manifestHash, manifest: facts.manifest } }),
+    ...(extra.reason === undefined ? {} : { errorMessage: { ...standard('1-0-1/ErrorMessageRunFacet'), message: extra.reason, programmingLanguage: 'TypeScript' } }),
+  }
+  const input = {
+    namespace: LINEAGE_NAMESPACE,
+    name: `datanet/${job.mandateId}/v${job.datasetVersion}`,
+    facets: {
+      version: { ...standard('1-0-1/DatasetVersionDatasetFacet'), datasetVersion: String(job.datasetVersion) },
+      modelLedger_datasetVersion: {
+        ...custom('DatasetVersionMerkleFacet'),
+        mandateId: job.mandateId,
+        version: job.datasetVersion,
+        merkleRoot: job.datasetRoot,
+        ...(facts === undefined ? {} : { items: facts.items, licences: Object.entries(facts.licences).map(([licence, items]) => ({ licence, items })) }),
+      },
+    },
+  }
+  const outputs =
+    extra.checkpoint === undefined
+      ? []
+      : [
+          {
+            namespace: LINEAGE_NAMESPACE,
+            name: `checkpoint/${extra.checkpoint}`,
+            facets: {
+              version: { ...standard('1-0-1/DatasetVersionDatasetFacet'), datasetVersion: extra.checkpoint },
+              modelLedger_checkpoint: { ...custom('CheckpointDatasetFacet'), root: extra.checkpoint, jobId: job.id, step: job.checkpoints.find((c) => c.root === extra.checkpoint)?.step ?? null },
+            },
+          },
+        ]
   return {
     eventType: state,
     eventTime: at.toISOString(),
-    producer: PRODUCER,
+    producer,
     schemaURL: SCHEMA,
-    run: { runId: runIdOf(job.id), facets },
-    job: { namespace: LINEAGE_NAMESPACE, name: `training/${job.id}` },
-    inputs: [{ namespace: LINEAGE_NAMESPACE, name: `datanet/${job.mandateId}/v${job.datasetVersion}`, facets: {} }],
-    outputs: output,
+    run: { runId: runIdOf(job.id), facets: runFacets },
+    job: {
+      namespace: LINEAGE_NAMESPACE,
+      name: `training/${job.id}`,
+      facets: {
+        jobType: { ...standard('2-0-4/JobTypeJobFacet'), processingType: 'BATCH', integration: 'MODEL_LEDGER', jobType: 'TRAINING' },
+        sourceCodeLocation: { ...standard('1-1-0/SourceCodeLocationJobFacet'), type: 'git', url: `${source.repoUrl}/tree/v${source.version}/trainer`, repoUrl: `${source.repoUrl}.git`, path: 'trainer', version: source.version, tag: `v${source.version}` },
+        ownership: { ...standard('1-0-1/OwnershipJobFacet'), owners },
+      },
+    },
+    inputs: [input],
+    outputs,
   }
 }
 

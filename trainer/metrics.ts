@@ -15,7 +15,7 @@ export interface TrainingMetrics {
 
 export function trainingMetrics(): TrainingMetrics {
   const step = new Gauge({ name: 'model_ledger_training_step', help: 'The step a running training job last reported', labelNames: ['job'] })
-  const total = new Gauge({ name: 'model_ledger_training_steps_total', help: 'The steps a running training job will take', labelNames: ['job'] })
+  const total = new Gauge({ name: 'model_ledger_training_steps_planned', help: 'The steps a running training job will take', labelNames: ['job'] })
   const loss = new Gauge({ name: 'model_ledger_training_loss', help: 'The training loss a running job last reported, when it reports one', labelNames: ['job'] })
   return {
     metrics: [step, total, loss],

@@ -14,10 +14,11 @@ import { DatasetError, materialize, type Example } from './dataset.js'
 import type { Executor, ExecutorRun, RecordedCheckpointDir } from './executors/port.js'
 import { hashCheckpointDir } from './hash-files.js'
 import { mustSubmit, type TrainerLedger } from './ledger.js'
-import type { LineageSink } from './lineage.js'
+import { runFacts, type LineageSink } from './lineage.js'
 import { manifestHash, manifestOf, type Manifest } from './manifest.js'
 import { throttled, type ProgressReport } from './progress.js'
 import type { BlobStore } from '../infrastructure/blobs/blob-store.js'
+import { inSpan } from '../infrastructure/tracing.js'
 
 export interface JobDeps {
   readonly ledger: TrainerLedger
@@ -105,25 +106,35 @@ async function finish(job: Job, run: ExecutorRun, executor: Executor, deps: JobD
 
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/[\p{Cc}]/gu, ' ').slice(0, 200) || 'unknown error'
 
-export async function runJob(job: Job, executor: Executor, deps: JobDeps): Promise<JobOutcome> {
+/** One training job, as a span (`training.job`) whose outcome is an attribute. */
+export function runJob(job: Job, executor: Executor, deps: JobDeps): Promise<JobOutcome> {
+  return inSpan('training.job', { 'ledger.job': job.id, 'ledger.mandate': job.mandateId, 'training.executor': job.executor }, async (span) => {
+    const outcome = await runJobUntraced(job, executor, deps)
+    span.setAttribute('training.outcome', outcome)
+    return outcome
+  })
+}
+
+async function runJobUntraced(job: Job, executor: Executor, deps: JobDeps): Promise<JobOutcome> {
   const manifest = manifestOf(job, executor.codeVersion)
   const claimed = await deps.ledger.submit({ type: 'ClaimTrainingJob', payload: { jobId: job.id, leaseMs: deps.leaseMs, manifestHash: manifestHash(manifest) } })
   if (!claimed.ok) return 'lost-claim'
-  await deps.lineage.emit('START', job, {})
   // Re-read after the claim: the checkpoints a previous holder recorded are where to resume from.
   const state = await deps.ledger.state()
   const current = state.training.jobs.get(job.id) ?? job
+  const facts = runFacts(current, state, manifest, manifestHash(manifest))
+  await deps.lineage.emit('START', current, { facts })
   try {
     const run = await prepareRun(current, state, manifest, deps)
     const final = await finish(current, run, executor, deps)
-    await deps.lineage.emit('COMPLETE', current, { checkpoint: final })
+    await deps.lineage.emit('COMPLETE', (await deps.ledger.state()).training.jobs.get(job.id) ?? current, { checkpoint: final, facts })
     return 'completed'
   } catch (error) {
     // Stopping the trainer is not the job's failure: the lease runs out and it resumes later.
     if (deps.signal.aborted) return 'stopped'
     const reason = error instanceof DatasetError ? `dataset refused: ${reasonOf(error)}` : reasonOf(error)
     await deps.ledger.submit({ type: 'FailTraining', payload: { jobId: job.id, reason: reason.slice(0, 200) } })
-    await deps.lineage.emit('FAIL', current, { reason })
+    await deps.lineage.emit('FAIL', current, { reason, facts })
     return 'failed'
   }
 }

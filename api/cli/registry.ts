@@ -13,6 +13,7 @@ export interface Entry {
 export const COMMANDS: readonly Entry[] = [
   { name: 'init', summary: 'create a data directory: encrypted ledger key, store and config', load: async () => (await import('./commands/init.js')).initCommand },
   { name: 'serve', summary: 'serve the HTTP API on a data directory (--port 0 picks a free port)', load: async () => (await import('./commands/serve.js')).serveCommand },
+  { name: 'genesis', summary: 'establish the genesis of a fresh ledger from a file or flags: treasury, allocations, parameters', load: async () => (await import('./commands/genesis.js')).genesisCommand },
   { name: 'demo', summary: 'run the model lifecycle end to end on a fresh embedded ledger, then verify it', load: async () => (await import('./commands/demo.js')).demoCommand },
   { name: 'keygen', summary: 'create an encrypted Ed25519 key file for an actor (governor, contributor, validator, trainer)', load: async () => (await import('./commands/keygen.js')).keygenCommand },
   { name: 'rotate-key', summary: "hand the ledger's signing to a new key: a rotation event and a checkpoint both keys sign", load: async () => (await import('./commands/rotate-key.js')).rotateKeyCommand },

@@ -20,10 +20,17 @@ import { referenceBackend } from './reference-backend.js'
 import { gatewayRouter } from './router.js'
 import { upstreamBackend, type UpstreamOptions } from './upstream-backend.js'
 import type { CommandHandler } from '../../infrastructure/command-handler.js'
+import type { Mount } from '../http/app.js'
 
 export { gatewayRouter, type GatewayDeps } from './router.js'
 export { openMeter, type Meter, type MeteredReceipt } from './meter.js'
 export { keyHashOf } from './access.js'
+
+/** Where serve mounts the gateway beside the ledger API. */
+export const GATEWAY_PATH = '/openai/v1'
+
+/** The gateway as serve mounts it: its router under GATEWAY_PATH, its metrics with the API's. */
+export const gatewayMount = (gateway: Pick<Gateway, 'router' | 'metrics'>): Mount => ({ path: GATEWAY_PATH, router: gateway.router, metrics: gateway.metrics })
 
 export const receiptsPath = (dir: string): string => join(dir, 'gateway', 'receipts.db')
 

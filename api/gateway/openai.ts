@@ -19,8 +19,8 @@ const Common = {
   n: t.union([t.number, t.null, t.undefined]),
   stop: StopC,
 }
-export const ChatRequestC = t.type({ ...Common, messages: t.array(MessageC) })
-export const CompletionRequestC = t.type({ ...Common, prompt: t.union([t.string, t.array(t.string)]) })
+export const ChatRequestC = t.type({ ...Common, messages: t.array(MessageC) }, 'ChatCompletionRequest')
+export const CompletionRequestC = t.type({ ...Common, prompt: t.union([t.string, t.array(t.string)]) }, 'CompletionRequest')
 export type ChatRequest = t.TypeOf<typeof ChatRequestC>
 export type CompletionRequest = t.TypeOf<typeof CompletionRequestC>
 
@@ -39,11 +39,29 @@ export function stopsOf(stop: t.TypeOf<typeof StopC>): string[] {
   return typeof stop === 'string' ? [stop] : stop
 }
 
-export interface UsageBody {
-  readonly prompt_tokens: number
-  readonly completion_tokens: number
-  readonly total_tokens: number
-}
+// Response bodies, as codecs for the OpenAPI document; the builders below are typed by them.
+export const UsageC = t.type({ prompt_tokens: t.number, completion_tokens: t.number, total_tokens: t.number }, 'Usage')
+export type UsageBody = t.TypeOf<typeof UsageC>
+const EnvelopeProps = { id: t.string, created: t.number, model: t.string, system_fingerprint: t.string }
+export const ChatCompletionC = t.type(
+  {
+    ...EnvelopeProps,
+    object: t.literal('chat.completion'),
+    choices: t.array(t.type({ index: t.number, message: t.type({ role: t.literal('assistant'), content: t.string, refusal: t.null }), logprobs: t.null, finish_reason: t.string })),
+    usage: UsageC,
+  },
+  'ChatCompletion',
+)
+export const TextCompletionC = t.type(
+  { ...EnvelopeProps, object: t.literal('text_completion'), choices: t.array(t.type({ index: t.number, text: t.string, logprobs: t.null, finish_reason: t.string })), usage: UsageC },
+  'TextCompletion',
+)
+export const GatewayModelC = t.type(
+  { id: t.string, object: t.literal('model'), created: t.number, owned_by: t.string, checkpoint: t.string, job: t.string, endpoint: t.string },
+  'GatewayModel',
+)
+export const GatewayModelListC = t.type({ object: t.literal('list'), data: t.array(GatewayModelC) }, 'GatewayModelList')
+export type GatewayModel = t.TypeOf<typeof GatewayModelC>
 
 export const usageBody = (input: number, output: number): UsageBody => ({ prompt_tokens: input, completion_tokens: output, total_tokens: input + output })
 
@@ -55,11 +73,11 @@ export interface Envelope {
   readonly system_fingerprint: string
 }
 
-export function chatCompletion(e: Envelope, text: string, finish: string, usage: UsageBody) {
+export function chatCompletion(e: Envelope, text: string, finish: string, usage: UsageBody): t.TypeOf<typeof ChatCompletionC> {
   return { ...e, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finish }], usage }
 }
 
-export function textCompletion(e: Envelope, text: string, finish: string, usage: UsageBody) {
+export function textCompletion(e: Envelope, text: string, finish: string, usage: UsageBody): t.TypeOf<typeof TextCompletionC> {
   return { ...e, object: 'text_completion', choices: [{ index: 0, text, logprobs: null, finish_reason: finish }], usage }
 }
 

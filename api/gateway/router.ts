@@ -9,15 +9,17 @@ import { randomUUID } from 'node:crypto'
 import express, { Router, type NextFunction, type Request, type Response } from 'express'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
-import { reportErrors } from '../../domain/codec.js'
 import { feeOf } from '../../domain/deployment/values.js'
 import type { EconomyState } from '../../domain/economy/state.js'
 import { JsonTooDeep, limitDepth } from '../http/json-depth.js'
-import { HttpProblem, isProblem, problemBody } from '../http/problem.js'
+import { HttpProblem, isProblem, problemBody, retryAfterOf } from '../http/problem.js'
 import { admit, authorize, bearerKey, type Access } from './access.js'
 import { CONSENT_HEADER, consentHeader } from './consent-header.js'
 import { BackendError, countTokens, inputText, type Backend, type Generation, type InferenceRequest } from './backend.js'
 import type { Meter } from './meter.js'
+import { paramError } from './request-errors.js'
+import { trace } from '@opentelemetry/api'
+import { inSpan } from '../../infrastructure/tracing.js'
 import type { GatewayMetrics } from './metrics.js'
 import {
   chatChunk,
@@ -31,6 +33,7 @@ import {
   usageBody,
   usageChunk,
   type ChatRequest,
+  type GatewayModel,
   type CompletionRequest,
   type Envelope,
 } from './openai.js'
@@ -57,15 +60,19 @@ const DEFAULT_MAX_TOKENS = 4096
 
 function decode<A>(codec: t.Decoder<unknown, A>, body: unknown): A {
   const decoded = codec.decode(body)
-  if (isLeft(decoded)) throw new HttpProblem('malformed', reportErrors(decoded.left, 2))
+  if (isLeft(decoded)) {
+    const { param, message } = paramError(decoded.left)
+    throw new HttpProblem('malformed', message, param === '' ? {} : { param })
+  }
   return decoded.right
 }
 
 function sendGatewayProblem(res: Response, problem: HttpProblem): void {
   const requestId = String(res.getHeader('x-request-id') ?? '')
   const body = problemBody(problem, res.req.originalUrl, requestId)
-  if (problem.extras.retryAfter !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(problem.extras.retryAfter))))
-  const error = { message: problem.detail, type: problem.kind, code: problem.extras.code ?? problem.kind, param: null }
+  const retryAfter = retryAfterOf(problem)
+  if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter))
+  const error = { message: problem.detail, type: problem.kind, code: problem.extras.code ?? problem.kind, param: problem.extras.param ?? null }
   res.status(problem.status).type('application/problem+json').send(JSON.stringify({ ...body, error }))
 }
 
@@ -90,8 +97,8 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     }
   }
 
-  function modelObject(a: Access) {
-    return { id: a.deployment.id, object: 'model', created: Math.floor(a.served.sinceAt / 1000), owned_by: a.deployment.operator, checkpoint: a.served.checkpoint, job: a.served.jobId, endpoint: a.deployment.endpoint }
+  function modelObject(a: Access): GatewayModel {
+    return { id: a.deployment.id, object: 'model' as const, created: Math.floor(a.served.sinceAt / 1000), owned_by: a.deployment.operator, checkpoint: a.served.checkpoint, job: a.served.jobId, endpoint: a.deployment.endpoint }
   }
 
   router.get('/models', async (req, res) => {
@@ -105,16 +112,20 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     res.json(modelObject(a))
   })
 
-  async function serve(req: Request, res: Response, kind: 'chat' | 'completion'): Promise<void> {
+  const serve = (req: Request, res: Response, kind: 'chat' | 'completion'): Promise<void> =>
+    inSpan(`gateway.${kind}`, { 'gen_ai.operation.name': kind === 'chat' ? 'chat' : 'text_completion' }, () => serveTraced(req, res, kind))
+
+  async function serveTraced(req: Request, res: Response, kind: 'chat' | 'completion'): Promise<void> {
     const body = kind === 'chat' ? decode(ChatRequestC, req.body) : decode(CompletionRequestC, req.body)
-    if ((body.n ?? 1) !== 1) throw new HttpProblem('malformed', 'n must be 1: one choice per request')
+    if ((body.n ?? 1) !== 1) throw new HttpProblem('malformed', 'n must be 1: one choice per request', { param: 'n' })
     const messages = 'messages' in body ? chatMessages(body) : [{ role: 'user', content: Array.isArray(body.prompt) ? body.prompt.join('\n') : body.prompt }]
-    if (messages.length === 0) throw new HttpProblem('malformed', 'messages must not be empty')
+    if (messages.length === 0) throw new HttpProblem('malformed', 'messages must not be empty', { param: 'messages' })
     const started = now()
     const estimatedInput = countTokens(inputText(messages))
     const { access: a, maxOutput } = await access(req, body.model, estimatedInput)
+    trace.getActiveSpan()?.setAttributes({ 'gen_ai.request.model': a.deployment.id, 'ledger.grant': a.grant.id, 'ledger.checkpoint': a.served.checkpoint, 'gen_ai.usage.input_tokens': estimatedInput })
     const asked = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS
-    if (!Number.isSafeInteger(asked) || asked < 1) throw new HttpProblem('malformed', 'max_tokens must be a positive integer')
+    if (!Number.isSafeInteger(asked) || asked < 1) throw new HttpProblem('malformed', 'max_tokens must be a positive integer', { param: body.max_completion_tokens === undefined || body.max_completion_tokens === null ? 'max_tokens' : 'max_completion_tokens' })
     const request: InferenceRequest = { messages, maxTokens: Math.min(asked, a.remaining - estimatedInput, maxOutput), temperature: body.temperature ?? undefined, stop: stopsOf(body.stop) }
     // Concurrent requests of one grant must not overrun its quota or its escrow together: hold what this one may use until its receipt is written.
     const release = deps.meter.reserve(a.grant.id, a.grant.consumer, estimatedInput + request.maxTokens, feeOf(a.terms.pricing, estimatedInput, 1))

@@ -2,7 +2,7 @@
  * Prometheus metrics: commands and events appended, refusals by code, request latency by route,
  * decision latency by vertical, the head, projection lag and open event streams.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client'
 import type { TaskStatus } from '../../infrastructure/supervisor.js'
 
 export interface Metrics {
@@ -24,11 +24,24 @@ export interface MetricSources {
   storageOk?(): boolean
 }
 
+/**
+ * prom-client's process and Node.js metrics, less the three gauges it names `*_total`
+ * (`nodejs_active_handles_total`, `nodejs_active_requests_total`, `nodejs_active_resources_total`):
+ * promtool refuses a `_total` suffix on anything but a counter, and each is the sum over the `type`
+ * label of the gauge of the same name without it (`nodejs_active_handles`), which stays.
+ */
+function defaultMetrics(): Metric[] {
+  const scratch = new Registry()
+  collectDefaultMetrics({ register: scratch, prefix: 'model_ledger_' })
+  const kept = scratch.getMetricsAsArray().filter((metric) => String(metric.type) === 'counter' || !metric.name.endsWith('_total'))
+  return kept.map((metric) => scratch.getSingleMetric(metric.name)).filter((metric): metric is Metric => metric !== undefined)
+}
+
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
 export function createMetrics(sources: MetricSources): Metrics {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'model_ledger_' })
+  for (const metric of defaultMetrics()) registry.registerMetric(metric)
   const requests = new Histogram({ name: 'model_ledger_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers: [registry] })
   const decisions = new Histogram({ name: 'model_ledger_command_duration_seconds', help: 'Time from queueing a verified command to its decision and append', labelNames: ['vertical'], buckets: LATENCY_BUCKETS, registers: [registry] })
   const commands = new Counter({ name: 'model_ledger_commands_appended_total', help: 'Signed commands appended', labelNames: ['vertical'], registers: [registry] })

@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import type { Metrics } from './metrics.js'
 import { HttpProblem, isProblem, sendProblem } from './problem.js'
 import type { RateLimiter } from './rate-limit.js'
+import { serverSpan, SpanStatusCode, traceFields } from '../../infrastructure/tracing.js'
 
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/
 
@@ -17,23 +18,39 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Gives every request an id (echoed in X-Request-Id), a child logger, one log line and a latency sample. */
+/**
+ * Gives every request an id (echoed in X-Request-Id), a server span (docs/operations.md, traces),
+ * a child logger whose lines carry the span's trace_id and span_id, one log line and a latency sample.
+ */
 export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const given = req.header('x-request-id')
     req.id = given !== undefined && CLIENT_ID.test(given) ? given : randomUUID()
-    req.log = logger.child({ requestId: req.id })
     res.setHeader('x-request-id', req.id)
     const started = performance.now()
-    res.on('finish', () => {
-      const seconds = (performance.now() - started) / 1000
-      const route = req.route === undefined ? 'unmatched' : `${req.baseUrl}${String(req.route.path)}`
-      metrics.observeRequest(req.method, route, res.statusCode, seconds)
-      const line = { method: req.method, url: req.originalUrl.slice(0, 300), status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }
-      if (res.statusCode >= 500) req.log.error(line, 'request failed')
-      else req.log.info(line, 'request')
+    serverSpan(`${req.method} ${req.path}`, req.headers, { 'http.request.method': req.method, 'url.path': req.path, 'http.request.id': req.id }, (span) => {
+      req.log = logger.child({ requestId: req.id })
+      let open = true
+      const end = () => {
+        if (open) span.end()
+        open = false
+      }
+      res.on('finish', () => {
+        const seconds = (performance.now() - started) / 1000
+        const route = req.route === undefined ? 'unmatched' : `${req.baseUrl}${String(req.route.path)}`
+        metrics.observeRequest(req.method, route, res.statusCode, seconds)
+        span.updateName(`${req.method} ${route}`)
+        span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode })
+        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+        end()
+        const line = { method: req.method, url: req.originalUrl.slice(0, 300), status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, ...traceFields(span) }
+        if (res.statusCode >= 500) req.log.error(line, 'request failed')
+        else req.log.info(line, 'request')
+      })
+      // A connection cut before the answer ends the span too.
+      res.on('close', end)
+      next()
     })
-    next()
   }
 }
 

@@ -49,8 +49,29 @@ export interface ProblemExtras {
   /** The domain's stable refusal code (domain-rule, role-missing). */
   readonly code?: string
   readonly details?: Readonly<Record<string, string | number | boolean | null>>
-  /** Seconds a client should wait (429, 503). */
+  /** Seconds a client should wait; every 429 and 503 has one (RETRY_AFTER_S when not given). */
   readonly retryAfter?: number
+  /** The request member at fault (the gateway's OpenAI `error.param`). */
+  readonly param?: string
+}
+
+/**
+ * Retry-After (seconds) for the 429s and 503s whose thrower gives none: 1 s where a moment changes
+ * the answer (a rate limit, a reservation released); 60 s where someone must act first (a deposit,
+ * a new grant); 5 s while the service is unavailable.
+ */
+export const RETRY_AFTER_S: Partial<Record<ProblemKind, number>> = {
+  'too-many-requests': 1,
+  'quota-exhausted': 60,
+  'escrow-exhausted': 60,
+  'spend-cap-exhausted': 60,
+  unavailable: 5,
+}
+
+/** The Retry-After a problem's response carries, if any: every 429 and 503 has one. */
+export function retryAfterOf(problem: HttpProblem): number | undefined {
+  const seconds = problem.extras.retryAfter ?? RETRY_AFTER_S[problem.kind] ?? (problem.status === 429 || problem.status === 503 ? 1 : undefined)
+  return seconds === undefined ? undefined : Math.max(1, Math.ceil(seconds))
 }
 
 /** Thrown by handlers; the error middleware turns it into the response. */
@@ -99,6 +120,7 @@ export function problemBody(problem: HttpProblem, instance: string, requestId: s
 
 export function sendProblem(res: Response, problem: HttpProblem): void {
   const requestId = String(res.getHeader('x-request-id') ?? '')
-  if (problem.extras.retryAfter !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(problem.extras.retryAfter))))
+  const retryAfter = retryAfterOf(problem)
+  if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter))
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problemBody(problem, res.req.originalUrl, requestId)))
 }

@@ -8,6 +8,11 @@ import { Hex32, integer, Timestamp } from '../../domain/codec.js'
 import { EnvelopeC } from '../../domain/ledger/envelope.js'
 import { AccountsRowC } from '../../projections/read-models/accounts.js'
 import { ProposalsRowC } from '../../projections/read-models/proposals.js'
+import { LineageReportC } from '../../projections/lineage/report-format.js'
+import { ContributionRowC, DatanetRowC, VersionRowC } from '../../projections/read-models/datanets.js'
+import { MandateRowC } from '../../projections/read-models/mandates.js'
+import { EpochRowC } from '../../projections/read-models/reward-maps.js'
+import { ValidatorRowC } from '../../projections/read-models/validators.js'
 import { AttributionRowC, CheckpointRowC, EvaluationRowC, JobRowC } from '../../projections/read-models/training.js'
 import { DeploymentRowC, HistoryRowC, ModelRowC } from '../../projections/read-models/models.js'
 import { BatchRowC, DeploymentUsageRowC, GrantRowC, RecipientRowC } from '../../projections/read-models/usage.js'
@@ -35,6 +40,12 @@ export const ProblemC = t.intersection(
     t.partial({ code: t.string, details: t.record(t.string, t.union([t.string, t.number, t.boolean, t.null])) }),
   ],
   'Problem',
+)
+
+/** The gateway's problems also carry OpenAI's `error` member, so OpenAI clients read them too; `param` names the request member at fault. */
+export const GatewayProblemC = t.intersection(
+  [ProblemC, t.type({ error: t.type({ message: t.string, type: t.string, code: t.string, param: nullable(t.string) }, 'OpenAiError') })],
+  'GatewayProblem',
 )
 
 export const LedgerInfoC = t.type(
@@ -78,14 +89,33 @@ export type ReadModelsJson = t.OutputOf<typeof ReadModelsC>
 export const BlobStoredC = t.type({ hash: Hex32, byteLength: Count }, 'BlobStored')
 export type BlobStored = t.OutputOf<typeof BlobStoredC>
 
-export const HealthC = t.type({ status: t.literal('ok') }, 'Health')
+export const HealthC = t.type({ status: t.literal('ok'), covers: t.array(t.string), notCovered: t.array(t.string), see: t.string }, 'Health')
+const FailingTaskC = t.type({ name: t.string, lastError: nullable(t.string), consecutive: Count, lastFailureAt: nullable(Timestamp) }, 'FailingTask')
 export const ReadinessC = t.type(
-  { status: t.keyof({ ready: null, 'not-ready': null }), accepting: t.boolean, lagging: t.array(t.string), readModels: t.array(ReadModelStatusC) },
+  {
+    status: t.keyof({ ready: null, 'not-ready': null }),
+    /** Why not ready: not-accepting, storage, task:NAME, lagging:NAME. */
+    reasons: t.array(t.string),
+    accepting: t.boolean,
+    storage: t.type({ ok: t.boolean, lastError: nullable(t.string), since: nullable(Timestamp) }, 'StorageStatus'),
+    failing: t.array(FailingTaskC),
+    lagging: t.array(t.string),
+    readModels: t.array(ReadModelStatusC),
+  },
   'Readiness',
 )
+/** What /problems/{kind} says of a problem type. */
+export const ProblemKindC = t.type({ type: t.string, status: integer('HTTP status', 400, 599), title: t.string, see: t.string }, 'ProblemKind')
 export type Readiness = t.OutputOf<typeof ReadinessC>
 
 export const AccountPageC = rowPage(AccountsRowC, 'AccountPage')
+export const MandatePageC = rowPage(MandateRowC, 'MandatePage')
+export const DatanetPageC = rowPage(DatanetRowC, 'DatanetPage')
+export const ContributionPageC = rowPage(ContributionRowC, 'ContributionPage')
+export const DatasetVersionPageC = rowPage(VersionRowC, 'DatasetVersionPage')
+export const ValidatorPageC = rowPage(ValidatorRowC, 'ValidatorPage')
+export const RewardEpochPageC = rowPage(EpochRowC, 'RewardEpochPage')
+export { ContributionRowC, DatanetRowC, EpochRowC, LineageReportC, MandateRowC, ValidatorRowC, VersionRowC }
 export const ProposalPageC = rowPage(ProposalsRowC, 'ProposalPage')
 export { AccountsRowC, ProposalsRowC }
 

@@ -74,7 +74,10 @@ export async function serveMcpHttp(mcp: LedgerMcp, options: McpHttpOptions = {})
   }
 
   async function open(req: Request, res: Response): Promise<void> {
-    if (sessions.size >= maxSessions) return rpcError(res, 503, -32000, 'too many open sessions')
+    if (sessions.size >= maxSessions) {
+      res.setHeader('retry-after', '5')
+      return rpcError(res, 503, -32000, 'too many open sessions')
+    }
     const server = mcp.createServer()
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

@@ -5,7 +5,8 @@
  */
 export { catalogueSource, maskKey, toolNames, type Catalogue, type DeploymentTool, type KeyRefusal, type Mandate } from './catalogue.js'
 export { serveMcpHttp, type McpHttpOptions, type RunningMcpHttp } from './http.js'
-export { LINEAGE_ROUTES, registerLedgerResources } from './resources.js'
+export { registerLedgerResources } from './resources.js'
+export { LINEAGE_ROUTES, lineageReader } from './lineage.js'
 export { openLedgerMcp, SERVER_NAME, type LedgerMcp, type LedgerMcpOptions } from './server.js'
 export { ledgerService, type ChatAnswer, type ChatInput, type GatewayModel, type LedgerService } from './service.js'
 export { callDeployment, deploymentTools, toolInput, toolOutput, type ToolArgs, type ToolOutput } from './tools.js'

@@ -2,28 +2,23 @@
  * The ledger as MCP resources, each read from the service's HTTP API as JSON:
  *   ledger://head                      GET /v1/ledger: public key, head, latest anchor envelope
  *   ledger://reward-maps/{mandateId}   GET /v1/reward-maps/{mandateId}, every page: each closed epoch
- *   ledger://lineage/{id}              the first lineage route that knows the id (LINEAGE_ROUTES)
+ *   ledger://lineage/{id}              a summary of the lineage report of the id, and its pages (lineage.ts)
+ *   ledger://lineage/{id}/nodes/{page}, ledger://lineage/{id}/streams/{page}   the report in parts
  *   ledger://consent/{deploymentId}    GET /v1/deployments/{id}: the checkpoint served, and whether
  *                                      consent to its training data was withdrawn (docs/mcp.md)
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { ErrorCode, McpError, type ReadResourceResult, type Resource } from '@modelcontextprotocol/sdk/types.js'
+import type { ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js'
 import type { JsonValue } from '../../domain/json.js'
 import { isApiError } from '../sdk/errors.js'
 import type { DeploymentTool } from './catalogue.js'
+import { invalidParams } from './errors.js'
+import { lineageReader } from './lineage.js'
 import type { LedgerService } from './service.js'
 
 const JSON_TYPE = 'application/json'
 const HEX64 = /^[0-9a-f]{64}$/
 const PAGE = 1000
-
-/**
- * Where `ledger://lineage/{id}` looks, in order: `/v1/lineage/{id}`, which resolves any id (a
- * deployment, training job, checkpoint root or mandate) where the service has that route; then,
- * for services without it, a deployment's lineage and a mandate's (the model it commissioned).
- * An id a route does not know (404, as is a route the service lacks) falls through to the next.
- */
-export const LINEAGE_ROUTES = ['/v1/lineage/', '/v1/lineage/deployments/', '/v1/lineage/mandates/'] as const
 
 const isRecord = (value: unknown): value is Record<string, JsonValue> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -33,7 +28,7 @@ function jsonContents(uri: URL, value: JsonValue): ReadResourceResult {
 
 function idOf(value: string | string[] | undefined, what: string): string {
   const id = Array.isArray(value) ? value[0] : value
-  if (id === undefined || !HEX64.test(id)) throw new McpError(ErrorCode.InvalidParams, `${what} is 64 lower-case hex digits`)
+  if (id === undefined || !HEX64.test(id)) throw invalidParams(`${what} is 64 lower-case hex digits`)
   return id
 }
 
@@ -67,7 +62,7 @@ async function known(service: LedgerService, path: string, what: string, id: str
   try {
     return await service.getJson(path)
   } catch (error) {
-    if (isApiError(error) && error.status === 404) throw new McpError(ErrorCode.InvalidParams, `the ledger has no ${what} ${id}`)
+    if (isApiError(error) && error.status === 404) throw invalidParams(`the ledger has no ${what} ${id}`)
     throw error
   }
 }
@@ -78,15 +73,10 @@ async function rewardMaps(service: LedgerService, mandateId: string): Promise<Js
   return { mandateId, title: isRecord(mandate) ? (mandate.title ?? null) : null, checkpoint, epochs: items }
 }
 
-async function lineage(service: LedgerService, id: string): Promise<JsonValue> {
-  for (const route of LINEAGE_ROUTES) {
-    try {
-      return await service.getJson(`${route}${id}`)
-    } catch (error) {
-      if (!(isApiError(error) && error.status === 404)) throw error
-    }
-  }
-  throw new McpError(ErrorCode.InvalidParams, `no lineage for ${id}: the ledger knows it as no deployment, training job, checkpoint or mandate`)
+function pageOf(value: string | string[] | undefined): number {
+  const text = Array.isArray(value) ? value[0] : value
+  if (text === undefined || !/^[1-9][0-9]{0,8}$/.test(text)) throw invalidParams('page is a whole number from 1')
+  return Number(text)
 }
 
 /** The consent part of a deployment's registry row: what the checkpoint it serves was trained on, and what was withdrawn from it. */
@@ -100,6 +90,7 @@ async function consent(service: LedgerService, deploymentId: string): Promise<Js
 const resource = (uri: string, name: string, title: string, description: string): Resource => ({ uri, name, title, description, mimeType: JSON_TYPE })
 
 export function registerLedgerResources(server: McpServer, service: LedgerService, deployments: () => readonly DeploymentTool[]): void {
+  const lineage = lineageReader(service)
   server.registerResource(
     'ledger-head',
     'ledger://head',
@@ -130,10 +121,25 @@ export function registerLedgerResources(server: McpServer, service: LedgerServic
     }),
     {
       title: 'Lineage of a deployment, job, checkpoint or mandate',
-      description: 'The lineage report (docs/lineage.md) of a deployment, training job, checkpoint root or mandate id: every item with its event and inclusion proof, checkable offline with model-ledger verify-report.',
+      description:
+        'A summary of the lineage report (docs/lineage.md) of a deployment, training job, checkpoint root or mandate id: the subject and its facts, counts of nodes, edges, streams and events, licences, contributors, dataset and checkpoint roots, deployments, and the URIs of its pages of nodes and streams.',
       mimeType: JSON_TYPE,
     },
-    async (uri, variables) => jsonContents(uri, await lineage(service, idOf(variables.id, 'id'))),
+    async (uri, variables) => jsonContents(uri, (await lineage.summary(idOf(variables.id, 'id'))) as JsonValue),
+  )
+
+  server.registerResource(
+    'lineage-nodes',
+    new ResourceTemplate('ledger://lineage/{id}/nodes/{page}', { list: undefined }),
+    { title: 'Lineage nodes, a page', description: `A page of a lineage report's nodes (with their facts and evidence sequences) and the edges from them; the summary says how many pages.`, mimeType: JSON_TYPE },
+    async (uri, variables) => jsonContents(uri, (await lineage.nodes(idOf(variables.id, 'id'), pageOf(variables.page))) as JsonValue),
+  )
+
+  server.registerResource(
+    'lineage-streams',
+    new ResourceTemplate('ledger://lineage/{id}/streams/{page}', { list: undefined }),
+    { title: 'Lineage streams, a page', description: "A page of the streams a lineage report rests on, each whole: its head's path in the checkpoint's stream-heads map and every event with its path in the checkpoint's tree.", mimeType: JSON_TYPE },
+    async (uri, variables) => jsonContents(uri, (await lineage.streams(idOf(variables.id, 'id'), pageOf(variables.page))) as JsonValue),
   )
 
   server.registerResource(

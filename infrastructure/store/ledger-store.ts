@@ -33,6 +33,7 @@ import { systemClock } from '../clock.js'
 import { nativeCrypto } from '../crypto/native.js'
 import { storageCodeOf } from './storage-full.js'
 import { StaleHeadError, streamHeadsOf, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
+import { inSpan } from '../tracing.js'
 
 export interface LedgerStoreOptions {
   readonly backend: StorageBackend
@@ -298,7 +299,10 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       return
     }
     try {
-      await backend.commit({ expectedHead: state.head, envelopes: plan.envelopes, texts: plan.texts, commands: plan.commands })
+      const head = state.head
+      await inSpan('ledger.commit', { 'ledger.events': plan.envelopes.length, 'ledger.batch.requests': batch.length, 'ledger.sequence.first': head.sequence + 1 }, () =>
+        backend.commit({ expectedHead: head, envelopes: plan.envelopes, texts: plan.texts, commands: plan.commands }),
+      )
     } catch (error) {
       versionCache.clear()
       stale = true

@@ -16,20 +16,20 @@ import { economyEvents, type EconomyEventOf } from '../economy-events.js'
 import type { Projection, RowChange, RowReader } from '../projection.js'
 import { rowCodec } from '../row-codec.js'
 
-const DatanetRowC = t.type({
+export const DatanetRowC = t.type({
   kind: t.literal('datanet'), id: DatanetIdC, mandateId: ProposalIdC, opener: KeyC, mediaTypes: t.array(MediaTypeC), licences: t.array(LicenceC),
   openedAt: Timestamp, sequence: t.number, contributions: t.number, accepted: t.number, rejected: t.number, versions: t.number,
-})
-const VerdictC = t.type({ validator: KeyC, decision: DecisionC, quality: ScoreC, relevance: ScoreC, sequence: t.number })
-const ContributionRowC = t.type({
+}, 'DatanetRow')
+const VerdictC = t.type({ validator: KeyC, decision: DecisionC, quality: ScoreC, relevance: ScoreC, sequence: t.number }, 'VerdictRow')
+export const ContributionRowC = t.type({
   kind: t.literal('contribution'), id: ContributionIdC, datanetId: DatanetIdC, contributor: KeyC, contentHash: ContentHashC, byteLength: t.number,
   mediaType: MediaTypeC, licence: LicenceC, bond: AmountC, submittedAt: Timestamp, sequence: t.number, verdicts: t.array(VerdictC),
   outcome: t.union([OutcomeC, t.literal('pending')]), quality: t.union([ScoreC, t.null]), relevance: t.union([ScoreC, t.null]), revoked: t.boolean,
-})
-const VersionRowC = t.type({
+}, 'ContributionRow')
+export const VersionRowC = t.type({
   kind: t.literal('dataset-version'), datanetId: DatanetIdC, version: t.number, contributions: t.array(ContributionIdC), root: ContentHashC,
   totalBytes: t.number, licences: t.array(t.type({ licence: LicenceC, items: t.number, bytes: t.number })), sealedAt: Timestamp, sequence: t.number,
-})
+}, 'DatasetVersionRow')
 const DatanetsRowC = t.union([DatanetRowC, ContributionRowC, VersionRowC])
 export type DatanetsRow = t.TypeOf<typeof DatanetsRowC>
 type DatanetRow = t.TypeOf<typeof DatanetRowC>

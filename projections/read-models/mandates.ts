@@ -16,7 +16,7 @@ import { governanceEvents } from '../catalogue.js'
 import type { Projection } from '../projection.js'
 import { rowCodec } from '../row-codec.js'
 
-const MandateRowC = t.type({
+export const MandateRowC = t.type({
   kind: t.literal('mandate'),
   id: ProposalIdC,
   proposalId: ProposalIdC,
@@ -29,7 +29,7 @@ const MandateRowC = t.type({
   integrationTargets: t.array(LabelC),
   issuedAt: Timestamp,
   issuedSequence: t.number,
-})
+}, 'MandateRow')
 export type MandateRow = t.TypeOf<typeof MandateRowC>
 
 export const mandateKey = (id: string): string => `mandate:${id}`

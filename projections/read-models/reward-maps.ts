@@ -12,10 +12,10 @@ import { economyEvents, type EconomyEventOf } from '../economy-events.js'
 import type { Projection } from '../projection.js'
 import { rowCodec } from '../row-codec.js'
 
-const EpochRowC = t.type({
+export const EpochRowC = t.type({
   kind: t.literal('reward-epoch'), mandateId: ProposalIdC, epoch: t.number, dataPool: AmountC, validatorPool: AmountC, roundRewards: AmountC,
   payouts: t.array(t.type({ recipient: KeyC, amount: AmountC })), mapHash: Hex32, closedAt: Timestamp, sequence: t.number,
-})
+}, 'RewardEpochRow')
 export type EpochRow = t.TypeOf<typeof EpochRowC>
 
 const TYPES = ['RewardEpochClosed'] as const

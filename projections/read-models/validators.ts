@@ -18,10 +18,10 @@ import { economyEvents, type EconomyEventOf } from '../economy-events.js'
 import type { Projection, RowChange, RowReader } from '../projection.js'
 import { nullable, rowCodec } from '../row-codec.js'
 
-const ValidatorRowC = t.type({
+export const ValidatorRowC = t.type({
   kind: t.literal('validator'), key: KeyC, verdicts: t.number, agreed: t.number, disagreed: t.number, rounds: t.number, penalized: t.number,
   roundRewards: AmountC, slashed: AmountC, trust: nullable(t.number), trustSequence: nullable(t.number), firstSequence: t.number, lastSequence: t.number,
-})
+}, 'ValidatorRow')
 const PendingRowC = t.type({ kind: t.literal('pending'), verdicts: t.array(t.type({ validator: KeyC, decision: DecisionC })) })
 const ValidatorsRowC = t.union([ValidatorRowC, PendingRowC])
 export type ValidatorsRow = t.TypeOf<typeof ValidatorsRowC>

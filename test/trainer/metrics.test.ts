@@ -14,7 +14,7 @@ describe('training metrics', () => {
     metrics.progress(job, { step: 8, totalSteps: 480, metrics: { accuracy: 1 } })
     const text = await registry.metrics()
     expect(text).toContain(`model_ledger_training_step{job="${job.id}"} 8`)
-    expect(text).toContain(`model_ledger_training_steps_total{job="${job.id}"} 480`)
+    expect(text).toContain(`model_ledger_training_steps_planned{job="${job.id}"} 480`)
     expect(text).toContain(`model_ledger_training_loss{job="${job.id}"} 0.25`)
     metrics.finished(job)
     expect(await registry.metrics()).not.toContain(job.id)

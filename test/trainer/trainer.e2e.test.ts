@@ -21,6 +21,7 @@ import { referenceExecutor } from '../../trainer/executors/reference/executor.js
 import { blobDir, createBlobStore } from '../../infrastructure/blobs/blob-store.js'
 import { ALICE } from '../domain/governance/fixtures.js'
 import { keyOf } from '../infrastructure/command-handler-support.js'
+import { openLineageValidator } from './openlineage.js'
 import { attestJob, foldDir, refusedWithoutAppending, requestTraining, seedDataDir, syntheticItems, type Seeded } from './fixture.js'
 import { dataOf, lines, logOf, ofJob, openTrainer } from './support.js'
 
@@ -85,6 +86,13 @@ describe('trainer end to end', () => {
     expect(epochMapOf(attested, seeded.mandateId, attested.governance.genesis?.params.economics as never).data.size).toBeGreaterThanOrEqual(0)
 
     expect(lines(lineage).map((l) => l.eventType)).toEqual(['START', 'COMPLETE'])
+    // Valid against the official schema and each facet's; the output is the final checkpoint, the input the sealed version's root.
+    const validate = openLineageValidator()
+    for (const line of lines(lineage)) expect(validate(line)).toEqual([])
+    const complete = lines(lineage)[1] as { inputs: { facets: Record<string, Record<string, unknown>> }[]; outputs: { facets: Record<string, Record<string, unknown>> }[]; run: { facets: Record<string, Record<string, unknown>> } }
+    expect(complete.outputs[0]?.facets.modelLedger_checkpoint?.root).toBe(final)
+    expect(complete.inputs[0]?.facets.modelLedger_datasetVersion?.merkleRoot).toBe(state.training.jobs.get(jobId)?.datasetRoot)
+    expect(complete.run.facets.modelLedger_trainingManifest?.manifestHash).toBe(state.training.jobs.get(jobId)?.manifestHash)
   })
 
   it('lets exactly one of two racing trainers claim a job', async () => {
@@ -121,5 +129,6 @@ describe('trainer end to end', () => {
     expect(events.map((e) => e.type)).toEqual(['TrainingRequested', 'TrainingJobClaimed', 'TrainingFailed'])
     expect(dataOf<{ reason: string }>(events[2]).reason).toMatch(/^dataset refused: blob/)
     expect(lines(lineage).map((l) => l.eventType)).toEqual(['START', 'FAIL'])
+    for (const line of lines(lineage)) expect(openLineageValidator()(line)).toEqual([])
   })
 })

@@ -22,6 +22,7 @@ import { createClient } from '../../sdk/client.js'
 import { CommandFailed, EXIT, flag, parse, printJson, required, str, UsageError, type Command } from '../io.js'
 import { createDemoContext } from '../demo/context.js'
 import { lifecycleStages, type StageReport } from '../demo/stages.js'
+import { SUMMARY_FILE, writeDemoSummary, type DemoSummary } from '../demo/summary.js'
 
 const MARKER = '.model-ledger-demo'
 
@@ -85,15 +86,29 @@ from governance to deployment and usage fees, then exports, verifies and proves 
       const head = await backend.head()
       const proof = head.sequence > 1 ? await buildInclusionProof(backend, 1) : undefined
       const proofCheck = proof === undefined ? undefined : checkInclusionProof(proof, init.publicKey, nativeCrypto)
-      const summary = { data: dir, ledgerPublicKey: init.publicKey, stages, bundle, verification: report, proofOfFirstEvent: proofCheck ?? null }
+      const ids = await writeDemoSummary(dir, backend, init.publicKey, bundle)
+      const summary = { data: dir, ledgerPublicKey: init.publicKey, stages, bundle, verification: report, proofOfFirstEvent: proofCheck ?? null, ids, summaryFile: join(dir, SUMMARY_FILE) }
       if (json) printJson(summary)
-      else process.stdout.write(`${render(summary.stages, report.ok, head.sequence, report.summary?.anchors ?? 0, bundle, proofCheck?.ok ?? false)}\n`)
+      else process.stdout.write(`${render(summary.stages, report.ok, head.sequence, report.summary?.anchors ?? 0, bundle, proofCheck?.ok ?? false)}\n${renderIds(ids, join(dir, SUMMARY_FILE))}\n`)
       if (!report.ok) throw new CommandFailed(`the demo ledger does not verify: ${report.failure?.reason ?? 'unknown'}`)
       return EXIT.ok
     } finally {
       await backend.close()
     }
   },
+}
+
+function renderIds(ids: DemoSummary, file: string): string {
+  const rows: [string, string | null][] = [
+    ['ledger key', ids.ledgerPublicKey],
+    ['mandate', ids.mandateId],
+    ['datanet', ids.datanetId],
+    ['dataset version', ids.datasetVersion === null ? null : `${ids.datasetVersion.version} (root ${ids.datasetVersion.root})`],
+    ['training job', ids.jobId],
+    ['final checkpoint', ids.checkpoint],
+    ['deployment', ids.deploymentId],
+  ]
+  return ['', `ids (also in ${file}):`, ...rows.map(([what, id]) => `  ${what.padEnd(16)} ${id ?? '-'}`)].join('\n')
 }
 
 function render(stages: readonly StageReport[], ok: boolean, head: number, anchors: number, bundle: string, proofOk: boolean): string {

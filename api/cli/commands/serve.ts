@@ -7,12 +7,13 @@
 import { pino, type Logger } from 'pino'
 import type { EventStore } from '../../../domain/ports/event-store.js'
 import { CommandRefused, inProcessLedger } from '../../../trainer/ledger.js'
-import { lineageSink } from '../../../trainer/lineage.js'
+import { lineageSink, SOURCE } from '../../../trainer/lineage.js'
+import { startTracing, traceMixin } from '../../../infrastructure/tracing.js'
 import { executorsOf, trainerSigner, workRootOf } from '../../../trainer/open.js'
 import { createTrainer, type Trainer } from '../../../trainer/trainer.js'
 import { trainingMetrics, type TrainingMetrics } from '../../../trainer/metrics.js'
 import { startServer } from '../../http/server.js'
-import { openGateway, operatorSigner, type Gateway } from '../../gateway/index.js'
+import { gatewayMount, openGateway, operatorSigner, type Gateway } from '../../gateway/index.js'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { initDataDir, isInitialised, openLedger } from '../../../infrastructure/data-dir.js'
 import { openBackend } from '../../../infrastructure/store/open-store.js'
@@ -148,15 +149,18 @@ at <url>/openai/v1 for the deployments whose operator is DIR/keys/operator.key, 
 it answers with the reference model from DIR/training, or forwards to --upstream (an OpenAI-compatible
 server; its key from MODEL_LEDGER_UPSTREAM_KEY). Usage receipts are written ahead to
 DIR/gateway/receipts.db and appended in batches every --meter-flush-ms (default 200). --host defaults to 127.0.0.1. --cors allows a browser origin (repeatable; off by default).
-Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut down gracefully.`,
+Logs are JSON lines on stderr (--log-level, default info), with trace_id and span_id inside a span.
+--otlp URL exports OpenTelemetry traces to an OTLP/HTTP endpoint (or set OTEL_EXPORTER_OTLP_ENDPOINT); off by default. SIGINT/SIGTERM shut down gracefully.`,
   async run(argv) {
-    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' }, 'meter-flush-ms': { type: 'string' } })
+    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' }, 'meter-flush-ms': { type: 'string' }, otlp: { type: 'string' } })
     const dir = required(str(args, 'data'), '--data')
     const port = positiveInt(str(args, 'port'), '--port') ?? 8080
     if (port > 65535) throw new UsageError('--port takes 0-65535')
     const level = str(args, 'log-level') ?? 'info'
     if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level takes one of ${LOG_LEVELS.join(', ')}`)
-    const logger = pino({ level }, pino.destination(2))
+    const otlp = str(args, 'otlp')
+    if (otlp !== undefined && !/^https?:\/\/\S+$/.test(otlp)) throw new UsageError('--otlp takes an http(s) URL (an OTLP/HTTP endpoint)')
+    const logger = pino({ level, mixin: traceMixin }, pino.destination(2))
     if (!isInitialised(dir)) {
       if (!flag(args, 'init')) throw new UsageError(`${dir} is not a ledger data directory (run model-ledger init --data ${dir}, or pass --init)`)
       const created = await initDataDir(dir)
@@ -170,6 +174,11 @@ Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut d
     // right after "listening", or during the start-up verification) is graceful.
     const stopping = waitForSignal()
     try {
+      const tracing = startTracing({ ...(otlp === undefined ? {} : { endpoint: otlp }), serviceVersion: SOURCE.version })
+      if (tracing !== undefined) {
+        closers.push({ name: 'tracing', close: () => tracing.shutdown() })
+        logger.info({ url: tracing.url }, 'exporting traces')
+      }
       const supervisor = createSupervisor({ logger })
       closers.push({ name: 'supervisor', close: () => supervisor.stop() })
       const { store, layout, config } = await openLedger(dir, {
@@ -190,7 +199,7 @@ Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut d
       closers.push({ name: 'read models', close: () => rowStore.close() })
       const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, economy, args, logger, supervisor)
       if (gateway !== undefined) closers.push({ name: 'gateway', close: () => gateway.close() })
-      const mounts = gateway === undefined ? [] : [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }]
+      const mounts = gateway === undefined ? [] : [gatewayMount(gateway)]
       const training = trainingMetrics()
       const running = await startServer({ store, routes: defaultVerticals(store, undefined, economy), metrics: training.metrics, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
       closers.push({ name: 'http', close: () => running.close() })

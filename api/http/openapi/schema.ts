@@ -22,10 +22,25 @@ export interface SchemaRegistry {
 export function createSchemaRegistry(): SchemaRegistry {
   const components: Record<string, JsonSchema> = {}
 
+  /** A member whose codec admits `undefined` (`t.union([X, t.undefined])`) may be left out: it is described as X and not required. */
+  function member(codec: AnyCodec): { schema: JsonSchema; optional: boolean } {
+    const c = codec as Tagged
+    const types = c._tag === 'UnionType' ? (c.types as Tagged[]) : []
+    const defined = types.filter((m) => m._tag !== 'UndefinedType' && m._tag !== 'VoidType')
+    if (defined.length === types.length) return { schema: schemaOf(codec), optional: false }
+    const only = defined[0]
+    return { schema: defined.length === 1 && only !== undefined ? schemaOf(only) : { anyOf: defined.map(schemaOf) }, optional: true }
+  }
+
   function props(properties: Record<string, AnyCodec>, closedObject: boolean, required: boolean): JsonSchema {
     const out: Record<string, JsonSchema> = {}
-    for (const [key, codec] of Object.entries(properties)) out[key] = schemaOf(codec)
-    return { type: 'object', properties: out, ...(required ? { required: Object.keys(properties) } : {}), ...(closedObject ? { additionalProperties: false } : {}) }
+    const needed: string[] = []
+    for (const [key, codec] of Object.entries(properties)) {
+      const { schema, optional } = member(codec)
+      out[key] = schema
+      if (required && !optional) needed.push(key)
+    }
+    return { type: 'object', properties: out, ...(needed.length > 0 ? { required: needed } : {}), ...(closedObject ? { additionalProperties: false } : {}) }
   }
 
   function custom(codec: Tagged): JsonSchema {

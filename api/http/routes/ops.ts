@@ -1,7 +1,7 @@
 /** Operations: liveness, readiness, Prometheus metrics, the API description and problem pages. */
 import { Router } from 'express'
 import type { Metrics } from '../metrics.js'
-import { PROBLEM_KINDS, type ProblemKind } from '../problem.js'
+import { PROBLEM_KINDS, RETRY_AFTER_S, type ProblemKind } from '../problem.js'
 import type { ReadModels } from '../read-models.js'
 import type { TaskStatus } from '../../../infrastructure/supervisor.js'
 import type { StorageHealth } from '../storage-health.js'
@@ -36,6 +36,7 @@ export function opsRouter(deps: OpsDeps): Router {
     const storage = { ok: deps.storage.ok, lastError: deps.storage.lastError, since: deps.storage.since }
     const ready = deps.accepting() && lagging.length === 0 && failing.length === 0 && storage.ok
     const reasons = [...(deps.accepting() ? [] : ['not-accepting']), ...(storage.ok ? [] : ['storage']), ...failing.map((task) => `task:${task.name}`), ...lagging.map((name) => `lagging:${name}`)]
+    if (!ready) res.setHeader('retry-after', String(RETRY_AFTER_S.unavailable))
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', reasons, accepting: deps.accepting(), storage, failing, lagging, readModels })
   })
   router.get('/metrics', async (_req, res) => {

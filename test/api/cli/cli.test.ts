@@ -28,6 +28,38 @@ beforeAll(() => {
 }, 120_000)
 
 describe('model-ledger CLI', () => {
+  it('writes the demo ids to DIR/demo-summary.json, and they work in the README commands', () => {
+    const ids = JSON.parse(readFileSync(join(data, 'demo-summary.json'), 'utf8')) as Record<string, string | null> & { datasetVersion: { datanetId: string; version: number; root: string } }
+    expect(ids.ledgerPublicKey).toBe(key)
+    for (const id of [ids.mandateId, ids.datanetId, ids.jobId, ids.checkpoint, ids.deploymentId, ids.contentHash, ids.datasetVersion.root]) expect(id).toMatch(/^[0-9a-f]{64}$/)
+    const lineage = cli('lineage', ids.deploymentId as string, '--data', data)
+    expect(lineage.code).toBe(0)
+    expect((JSON.parse(lineage.out) as { graph: { target: { kind: string } } }).graph.target.kind).toBe('deployment')
+    const version = cli('lineage', '--data', data, '--version', `${ids.datasetVersion.datanetId}:${ids.datasetVersion.version}`)
+    expect(version.code, version.err).toBe(0)
+  })
+
+  it('establishes a genesis on a fresh ledger from a file and flags, once, and refuses bad input in one line', () => {
+    const fresh = join(work, 'fresh')
+    expect(cli('init', '--data', fresh).code).toBe(0)
+    const [treasury, alice, bob] = ['aa', 'bb', 'cc'].map((b) => b.repeat(32)) as [string, string, string]
+    const file = join(work, 'genesis.json')
+    writeFileSync(file, JSON.stringify({ treasuryKey: treasury, treasury: '1000000000000000000000000', allocations: [{ account: alice, amount: '50000000000000000000000' }], params: { votingPeriodMs: 120000 } }))
+    const made = cli('genesis', '--data', fresh, '--file', file, '--allocate', `${bob}=7000000000000000000`, '--json')
+    expect(made.err).toBe('')
+    expect(made.code).toBe(0)
+    expect(JSON.parse(made.out)).toMatchObject({ ok: true, firstSequence: 1, treasuryKey: treasury, allocations: 2 })
+    const verify = cli('verify', '--data', fresh, '--key', join(fresh, 'keys', 'ledger.pub'), '--full')
+    expect(verify.code).toBe(0)
+    const again = cli('genesis', '--data', fresh, '--treasury-key', treasury)
+    expect(again.code).toBe(1)
+    expect(again.err.trim().split('\n')).toHaveLength(1)
+    expect(again.err).toMatch(/genesis refused/)
+    const bad = cli('genesis', '--data', fresh, '--treasury-key', treasury, '--treasury', '1.5')
+    expect(bad.code).toBe(2)
+    expect(bad.err).toMatch(/base units/)
+  })
+
   it('verifies the demo ledger under its key, with the key file or the hex', () => {
     const byFile = cli('verify', '--data', data, '--key', join(data, 'keys', 'ledger.pub'))
     expect(byFile.code).toBe(0)
@@ -172,7 +204,7 @@ describe('model-ledger CLI', () => {
   })
 
   it('gives --help for every command', () => {
-    for (const command of ['init', 'demo', 'keygen', 'head', 'verify', 'export', 'import', 'proof', 'verify-proof', 'lineage', 'verify-report']) {
+    for (const command of ['init', 'genesis', 'demo', 'keygen', 'head', 'verify', 'export', 'import', 'proof', 'verify-proof', 'lineage', 'verify-report']) {
       const result = cli(command, '--help')
       expect(result.code, command).toBe(0)
       expect(result.out).toMatch(new RegExp(`^model-ledger ${command}`))

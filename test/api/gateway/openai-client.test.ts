@@ -50,6 +50,12 @@ async function receiptOf(id: string) {
   return { batch, receipt: batch?.receipts.find((r) => r.requestId === id) }
 }
 
+/** Every 429 tells the client when to come back. */
+function expectRetryAfter(error: unknown): void {
+  expect(error).toBeInstanceOf(OpenAI.RateLimitError)
+  expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toMatch(/^[1-9][0-9]*$/)
+}
+
 const clientWith = (apiKey: string): OpenAI => new OpenAI({ apiKey, baseURL: `${server.url}/openai/v1`, maxRetries: 0 })
 const fee = (input: number, output: number): bigint => (BigInt(input) * PRICING.inputPer1k + BigInt(output) * PRICING.outputPer1k + 999n) / 1000n
 
@@ -138,6 +144,34 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
     expect(await res.json()).toMatchObject({ type: '/problems/unauthorized', status: 401, error: { type: 'unauthorized' } })
   })
 
+  it('refuses a malformed request in one sentence naming the parameter, as problem+json and OpenAI error', async () => {
+    const post = async (body: unknown) => {
+      const response = await fetch(`${server.url}/openai/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const text = await response.text()
+      return { status: response.status, type: response.headers.get('content-type'), size: text.length, body: JSON.parse(text) as { type: string; detail: string; error: { message: string; param: string | null } } }
+    }
+    const cases: [unknown, string, string][] = [
+      [{ model: d.deploymentId }, 'messages', 'messages is required'],
+      [{ model: d.deploymentId, messages: 'hip' }, 'messages', 'messages must be an array'],
+      [{ model: d.deploymentId, messages: [{ role: 'user', content: 7 }] }, 'messages[0].content', 'messages[0].content must be a string or an array or null'],
+      [{ model: d.deploymentId, messages: [{ content: 'hip' }] }, 'messages[0].role', 'messages[0].role is required'],
+      [{ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }], max_tokens: '16' }, 'max_tokens', 'max_tokens must be a number or null'],
+      [{ messages: [{ role: 'user', content: 'hip' }] }, 'model', 'model is required'],
+      [{ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }], n: 2 }, 'n', 'n must be 1: one choice per request'],
+    ]
+    for (const [body, param, message] of cases) {
+      const answer = await post(body)
+      expect(answer.status).toBe(400)
+      expect(answer.type).toMatch(/^application\/problem\+json/)
+      expect(answer.body).toMatchObject({ type: '/problems/malformed', detail: message, error: { message, param } })
+      expect(answer.size).toBeLessThan(600)
+    }
+    // The official client surfaces the sentence and the parameter.
+    const refused = await client.chat.completions.create({ model: d.deploymentId } as never).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError)
+    expect((refused as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ message: 'messages is required', param: 'messages' })
+  })
+
   it('answers 429 when the quota is used up, and charges nothing for the refusal', async () => {
     const key = 'sk-ledger-small-quota-000000000001'
     const grantId = await submit(alice(), { type: 'GrantAccess', payload: { deploymentId: d.deploymentId, consumer: d.consumer, keyHash: keyHashOf(key), quotaTokens: 8, expiresAt: '2030-01-01T00:00:00.000Z' } })
@@ -148,10 +182,11 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
     const refused = await small.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'a much longer note about hip and knee bones' }] }).catch((e: unknown) => e)
     expect(refused).toBeInstanceOf(OpenAI.RateLimitError)
     expect((refused as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'quota-exhausted' })
+    expectRetryAfter(refused)
     await small.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] })
     // 3 + 2 tokens used of 8: the next input (3 tokens) leaves nothing for output.
     const spent = await small.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip knee bone' }] }).catch((e: unknown) => e)
-    expect(spent).toBeInstanceOf(OpenAI.RateLimitError)
+    expectRetryAfter(spent)
   })
 
   it('answers 403 to a grant its consumer has not accepted, and 429 past the accepted spending cap', async () => {
@@ -166,6 +201,7 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
     const capped = await c.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] }).catch((e: unknown) => e)
     expect(capped).toBeInstanceOf(OpenAI.RateLimitError)
     expect((capped as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'spend-cap-exhausted' })
+    expectRetryAfter(capped)
   })
 
   it('confirms a refusal against a caught-up state: a grant accepted a moment ago is served, even by a gateway whose cache lives a minute', async () => {
@@ -208,6 +244,7 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
     const refused = await client.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] }).catch((e: unknown) => e)
     expect(refused).toBeInstanceOf(OpenAI.RateLimitError)
     expect((refused as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'escrow-exhausted' })
+    expectRetryAfter(refused)
     await submit(bob(), { type: 'DepositUsageEscrow', payload: { amount: held } })
     await expect(client.chat.completions.create({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }] })).resolves.toBeDefined()
   })

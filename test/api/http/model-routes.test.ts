@@ -162,7 +162,7 @@ describe('lineage routes from the model side', () => {
 
   it('lists the new routes in the OpenAPI document', async () => {
     const document = (await (await get('/openapi.json')).json()) as { paths: Record<string, unknown> }
-    for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/checkpoints', '/v1/jobs/{id}/evaluations', '/v1/models', '/v1/models/{mandateId}', '/v1/models/{mandateId}/history', '/v1/deployments', '/v1/deployments/{id}', '/v1/deployments/{id}/usage', '/v1/lineage/{id}', '/v1/lineage/deployments/{deploymentId}']) {
+    for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/checkpoints', '/v1/jobs/{id}/evaluations', '/v1/models', '/v1/models/{id}', '/v1/models/{id}/history', '/v1/deployments', '/v1/deployments/{id}', '/v1/deployments/{id}/usage', '/v1/lineage/{id}', '/v1/lineage/deployments/{deploymentId}']) {
       expect(Object.keys(document.paths), path).toContain(path)
     }
   })

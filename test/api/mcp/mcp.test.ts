@@ -188,7 +188,7 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
     expect(resources.every((r) => r.mimeType === 'application/json')).toBe(true)
     const { resourceTemplates } = await client.listResourceTemplates()
     expect(uris).toContain(`ledger://consent/${d.deploymentId}`)
-    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['ledger://consent/{deploymentId}', 'ledger://lineage/{id}', 'ledger://reward-maps/{mandateId}'])
+    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['ledger://consent/{deploymentId}', 'ledger://lineage/{id}', 'ledger://lineage/{id}/nodes/{page}', 'ledger://lineage/{id}/streams/{page}', 'ledger://reward-maps/{mandateId}'])
   })
 
   it('reads the ledger head', async () => {
@@ -204,20 +204,78 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
     expect(map.mandateId).toBe(d.mandateId)
     expect(map.epochs.map((e) => e.epoch)).toEqual([1])
     expect(map.epochs[0]?.mapHash).toMatch(/^[0-9a-f]{64}$/)
-    await expect(client.readResource({ uri: `ledger://reward-maps/${'ab'.repeat(32)}` })).rejects.toThrow(/no mandate/)
+    // The protocol error says its code once, then the sentence.
+    await expect(client.readResource({ uri: `ledger://reward-maps/${'ab'.repeat(32)}` })).rejects.toThrow(new RegExp(`^MCP error -32602: the ledger has no mandate ${'ab'.repeat(32)}$`))
   })
 
-  it("reads a mandate's lineage report, and a deployment's where the service serves it", async () => {
-    const report = await readJson<{ ledgerPublicKey: string; graph: { nodes: { id: string }[] }; streams: unknown[] }>(client, `ledger://lineage/${d.mandateId}`)
-    expect(report.ledgerPublicKey).toBe(store.ledgerPublicKey)
-    expect(report.graph.nodes.map((n) => n.id)).toContain(`mandate:${d.mandateId}`)
-    expect(report.streams.length).toBeGreaterThan(0)
-    // Deployment lineage is served by newer services only: the resource follows what the service offers.
-    const served = (await fetch(`${server.url}/v1/lineage/deployments/${d.deploymentId}`)).ok
-    const deployment = readJson<{ graph: { nodes: { id: string }[] } }>(client, `ledger://lineage/${d.deploymentId}`)
-    if (served) expect((await deployment).graph.nodes.map((n) => n.id)).toContain(`deployment:${d.deploymentId}`)
-    else await expect(deployment).rejects.toThrow(/no lineage/)
-    await expect(client.readResource({ uri: 'ledger://lineage/not-an-id' })).rejects.toThrow(/64 lower-case hex/)
+  it("reads a mandate's lineage as a small summary and pages that hold the whole report, each part once", async () => {
+    interface Summary {
+      target: { kind: string }
+      subject: { id: string; kind: string; facts: Record<string, unknown> } | null
+      ledgerPublicKey: string
+      nodes: { total: number; byKind: Record<string, number> }
+      edges: { total: number }
+      streams: { total: number; events: number }
+      licences: Record<string, number>
+      contributors: number
+      datasetRoots: string[]
+      checkpoints: string[]
+      pages: { nodes: { pages: number; first: string }; streams: { pages: number; first: string } }
+      fullReport: string
+    }
+    interface Page<K extends string> {
+      page: number
+      pages: number
+      next: string | null
+      nodes: K extends 'nodes' ? { id: string }[] : never
+      edges: K extends 'nodes' ? { from: string; to: string; relation: string }[] : never
+      streams: K extends 'streams' ? { stream: string; events: unknown[] }[] : never
+    }
+    const whole = (await (await fetch(`${server.url}/v1/lineage/${d.mandateId}`)).json()) as { graph: { nodes: { id: string; kind: string }[]; edges: unknown[] }; streams: { stream: string; events: unknown[] }[] }
+    const text = async (uri: string) => JSON.stringify(await readJson<unknown>(client, uri)).length
+    const summary = await readJson<Summary>(client, `ledger://lineage/${d.mandateId}`)
+    expect(await text(`ledger://lineage/${d.mandateId}`)).toBeLessThan(8_000)
+    expect(summary.subject).toMatchObject({ id: `mandate:${d.mandateId}`, kind: 'mandate' })
+    expect(summary.ledgerPublicKey).toBe(store.ledgerPublicKey)
+    expect(summary.nodes.total).toBe(whole.graph.nodes.length)
+    expect(summary.nodes.byKind.checkpoint).toBe(whole.graph.nodes.filter((n) => n.kind === 'checkpoint').length)
+    expect(summary.edges.total).toBe(whole.graph.edges.length)
+    expect(summary.streams).toEqual({ total: whole.streams.length, events: whole.streams.reduce((n, st) => n + st.events.length, 0) })
+    expect(summary.checkpoints).toContain(d.checkpoint)
+    expect(summary.datasetRoots.length).toBeGreaterThan(0)
+    expect(Object.values(summary.licences).reduce((a, b) => a + b, 0)).toBe(summary.nodes.byKind.contribution)
+    expect(summary.contributors).toBeGreaterThan(0)
+    expect(summary.fullReport).toContain(`${server.url}/v1/lineage/${d.mandateId}`)
+
+    const nodes: { id: string }[] = []
+    const edges: unknown[] = []
+    for (let uri: string | null = summary.pages.nodes.first; uri !== null; ) {
+      const page: Page<'nodes'> = await readJson<Page<'nodes'>>(client, uri)
+      nodes.push(...page.nodes)
+      edges.push(...page.edges)
+      uri = page.next
+    }
+    expect(nodes).toEqual(whole.graph.nodes)
+    // Each edge once, on the page of the node it comes from (so in another order than the report's).
+    const sorted = (list: unknown[]) => list.map((e) => JSON.stringify(e)).sort()
+    expect(sorted(edges)).toEqual(sorted(whole.graph.edges))
+    const streams: unknown[] = []
+    for (let page = 1; page <= summary.pages.streams.pages; page++) {
+      const uri = `ledger://lineage/${d.mandateId}/streams/${page}`
+      streams.push(...(await readJson<Page<'streams'>>(client, uri)).streams)
+    }
+    expect(streams).toEqual(whole.streams)
+    await expect(client.readResource({ uri: `ledger://lineage/${d.mandateId}/nodes/${summary.pages.nodes.pages + 1}` })).rejects.toThrow(
+      new RegExp(`^MCP error -32602: node page ${summary.pages.nodes.pages + 1} does not exist: pages run from 1 to ${summary.pages.nodes.pages}$`),
+    )
+    await expect(client.readResource({ uri: `ledger://lineage/${d.mandateId}/streams/0` })).rejects.toThrow(/^MCP error -32602: page is a whole number from 1$/)
+  })
+
+  it("reads a deployment's lineage, and says once what is wrong with an id", async () => {
+    const summary = await readJson<{ subject: { id: string } }>(client, `ledger://lineage/${d.deploymentId}`)
+    expect(summary.subject.id).toBe(`deployment:${d.deploymentId}`)
+    await expect(client.readResource({ uri: 'ledger://lineage/not-an-id' })).rejects.toThrow(/^MCP error -32602: id is 64 lower-case hex digits$/)
+    await expect(client.readResource({ uri: `ledger://lineage/${'ab'.repeat(32)}` })).rejects.toThrow(/^MCP error -32602: no lineage for (ab)+: the ledger knows it as no deployment/)
   })
 
   it("reads a deployment's consent: consented, then revoked with the withdrawn contribution and the retrain deadline", async () => {
