@@ -16,14 +16,14 @@ function isRecord(value: JsonValue): value is { readonly [key: string]: JsonValu
 }
 
 /** One member's value. */
-export function value(name: string, v: JsonValue): Child {
+export function value(name: string, v: JsonValue, compact = false): Child {
   if (v === null) return h('span', { class: 'none' }, '—')
   if (typeof v === 'string') {
     if (BASE_UNITS.test(v) && AMOUNT_FIELDS.has(name)) return h('span', { class: 'amount', title: `${v} base units` }, formatOpen(v))
     if (BASE_UNITS.test(v) && GOPEN_FIELDS.has(name)) return h('span', { class: 'amount', title: `${v} base units` }, formatOpen(v, 'gOPEN'))
     if (HEX64.test(v)) {
       const page = LINKS[name]
-      return page === undefined ? hexId(v) : h('a', { href: `#/${page}/${v}` }, hexId(v))
+      return page === undefined ? hexId(v, compact) : h('a', { href: `#/${page}/${v}` }, hexId(v, compact))
     }
     return v
   }
@@ -33,9 +33,9 @@ export function value(name: string, v: JsonValue): Child {
     const rows = v.filter(isRecord)
     if (rows.length === v.length) {
       const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))]
-      return table(columns, rows, (row) => columns.map((column) => value(column, row[column] ?? null)))
+      return table(columns, rows, (row) => columns.map((column) => value(column, row[column] ?? null, true)))
     }
-    return h('ul', { class: 'plain' }, v.map((item) => h('li', {}, value(name, item))))
+    return h('ul', { class: 'plain' }, v.map((item) => h('li', {}, value(name, item, compact))))
   }
   return isRecord(v) ? record(v) : JSON.stringify(v)
 }
@@ -50,7 +50,7 @@ export function rowsTable(rows: readonly JsonValue[], columns: readonly string[]
   const records = rows.filter(isRecord)
   return table(columns, records, (row) =>
     columns.map((column, i) => {
-      const cell = value(column, row[column] ?? null)
+      const cell = value(column, row[column] ?? null, true)
       const target = i === 0 ? linkOf?.(row) : undefined
       return target === undefined ? cell : h('a', { href: `#${target}` }, typeof row[column] === 'string' && HEX64.test(row[column] as string) ? hexId(row[column] as string, true) : cell)
     }),

@@ -43,9 +43,15 @@ function sumFacts(nodes: readonly LineageNode[], kind: NodeKind, name: string): 
   return sumBaseUnits(nodes.filter((n) => n.kind === kind).map((n) => n.facts[name]).filter((v): v is string => typeof v === 'string' && BASE_UNITS.test(v)))
 }
 
+/** The node the report is about: the one whose id carries the target's id. */
+function targetNode(report: LineageReport): LineageNode | undefined {
+  const wanted = Object.values(report.graph.target).filter((v): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v))
+  return report.graph.nodes.find((node) => wanted.some((id) => node.id.includes(id)) && node.kind === report.graph.target.kind) ?? report.graph.nodes.find((node) => wanted.some((id) => node.id.includes(id)))
+}
+
 function summary(report: LineageReport): HTMLElement {
   const nodes = report.graph.nodes
-  const target = nodes[0]
+  const target = targetNode(report)
   const contributions = nodes.filter((n) => n.kind === 'contribution')
   const licences = new Map<string, number>()
   for (const c of contributions) licences.set(String(c.facts.licence), (licences.get(String(c.facts.licence)) ?? 0) + 1)
@@ -100,6 +106,8 @@ function diagram(report: LineageReport): Element {
   const width = 20 + used.length * (BOX_W + GAP_X) - GAP_X
   const height = 20 + Math.max(1, ...rows.values()) * (BOX_H + GAP_Y)
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'lineage diagram', class: 'diagram', preserveAspectRatio: 'xMinYMin meet' })
+  // Many edges of one relation from one node (a version including its contributions) are labelled once.
+  const labelled = new Set<string>()
   for (const edge of report.graph.edges) {
     const a = at.get(edge.from)
     const b = at.get(edge.to)
@@ -109,7 +117,12 @@ function diagram(report: LineageReport): Element {
     const y1 = left.y + BOX_H / 2
     const x2 = right.x === left.x ? right.x + BOX_W : right.x
     const y2 = right.y + BOX_H / 2
-    root.append(svg('line', { x1, y1, x2, y2, class: 'edge' }), svg('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 3, class: 'relation', 'text-anchor': 'middle' }, edge.relation))
+    root.append(svg('line', { x1, y1, x2, y2, class: 'edge' }))
+    const group = `${edge.from}\n${edge.relation}`
+    if (labelled.has(group)) continue
+    labelled.add(group)
+    const count = report.graph.edges.filter((e) => e.from === edge.from && e.relation === edge.relation).length
+    root.append(svg('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 3, class: 'relation', 'text-anchor': 'middle' }, count > 1 ? `${edge.relation} (${count})` : edge.relation))
   }
   for (const node of report.graph.nodes) {
     const p = at.get(node.id) ?? { x: 0, y: 0 }
