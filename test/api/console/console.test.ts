@@ -21,6 +21,16 @@ const CHROMIUM = '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
 const run = promisify(execFile)
 
+/** Run in the page: every element wider inside than its box, and a page wider than the viewport. */
+const CLIPPED = `(() => {
+  const out = []
+  if (document.documentElement.scrollWidth > window.innerWidth) out.push('the page is ' + document.documentElement.scrollWidth + ' px wide')
+  for (const element of document.querySelectorAll('body *')) {
+    if (element.clientWidth > 0 && element.scrollWidth > element.clientWidth + 1) out.push(element.tagName.toLowerCase() + '.' + element.getAttribute('class') + ' ' + element.scrollWidth + ' > ' + element.clientWidth)
+  }
+  return out
+})()`
+
 if (!existsSync(CHROMIUM)) console.warn(`console browser test skipped: ${CHROMIUM} is not installed (apt-get install --no-install-recommends chromium)`)
 
 describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
@@ -58,16 +68,20 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
     if (root !== undefined) rmSync(root, { recursive: true, force: true })
   })
 
+  /** A browser context that has the ledger key pinned already, as a returning user's browser has. */
+  async function pinnedContext(width: number): Promise<BrowserContext> {
+    const context = await browser.newContext({ viewport: { width, height: 900 } })
+    await context.addInitScript(`localStorage.setItem('model-ledger.console.pinned-key@' + location.origin, ${JSON.stringify(ledgerKey)})`)
+    return context
+  }
+
   /** Opens a route: a fresh load the first time, then a hash change (the page keeps its replay, as a user's tab does). */
   async function open(page: Page, route: string): Promise<{ ok: string[]; failed: string[]; unchecked: string[] }> {
     if (page.url() === `${server.url}/console/#${route}`) await page.reload()
     else if (page.url().startsWith(`${server.url}/console/`)) {
-      await page.evaluate((hash) => {
-        document.body.dataset.state = 'navigating'
-        location.hash = hash
-      }, route)
+      await page.evaluate(`document.body.dataset.state = 'navigating'; location.hash = ${JSON.stringify(route)}`)
     } else await page.goto(`${server.url}/console/#${route}`)
-    await page.waitForFunction(() => document.body.dataset.state === 'ready' || document.body.dataset.state === 'error', undefined, { timeout: 120_000 })
+    await page.waitForFunction(`['ready', 'error'].includes(document.body.dataset.state)`, undefined, { timeout: 120_000 })
     expect(await page.getAttribute('body', 'data-state'), `${route} loaded`).toBe('ready')
     const verdicts = async (verdict: string) => page.locator(`.checks li[data-verdict="${verdict}"]`).allTextContents()
     return { ok: await verdicts('ok'), failed: await verdicts('failed'), unchecked: await verdicts('unchecked') }
@@ -81,7 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
     await page.click('#pin-fill')
     expect(await page.inputValue('#pin-input')).toBe(ledgerKey)
     await page.click('#pin-button')
-    await page.waitForFunction(() => document.body.dataset.state === 'ready' && document.querySelector('.pin.pinned') !== null, undefined, { timeout: 120_000 })
+    await page.waitForFunction(`document.body.dataset.state === 'ready' && document.querySelector('.pin.pinned') !== null`, undefined, { timeout: 120_000 })
     const after = await open(page, '/')
     expect(after.failed).toEqual([])
     expect(after.ok.join('\n')).toMatch(/replayed the log from sequence 1 to \d+/)
@@ -148,8 +162,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
   })
 
   it('flags a balance changed by one digit', async () => {
-    const context = await browser.newContext()
-    await context.addInitScript((key) => localStorage.setItem(`model-ledger.console.pinned-key@${location.origin}`, key), ledgerKey)
+    const context = await pinnedContext(1280)
     const page = await context.newPage()
     await page.route('**/v1/accounts?**', async (route) => {
       const response = await route.fetch()
@@ -176,21 +189,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
   it('fits the main pages at 1280 and 800 px: nothing wider than its box or the viewport', async () => {
     const routes = ['/', '/checkpoints', '/events', '/events/40', '/accounts', `/proposals/${ids.proposal}`, `/jobs/${ids.job}`, `/deployments/${ids.deployment}`, `/lineage/${ids.deployment}`, `/datasheet/${ids.datanet}`]
     for (const width of [1280, 800]) {
-      const page = await pinned.newPage({ viewport: { width, height: 900 } })
+      const context = await pinnedContext(width)
+      const page = await context.newPage()
       for (const route of routes) {
         await open(page, route)
-        const clipped = await page.evaluate(() => {
-          const out: string[] = []
-          if (document.documentElement.scrollWidth > window.innerWidth) out.push(`the page is ${document.documentElement.scrollWidth} px wide`)
-          for (const element of Array.from(document.querySelectorAll('body *'))) {
-            if (element.clientWidth > 0 && element.scrollWidth > element.clientWidth + 1) out.push(`${element.tagName.toLowerCase()}.${element.className} ${element.scrollWidth} > ${element.clientWidth}`)
-          }
-          return out
-        })
+        const clipped = await page.evaluate<string[]>(CLIPPED)
         expect(clipped, `${route} at ${width} px`).toEqual([])
         await page.screenshot({ path: join(process.env.CONSOLE_SCREENSHOTS ?? root, `${width}-${route.replace(/[^a-z0-9]+/gi, '_').slice(0, 40)}.png`), fullPage: true })
       }
-      await page.close()
+      await context.close()
     }
   }, 300_000)
 
