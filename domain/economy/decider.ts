@@ -19,6 +19,8 @@ import { TRAINING_COMMAND_CODECS, type TrainingCommand } from '../training/codec
 import { decideTraining } from '../training/decide.js'
 import { DEPLOYMENT_COMMAND_CODECS, type DeploymentCommand } from '../deployment/codecs.js'
 import { decideDeployment } from '../deployment/decide.js'
+import { CONSENT_COMMAND_CODECS, type ConsentCommand } from '../consent/codecs.js'
+import { decideConsent } from '../consent/decide.js'
 import { refuse, type EconomyError, type EconomyErrorCode } from './errors.js'
 import { evolveEconomy } from './evolve.js'
 import type { EconomyCommand, EconomyEvent, EconomyOwnCommand } from './events.js'
@@ -30,10 +32,12 @@ const TRAINING_COMMANDS: ReadonlySet<string> = new Set(TRAINING_COMMAND_CODECS.m
 const isTrainingCommand = (c: EconomyOwnCommand): c is TrainingCommand => TRAINING_COMMANDS.has(c.type)
 const DEPLOYMENT_COMMANDS: ReadonlySet<string> = new Set(DEPLOYMENT_COMMAND_CODECS.map((c) => c.name))
 const isDeploymentCommand = (c: EconomyOwnCommand): c is DeploymentCommand => DEPLOYMENT_COMMANDS.has(c.type)
+const CONSENT_COMMANDS: ReadonlySet<string> = new Set(CONSENT_COMMAND_CODECS.map((c) => c.name))
+const isConsentCommand = (c: EconomyOwnCommand): c is ConsentCommand => CONSENT_COMMANDS.has(c.type)
 const isGovernanceCommand = (c: EconomyCommand): c is GovernanceCommand => GOVERNANCE_COMMAND_TYPES.has(c.type)
 
 // Finalizing, closing and paying move things along once time allows: anyone may ask.
-const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion', 'CompleteUsageEscrowWithdrawal', 'SettleEvaluation'])
+const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion', 'CompleteUsageEscrowWithdrawal', 'SettleEvaluation', 'SuspendForConsent'])
 
 function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: DecisionContext): Result {
   const genesis = state.governance.genesis
@@ -45,6 +49,7 @@ function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: Decisio
   if (notRegistered !== undefined) return left(notRegistered)
   if (isTrainingCommand(command)) return decideTraining(command, state, params, ctx)
   if (isDeploymentCommand(command)) return decideDeployment(command, state, params, ctx)
+  if (isConsentCommand(command)) return decideConsent(command, state, ctx)
   switch (command.type) {
     case 'OpenDatanet':
     case 'SubmitContribution':

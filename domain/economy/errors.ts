@@ -93,6 +93,14 @@ export const ECONOMY_ERROR_CODES = [
   'withdrawal-pending',
   'no-pending-withdrawal',
   'withdrawal-not-due',
+  // consent that reaches models (domain/consent)
+  'consent-withdrawn',
+  'consent-deadline-passed',
+  'consent-deadline-not-reached',
+  'deployment-consented',
+  'already-suspended',
+  'deployment-suspended',
+  'not-later-checkpoint',
 ] as const
 
 export type EconomyOnlyErrorCode = (typeof ECONOMY_ERROR_CODES)[number]

@@ -16,11 +16,14 @@ import { evolveDeployment, evolveUsageMoney } from '../deployment/evolve.js'
 import { isGovernanceEvent, type EconomyEvent } from './events.js'
 import { evidenceKey, type EconomyState } from './state.js'
 import { include } from '../persistent.js'
+import { evolveTrust } from '../trust/state.js'
+import { isConsentEvent } from '../consent/codecs.js'
+import { evolveConsent, upgraded } from '../consent/evolve.js'
 
 const DATA_TYPES: ReadonlySet<string> = new Set(DATA_EVENT_CODECS.map((c) => c.name))
 const isDataEvent = (e: EconomyEvent): e is DataEvent => DATA_TYPES.has(e.type)
 const isAlignmentEvent = (e: EconomyEvent): e is AlignmentEvent =>
-  !isGovernanceEvent(e) && !isDataEvent(e) && e.type !== 'RewardEpochClosed' && !isTrainingEvent(e) && !isDeploymentEvent(e)
+  !isGovernanceEvent(e) && !isDataEvent(e) && e.type !== 'RewardEpochClosed' && !isTrainingEvent(e) && !isDeploymentEvent(e) && e.type !== 'ValidatorTrustUpdated' && !isConsentEvent(e)
 
 function slashedAfter(state: EconomyState, event: EconomyEvent): ReadonlySet<string> {
   if (event.type !== 'StakeSlashed' || event.data.evidence.kind !== 'rule') return state.slashed
@@ -31,8 +34,10 @@ export function evolveEconomy(state: EconomyState, recorded: Recorded<EconomyEve
   const { event } = recorded
   const rewards = evolveRewards(state.rewards, state.data, recorded)
   // Training sees data events too (sealed versions), so it folds every event, like rewards.
-  const next = { ...state, rewards, training: evolveTraining(state.training, recorded), slashed: slashedAfter(state, event) }
+  const next = { ...state, rewards, training: evolveTraining(state.training, recorded), consent: evolveConsent(state, recorded), slashed: slashedAfter(state, event) }
   if (isGovernanceEvent(event)) return { ...next, governance: evolveGovernance(state.governance, { ...recorded, event }) }
+  if (event.type === 'DeploymentUpgraded') return { ...next, deployment: upgraded(state.deployment, { ...recorded, event }) }
+  if (event.type === 'ValidatorTrustUpdated') return { ...next, trust: evolveTrust(state.trust, { ...recorded, event }) }
   if (isDataEvent(event)) return { ...next, data: evolveData(state.data, { ...recorded, event }) }
   if (isDeploymentEvent(event)) {
     const window = state.governance.genesis?.params.economics.usageReceiptWindowMs ?? 0

@@ -12,6 +12,8 @@ import { rolesOf } from '../governance/roles.js'
 import { initialRewardsState, type RewardsState } from '../rewards/state.js'
 import { initialTrainingState, type TrainingState } from '../training/state.js'
 import { initialDeploymentState, type DeploymentState } from '../deployment/state.js'
+import { initialTrustState, type TrustState } from '../trust/state.js'
+import { initialConsentState, type ConsentState } from '../consent/state.js'
 
 export interface EconomyState {
   readonly governance: GovernanceState
@@ -20,6 +22,10 @@ export interface EconomyState {
   readonly rewards: RewardsState
   readonly training: TrainingState
   readonly deployment: DeploymentState
+  /** Validator trust in millionths, per validator observed so far (domain/trust). */
+  readonly trust: TrustState
+  /** Withdrawn contributions per sealed version, and deployments suspended for consent (domain/consent). */
+  readonly consent: ConsentState
   /** Evidence already slashed for, as `rule:subject:account`: no slash twice for the same evidence. */
   readonly slashed: ReadonlySet<string>
 }
@@ -31,6 +37,8 @@ export const initialEconomyState: EconomyState = {
   rewards: initialRewardsState,
   training: initialTrainingState,
   deployment: initialDeploymentState,
+  trust: initialTrustState,
+  consent: initialConsentState,
   slashed: new Set(),
 }
 

@@ -8,7 +8,12 @@
  */
 import * as t from 'io-ts'
 import { closed, decodeWith, Hex32, Hex64, integer, pattern } from '../codec.js'
+import { concatBytes } from '../crypto/bytes.js'
 import { fromHex } from '../crypto/hex.js'
+import { encodeBase64 } from '../tlog/base64.js'
+import { formatCheckpoint } from '../tlog/checkpoint.js'
+import type { Sha256 } from '../tlog/hash.js'
+import { ALGORITHM, encodeVkey, keyIdOf, uint32Bytes } from '../tlog/note.js'
 import type { Envelope } from './envelope.js'
 import { ZERO_HASH } from './envelope.js'
 import { ANCHOR_STREAM, ANCHOR_TYPE } from './names.js'
@@ -54,53 +59,24 @@ export function anchorData(envelope: Pick<Envelope, 'data'>): AnchorData | undef
   return decoded.ok ? decoded.value : undefined
 }
 
-/** The default origin of a ledger's checkpoints: `model-ledger/` and the first 16 hex digits of its key. */
-export function defaultOrigin(ledgerKey: string): string {
-  return `model-ledger/${ledgerKey.slice(0, 16)}`
-}
+export { defaultOrigin } from '../tlog/checkpoint.js'
 
 /** The C2SP tlog-checkpoint note text: origin, decimal size, base64 root, each ending in a newline. */
 export function checkpointText(origin: string, treeSize: number, root: string): string {
-  return `${origin}\n${treeSize}\n${base64(fromHex(root))}\n`
+  return formatCheckpoint({ origin, size: treeSize, root: fromHex(root), extensions: [] })
 }
 
-export function base64(bytes: Uint8Array): string {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
-const noteEncoder = new TextEncoder()
-
-/** The C2SP signed-note key hash of an Ed25519 key: the first 4 bytes of SHA-256(name ‖ "\n" ‖ 0x01 ‖ key). */
-export function noteKeyHash(name: string, publicKey: Uint8Array, sha256: (data: Uint8Array) => Uint8Array): Uint8Array {
-  const nameBytes = noteEncoder.encode(name)
-  const input = new Uint8Array(nameBytes.length + 2 + publicKey.length)
-  input.set(nameBytes)
-  input[nameBytes.length] = 0x0a
-  input[nameBytes.length + 1] = 0x01
-  input.set(publicKey, nameBytes.length + 2)
-  return sha256(input).slice(0, 4)
-}
-
-/** The checkpoint as a C2SP signed note: its text, a blank line, one signature line per ledger signature. */
-export function checkpointNote(data: AnchorData, sha256: (data: Uint8Array) => Uint8Array): string {
+/** The checkpoint as a C2SP signed note: its text, a blank line, one signature line per recorded ledger signature. */
+export function checkpointNote(data: AnchorData, sha256: Sha256): string {
+  const text = checkpointText(data.origin, data.treeSize, data.root)
   const lines = data.signatures.map((entry) => {
-    const key = fromHex(entry.key)
-    const signature = new Uint8Array(68)
-    signature.set(noteKeyHash(data.origin, key, sha256))
-    signature.set(fromHex(entry.signature), 4)
-    return `\u2014 ${data.origin} ${base64(signature)}\n`
+    const keyId = keyIdOf(data.origin, ALGORITHM.ed25519, fromHex(entry.key), sha256)
+    return `\u2014 ${data.origin} ${encodeBase64(concatBytes([uint32Bytes(keyId), fromHex(entry.signature)]))}\n`
   })
-  return `${checkpointText(data.origin, data.treeSize, data.root)}\n${lines.join('')}`
+  return `${text}\n${lines.join('')}`
 }
 
-/** The C2SP verifier key of a ledger key under an origin: `origin+keyhash+base64(0x01 ‖ key)`. */
-export function noteVerifierKey(origin: string, ledgerKey: string, sha256: (data: Uint8Array) => Uint8Array): string {
-  const key = fromHex(ledgerKey)
-  const hash = Array.from(noteKeyHash(origin, key, sha256), (byte) => byte.toString(16).padStart(2, '0')).join('')
-  const typed = new Uint8Array(33)
-  typed[0] = 0x01
-  typed.set(key, 1)
-  return `${origin}+${hash}+${base64(typed)}`
+/** The C2SP verifier key of a ledger key under an origin: `origin+keyid+base64(0x01 ‖ key)`. */
+export function noteVerifierKey(origin: string, ledgerKey: string, sha256: Sha256): string {
+  return encodeVkey({ name: origin, keyId: keyIdOf(origin, ALGORITHM.ed25519, fromHex(ledgerKey), sha256), algorithm: ALGORITHM.ed25519, publicKey: fromHex(ledgerKey) })
 }

@@ -20,9 +20,22 @@ export interface TrustedAnchor {
   readonly hash: string
 }
 
+/**
+ * A tree the auditor holds from outside the log: a checkpoint note (perhaps cosigned by witnesses)
+ * saying the log's first `size` events have `root`. A log whose tree of that size has another root
+ * is a fork of the history the note's signers saw.
+ */
+export interface TrustedTree {
+  readonly size: number
+  readonly root: string
+  /** Who vouched for it, for the failure message (an origin, witness names). */
+  readonly source: string
+}
+
 export interface ChainFailure {
   /** The first sequence that does not hold, or null when the fault is in a line without one. */
   readonly sequence: number | null
+  /** The line of the log it is in, counting the header as line 1. */
   readonly line: number
   readonly reason: string
 }
@@ -72,12 +85,16 @@ export class ChainChecker {
   private root: StreamingRoot
   private checkpoint: { treeSize: number; root: string; origin: string | null } = { treeSize: 0, root: ZERO_HASH, origin: null }
   private anchors = 0
-  private lines = 0
+  /** Lines read so far: the header, which the caller checks, is line 1. */
+  private lines = 1
   private failure: ChainFailure | undefined
   private readonly trusted: Map<number, string>
   private readonly resumed: boolean
 
-  constructor(sha256: Sha256, trustedAnchors: readonly TrustedAnchor[] = [], resume?: ResumePoint) {
+  private readonly trustedTrees: Map<number, TrustedTree>
+
+  constructor(sha256: Sha256, trustedAnchors: readonly TrustedAnchor[] = [], resume?: ResumePoint, trustedTrees: readonly TrustedTree[] = []) {
+    this.trustedTrees = new Map(trustedTrees.map((tree) => [tree.size, tree]))
     this.root = new StreamingRoot(sha256)
     this.heads = new StreamHeads(sha256)
     this.trusted = new Map(trustedAnchors.map((anchor) => [anchor.sequence, anchor.hash]))
@@ -119,6 +136,12 @@ export class ChainChecker {
   finish(): { failure: ChainFailure | undefined; summary: ChainSummary } {
     if (this.failure === undefined && this.current !== undefined && !this.current.used) {
       this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `command ${this.current.hash} caused no event` }
+    }
+    if (this.failure === undefined) {
+      const short = [...this.trustedTrees.values()].find((tree) => tree.size > this.head.sequence)
+      if (short !== undefined) {
+        this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `the log ends at sequence ${this.head.sequence}, but ${short.source} signed a tree of ${short.size} events: it was truncated` }
+      }
     }
     if (this.failure === undefined) {
       const beyond = [...this.trusted.keys()].filter((sequence) => sequence > this.head.sequence)
@@ -182,6 +205,10 @@ export class ChainChecker {
       if (anchorFault !== undefined) return anchorFault
     }
     this.root.push(fromHex(e.hash))
+    const held = this.trustedTrees.get(this.root.size)
+    if (held !== undefined && held.root !== this.root.root()) {
+      return `the log's tree of ${held.size} events has root ${this.root.root()}, but ${held.source} signed root ${held.root} for that size: this log is a fork of the history they saw`
+    }
     this.heads.record(e.stream, version, e.sequence)
     if (e.anchor !== null) this.lastAnchor = { sequence: e.sequence, hash: e.hash }
     this.head = { sequence: e.sequence, hash: e.hash }

@@ -8,9 +8,9 @@ import { decodeWith } from '../codec.js'
 import type { JsonValue } from '../json.js'
 import type { CryptoSuite } from '../ports/crypto.js'
 import { anchorData, checkpointText, isAnchor, type AnchorData } from './anchor.js'
-import { BundleHeaderC, type BundleHeader } from './bundle.js'
+import { BUNDLE_VERSION, BundleHeaderC, type BundleHeader } from './bundle.js'
 import { nonceKey, SignedCommandC, verifyCommand } from './command.js'
-import { canonicalPieces, EnvelopeC, envelopeText } from './envelope.js'
+import { canonicalPieces, EnvelopeC, envelopeText, formatFault } from './envelope.js'
 import { fromHex, toHex } from '../crypto/hex.js'
 
 const encoder = new TextEncoder()
@@ -67,6 +67,9 @@ function sequenceOf(value: unknown): number | null {
 
 /** Checks one line. `ledgerKey` is the key every event must be signed by. */
 export function checkLine(line: string, ledgerKey: string, crypto: CryptoSuite): LineFacts {
+  // Lines end in LF alone; a CR before it would otherwise surface only as "not canonical".
+  if (line.endsWith('\r')) return bad('the line ends in CR LF: bundle lines end in LF (0x0a) alone')
+  if (line.startsWith('\ufeff')) return bad('the line starts with a byte-order mark: bundles are UTF-8 without one')
   let value: unknown
   try {
     value = JSON.parse(line)
@@ -83,6 +86,8 @@ export function checkLine(line: string, ledgerKey: string, crypto: CryptoSuite):
   if (!canonical.ok) return bad(canonical.reason)
   if ('command' in record) return checkCommand(record.command, ledgerKey, crypto)
   if ('header' in record) {
+    const version = (record.header as { version?: unknown } | null)?.version
+    if (typeof version === 'number' && version !== BUNDLE_VERSION) return bad(`bundle version ${version} is not one this verifier knows: it reads version ${BUNDLE_VERSION} only`)
     const header = decodeWith(BundleHeaderC, record.header)
     return header.ok ? { kind: 'header', header: header.value } : bad(`malformed header: ${header.error}`)
   }
@@ -101,6 +106,8 @@ function checkCommand(value: unknown, ledgerKey: string, crypto: CryptoSuite): L
 }
 
 function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: CryptoSuite, sequence: number | null): LineFacts {
+  const versionFault = formatFault(value)
+  if (versionFault !== undefined) return bad(versionFault, sequence)
   // The type guard allocates nothing; the full decode runs only to explain a malformed envelope.
   if (!EnvelopeC.is(value)) {
     const decoded = decodeWith(EnvelopeC, value)

@@ -13,7 +13,7 @@ import type { JsonValue } from '../../domain/json.js'
 import { anchorData, checkpointText, defaultOrigin, NO_ANCHOR, ORIGIN, TREE_ALGORITHM, type AnchorData, type AnchorRef } from '../../domain/ledger/anchor.js'
 import { nonceKey, SignedCommandC, type SignedCommand } from '../../domain/ledger/command.js'
 import { verifySigned } from '../verified-commands.js'
-import { sealEnvelopeText, type Cause, type Envelope } from '../../domain/ledger/envelope.js'
+import { LEDGER_FORMAT, sealEnvelopeText, type Cause, type Envelope } from '../../domain/ledger/envelope.js'
 import { LedgerError } from '../../domain/ledger/errors.js'
 import { StreamingRoot } from '../../domain/ledger/merkle.js'
 import { StreamHeads } from '../../domain/ledger/stream-heads.js'
@@ -305,7 +305,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     const push = (stream: string, type: string, data: JsonValue, cause: Cause, recordedAt: string, dataText?: string): Envelope => {
       const streamVersion = version(stream) + 1
       const { envelope, text } = sealEnvelopeText(
-        { sequence: work.head.sequence + 1, stream, streamVersion, type, data, recordedAt, cause, prevHash: work.head.hash, signer: ledgerPublicKey },
+        { format: LEDGER_FORMAT, sequence: work.head.sequence + 1, stream, streamVersion, type, data, recordedAt, cause, prevHash: work.head.hash, signer: ledgerPublicKey },
         signer,
         crypto,
         dataText,

@@ -51,7 +51,7 @@ export function renderDatasheet(report: LineageReport): string {
     `- Licences: ${[...licences].map(([l, n]) => `${l} × ${n}`).join(', ') || 'none'}.`,
     '',
     '## Selection, labelling and validation (Art. 10(2)(c))',
-    '- Each contribution was judged by staked validators (accept / reject / spam with quality and relevance scores); the outcome is the stake-weighted majority and quality the stake-weighted median.',
+    '- Each contribution was judged by staked validators (accept / reject / spam with quality and relevance scores); the outcome is the majority by weight (stake × trust, docs/governance.md) and quality the weighted median.',
     ...contributions.map((c) => `- ${c.label} by ${String(facts(c).contributor)}: ${String(facts(c).outcome)}, quality ${String(facts(c).quality)}, relevance ${String(facts(c).relevance)}; verdicts ${String(facts(c).verdicts)}.`),
     ...versions.map((v) => `- ${v.label}: ${String(facts(v).items)} items, ${String(facts(v).totalBytes)} bytes, Merkle root ${String(facts(v).root)} (#${v.sequence}).`),
     '',

@@ -4,7 +4,7 @@
  * version and mandate (whose nodes builder.ts makes). A job's node cites every checkpoint event of
  * the job, so a verifier folding only the evidence gives each evaluation the checkpoint it judged.
  */
-import { short, type Builder } from './builder.js'
+import { short, type Builder, type Fact } from './builder.js'
 import { checkpointKey, type DeploymentEntry } from './model-index.js'
 
 const amounts = (entries: Iterable<readonly [string, bigint]>): string => [...entries].map(([k, v]) => `${k}=${v}`).join(', ')
@@ -52,17 +52,28 @@ export function jobNode(b: Builder, jobId: string): string | undefined {
   return id
 }
 
+/**
+ * The consent facts of a checkpoint: only when a withdrawal reached its job's data (so reports made
+ * before consent was traced still verify), citing each ConsentWithdrawalFlagged.
+ */
+function withdrawnFacts(b: Builder, jobId: string): { facts: Record<string, Fact>; evidence: number[] } {
+  const flags = b.index.withdrawals.get(jobId) ?? []
+  if (flags.length === 0) return { facts: {}, evidence: [] }
+  return { facts: { consent: 'withdrawn', withdrawn: flags.map((f) => f.contributionId).join(' ') }, evidence: flags.map((f) => f.sequence) }
+}
+
 export function checkpointNode(b: Builder, jobId: string, root: string): string | undefined {
   const k = b.index.checkpoints.get(checkpointKey(jobId, root))
   if (k === undefined) return undefined
   const evaluations = k.evaluations.map((e) => `${e.split}: ${e.value ?? 'n/a'} ${e.passed ? 'passed' : 'failed'} (#${e.sequence})`).join(', ')
+  const consent = withdrawnFacts(b, jobId)
   const id = b.add({
     id: `checkpoint:${jobId}:${root}`,
     kind: 'checkpoint',
     label: `checkpoint at step ${k.step}`,
     sequence: k.sequence,
-    facts: { root, jobId, step: k.step, files: k.files, totalBytes: k.totalBytes, evaluations: evaluations || null },
-    evidence: [k.sequence, ...k.evaluations.map((e) => e.sequence)],
+    facts: { root, jobId, step: k.step, files: k.files, totalBytes: k.totalBytes, evaluations: evaluations || null, ...consent.facts },
+    evidence: [k.sequence, ...k.evaluations.map((e) => e.sequence), ...consent.evidence],
   })
   const job = jobNode(b, jobId)
   if (job !== undefined) b.edge(id, job, 'produced by')
@@ -87,10 +98,26 @@ function usageNode(b: Builder, d: DeploymentEntry): string | undefined {
   })
 }
 
+/**
+ * A deployment's consent, for the checkpoint it serves now: flagged withdrawals of it with the
+ * deadline, and a suspension while that checkpoint still serves. Only when flagged.
+ */
+function deploymentConsent(d: DeploymentEntry): { facts: Record<string, Fact>; evidence: number[] } {
+  const serving = d.served.at(-1)
+  const flags = d.flags.filter((f) => f.checkpoint === serving?.checkpoint && f.sequence > (serving?.since ?? 0))
+  if (flags.length === 0) return { facts: {}, evidence: [] }
+  const suspended = d.suspended !== undefined && d.suspended.sequence > (serving?.since ?? 0) ? d.suspended : undefined
+  return {
+    facts: { consent: suspended === undefined ? 'revoked' : 'suspended', withdrawn: flags.map((f) => f.contributionId).join(' '), retrainBy: flags.map((f) => f.retrainBy).sort()[0] ?? null },
+    evidence: [...flags.map((f) => f.sequence), ...(suspended === undefined ? [] : [suspended.sequence])],
+  }
+}
+
 export function deploymentNode(b: Builder, deploymentId: string): string | undefined {
   const d = b.index.deployments.get(deploymentId)
   if (d === undefined) return undefined
-  const evidence = [d.sequence, ...d.served.slice(1).map((s) => s.since), ...(d.retired === undefined ? [] : [d.retired.sequence])]
+  const consent = deploymentConsent(d)
+  const evidence = [d.sequence, ...d.served.slice(1).map((s) => s.since), ...(d.retired === undefined ? [] : [d.retired.sequence]), ...consent.evidence]
   const rollbacks = d.served.slice(1).map((s, i) => `#${s.since}: ${short(d.served[i]?.checkpoint ?? '')} → ${short(s.checkpoint)} (${s.reason ?? ''})`)
   const id = b.add({
     id: `deployment:${deploymentId}`,
@@ -100,6 +127,7 @@ export function deploymentNode(b: Builder, deploymentId: string): string | undef
     facts: {
       endpoint: d.endpoint, deployer: b.name(d.deployer, evidence), deployerKey: d.deployer, operator: b.name(d.operator, evidence), operatorKey: d.operator, pricing: d.pricing,
       status: d.retired === undefined ? 'active' : 'retired', retired: d.retired?.reason ?? null, serving: d.served.at(-1)?.checkpoint ?? null, rollbacks: rollbacks.join('; ') || null,
+      ...consent.facts,
     },
     evidence,
   })

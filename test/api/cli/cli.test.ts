@@ -153,6 +153,9 @@ describe('model-ledger CLI', () => {
     const frank = validators.find((row) => row.disagreed === 4)
     expect(frank).toMatchObject({ verdicts: 22, agreed: 18, penalized: 1, slashed: (200n * 10n ** 18n).toString() })
     expect(validators.filter((row) => row.disagreed === 0 && row.agreed === 22)).toHaveLength(2)
+    // Trust: frank, who disagreed four times and was penalized in the round, trusts least (millionths, docs/governance.md).
+    const honest = validators.filter((row) => row !== frank).map((row) => row.trust as number)
+    expect(honest.every((trust) => trust > (frank?.trust as number))).toBe(true)
     const [epoch] = Object.values(show('reward-maps').rows) as { dataPool: string; validatorPool: string; roundRewards: string; payouts: { amount: string }[] }[]
     if (epoch === undefined) throw new Error('no reward epoch')
     const paid = epoch.payouts.reduce((sum, p) => sum + BigInt(p.amount), 0n)

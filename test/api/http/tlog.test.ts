@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Expected } from '../../../domain/ports/event-store.js'
+import { tileIndexPath } from '../../../domain/tlog/tiles.js'
 import { startTestServer, type TestServer } from './support.js'
 
 let t: TestServer
@@ -17,16 +18,6 @@ function mth(leaves: readonly Uint8Array[]): Uint8Array {
   let k = 1
   while (k * 2 < leaves.length) k *= 2
   return sha(Uint8Array.of(1), mth(leaves.slice(0, k)), mth(leaves.slice(k)))
-}
-
-/** C2SP tile index: 3-digit groups, all but the last prefixed with x. */
-function tileIndex(n: number): string {
-  const groups: string[] = []
-  do {
-    groups.unshift(String(n % 1000).padStart(3, '0'))
-    n = Math.floor(n / 1000)
-  } while (n > 0)
-  return groups.map((g, i) => (i < groups.length - 1 ? `x${g}` : g)).join('/')
 }
 
 const bytes = async (path: string) => {
@@ -64,7 +55,7 @@ describe('/tlog/ as a C2SP tile client reads it', () => {
     const leaves: Uint8Array[] = []
     for (let tile = 0; tile * 256 < size; tile++) {
       const width = Math.min(256, size - tile * 256)
-      const got = await bytes(`tile/0/${tileIndex(tile)}${width < 256 ? `.p/${width}` : ''}`)
+      const got = await bytes(`tile/0/${tileIndexPath(tile)}${width < 256 ? `.p/${width}` : ''}`)
       expect(got.status).toBe(200)
       expect(got.body.length).toBe(width * 32)
       if (width === 256) expect(got.cache).toMatch(/immutable/)

@@ -99,7 +99,9 @@ describe('lineage of a deployment', () => {
     for (const node of report.graph.nodes) for (const s of node.evidence) expect(evidence.has(s), `${node.id} cites #${s}`).toBe(true)
     expect(report.evidence.every((e) => e.proof !== null)).toBe(true)
     const types = (node: LineageNode | undefined) => new Set(node?.evidence.map((s) => report.evidence.find((e) => e.sequence === s)?.event.type))
-    expect(types(ofKind(report, 'deployment')[0])).toEqual(new Set(['ModelDeployed', 'DeploymentRolledBack', 'DeploymentRetired', 'IdentityRegistered']))
+    // The withdrawal of Eve's note reached the checkpoint the deployment served then: the flag is evidence too.
+    expect(types(ofKind(report, 'deployment')[0])).toEqual(new Set(['ModelDeployed', 'DeploymentRolledBack', 'DeploymentRetired', 'IdentityRegistered', 'ConsentWithdrawalFlagged']))
+    expect(ofKind(report, 'deployment')[0]?.facts).toMatchObject({ consent: 'revoked', withdrawn: story.revoked })
     const checked = await verify(report, 'deployment')
     expect(checked.out).toMatch(/^OK: \d+ evidence events proven/)
     expect(checked.code).toBe(0)
