@@ -1,18 +1,19 @@
 /**
  * Every proof check the console makes, in one place, on the project's own pure code: inclusion
  * and consistency proofs (domain/ledger/proof.ts, RFC 9162 with positions from index and size)
- * and the checkpoint as a C2SP signed note. Each takes the pinned key and returns the reason a
+ * and the checkpoint as a C2SP signed note (domain/tlog/). Each takes the pinned key and returns the reason a
  * check fails, or undefined when it holds. When the proof format changes, this file adapts.
  */
 import { canonicalize } from '../../../domain/canonical/jcs.js'
 import { fromHex, toHex } from '../../../domain/crypto/hex.js'
-import { bytesEqual } from '../../../domain/crypto/hex.js'
 import { referenceCrypto } from '../../../domain/crypto/reference.js'
 import type { JsonValue } from '../../../domain/json.js'
-import { anchorData, checkpointText, noteKeyHash, type AnchorData } from '../../../domain/ledger/anchor.js'
+import { anchorData, type AnchorData } from '../../../domain/ledger/anchor.js'
 import { checkEnvelopeSeal, EnvelopeC, type Envelope } from '../../../domain/ledger/envelope.js'
 import { checkNoteSignatures } from '../../../domain/ledger/line-check.js'
 import { checkConsistencyProof, checkInclusionProof } from '../../../domain/ledger/proof.js'
+import { openCheckpoint } from '../../../domain/tlog/checkpoint.js'
+import { ed25519NoteVerifier } from '../../../domain/tlog/note.js'
 
 /** The noble libraries, as domain/crypto/reference.ts wraps them: the same code the CLI's reference path runs. */
 export const crypto = referenceCrypto
@@ -54,39 +55,15 @@ export interface NoteFacts {
   readonly root: string
 }
 
-function base64Bytes(text: string): Uint8Array | undefined {
-  try {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
-  } catch {
-    return undefined
-  }
-}
-
-const encoder = new TextEncoder()
-
 /**
- * A C2SP signed note (tlog-checkpoint): the text up to the blank line, then signature lines
- * `— <name> base64(key hash ‖ signature)`. It holds when one line names the note's origin, its
- * key hash is the pinned key's, and its Ed25519 signature over the text verifies.
+ * A C2SP checkpoint note (signed-note, tlog-checkpoint: domain/tlog/checkpoint.ts): it holds when
+ * a signature line under the note's origin, with the pinned key's key ID, verifies over its text.
  */
 export function checkNote(note: string, key: string): { ok: true; facts: NoteFacts } | { ok: false; reason: string } {
-  const split = note.indexOf('\n\n')
-  if (split < 0) return { ok: false, reason: 'the note has no blank line before its signatures' }
-  const text = note.slice(0, split + 1)
-  const [origin = '', size = '', rootText = ''] = text.split('\n')
-  const rootBytes = base64Bytes(rootText)
-  if (!/^[1-9]\d{0,15}$/.test(size) || rootBytes?.length !== 32) return { ok: false, reason: 'the note text is not origin, tree size and root' }
-  const facts = { origin, treeSize: Number(size), root: toHex(rootBytes) }
-  if (text !== checkpointText(facts.origin, facts.treeSize, facts.root)) return { ok: false, reason: 'the note carries lines this console does not know' }
-  const wantHash = noteKeyHash(origin, fromHex(key), crypto.sha256)
-  for (const line of note.slice(split + 2).split('\n')) {
-    const match = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line)
-    const bytes = match === null ? undefined : base64Bytes(match[2] ?? '')
-    if (match?.[1] !== origin || bytes?.length !== 68 || !bytesEqual(bytes.subarray(0, 4), wantHash)) continue
-    if (crypto.ed25519.verify(fromHex(key), encoder.encode(text), bytes.subarray(4))) return { ok: true, facts }
-    return { ok: false, reason: 'the signature line for the pinned key does not verify' }
-  }
-  return { ok: false, reason: 'no signature line by the pinned key' }
+  const origin = note.slice(0, Math.max(0, note.indexOf('\n')))
+  const opened = openCheckpoint(note, [ed25519NoteVerifier(origin, fromHex(key), crypto)], { origin })
+  if (!opened.ok) return { ok: false, reason: `${opened.code}: ${opened.reason}` }
+  return { ok: true, facts: { origin: opened.value.origin, treeSize: opened.value.size, root: toHex(opened.value.root) } }
 }
 
 /** Whether a verified note states what a checkpoint event says. */
