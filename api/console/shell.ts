@@ -72,7 +72,7 @@ th { font-size: 0.85em; color: var(--muted); font-weight: 600; }
 td .facts { grid-template-columns: minmax(5rem, max-content) minmax(0, 1fr); }
 td table { margin: 0; }
 ul.plain { margin: 0; padding-left: 1rem; }
-.amount { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.amount { font-variant-numeric: tabular-nums; }
 pre { white-space: pre-wrap; word-break: break-all; background: #f5f7f9; padding: 0.6rem; border-radius: 4px; }
 form.filters { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end; margin: 0.5rem 0; }
 input { font: inherit; max-width: 100%; padding: 0.2rem 0.3rem; }

@@ -45,7 +45,7 @@ interface PageAnswer {
 const LIMIT = 100
 
 export const COLLECTIONS: readonly Collection[] = [
-  { route: 'accounts', title: 'Accounts', path: 'accounts', model: 'accounts', prefix: 'account:', id: 'key', columns: ['key', 'displayName', 'open', 'gopen', 'staked', 'votingPower', 'usageEscrow', 'slashed'], parts: [] },
+  { route: 'accounts', title: 'Accounts', path: 'accounts', model: 'accounts', prefix: 'account:', id: 'key', columns: ['key', 'displayName', 'open', 'gopen', 'staked', 'usageEscrow'], parts: [] },
   {
     route: 'proposals', title: 'Proposals', path: 'proposals', model: 'proposals', prefix: 'proposal:', id: 'id', columns: ['id', 'status', 'proposer', 'votes'],
     parts: [{ title: 'Votes', path: (id) => `proposals/${id}/votes`, model: 'proposals', prefix: (id) => `vote:${id}:`, columns: ['voter', 'support', 'weight', 'sequence', 'recordedAt'] }],
