@@ -30,6 +30,7 @@ export const COMMANDS: readonly Entry[] = [
   { name: 'reproduce', summary: 're-run a recorded training job, check it against the log, and optionally attest its evaluation', load: async () => (await import('./commands/reproduce.js')).reproduceCommand },
   { name: 'lineage', summary: 'trace a deployment, checkpoint, model, dataset version or contribution to the data, people, licences and decisions behind it', load: async () => (await import('./commands/lineage.js')).lineageCommand },
   { name: 'verify-report', summary: 'check a lineage report offline against the ledger key', load: async () => (await import('./commands/lineage.js')).verifyReportCommand },
+  { name: 'console', summary: "write the auditor's console as static files (it verifies every answer in the browser)", load: async () => (await import('./commands/console.js')).consoleCommand },
   { name: 'witness', summary: 'a C2SP tlog-witness: cosign checkpoints of the logs it trusts after checking consistency (docs/witness.md)', load: async () => (await import('./commands/witness.js')).witnessCommand },
   { name: 'mcp', summary: 'an MCP server for agents: each deployment a tool, the ledger head, reward maps and lineage resources', load: async () => (await import('./commands/mcp.js')).mcpCommand },
 ]

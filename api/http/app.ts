@@ -15,6 +15,7 @@ import type { RateLimiter } from './rate-limit.js'
 import { storageProblems, type StorageHealth } from './storage-health.js'
 import type { ReadModels } from './read-models.js'
 import { auditRouter } from './routes/audit.js'
+import { consoleRouter } from './console.js'
 import { tlogRouter } from './routes/tlog.js'
 import { Proofs } from '../../infrastructure/proofs/build-proof.js'
 import { proofSource } from './log-reads.js'
@@ -45,6 +46,8 @@ export interface AppDeps {
   readonly ops: Pick<OpsDeps, 'accepting' | 'storage' | 'tasks' | 'maxReadyLag' | 'openapi' | 'reference'>
   /** Routers served beside the API under their own prefix (the inference gateway at /openai/v1), with their own limits and errors. */
   readonly mounts?: readonly Mount[]
+  /** The directory of the built console (docs/console.md), served at /console/; none when absent. */
+  readonly consoleDir?: string
 }
 
 export interface Mount {
@@ -67,6 +70,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRouter({ ...deps.ops, metrics: deps.metrics, models: deps.models }))
   for (const mount of deps.mounts ?? []) app.use(mount.path, mount.router)
   app.use(ipRateLimit(deps.ipLimit))
+  if (deps.consoleDir !== undefined) app.use('/console', consoleRouter(deps.consoleDir))
 
   // One tree index for every proof and tile this process serves, caught up as the log grows.
   const proofs = new Proofs(proofSource(deps.store))

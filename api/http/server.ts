@@ -77,6 +77,8 @@ export interface ServerOptions {
   readonly metrics?: readonly Metric[]
   /** Runs the read-model runners; one is made (logging to `logger`) when not given. Its failing tasks make /readyz 503. */
   readonly supervisor?: Supervisor
+  /** Serve the built console from this directory at /console/ (docs/console.md). */
+  readonly consoleDir?: string
 }
 
 export interface RunningServer {
@@ -135,6 +137,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     storage,
     ops: { accepting: () => accepting, storage, tasks: () => supervisor.status(), maxReadyLag: limits.maxReadyLag, openapi: openApiDocument, reference: referencePage },
     ...(options.mounts === undefined ? {} : { mounts: options.mounts }),
+    ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }),
   })
   const server = createServer(app)
   server.requestTimeout = limits.requestTimeoutMs

@@ -4,7 +4,7 @@
  * validation, cleaning, known gaps), each statement citing the sequences behind it.
  */
 import type { LineageNode } from './graph.js'
-import type { LineageReport } from './report.js'
+import type { LineageReport } from './report-format.js'
 
 const facts = (node: LineageNode) => node.facts
 const cite = (nodes: readonly LineageNode[]) => nodes.map((n) => `#${n.sequence}`).join(', ')

@@ -14,6 +14,9 @@ import { createTrainer, type Trainer } from '../../../trainer/trainer.js'
 import { trainingMetrics, type TrainingMetrics } from '../../../trainer/metrics.js'
 import { startServer } from '../../http/server.js'
 import { gatewayMount, openGateway, operatorSigner, type Gateway } from '../../gateway/index.js'
+import { builtConsoleDir } from '../../console/build.js'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { initDataDir, isInitialised, openLedger } from '../../../infrastructure/data-dir.js'
 import { openBackend } from '../../../infrastructure/store/open-store.js'
@@ -134,7 +137,7 @@ async function startGateway(dir: string, store: EventStore, handler: EconomyHand
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the HTTP API on a data directory (--port 0 picks a free port)',
-  usage: `model-ledger serve --data DIR [--store URL] [--port N] [--host ADDR] [--init] [--no-trainer] [--no-gateway]
+  usage: `model-ledger serve --data DIR [--store URL] [--port N] [--host ADDR] [--init] [--no-trainer] [--no-gateway] [--no-console]
                     [--upstream URL [--upstream-model NAME] [--upstream-timeout MS]] [--meter-flush-ms MS]
                     [--cors ORIGIN]... [--log-level LEVEL]
 
@@ -149,10 +152,11 @@ at <url>/openai/v1 for the deployments whose operator is DIR/keys/operator.key, 
 it answers with the reference model from DIR/training, or forwards to --upstream (an OpenAI-compatible
 server; its key from MODEL_LEDGER_UPSTREAM_KEY). Usage receipts are written ahead to
 DIR/gateway/receipts.db and appended in batches every --meter-flush-ms (default 200). --host defaults to 127.0.0.1. --cors allows a browser origin (repeatable; off by default).
+The auditor's console (docs/console.md) is served at <url>/console/ when built (npm run build), unless --no-console.
 Logs are JSON lines on stderr (--log-level, default info), with trace_id and span_id inside a span.
 --otlp URL exports OpenTelemetry traces to an OTLP/HTTP endpoint (or set OTEL_EXPORTER_OTLP_ENDPOINT); off by default. SIGINT/SIGTERM shut down gracefully.`,
   async run(argv) {
-    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' }, 'meter-flush-ms': { type: 'string' }, otlp: { type: 'string' } })
+    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, 'no-console': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' }, 'meter-flush-ms': { type: 'string' }, otlp: { type: 'string' } })
     const dir = required(str(args, 'data'), '--data')
     const port = positiveInt(str(args, 'port'), '--port') ?? 8080
     if (port > 65535) throw new UsageError('--port takes 0-65535')
@@ -201,9 +205,12 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       if (gateway !== undefined) closers.push({ name: 'gateway', close: () => gateway.close() })
       const mounts = gateway === undefined ? [] : [gatewayMount(gateway)]
       const training = trainingMetrics()
-      const running = await startServer({ store, routes: defaultVerticals(store, undefined, economy), metrics: training.metrics, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors') })
+      const consoleDir = builtConsoleDir()
+      const withConsole = !flag(args, 'no-console') && existsSync(join(consoleDir, 'index.html'))
+      const running = await startServer({ store, routes: defaultVerticals(store, undefined, economy), metrics: training.metrics, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors'), ...(withConsole ? { consoleDir } : {}) })
       closers.push({ name: 'http', close: () => running.close() })
       process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
+      if (withConsole) process.stdout.write(`auditor's console ${running.url}/console/\n`)
       if (gateway !== undefined) process.stdout.write(`OpenAI-compatible gateway ${running.url}/openai/v1 (operator key ${gateway.operator})\n`)
       if (!flag(args, 'no-trainer')) {
         const trainer = await startTrainer(dir, store, economy, logger, supervisor, training)

@@ -22,7 +22,7 @@ interface Param {
 }
 
 /** A response body: a codec for JSON, or one of the non-JSON kinds. */
-export type Body = t.Mixed | 'binary' | 'text' | 'sse' | 'html' | 'markdown' | 'empty'
+export type Body = t.Mixed | 'binary' | 'text' | 'ndjson' | 'sse' | 'html' | 'markdown' | 'empty'
 
 export interface Operation {
   readonly method: 'get' | 'post' | 'put'
@@ -52,6 +52,7 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'post', path: '/v1/commands', summary: 'Submit a signed command', body: SignedCommandC, responses: { 201: wire.CommandAcceptedC, 200: wire.CommandAcceptedC } },
   { method: 'get', path: '/v1/ledger', summary: 'The ledger public key, head and latest anchor', responses: { 200: wire.LedgerInfoC } },
   { method: 'get', path: '/v1/events', summary: 'Events by sequence', params: [seq('from', 'query', 'First sequence (default 1)'), limit], responses: { 200: wire.EventPageC } },
+  { method: 'get', path: '/v1/log', summary: 'The log as bundle lines, each signed command before its first event (what `verify` and the console check)', params: [seq('from', 'query', 'First sequence (default 1)'), limit], responses: { 200: 'ndjson' } },
   { method: 'get', path: '/v1/events/{sequence}', summary: 'One event', params: [seq('sequence', 'path', 'Its sequence')], responses: { 200: EnvelopeC } },
   {
     method: 'get', path: '/v1/events/stream', summary: 'Server-sent events from a sequence on, then live; resumes with Last-Event-ID',
@@ -149,6 +150,7 @@ const tagOf = (path: string): string => (TAGS.find((tag) => tag.test(path)) ?? {
 const MEDIA: Readonly<Record<Exclude<Body, t.Mixed | 'empty'>, readonly [string, JsonSchema]>> = {
   binary: ['application/octet-stream', { type: 'string', contentMediaType: 'application/octet-stream' }],
   text: ['text/plain', { type: 'string' }],
+  ndjson: ['application/x-ndjson', { type: 'string', description: 'Bundle lines (docs/ledger-format.md): one JCS object per line, `{"command": …}` just before the first event it caused, then `{"event": …}`; each line ends in LF' }],
   sse: ['text/event-stream', { type: 'string', description: 'Server-sent events; each data line one JSON object' }],
   html: ['text/html', { type: 'string', description: 'A self-contained HTML page' }],
   markdown: ['text/markdown', { type: 'string', description: 'Markdown' }],

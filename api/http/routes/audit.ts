@@ -3,6 +3,8 @@
  * caused them, anchors, and inclusion proofs that check offline against the ledger key.
  */
 import { Router, type Request, type Response } from 'express'
+import { canonicalize } from '../../../domain/canonical/jcs.js'
+import type { JsonValue } from '../../../domain/json.js'
 import { ANCHOR_STREAM } from '../../../domain/ledger/names.js'
 import type { EventStore } from '../../../domain/ports/event-store.js'
 import { ProofUnavailable, type Proofs } from '../../../infrastructure/proofs/build-proof.js'
@@ -44,6 +46,29 @@ export function auditRouter(store: EventStore, proofs: Proofs): Router {
     if (envelope === undefined) throw new HttpProblem('not-found', `there is no event at sequence ${sequence}`)
     res.setHeader('cache-control', IMMUTABLE)
     res.json(envelope)
+  })
+
+  // The log as bundle lines (docs/ledger-format.md): each signed command just before the first event
+  // it caused, then the events, so a client can run the same line and chain checks as `verify`.
+  router.get('/log', async (req, res) => {
+    const from = optionalWhole(req, 'from', 1, { min: 1 })
+    const limit = optionalWhole(req, 'limit', DEFAULT_PAGE, { min: 1, max: MAX_PAGE })
+    const events = await readPage(store, from, limit)
+    const before = from > 1 ? await readOne(store, from - 1) : undefined
+    let previous = before?.cause.kind === 'command' ? before.cause.commandHash : null
+    const lines: string[] = []
+    for (const event of events) {
+      const cited = event.cause.kind === 'command' ? event.cause.commandHash : null
+      if (cited !== null && cited !== previous) {
+        const signed = await store.readCommand(cited)
+        if (signed === undefined) throw new Error(`the store lacks command ${cited} cited by sequence ${event.sequence}`)
+        lines.push(canonicalize({ command: signed } as unknown as JsonValue))
+      }
+      previous = cited
+      lines.push(canonicalize({ event } as unknown as JsonValue))
+    }
+    if (events.length === limit) res.setHeader('cache-control', IMMUTABLE)
+    res.type('application/x-ndjson').send(lines.map((line) => `${line}\n`).join(''))
   })
 
   router.get('/commands/:hash', async (req, res) => {
