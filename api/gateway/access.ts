@@ -42,6 +42,7 @@ export function authorize(state: EconomyState, operator: string, key: string, mo
   if (deployment.operator !== operator) throw new HttpProblem('not-found', `deployment ${deployment.id} is not served by this gateway`)
   if (model !== undefined && model !== deployment.id) throw new HttpProblem('not-found', `the key opens model ${deployment.id}, not ${model}`)
   if (deployment.status === 'retired') throw new HttpProblem('deployment-retired', `deployment ${deployment.id} is retired`)
+  if (deployment.status === 'suspended') throw new HttpProblem('deployment-suspended', `deployment ${deployment.id} is suspended by governance`)
   if (grant.revokedAt !== null) throw new HttpProblem('access-revoked', `grant ${grant.id} was revoked`, { code: 'access-revoked' })
   const terms = grant.accepted
   if (terms === null) throw new HttpProblem('grant-not-accepted', `grant ${grant.id} is not accepted yet: its consumer accepts it with AcceptGrant`, { code: 'grant-not-accepted' })

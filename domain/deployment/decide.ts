@@ -242,6 +242,8 @@ export function decideDeployment(c: DeploymentCommand, state: EconomyState, para
   // Late receipts of a retired deployment still count: the usage happened while it served.
   if (c.type === 'RecordUsage') return recordUsage(c, d, state, params, ctx)
   if (d.status === 'retired') return refuse('deployment-retired', 'the deployment is retired')
+  // A suspended deployment takes on nothing new; access can still be revoked and the deployment retired.
+  if (d.status === 'suspended' && c.type !== 'RevokeAccess' && c.type !== 'RetireDeployment') return refuse('deployment-suspended', 'the deployment is suspended by governance')
   if (c.type === 'AcceptGrant') return accept(c, d, ctx)
   // A consumer may end its own grant: consent given can be withdrawn.
   const ownGrant = c.type === 'RevokeAccess' && d.grants.get(c.payload.grantId)?.consumer === c.actor

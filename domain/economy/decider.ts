@@ -19,6 +19,7 @@ import { TRAINING_COMMAND_CODECS, type TrainingCommand } from '../training/codec
 import { decideTraining } from '../training/decide.js'
 import { DEPLOYMENT_COMMAND_CODECS, type DeploymentCommand } from '../deployment/codecs.js'
 import { decideDeployment } from '../deployment/decide.js'
+import { executeInEconomy } from './actions.js'
 import { refuse, type EconomyError, type EconomyErrorCode } from './errors.js'
 import { evolveEconomy } from './evolve.js'
 import type { EconomyCommand, EconomyEvent, EconomyOwnCommand } from './events.js'
@@ -65,6 +66,8 @@ export const economyDecider: Decider<EconomyCommand, EconomyEvent, EconomyState,
   initialState: initialEconomyState,
   evolve: evolveEconomy,
   decide(command, state, ctx) {
+    // Execution needs the whole state: a proposal's actions may reach deployments, mandates' reserved escrow, appeals and disputes.
+    if (command.type === 'ExecuteProposal') return executeInEconomy(command, state, ctx)
     if (isGovernanceCommand(command)) return governanceDecider.decide(command, state.governance, ctx)
     return decideOwn(command, state, ctx)
   },

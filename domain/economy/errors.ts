@@ -93,6 +93,10 @@ export const ECONOMY_ERROR_CODES = [
   'withdrawal-pending',
   'no-pending-withdrawal',
   'withdrawal-not-due',
+  // executable proposals on deployments and mandates (issue 17)
+  'deployment-suspended',
+  'deployment-not-suspended',
+  'pool-below-committed',
 ] as const
 
 export type EconomyOnlyErrorCode = (typeof ECONOMY_ERROR_CODES)[number]
