@@ -13,6 +13,7 @@ import { governanceAction, runActions } from '../governance/deciders/actions.js'
 import { executeProposal } from '../governance/deciders/proposals.js'
 import type { Proposal } from '../governance/state.js'
 import { unreserved } from '../rewards/pools.js'
+import { resolveAppeal, resolveDispute } from '../appeals/resolve.js'
 import { refuse, type EconomyError } from './errors.js'
 import type { EconomyEvent } from './events.js'
 import { evolveEconomy } from './evolve.js'
@@ -68,6 +69,10 @@ export function economyAction(action: ProposalAction, proposal: Proposal, state:
       return deploymentAction(action, state)
     case 'amend-mandate':
       return amendMandate(action, proposal, state)
+    case 'resolve-appeal':
+      return resolveAppeal(action, proposal, state)
+    case 'resolve-dispute':
+      return resolveDispute(action, proposal, state)
     default:
       return refuse('unknown-command', `no rule executes a ${action.kind} action`)
   }

@@ -19,6 +19,8 @@ import { TRAINING_COMMAND_CODECS, type TrainingCommand } from '../training/codec
 import { decideTraining } from '../training/decide.js'
 import { DEPLOYMENT_COMMAND_CODECS, type DeploymentCommand } from '../deployment/codecs.js'
 import { decideDeployment } from '../deployment/decide.js'
+import { APPEAL_COMMAND_CODECS, type AppealCommand } from '../appeals/codecs.js'
+import { decideAppeals } from '../appeals/decide.js'
 import { executeInEconomy } from './actions.js'
 import { refuse, type EconomyError, type EconomyErrorCode } from './errors.js'
 import { evolveEconomy } from './evolve.js'
@@ -31,6 +33,8 @@ const TRAINING_COMMANDS: ReadonlySet<string> = new Set(TRAINING_COMMAND_CODECS.m
 const isTrainingCommand = (c: EconomyOwnCommand): c is TrainingCommand => TRAINING_COMMANDS.has(c.type)
 const DEPLOYMENT_COMMANDS: ReadonlySet<string> = new Set(DEPLOYMENT_COMMAND_CODECS.map((c) => c.name))
 const isDeploymentCommand = (c: EconomyOwnCommand): c is DeploymentCommand => DEPLOYMENT_COMMANDS.has(c.type)
+const APPEAL_COMMANDS: ReadonlySet<string> = new Set(APPEAL_COMMAND_CODECS.map((c) => c.name))
+const isAppealCommand = (c: EconomyOwnCommand): c is AppealCommand => APPEAL_COMMANDS.has(c.type)
 const isGovernanceCommand = (c: EconomyCommand): c is GovernanceCommand => GOVERNANCE_COMMAND_TYPES.has(c.type)
 
 // Finalizing, closing and paying move things along once time allows: anyone may ask.
@@ -46,6 +50,7 @@ function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: Decisio
   if (notRegistered !== undefined) return left(notRegistered)
   if (isTrainingCommand(command)) return decideTraining(command, state, params, ctx)
   if (isDeploymentCommand(command)) return decideDeployment(command, state, params, ctx)
+  if (isAppealCommand(command)) return decideAppeals(command, state, genesis.params, ctx)
   switch (command.type) {
     case 'OpenDatanet':
     case 'SubmitContribution':

@@ -97,6 +97,20 @@ export const ECONOMY_ERROR_CODES = [
   'deployment-suspended',
   'deployment-not-suspended',
   'pool-below-committed',
+  // appeals and disputes (issue 17)
+  'unknown-slash',
+  'not-slashed-account',
+  'appeal-window-closed',
+  'already-appealed',
+  'unknown-appeal',
+  'appeal-resolved',
+  'unknown-usage-batch',
+  'not-charged-consumer',
+  'dispute-window-closed',
+  'already-disputed',
+  'bad-dispute-receipts',
+  'unknown-dispute',
+  'dispute-resolved',
 ] as const
 
 export type EconomyOnlyErrorCode = (typeof ECONOMY_ERROR_CODES)[number]

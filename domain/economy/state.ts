@@ -12,6 +12,7 @@ import { rolesOf } from '../governance/roles.js'
 import { initialRewardsState, type RewardsState } from '../rewards/state.js'
 import { initialTrainingState, type TrainingState } from '../training/state.js'
 import { initialDeploymentState, type DeploymentState } from '../deployment/state.js'
+import { initialAppealsState, type AppealsState } from '../appeals/state.js'
 
 export interface EconomyState {
   readonly governance: GovernanceState
@@ -20,6 +21,8 @@ export interface EconomyState {
   readonly rewards: RewardsState
   readonly training: TrainingState
   readonly deployment: DeploymentState
+  /** Slashes and usage batches that may be contested, and the appeals and disputes filed (issue 17). */
+  readonly appeals: AppealsState
   /** Evidence already slashed for, as `rule:subject:account`: no slash twice for the same evidence. */
   readonly slashed: ReadonlySet<string>
 }
@@ -31,6 +34,7 @@ export const initialEconomyState: EconomyState = {
   rewards: initialRewardsState,
   training: initialTrainingState,
   deployment: initialDeploymentState,
+  appeals: initialAppealsState,
   slashed: new Set(),
 }
 
