@@ -67,5 +67,3 @@ export const ActionsC = new t.Type<readonly ProposalAction[], unknown[], unknown
   (actions) => actions.map((a) => ProposalActionC.encode(a)),
 )
 
-/** The action kinds the governance state alone can execute; the others need the economy's state. */
-export const GOVERNANCE_ACTION_KINDS: ReadonlySet<ProposalAction['kind']> = new Set(['change-parameter', 'transfer-treasury', 'grant-treasury', 'set-guardian'])
