@@ -12,7 +12,7 @@ import type { JsonValue } from '../domain/json.js'
 import { TREE_ALGORITHM } from '../domain/ledger/anchor.js'
 import { BUNDLE_FORMAT, BUNDLE_VERSION } from '../domain/ledger/bundle.js'
 import { signCommand } from '../domain/ledger/command.js'
-import { sealEnvelopeText, ZERO_HASH, type Cause } from '../domain/ledger/envelope.js'
+import { LEDGER_FORMAT, sealEnvelopeText, ZERO_HASH, type Cause } from '../domain/ledger/envelope.js'
 import { merkleRoot } from '../domain/ledger/merkle.js'
 import { ANCHOR_STREAM, ANCHOR_TYPE } from '../domain/ledger/names.js'
 import { nativeCrypto, nativeEd25519 } from '../infrastructure/crypto/native.js'
@@ -49,7 +49,7 @@ export async function ensureBundle(spec: BundleSpec, onProgress?: (done: number)
     const streamVersion = (versions.get(stream) ?? 0) + 1
     versions.set(stream, streamVersion)
     const recordedAt = new Date(time).toISOString()
-    const { envelope, text } = sealEnvelopeText({ sequence: head.sequence + 1, stream, streamVersion, type, data, recordedAt, cause, prevHash: head.hash, signer: key }, benchLedger, nativeCrypto)
+    const { envelope, text } = sealEnvelopeText({ format: LEDGER_FORMAT, sequence: head.sequence + 1, stream, streamVersion, type, data, recordedAt, cause, prevHash: head.hash, signer: key }, benchLedger, nativeCrypto)
     head = { sequence: envelope.sequence, hash: envelope.hash }
     await write(`{"event":${text}}`)
     return envelope

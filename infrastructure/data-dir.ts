@@ -106,6 +106,30 @@ async function obstacles(paths: DataDirLayout, explicitPassphrase: boolean): Pro
   return found
 }
 
+/** The passphrase given, else the environment's; undefined when there is none (development mode). */
+export async function givenPassphrase(explicit?: Passphrase): Promise<Passphrase | undefined> {
+  if (explicit !== undefined) return explicit
+  try {
+    return await readPassphrase()
+  } catch (error) {
+    if (!isKeyFileError(error, 'no-passphrase')) throw error
+    return undefined
+  }
+}
+
+/**
+ * Makes DIR/keys private; with no passphrase, generates one into the development passphrase file
+ * (never over an existing one). Run only after the caller has checked nothing is in the way.
+ */
+export async function prepareKeysDir(paths: { readonly keys: string; readonly devPassphrase: string }, given: Passphrase | undefined): Promise<{ passphrase: Passphrase; developmentPassphrase: boolean }> {
+  await mkdir(paths.keys, { recursive: true, mode: 0o700 })
+  await chmod(paths.keys, 0o700)
+  if (given !== undefined) return { passphrase: given, developmentPassphrase: false }
+  const passphrase = randomBytes(24).toString('base64url')
+  await writeFile(paths.devPassphrase, `${passphrase}\n`, { mode: 0o600, flag: 'wx' })
+  return { passphrase, developmentPassphrase: true }
+}
+
 /**
  * Creates a data directory. Checks everything first, then writes: with no ledger key in place it
  * refuses (writing nothing) when a public key, development passphrase or bound store is already
@@ -116,26 +140,12 @@ export async function initDataDir(root: string, options: { passphrase?: Passphra
   if (isInitialised(root)) {
     return { created: false, publicKey: await readPublicKey(paths.ledgerKey), layout: paths, developmentPassphrase: existsSync(paths.devPassphrase) }
   }
-  let passphrase: Passphrase | undefined = options.passphrase
-  if (passphrase === undefined) {
-    try {
-      passphrase = await readPassphrase()
-    } catch (error) {
-      if (!isKeyFileError(error, 'no-passphrase')) throw error
-    }
-  }
-  const blocking = await obstacles(paths, passphrase !== undefined)
+  const given = await givenPassphrase(options.passphrase)
+  const blocking = await obstacles(paths, given !== undefined)
   if (blocking.length > 0) {
     throw new Error(`${root} has no ledger key (${paths.ledgerKey}) but ${blocking.join('; ')}: refusing to create a new ledger over it (restore the key from its backup)`)
   }
-  await mkdir(paths.keys, { recursive: true, mode: 0o700 })
-  await chmod(paths.keys, 0o700)
-  let developmentPassphrase = false
-  if (passphrase === undefined) {
-    passphrase = randomBytes(24).toString('base64url')
-    await writeFile(paths.devPassphrase, `${passphrase}\n`, { mode: 0o600, flag: 'wx' })
-    developmentPassphrase = true
-  }
+  const { passphrase, developmentPassphrase } = await prepareKeysDir(paths, given)
   const info = await createKeyFile(paths.ledgerKey, passphrase, { label: 'ledger', ...(options.cost === undefined ? {} : { cost: options.cost }) })
   await writeFile(paths.ledgerPub, `${info.publicKey}\n`, { mode: 0o644, flag: 'wx' })
   if (!existsSync(paths.config)) await writeFile(paths.config, `${JSON.stringify({ ...DEFAULT_CONFIG, ...options.config }, null, 2)}\n`, { flag: 'wx' })

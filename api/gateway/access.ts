@@ -4,14 +4,16 @@
  * terms count: prices, quota, expiry, spending cap); the grant must be neither revoked nor
  * expired, its quota not used up (counting usage written ahead but not yet in the ledger); the
  * grant's cap and the consumer's usage escrow, less any scheduled withdrawal, must cover at least
- * the input. So the gateway serves only what the ledger will charge. Each failure is its own
- * problem type.
+ * the input; and the checkpoint served must not be past a retrain deadline (consent withdrawn from
+ * its training data). So the gateway serves only what the ledger will charge. Each failure is its
+ * own problem type.
  */
 import { createHash } from 'node:crypto'
 import type { Acceptance, Deployment, Grant, Served } from '../../domain/deployment/state.js'
 import { servedNow } from '../../domain/deployment/state.js'
 import { feeOf } from '../../domain/deployment/values.js'
 import type { EconomyState } from '../../domain/economy/state.js'
+import { consentOf, type DeploymentConsent } from '../../domain/consent/view.js'
 import { HttpProblem } from '../http/problem.js'
 import type { Meter } from './meter.js'
 
@@ -23,6 +25,8 @@ export interface Access {
   readonly served: Served
   /** Tokens the grant has left, after recorded and pending usage. */
   readonly remaining: number
+  /** Whether the checkpoint served was trained on withdrawn data (docs/gateway.md, X-Model-Ledger-Consent). */
+  readonly consent: DeploymentConsent
 }
 
 export const keyHashOf = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex')
@@ -43,13 +47,21 @@ export function authorize(state: EconomyState, operator: string, key: string, mo
   if (model !== undefined && model !== deployment.id) throw new HttpProblem('not-found', `the key opens model ${deployment.id}, not ${model}`)
   if (deployment.status === 'retired') throw new HttpProblem('deployment-retired', `deployment ${deployment.id} is retired`)
   if (deployment.status === 'suspended') throw new HttpProblem('deployment-suspended', `deployment ${deployment.id} is suspended by governance`)
+  // Past the retrain deadline the ledger refuses this checkpoint's usage: serving it would be unpaid and against consent.
+  const consent = consentOf(state, deployment.id, now) as DeploymentConsent
+  if (consent.status === 'deadline-passed' || consent.suspended) {
+    throw new HttpProblem('consent-withdrawn', `deployment ${deployment.id} serves checkpoint ${consent.checkpoint}, trained on ${consent.contributions.length} withdrawn contribution(s); its retrain deadline ${consent.retrainBy ?? ''} has passed`, {
+      code: 'consent-withdrawn',
+      details: { retrainBy: consent.retrainBy, contributions: consent.contributions.length },
+    })
+  }
   if (grant.revokedAt !== null) throw new HttpProblem('access-revoked', `grant ${grant.id} was revoked`, { code: 'access-revoked' })
   const terms = grant.accepted
   if (terms === null) throw new HttpProblem('grant-not-accepted', `grant ${grant.id} is not accepted yet: its consumer accepts it with AcceptGrant`, { code: 'grant-not-accepted' })
   if (now >= terms.expiresAt) throw new HttpProblem('access-expired', `grant ${grant.id} expired at ${new Date(terms.expiresAt).toISOString()}`, { code: 'access-expired' })
   const remaining = terms.quotaTokens - grant.usedTokens - meter.pendingTokens(grant.id)
   if (remaining <= 0) throw new HttpProblem('quota-exhausted', `grant ${grant.id} has used its ${terms.quotaTokens} tokens`, { code: 'quota-exhausted' })
-  return { deployment, grant, terms, served: servedNow(deployment), remaining }
+  return { deployment, grant, terms, served: servedNow(deployment), remaining, consent }
 }
 
 const nonNegative = (n: bigint): string => (n < 0n ? 0n : n).toString()

@@ -15,6 +15,7 @@ import type { EconomyState } from '../../domain/economy/state.js'
 import { JsonTooDeep, limitDepth } from '../http/json-depth.js'
 import { HttpProblem, isProblem, problemBody } from '../http/problem.js'
 import { admit, authorize, bearerKey, type Access } from './access.js'
+import { CONSENT_HEADER, consentHeader } from './consent-header.js'
 import { BackendError, countTokens, inputText, type Backend, type Generation, type InferenceRequest } from './backend.js'
 import type { Meter } from './meter.js'
 import type { GatewayMetrics } from './metrics.js'
@@ -95,10 +96,12 @@ export function gatewayRouter(deps: GatewayDeps): Router {
 
   router.get('/models', async (req, res) => {
     const { access: a } = await access(req, undefined)
+    res.setHeader(CONSENT_HEADER, consentHeader(a.consent))
     res.json({ object: 'list', data: [modelObject(a)] })
   })
   router.get('/models/:id', async (req, res) => {
     const { access: a } = await access(req, String(req.params.id))
+    res.setHeader(CONSENT_HEADER, consentHeader(a.consent))
     res.json(modelObject(a))
   })
 
@@ -135,6 +138,7 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     const envelope: Envelope = { id, created: Math.floor(started / 1000), model: a.deployment.id, system_fingerprint: a.served.checkpoint }
     res.setHeader('x-ledger-receipt', id)
     res.setHeader('x-ledger-checkpoint', a.served.checkpoint)
+    res.setHeader(CONSENT_HEADER, consentHeader(a.consent))
     const backend = deps.backendFor(a.deployment.id)
     const target = { deploymentId: a.deployment.id, served: a.served }
     const aborted = new AbortController()

@@ -15,6 +15,9 @@ import type { RateLimiter } from './rate-limit.js'
 import { storageProblems, type StorageHealth } from './storage-health.js'
 import type { ReadModels } from './read-models.js'
 import { auditRouter } from './routes/audit.js'
+import { tlogRouter } from './routes/tlog.js'
+import { Proofs } from '../../infrastructure/proofs/build-proof.js'
+import { proofSource } from './log-reads.js'
 import { lineageRouter } from './routes/lineage.js'
 import { blobsRouter } from './routes/blobs.js'
 import { commandsHandler } from './routes/commands.js'
@@ -65,11 +68,15 @@ export function createApp(deps: AppDeps): Express {
   for (const mount of deps.mounts ?? []) app.use(mount.path, mount.router)
   app.use(ipRateLimit(deps.ipLimit))
 
+  // One tree index for every proof and tile this process serves, caught up as the log grows.
+  const proofs = new Proofs(proofSource(deps.store))
+  app.use('/tlog', tlogRouter(proofs))
+
   const v1 = express.Router()
   const json = express.json({ limit: deps.commandBytes, strict: true, type: 'application/json', verify: limitDepth() })
   v1.post('/commands', requireJson, json, commandsHandler(deps))
   v1.get('/events/stream', streamHandler(deps.store, deps.metrics, deps.stream))
-  v1.use(auditRouter(deps.store))
+  v1.use(auditRouter(deps.store, proofs))
   v1.use(lineageRouter(deps.store))
   v1.use(queriesRouter(deps.models))
   v1.use(blobsRouter(deps.blobs, deps.blobBytes, () => deps.metrics.corruptBlob()))

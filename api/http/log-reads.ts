@@ -29,6 +29,9 @@ export async function readOne(store: EventStore, sequence: number): Promise<Enve
 export function proofSource(store: EventStore): ProofSource {
   return {
     readRange: (from, limit) => readPage(store, from, limit),
-    readStream: (stream, fromVersion, limit) => readStreamPage(store, stream, fromVersion, limit),
+    lastAnchor: async () => {
+      const { lastAnchor } = await store.head()
+      return lastAnchor.sequence === 0 ? undefined : lastAnchor
+    },
   }
 }

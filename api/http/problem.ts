@@ -20,6 +20,7 @@ export const PROBLEM_KINDS = {
   'nonce-replayed': { status: 409, title: 'This actor already used this nonce for another command' },
   'deployment-retired': { status: 410, title: 'The deployment is retired' },
   'deployment-suspended': { status: 423, title: 'The deployment is suspended by governance' },
+  'consent-withdrawn': { status: 451, title: 'The model was trained on data whose consent was withdrawn, and its retrain deadline has passed' },
   'hash-mismatch': { status: 422, title: 'The content does not hash to its name' },
   'too-large': { status: 413, title: 'The body is too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },

@@ -3,6 +3,8 @@
  *   ledger://head                      GET /v1/ledger: public key, head, latest anchor envelope
  *   ledger://reward-maps/{mandateId}   GET /v1/reward-maps/{mandateId}, every page: each closed epoch
  *   ledger://lineage/{id}              the first lineage route that knows the id (LINEAGE_ROUTES)
+ *   ledger://consent/{deploymentId}    GET /v1/deployments/{id}: the checkpoint served, and whether
+ *                                      consent to its training data was withdrawn (docs/mcp.md)
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { ErrorCode, McpError, type ReadResourceResult, type Resource } from '@modelcontextprotocol/sdk/types.js'
@@ -60,14 +62,18 @@ async function mandates(service: LedgerService): Promise<MandateRow[]> {
   return items.filter(isRecord).flatMap((m) => (typeof m.id === 'string' ? [{ id: m.id, title: typeof m.title === 'string' ? m.title : m.id }] : []))
 }
 
-async function rewardMaps(service: LedgerService, mandateId: string): Promise<JsonValue> {
-  let mandate: JsonValue
+/** One row the service must know: a 404 is the caller's error (`the ledger has no <what> <id>`). */
+async function known(service: LedgerService, path: string, what: string, id: string): Promise<JsonValue> {
   try {
-    mandate = await service.getJson(`/v1/mandates/${mandateId}`)
+    return await service.getJson(path)
   } catch (error) {
-    if (isApiError(error) && error.status === 404) throw new McpError(ErrorCode.InvalidParams, `the ledger has no mandate ${mandateId}`)
+    if (isApiError(error) && error.status === 404) throw new McpError(ErrorCode.InvalidParams, `the ledger has no ${what} ${id}`)
     throw error
   }
+}
+
+async function rewardMaps(service: LedgerService, mandateId: string): Promise<JsonValue> {
+  const mandate = await known(service, `/v1/mandates/${mandateId}`, 'mandate', mandateId)
   const { items, checkpoint } = await allItems(service, `/v1/reward-maps/${mandateId}`)
   return { mandateId, title: isRecord(mandate) ? (mandate.title ?? null) : null, checkpoint, epochs: items }
 }
@@ -81,6 +87,14 @@ async function lineage(service: LedgerService, id: string): Promise<JsonValue> {
     }
   }
   throw new McpError(ErrorCode.InvalidParams, `no lineage for ${id}: the ledger knows it as no deployment, training job, checkpoint or mandate`)
+}
+
+/** The consent part of a deployment's registry row: what the checkpoint it serves was trained on, and what was withdrawn from it. */
+async function consent(service: LedgerService, deploymentId: string): Promise<JsonValue> {
+  const row = await known(service, `/v1/deployments/${deploymentId}`, 'deployment', deploymentId)
+  if (!isRecord(row) || !isRecord(row.consent)) throw new Error(`/v1/deployments/${deploymentId} did not answer with a deployment`)
+  const { mandateId = null, status = null, serving = null, consent: flags, updatedSequence = null } = row
+  return { deploymentId, mandateId, status, serving, consent: flags, updatedSequence }
 }
 
 const resource = (uri: string, name: string, title: string, description: string): Resource => ({ uri, name, title, description, mimeType: JSON_TYPE })
@@ -120,5 +134,23 @@ export function registerLedgerResources(server: McpServer, service: LedgerServic
       mimeType: JSON_TYPE,
     },
     async (uri, variables) => jsonContents(uri, await lineage(service, idOf(variables.id, 'id'))),
+  )
+
+  server.registerResource(
+    'consent',
+    new ResourceTemplate('ledger://consent/{deploymentId}', {
+      list: () => ({
+        resources: deployments().map((d) =>
+          resource(`ledger://consent/${d.deploymentId}`, `consent-${d.deploymentId.slice(0, 8)}`, `Consent: deployment ${d.deploymentId.slice(0, 8)}…`, `Whether consent to the training data of what deployment ${d.deploymentId} serves was withdrawn.`),
+        ),
+      }),
+    }),
+    {
+      title: 'Consent of a deployment’s training data',
+      description:
+        'The checkpoint a deployment serves and its consent: consented; revoked (contributions withdrawn from its dataset version, retrain by retrainBy); or suspended past that deadline (docs/deployment.md, GET /v1/deployments/{id}).',
+      mimeType: JSON_TYPE,
+    },
+    async (uri, variables) => jsonContents(uri, await consent(service, idOf(variables.deploymentId, 'deploymentId'))),
   )
 }

@@ -12,6 +12,7 @@ import { accountOf } from '../governance/state.js'
 import { merkleRoot } from '../ledger/merkle.js'
 import { consensusOf, judge, roundRewards, type Judged } from './consensus.js'
 import type { Round } from './state.js'
+import { ratingAgreement, trustUpdated } from '../trust/observe.js'
 
 function evidenceOf(round: Round, validator: string): number[] {
   const seqs = [round.commits.get(validator)?.sequence, round.reveals.get(validator)?.sequence]
@@ -58,8 +59,10 @@ export function closeRound(round: Round, state: EconomyState, params: EconomicsP
     penalized: j.penalized,
     evidence: evidenceOf(round, j.validator),
   }))
+  const observed = judged.map((j) => ({ validator: j.validator, agreement: ratingAgreement(j, round.samples.length, params.tolerance) }))
   return right([
     { type: 'FeedbackRoundClosed', data: { roundId: round.id, mandateId: round.mandateId, rewardPool: round.pool, consensus, results } },
+    ...trustUpdated(state, params, 'ratings', round.id, observed),
     ...slashed.right,
     ...preferenceDataset(round, consensus, judged, state),
   ])

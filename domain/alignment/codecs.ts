@@ -35,7 +35,15 @@ export const FeedbackRoundOpenedC = event('FeedbackRoundOpened', {
   commitEndsAt: Timestamp,
   revealEndsAt: Timestamp,
 })
-export const RatingsCommittedC = event('RatingsCommitted', { roundId: RoundIdC, validator: KeyC, commitment: Hex32, stake: AmountC })
+/** `stake` is the validator's active validator stake, `trust` its trust (millionths), `weight` their product: what its reveal counts for in consensus and rewards. */
+export const RatingsCommittedC = event('RatingsCommitted', {
+  roundId: RoundIdC,
+  validator: KeyC,
+  commitment: Hex32,
+  stake: AmountC,
+  trust: integer('trust (millionths)', 0, 1_000_000),
+  weight: AmountC,
+})
 export const RatingsRevealedC = event('RatingsRevealed', { roundId: RoundIdC, validator: KeyC, scores: ScoresC, salt: SaltC })
 /** Per validator: revealed or not, the summed |score − consensus| over the samples, what it earned, whether it was penalized. */
 export const RoundResultC = closed(

@@ -11,6 +11,8 @@ import type { AlignmentCommand } from './codecs.js'
 import { commitmentOf } from './commitment.js'
 import { closeRound } from './close.js'
 import type { Round } from './state.js'
+import { trustWeight } from '../trust/ema.js'
+import { trustOf } from '../trust/state.js'
 
 type Result = Either<EconomyError, readonly EconomyEvent[]>
 type Cmd<T extends AlignmentCommand['type']> = Extract<AlignmentCommand, { type: T }>
@@ -37,7 +39,8 @@ function commit(command: Cmd<'CommitRatings'>, round: Round, state: EconomyState
   if (at >= round.commitEndsAt) return refuse('commit-closed', 'the commit window has ended')
   if (round.commits.has(command.actor)) return refuse('already-committed', 'one commitment per validator per round')
   const stake = validatorStakes(state, command.actor).total
-  return right([{ type: 'RatingsCommitted', data: { roundId: round.id, validator: command.actor, commitment: command.payload.commitment, stake } }])
+  const trust = trustOf(state, command.actor)
+  return right([{ type: 'RatingsCommitted', data: { roundId: round.id, validator: command.actor, commitment: command.payload.commitment, stake, trust, weight: trustWeight(stake, trust) } }])
 }
 
 function reveal(command: Cmd<'RevealRatings'>, round: Round, params: EconomicsParams, at: number): Result {

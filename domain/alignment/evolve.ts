@@ -29,7 +29,7 @@ export function evolveAlignment(state: AlignmentState, recorded: Recorded<Alignm
       return { ...state, rounds: put(state.rounds, d.roundId, round) }
     }
     case 'RatingsCommitted': {
-      const commit = { commitment: event.data.commitment, stake: event.data.stake, sequence, at: toMs(recorded.recordedAt) }
+      const commit = { commitment: event.data.commitment, stake: event.data.stake, weight: event.data.weight, sequence, at: toMs(recorded.recordedAt) }
       return withRound(state, event.data.roundId, (r) => ({ ...r, commits: put(r.commits, event.data.validator, commit) }))
     }
     case 'RatingsRevealed': {

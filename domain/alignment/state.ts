@@ -4,6 +4,8 @@ import type { Sample } from './codecs.js'
 export interface Commit {
   readonly commitment: string
   readonly stake: bigint
+  /** stake × trust when committed: the reveal's weight in consensus and rewards. */
+  readonly weight: bigint
   readonly sequence: number
   readonly at: number
 }

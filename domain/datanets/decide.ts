@@ -11,6 +11,7 @@ import type { DataCommand } from './commands.js'
 import { contributionIdOf } from './ids.js'
 import { usageKey, type Datanet } from './state.js'
 import { sealVersion } from './version.js'
+import { withdrawalFlagged } from '../consent/decide.js'
 
 type Result = Either<EconomyError, readonly EconomyEvent[]>
 type Cmd<T extends DataCommand['type']> = Extract<DataCommand, { type: T }>
@@ -61,12 +62,13 @@ function submit(command: Cmd<'SubmitContribution'>, state: EconomyState, params:
   return right(events)
 }
 
-function revoke(command: Cmd<'RevokeContribution'>, state: EconomyState): Result {
+function revoke(command: Cmd<'RevokeContribution'>, state: EconomyState, at: number): Result {
   const c = state.data.contributions.get(command.payload.contributionId)
   if (c === undefined) return refuse('unknown-contribution', 'no such contribution')
   if (c.contributor !== command.actor) return refuse('not-contributor', 'only the contributor withdraws consent')
   if (c.revoked) return refuse('already-revoked', 'consent was already withdrawn')
-  return right([{ type: 'ContributionRevoked', data: { contributionId: c.id, datanetId: c.datanetId } }])
+  // The withdrawal reaches every model trained on it: the versions, jobs and deployments it flags (domain/consent).
+  return right([{ type: 'ContributionRevoked', data: { contributionId: c.id, datanetId: c.datanetId } }, ...withdrawalFlagged(state, c.id, c.datanetId, at)])
 }
 
 export function decideDatanet(command: Cmd<'OpenDatanet' | 'SubmitContribution' | 'RevokeContribution' | 'SealDatasetVersion'>, state: EconomyState, params: EconomicsParams, ctx: DecisionContext): Result {
@@ -76,7 +78,7 @@ export function decideDatanet(command: Cmd<'OpenDatanet' | 'SubmitContribution' 
     case 'SubmitContribution':
       return submit(command, state, params, now(ctx))
     case 'RevokeContribution':
-      return revoke(command, state)
+      return revoke(command, state, now(ctx))
     case 'SealDatasetVersion':
       return sealVersion(command.payload.datanetId, state)
   }

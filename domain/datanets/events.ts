@@ -41,7 +41,10 @@ export const ContributionSubmittedC = variant('ContributionSubmitted', {
   bond: AmountC,
   bondStakeId: t.union([integer('stake id', 1), t.null]),
 })
-/** `weight` is the validator's active validator stake when the verdict was cast. */
+/**
+ * `stake` is the validator's active validator stake when the verdict was cast, `trust` its trust
+ * then (millionths, domain/trust), and `weight` their product: what the verdict counts for.
+ */
 export const VerdictCastC = variant('VerdictCast', {
   contributionId: ContributionIdC,
   validator: KeyC,
@@ -49,6 +52,8 @@ export const VerdictCastC = variant('VerdictCast', {
   quality: ScoreC,
   relevance: ScoreC,
   reason: LabelC,
+  stake: AmountC,
+  trust: integer('trust (millionths)', 0, 1_000_000),
   weight: AmountC,
 })
 /** The outcome, the stake-weighted medians, and the sequences of the verdicts it rests on. */

@@ -1,8 +1,10 @@
 /**
  * Validation: staked validators judge a contribution; once the first N verdicts are in, or the
- * validation window has ended, anyone may finalize it. Accepted when the stake behind "accept"
- * outweighs the rest; otherwise spam when the stake behind "spam" outweighs plain "reject", which
- * costs a bonded contributor the bond (to the treasury, citing the verdicts).
+ * validation window has ended, anyone may finalize it. Each verdict weighs the validator's stake ×
+ * its trust. Accepted when the weight behind "accept" outweighs the rest; otherwise spam when the
+ * weight behind "spam" outweighs plain "reject", which costs a bonded contributor the bond (to the
+ * treasury, citing the verdicts). Finalizing also moves each judge's trust toward its agreement
+ * with the outcome (domain/trust).
  */
 import { isLeft, right, type Either } from 'fp-ts/lib/Either.js'
 import type { DecisionContext } from '../decider.js'
@@ -14,6 +16,9 @@ import { isValidator, validatorStakes, type EconomyState } from '../economy/stat
 import { scale } from '../governance/amounts.js'
 import { now } from '../governance/time.js'
 import { weightedMedian } from '../rewards/split.js'
+import { trustWeight } from '../trust/ema.js'
+import { trustUpdated, verdictAgreement } from '../trust/observe.js'
+import { trustOf } from '../trust/state.js'
 import type { DataCommand } from './commands.js'
 import type { Contribution, Verdict } from './state.js'
 import type { Outcome, VerdictTally } from './values.js'
@@ -34,8 +39,9 @@ function verdict(command: Cmd<'CastVerdict'>, c: Contribution, state: EconomySta
     return refuse('validation-closed', 'this contribution takes no more verdicts')
   }
   const { decision, quality, relevance, reason } = command.payload
-  const weight = validatorStakes(state, validator).total
-  return right([{ type: 'VerdictCast', data: { contributionId: c.id, validator, decision, quality, relevance, reason, weight } }])
+  const stake = validatorStakes(state, validator).total
+  const trust = trustOf(state, validator)
+  return right([{ type: 'VerdictCast', data: { contributionId: c.id, validator, decision, quality, relevance, reason, stake, trust, weight: trustWeight(stake, trust) } }])
 }
 
 export function tallyOf(verdicts: Iterable<Verdict>): VerdictTally {
@@ -82,8 +88,10 @@ function finalize(c: Contribution, state: EconomyState, params: EconomicsParams,
   const relevance = weightedMedian(verdicts.map((v) => ({ value: v.relevance, weight: v.weight }))) ?? 0
   const bond = settleBond(c, outcome, sequences, state, params)
   if (isLeft(bond)) return bond
+  const observed = outcome === 'unjudged' ? [] : [...c.verdicts].map(([validator, v]) => ({ validator, agreement: verdictAgreement(v.decision, outcome) }))
   return right([
     { type: 'ContributionFinalized', data: { contributionId: c.id, datanetId: c.datanetId, outcome, quality, relevance, tally, verdicts: sequences } },
+    ...trustUpdated(state, params, 'verdicts', c.id, observed),
     ...bond.right,
   ])
 }

@@ -23,6 +23,7 @@ import { feeRecipients, splitFees, splitHash } from './split.js'
 import { servedNow, type Acceptance, type Deployment, type Grant } from './state.js'
 import { feeOf, type Pricing, type PricedReceipt, type Receipt } from './values.js'
 import { recordedCheckpoint } from '../training/attestation.js'
+import { breachedAt, isSuspendedForConsent, withdrawnProblem } from '../consent/rules.js'
 
 type Result = Either<EconomyError, readonly EconomyEvent[]>
 type Cmd<T extends DeploymentCommand['type']> = Extract<DeploymentCommand, { type: T }>
@@ -33,7 +34,7 @@ function proposerOf(state: EconomyState, mandateId: string): string | undefined 
 }
 
 /** The job and the sequence of the evaluation that passed the checkpoint, or why not. */
-function passedCheckpoint(state: EconomyState, jobId: string, checkpoint: string): Either<EconomyError, { job: Job; evaluationSequence: number }> {
+export function passedCheckpoint(state: EconomyState, jobId: string, checkpoint: string): Either<EconomyError, { job: Job; evaluationSequence: number }> {
   const found = recordedCheckpoint(state, jobId, checkpoint)
   if (found._tag === 'Left') return found
   const job = found.right
@@ -48,6 +49,8 @@ function deploy(c: Cmd<'DeployModel'>, state: EconomyState, ctx: DecisionContext
   const found = passedCheckpoint(state, p.jobId, p.checkpoint)
   if (found._tag === 'Left') return found
   const { job, evaluationSequence } = found.right
+  const withdrawn = withdrawnProblem(state, job)
+  if (withdrawn !== undefined) return withdrawn
   const genesis = state.governance.genesis
   const operatorRole = genesis !== null && rolesOf(state.governance, c.actor, genesis.params).includes('operator')
   if (proposerOf(state, job.mandateId) !== c.actor && !operatorRole) return refuse('not-deployer', 'only the mandate’s proposer or an operator deploys its model')
@@ -71,7 +74,7 @@ function deploymentOf(state: EconomyState, id: string): Either<EconomyError, Dep
 }
 
 /** The deployer and the mandate's proposer control a deployment; `withOperator` admits its operator too. */
-function controls(state: EconomyState, d: Deployment, actor: string, withOperator: boolean): boolean {
+export function controls(state: EconomyState, d: Deployment, actor: string, withOperator: boolean): boolean {
   return actor === d.deployer || actor === proposerOf(state, d.mandateId) || (withOperator && actor === d.operator)
 }
 
@@ -165,6 +168,13 @@ function recordUsage(c: Cmd<'RecordUsage'>, d: Deployment, state: EconomyState, 
   const fresh = c.payload.receipts.filter((r) => !d.requests.has(r.requestId))
   const duplicates = c.payload.receipts.filter((r) => d.requests.has(r.requestId)).map((r) => r.requestId)
   if (fresh.length === 0) return refuse('usage-already-recorded', 'every receipt in the batch is already recorded', { receipts: duplicates.length })
+  // Consent: no usage is chargeable for a checkpoint served past its retrain deadline (docs/deployment.md).
+  for (const r of fresh) {
+    const breach = breachedAt(state, d, toMs(r.at))
+    if (breach !== undefined) {
+      return refuse('consent-deadline-passed', `request ${r.requestId} was served by checkpoint ${breach.checkpoint} after its retrain deadline ${toTimestamp(breach.retrainBy)}`, { requestId: r.requestId, retrainBy: toTimestamp(breach.retrainBy) })
+    }
+  }
   // A batch is refused whole when one receipt is outside its terms: a signed batch holds or not; the gateway isolates the receipt.
   const outside = termsProblem(fresh, d)
   if (outside._tag === 'Left') return outside
@@ -194,6 +204,8 @@ function rollback(c: Cmd<'RollbackDeployment'>, d: Deployment, state: EconomySta
   if (found._tag === 'Left') return found
   const { job, evaluationSequence } = found.right
   if (job.mandateId !== d.mandateId) return refuse('not-earlier-checkpoint', 'the checkpoint belongs to another mandate’s model')
+  const withdrawn = withdrawnProblem(state, job)
+  if (withdrawn !== undefined) return withdrawn
   const current = servedNow(d)
   const sequenceOf = (j: Job | undefined, root: string): number => j?.checkpoints.find((k) => k.root === root)?.sequence ?? 0
   const target = sequenceOf(job, p.checkpoint)
@@ -244,6 +256,10 @@ export function decideDeployment(c: DeploymentCommand, state: EconomyState, para
   if (d.status === 'retired') return refuse('deployment-retired', 'the deployment is retired')
   // A suspended deployment takes on nothing new; access can still be revoked and the deployment retired.
   if (d.status === 'suspended' && c.type !== 'RevokeAccess' && c.type !== 'RetireDeployment') return refuse('deployment-suspended', 'the deployment is suspended by governance')
+  // A deployment suspended for consent takes no new grants, acceptances or prices until it serves a checkpoint in consent.
+  if ((c.type === 'GrantAccess' || c.type === 'AcceptGrant' || c.type === 'ChangePricing') && isSuspendedForConsent(state, d.id)) {
+    return refuse('deployment-suspended', 'the deployment is suspended for consent: upgrade it to a retrained checkpoint, roll it back, or retire it')
+  }
   if (c.type === 'AcceptGrant') return accept(c, d, ctx)
   // A consumer may end its own grant: consent given can be withdrawn.
   const ownGrant = c.type === 'RevokeAccess' && d.grants.get(c.payload.grantId)?.consumer === c.actor

@@ -22,6 +22,8 @@ import { decideDeployment } from '../deployment/decide.js'
 import { APPEAL_COMMAND_CODECS, type AppealCommand } from '../appeals/codecs.js'
 import { decideAppeals } from '../appeals/decide.js'
 import { executeInEconomy } from './actions.js'
+import { CONSENT_COMMAND_CODECS, type ConsentCommand } from '../consent/codecs.js'
+import { decideConsent } from '../consent/decide.js'
 import { refuse, type EconomyError, type EconomyErrorCode } from './errors.js'
 import { evolveEconomy } from './evolve.js'
 import type { EconomyCommand, EconomyEvent, EconomyOwnCommand } from './events.js'
@@ -35,10 +37,12 @@ const DEPLOYMENT_COMMANDS: ReadonlySet<string> = new Set(DEPLOYMENT_COMMAND_CODE
 const isDeploymentCommand = (c: EconomyOwnCommand): c is DeploymentCommand => DEPLOYMENT_COMMANDS.has(c.type)
 const APPEAL_COMMANDS: ReadonlySet<string> = new Set(APPEAL_COMMAND_CODECS.map((c) => c.name))
 const isAppealCommand = (c: EconomyOwnCommand): c is AppealCommand => APPEAL_COMMANDS.has(c.type)
+const CONSENT_COMMANDS: ReadonlySet<string> = new Set(CONSENT_COMMAND_CODECS.map((c) => c.name))
+const isConsentCommand = (c: EconomyOwnCommand): c is ConsentCommand => CONSENT_COMMANDS.has(c.type)
 const isGovernanceCommand = (c: EconomyCommand): c is GovernanceCommand => GOVERNANCE_COMMAND_TYPES.has(c.type)
 
 // Finalizing, closing and paying move things along once time allows: anyone may ask.
-const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion', 'CompleteUsageEscrowWithdrawal', 'SettleEvaluation'])
+const PERMISSIONLESS: ReadonlySet<string> = new Set(['FinalizeContribution', 'CloseFeedbackRound', 'CloseRewardEpoch', 'SealDatasetVersion', 'CompleteUsageEscrowWithdrawal', 'SettleEvaluation', 'SuspendForConsent'])
 
 function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: DecisionContext): Result {
   const genesis = state.governance.genesis
@@ -51,6 +55,7 @@ function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: Decisio
   if (isTrainingCommand(command)) return decideTraining(command, state, params, ctx)
   if (isDeploymentCommand(command)) return decideDeployment(command, state, params, ctx)
   if (isAppealCommand(command)) return decideAppeals(command, state, genesis.params, ctx)
+  if (isConsentCommand(command)) return decideConsent(command, state, ctx)
   switch (command.type) {
     case 'OpenDatanet':
     case 'SubmitContribution':

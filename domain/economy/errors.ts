@@ -111,6 +111,13 @@ export const ECONOMY_ERROR_CODES = [
   'bad-dispute-receipts',
   'unknown-dispute',
   'dispute-resolved',
+  // consent that reaches models (domain/consent)
+  'consent-withdrawn',
+  'consent-deadline-passed',
+  'consent-deadline-not-reached',
+  'deployment-consented',
+  'already-suspended',
+  'not-later-checkpoint',
 ] as const
 
 export type EconomyOnlyErrorCode = (typeof ECONOMY_ERROR_CODES)[number]

@@ -18,11 +18,14 @@ import { evolveAppealMoney, evolveAppeals } from '../appeals/evolve.js'
 import { isGovernanceEvent, type EconomyEvent } from './events.js'
 import { evidenceKey, type EconomyState } from './state.js'
 import { include } from '../persistent.js'
+import { evolveTrust } from '../trust/state.js'
+import { isConsentEvent } from '../consent/codecs.js'
+import { evolveConsent, upgraded } from '../consent/evolve.js'
 
 const DATA_TYPES: ReadonlySet<string> = new Set(DATA_EVENT_CODECS.map((c) => c.name))
 const isDataEvent = (e: EconomyEvent): e is DataEvent => DATA_TYPES.has(e.type)
 const isAlignmentEvent = (e: EconomyEvent): e is AlignmentEvent =>
-  !isGovernanceEvent(e) && !isDataEvent(e) && e.type !== 'RewardEpochClosed' && !isTrainingEvent(e) && !isDeploymentEvent(e) && !isAppealEvent(e)
+  !isGovernanceEvent(e) && !isDataEvent(e) && e.type !== 'RewardEpochClosed' && !isTrainingEvent(e) && !isDeploymentEvent(e) && e.type !== 'ValidatorTrustUpdated' && !isConsentEvent(e) && !isAppealEvent(e)
 
 function slashedAfter(state: EconomyState, event: EconomyEvent): ReadonlySet<string> {
   if (event.type !== 'StakeSlashed' || event.data.evidence.kind !== 'rule') return state.slashed
@@ -35,8 +38,10 @@ export function evolveEconomy(state: EconomyState, recorded: Recorded<EconomyEve
   // Training sees data events too (sealed versions), so it folds every event, like rewards.
   // Appeals remember slashes and usage batches (against the deployments before the event), so they fold every event too.
   const appeals = evolveAppeals(state.appeals, recorded, state.deployment)
-  const next = { ...state, rewards, appeals, training: evolveTraining(state.training, recorded), slashed: slashedAfter(state, event) }
+  const next = { ...state, rewards, appeals, training: evolveTraining(state.training, recorded), consent: evolveConsent(state, recorded), slashed: slashedAfter(state, event) }
   if (isGovernanceEvent(event)) return { ...next, governance: evolveGovernance(state.governance, { ...recorded, event }) }
+  if (event.type === 'DeploymentUpgraded') return { ...next, deployment: upgraded(state.deployment, { ...recorded, event }) }
+  if (event.type === 'ValidatorTrustUpdated') return { ...next, trust: evolveTrust(state.trust, { ...recorded, event }) }
   if (isDataEvent(event)) return { ...next, data: evolveData(state.data, { ...recorded, event }) }
   if (isDeploymentEvent(event)) {
     const window = state.governance.genesis?.params.economics.usageReceiptWindowMs ?? 0

@@ -56,6 +56,16 @@ export const EconomicsParamsC = closed(
     /** Slashed from a trainer a quorum contradicted (share of its trainer stakes), and from an attester in the minority (share of its attested stake). */
     trainerSlash: RatioC,
     attesterPenalty: RatioC,
+    /**
+     * Validator trust (domain/trust): a new validator's trust in millionths, and the rates of the
+     * moving average toward each observed agreement: `trustGain` when the agreement is at or above
+     * the trust, `trustLoss` (at least `trustGain`) when below, so trust is slow to build and quick to lose.
+     */
+    trustInitial: integer('trustInitial (millionths)', 1, 1_000_000),
+    trustGain: RatioC,
+    trustLoss: RatioC,
+    /** Days a deployment may keep serving a checkpoint trained on a withdrawn contribution before it must be retrained or is suspended. */
+    consentRetrainDays: integer('consentRetrainDays (days)', 1, 365),
   },
   'EconomicsParams',
 )
@@ -88,6 +98,10 @@ export const defaultEconomics: EconomicsParams = {
   attestationTolerance: { numerator: 1, denominator: 1000 },
   trainerSlash: { numerator: 50, denominator: 100 },
   attesterPenalty: { numerator: 5, denominator: 100 },
+  trustInitial: 100_000,
+  trustGain: { numerator: 1, denominator: 10 },
+  trustLoss: { numerator: 1, denominator: 3 },
+  consentRetrainDays: 30,
 }
 
 /** The first problem with a set of parameters, or undefined when they are usable. */
@@ -103,5 +117,15 @@ export function economicsProblem(p: EconomicsParams): string | undefined {
   for (const [name, ratio] of [['trainerSlash', p.trainerSlash], ['attesterPenalty', p.attesterPenalty]] as const) {
     if (ratio.numerator > ratio.denominator) return `${name} is more than 1`
   }
+  return trustProblem(p)
+}
+
+/** Trust moves by a rate in (0, 1], and loses at least as fast as it gains. */
+function trustProblem(p: EconomicsParams): string | undefined {
+  for (const [name, ratio] of [['trustGain', p.trustGain], ['trustLoss', p.trustLoss]] as const) {
+    if (ratio.numerator === 0 || ratio.numerator > ratio.denominator) return `${name} must be in (0, 1]`
+  }
+  const [loss, gain] = [p.trustLoss, p.trustGain]
+  if (BigInt(loss.numerator) * BigInt(gain.denominator) < BigInt(gain.numerator) * BigInt(loss.denominator)) return 'trustLoss must be at least trustGain'
   return undefined
 }

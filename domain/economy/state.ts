@@ -13,6 +13,8 @@ import { initialRewardsState, type RewardsState } from '../rewards/state.js'
 import { initialTrainingState, type TrainingState } from '../training/state.js'
 import { initialDeploymentState, type DeploymentState } from '../deployment/state.js'
 import { initialAppealsState, type AppealsState } from '../appeals/state.js'
+import { initialTrustState, type TrustState } from '../trust/state.js'
+import { initialConsentState, type ConsentState } from '../consent/state.js'
 
 export interface EconomyState {
   readonly governance: GovernanceState
@@ -23,6 +25,10 @@ export interface EconomyState {
   readonly deployment: DeploymentState
   /** Slashes and usage batches that may be contested, and the appeals and disputes filed (issue 17). */
   readonly appeals: AppealsState
+  /** Validator trust in millionths, per validator observed so far (domain/trust). */
+  readonly trust: TrustState
+  /** Withdrawn contributions per sealed version, and deployments suspended for consent (domain/consent). */
+  readonly consent: ConsentState
   /** Evidence already slashed for, as `rule:subject:account`: no slash twice for the same evidence. */
   readonly slashed: ReadonlySet<string>
 }
@@ -35,6 +41,8 @@ export const initialEconomyState: EconomyState = {
   training: initialTrainingState,
   deployment: initialDeploymentState,
   appeals: initialAppealsState,
+  trust: initialTrustState,
+  consent: initialConsentState,
   slashed: new Set(),
 }
 

@@ -15,6 +15,8 @@ import { trainingStream } from '../training/codecs.js'
 import { deploymentStreamOf, isDeploymentEvent } from '../deployment/codecs.js'
 import { isTrainingEvent } from '../training/evolve.js'
 import { appealStreamOf, isAppealEvent } from '../appeals/codecs.js'
+import { trustStreamOf } from '../trust/codecs.js'
+import { consentStreamOf, isConsentEvent } from '../consent/codecs.js'
 import type { EconomyError } from './errors.js'
 import {
   ECONOMY_COMMAND_CODECS,
@@ -47,6 +49,8 @@ const DATA_TYPES: ReadonlySet<string> = new Set(DATA_EVENT_CODECS.map((c) => c.n
 
 function streamOf(event: EconomyOwnEvent): string {
   if (event.type === 'RewardEpochClosed') return rewardsStream(event.data.mandateId)
+  if (event.type === 'ValidatorTrustUpdated') return trustStreamOf(event)
+  if (isConsentEvent(event)) return consentStreamOf(event)
   if (DATA_TYPES.has(event.type)) return dataStreamOf(event as DataEvent)
   if (isTrainingEvent(event)) return trainingStream(event.data.jobId)
   if (isDeploymentEvent(event)) return deploymentStreamOf(event)

@@ -83,6 +83,10 @@ export const PARAMETER_BOUNDS = {
   'economics.attestationTolerance': SHARE,
   'economics.trainerSlash': SHARE,
   'economics.attesterPenalty': SHARE,
+  'economics.trustInitial': int(1, 1_000_000),
+  'economics.trustGain': ratio(1, 1000, 1, 2),
+  'economics.trustLoss': ratio(1, 1000, 1, 1),
+  'economics.consentRetrainDays': int(1, 365),
 } as const satisfies Record<string, Bound>
 
 export type ParameterName = keyof typeof PARAMETER_BOUNDS

@@ -8,10 +8,11 @@
  */
 import * as t from 'io-ts'
 import { closed, Hex32, integer } from '../codec.js'
+import { LEDGER_FORMAT } from './envelope.js'
 
 export const BUNDLE_FORMAT = 'model-ledger-bundle'
 /** The ledger format version (docs/ledger-format.md); a bundle of another version is refused. */
-export const BUNDLE_VERSION = 2
+export const BUNDLE_VERSION = LEDGER_FORMAT
 
 export const BundleHeaderC = closed(
   {
@@ -23,3 +24,18 @@ export const BundleHeaderC = closed(
   'BundleHeader',
 )
 export type BundleHeader = t.TypeOf<typeof BundleHeaderC>
+
+/**
+ * A fault in a bundle's framing rather than in any one line: bytes that are not UTF-8, or a last
+ * line without its LF. The file reader raises it in order, after every complete line before it.
+ */
+export class BundleFramingError extends Error {
+  override readonly name = 'BundleFramingError'
+  constructor(
+    /** The 1-based line the fault is in. */
+    readonly line: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}

@@ -1,24 +1,41 @@
 /**
  * The order-dependent half of verification, fed one line's facts at a time: gapless sequences,
  * the hash chain, stream versions, non-decreasing time, commands before the events they cause
- * and never twice, each (actor, nonce) once, anchors over exactly the events since the previous
- * anchor, and the anchors an auditor already trusts. Memory is constant but for one version per
- * stream and 64 bytes a command (its hash and its nonce key's hash, 128 bits each, in open tables).
+ * and never twice, each (actor, nonce) once, checkpoints that commit to exactly the RFC 9162 tree
+ * of every event before them and to the stream-heads map at that point, one origin throughout,
+ * and the anchors an auditor already trusts. Memory is constant but for one stream head per
+ * stream (its version, last sequence and two map hashes) and 64 bytes a command (its hash and its
+ * nonce key's hash, 128 bits each, in open tables), plus the tree's O(log n) right edge.
  */
 import { fromHex } from '../crypto/hex.js'
+import type { AnchorData } from './anchor.js'
 import { ZERO_HASH } from './envelope.js'
 import { HashSet128 } from './hash-set.js'
 import type { EventFacts, LineFacts } from './line-check.js'
 import { StreamingRoot, type Sha256 } from './merkle.js'
+import { StreamHeads } from './stream-heads.js'
 
 export interface TrustedAnchor {
   readonly sequence: number
   readonly hash: string
 }
 
+/**
+ * A tree the auditor holds from outside the log: a checkpoint note (perhaps cosigned by witnesses)
+ * saying the log's first `size` events have `root`. A log whose tree of that size has another root
+ * is a fork of the history the note's signers saw.
+ */
+export interface TrustedTree {
+  readonly size: number
+  readonly root: string
+  /** Who vouched for it, for the failure message (an origin, witness names). */
+  readonly source: string
+}
+
 export interface ChainFailure {
   /** The first sequence that does not hold, or null when the fault is in a line without one. */
   readonly sequence: number | null
+  /** The line of the log it is in, counting the header as line 1. */
   readonly line: number
   readonly reason: string
 }
@@ -32,18 +49,22 @@ export interface ChainSummary {
   readonly lastAnchor: { readonly sequence: number; readonly hash: string }
   /** Events after the last anchor: signed and chained, but not yet under any anchor. */
   readonly unanchored: number
+  /** The last checkpoint's tree size and root (size 0 when there is none). */
+  readonly checkpoint: { readonly treeSize: number; readonly root: string; readonly origin: string | null }
 }
 
 /**
- * Where an earlier verification stopped, to check only the events after it: an anchor event that
- * was verified (so nothing after it is under a later anchor yet). Stream versions and command
- * replays are then checked within the tail only (a stream first met in the tail starts from the
- * version found); the full check from sequence 1 checks them over the whole log.
+ * Where an earlier verification stopped, to check only the events after it: a checkpoint event
+ * that was verified, with its own data (the tree it commits to, whose right edge resumes the
+ * tree). Stream versions, the stream-heads map and command replays are then checked within the
+ * tail only (a stream first met in the tail starts from the version found); the full check from
+ * sequence 1 checks them over the whole log.
  */
 export interface ResumePoint {
   readonly sequence: number
   readonly hash: string
   readonly recordedAt: string
+  readonly checkpoint: Pick<AnchorData, 'treeSize' | 'rightEdge' | 'origin' | 'root'>
 }
 
 interface PendingCommand {
@@ -57,25 +78,36 @@ export class ChainChecker {
   private head = { sequence: 0, hash: ZERO_HASH }
   private lastRecordedAt = ''
   private lastAnchor = { sequence: 0, hash: ZERO_HASH }
-  private readonly versions = new Map<string, number>()
+  private readonly heads: StreamHeads
   private readonly seenCommands = new HashSet128()
   private readonly seenNonces = new HashSet128()
   private current: PendingCommand | undefined
-  private readonly root: StreamingRoot
+  private root: StreamingRoot
+  private checkpoint: { treeSize: number; root: string; origin: string | null } = { treeSize: 0, root: ZERO_HASH, origin: null }
   private anchors = 0
-  private lines = 0
+  /** Lines read so far: the header, which the caller checks, is line 1. */
+  private lines = 1
   private failure: ChainFailure | undefined
   private readonly trusted: Map<number, string>
   private readonly resumed: boolean
 
-  constructor(sha256: Sha256, trustedAnchors: readonly TrustedAnchor[] = [], resume?: ResumePoint) {
+  private readonly trustedTrees: Map<number, TrustedTree>
+
+  constructor(sha256: Sha256, trustedAnchors: readonly TrustedAnchor[] = [], resume?: ResumePoint, trustedTrees: readonly TrustedTree[] = []) {
+    this.trustedTrees = new Map(trustedTrees.map((tree) => [tree.size, tree]))
     this.root = new StreamingRoot(sha256)
+    this.heads = new StreamHeads(sha256)
     this.trusted = new Map(trustedAnchors.map((anchor) => [anchor.sequence, anchor.hash]))
     this.resumed = resume !== undefined
     if (resume !== undefined) {
+      const tree = StreamingRoot.resume(resume.checkpoint.treeSize, resume.checkpoint.rightEdge, sha256)
+      if (tree === undefined || resume.checkpoint.treeSize !== resume.sequence - 1) throw new RangeError('the resume point is not a checkpoint over the events before it')
+      tree.push(fromHex(resume.hash))
+      this.root = tree
       this.head = { sequence: resume.sequence, hash: resume.hash }
       this.lastAnchor = { sequence: resume.sequence, hash: resume.hash }
       this.lastRecordedAt = resume.recordedAt
+      this.checkpoint = { treeSize: resume.checkpoint.treeSize, root: resume.checkpoint.root, origin: resume.checkpoint.origin }
     }
   }
 
@@ -106,6 +138,12 @@ export class ChainChecker {
       this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `command ${this.current.hash} caused no event` }
     }
     if (this.failure === undefined) {
+      const short = [...this.trustedTrees.values()].find((tree) => tree.size > this.head.sequence)
+      if (short !== undefined) {
+        this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `the log ends at sequence ${this.head.sequence}, but ${short.source} signed a tree of ${short.size} events: it was truncated` }
+      }
+    }
+    if (this.failure === undefined) {
       const beyond = [...this.trusted.keys()].filter((sequence) => sequence > this.head.sequence)
       if (beyond.length > 0) {
         this.failure = {
@@ -121,10 +159,11 @@ export class ChainChecker {
         events: this.head.sequence,
         commands: this.seenCommands.size,
         anchors: this.anchors,
-        streams: this.versions.size,
+        streams: this.heads.count,
         head: { ...this.head },
         lastAnchor: { ...this.lastAnchor },
-        unanchored: this.root.size,
+        unanchored: this.head.sequence - this.lastAnchor.sequence,
+        checkpoint: { ...this.checkpoint },
       },
     }
   }
@@ -153,8 +192,8 @@ export class ChainChecker {
   private checkEvent(e: EventFacts): string | undefined {
     if (e.sequence !== this.head.sequence + 1) return `expected sequence ${this.head.sequence + 1}, found ${e.sequence}`
     if (e.prevHash !== this.head.hash) return `prevHash does not link to sequence ${this.head.sequence}`
-    const known = this.versions.get(e.stream)
-    const version = known === undefined && this.resumed ? e.streamVersion : (known ?? 0) + 1
+    const known = this.heads.version(e.stream)
+    const version = known === 0 && this.resumed ? e.streamVersion : known + 1
     if (e.streamVersion !== version) return `stream ${e.stream} expected version ${version}, found ${e.streamVersion}`
     if (e.recordedAt < this.lastRecordedAt) return `recordedAt ${e.recordedAt} is earlier than the previous event's ${this.lastRecordedAt}`
     const causeFault = this.checkCause(e)
@@ -162,12 +201,16 @@ export class ChainChecker {
     const trusted = this.trusted.get(e.sequence)
     if (trusted !== undefined && trusted !== e.hash) return `differs from the trusted anchor held for sequence ${e.sequence}: the log was rewritten`
     if (e.anchor !== null) {
-      const anchorFault = this.checkAnchor(e)
+      const anchorFault = this.checkAnchor(e, e.anchor)
       if (anchorFault !== undefined) return anchorFault
-    } else {
-      this.root.push(fromHex(e.hash))
     }
-    this.versions.set(e.stream, version)
+    this.root.push(fromHex(e.hash))
+    const held = this.trustedTrees.get(this.root.size)
+    if (held !== undefined && held.root !== this.root.root()) {
+      return `the log's tree of ${held.size} events has root ${this.root.root()}, but ${held.source} signed root ${held.root} for that size: this log is a fork of the history they saw`
+    }
+    this.heads.record(e.stream, version, e.sequence)
+    if (e.anchor !== null) this.lastAnchor = { sequence: e.sequence, hash: e.hash }
     this.head = { sequence: e.sequence, hash: e.hash }
     this.lastRecordedAt = e.recordedAt
     return undefined
@@ -186,19 +229,19 @@ export class ChainChecker {
     return undefined
   }
 
-  private checkAnchor(e: EventFacts): string | undefined {
-    const anchor = e.anchor
-    if (anchor === null) return undefined
-    if (anchor.prevAnchorSequence !== this.lastAnchor.sequence || anchor.prevAnchorHash !== this.lastAnchor.hash) {
-      return `anchor does not link to the previous anchor at sequence ${this.lastAnchor.sequence}`
+  private checkAnchor(e: EventFacts, anchor: AnchorData): string | undefined {
+    if (this.lastAnchor.sequence === e.sequence - 1) return 'a checkpoint must follow at least one event after the previous checkpoint'
+    if (anchor.treeSize !== e.sequence - 1) return `checkpoint commits to a tree of ${anchor.treeSize} entries; it must cover the ${e.sequence - 1} events before it`
+    if (this.checkpoint.origin !== null && anchor.origin !== this.checkpoint.origin) return `checkpoint origin ${JSON.stringify(anchor.origin)} differs from the log's ${JSON.stringify(this.checkpoint.origin)}`
+    if (this.root.root() !== anchor.root) return 'checkpoint root does not match the tree of the events before it'
+    const edge = this.root.rightEdge()
+    if (edge.length !== anchor.rightEdge.length || edge.some((hash, i) => hash !== anchor.rightEdge[i])) return "checkpoint's right edge does not match the tree"
+    const streams = this.heads.commit()
+    // A resumed check saw only the tail's streams, so it cannot rebuild the map; the full check does.
+    if (!this.resumed && (streams.count !== anchor.streams.count || streams.root !== anchor.streams.root)) {
+      return `checkpoint's stream-heads map (${anchor.streams.count} streams) does not match the log's ${streams.count} streams`
     }
-    if (anchor.fromSequence !== this.lastAnchor.sequence + 1 || anchor.toSequence !== e.sequence - 1) {
-      return `anchor covers ${anchor.fromSequence}..${anchor.toSequence}; it must cover ${this.lastAnchor.sequence + 1}..${e.sequence - 1}`
-    }
-    if (this.root.size === 0) return 'anchor over no events'
-    if (this.root.root() !== anchor.root) return 'anchor root does not match the events it covers'
-    this.root.reset()
-    this.lastAnchor = { sequence: e.sequence, hash: e.hash }
+    this.checkpoint = { treeSize: anchor.treeSize, root: anchor.root, origin: anchor.origin }
     this.anchors++
     return undefined
   }

@@ -4,6 +4,8 @@
  * hash      = SHA-256(JCS(envelope without `hash` and `signature`))
  * signature = Ed25519(ledger key, the 32 raw bytes of `hash`)
  * prevHash  = the previous envelope's `hash`; 64 zeros for sequence 1.
+ * format    = the ledger format version the event is written in (LEDGER_FORMAT), hashed with it,
+ *             so an event read alone (in a proof, a report) says which rules it follows.
  */
 import * as t from 'io-ts'
 import { canonicalBytes, canonicalize } from '../canonical/jcs.js'
@@ -14,6 +16,12 @@ import type { CryptoSuite, Signer } from '../ports/crypto.js'
 import { STREAM_NAME, TYPE_NAME } from './names.js'
 
 export const ZERO_HASH = '0'.repeat(64)
+
+/**
+ * The ledger format version (docs/ledger-format.md): every envelope's `format`, and a bundle's
+ * header `version`. A verifier refuses an event of any other version rather than guess its rules.
+ */
+export const LEDGER_FORMAT = 3
 
 export const CommandCauseC = closed(
   { kind: t.literal('command'), commandHash: Hex32, actor: Hex32, actorSignature: Hex64 },
@@ -32,6 +40,7 @@ export const StreamNameC = pattern('stream name (area-id)', STREAM_NAME)
 export const TypeNameC = pattern('event type (PascalCase)', TYPE_NAME)
 
 const bodyProps = {
+  format: t.literal(LEDGER_FORMAT),
   sequence: integer('sequence (>= 1)', 1),
   stream: StreamNameC,
   streamVersion: integer('stream version (>= 1)', 1),
@@ -43,6 +52,17 @@ const bodyProps = {
   signer: Hex32,
 }
 
+/**
+ * Why a value is not an envelope of this format version, when that is the reason; else undefined.
+ * An event of another version is refused by name, never checked under rules it was not written to.
+ */
+export function formatFault(value: unknown): string | undefined {
+  const format = typeof value === 'object' && value !== null ? (value as { format?: unknown }).format : undefined
+  if (format === LEDGER_FORMAT) return undefined
+  if (format === undefined) return `the envelope has no format member (this verifier reads format ${LEDGER_FORMAT})`
+  return `envelope format ${JSON.stringify(format)?.slice(0, 20) ?? typeof format} is not one this verifier knows: it reads format ${LEDGER_FORMAT} only`
+}
+
 export const EnvelopeBodyC = closed(bodyProps, 'EnvelopeBody')
 export type EnvelopeBody = t.TypeOf<typeof EnvelopeBodyC>
 
@@ -52,6 +72,7 @@ export type Envelope = t.TypeOf<typeof EnvelopeC>
 /** The members that are hashed, in a fresh object (never the envelope itself). */
 export function envelopeBody(envelope: Envelope): EnvelopeBody {
   return {
+    format: envelope.format,
     sequence: envelope.sequence,
     stream: envelope.stream,
     streamVersion: envelope.streamVersion,
@@ -77,7 +98,7 @@ export function hashBody(body: EnvelopeBody, crypto: CryptoSuite): Uint8Array {
  */
 export function canonicalPieces(body: EnvelopeBody, dataText: string): readonly [string, string, string] {
   return [
-    `{"cause":${canonicalize(body.cause as unknown as JsonValue)},"data":${dataText},`,
+    `{"cause":${canonicalize(body.cause as unknown as JsonValue)},"data":${dataText},"format":${body.format},`,
     `"prevHash":"${body.prevHash}","recordedAt":"${body.recordedAt}","sequence":${body.sequence},`,
     `"signer":"${body.signer}","stream":${JSON.stringify(body.stream)},"streamVersion":${body.streamVersion},"type":${JSON.stringify(body.type)}}`,
   ]

@@ -7,10 +7,10 @@ import { canonicalize, CanonicalizationError } from '../canonical/jcs.js'
 import { decodeWith } from '../codec.js'
 import type { JsonValue } from '../json.js'
 import type { CryptoSuite } from '../ports/crypto.js'
-import { anchorData, isAnchor, type AnchorData } from './anchor.js'
-import { BundleHeaderC, type BundleHeader } from './bundle.js'
+import { anchorData, checkpointText, isAnchor, type AnchorData } from './anchor.js'
+import { BUNDLE_VERSION, BundleHeaderC, type BundleHeader } from './bundle.js'
 import { nonceKey, SignedCommandC, verifyCommand } from './command.js'
-import { canonicalPieces, EnvelopeC, envelopeText } from './envelope.js'
+import { canonicalPieces, EnvelopeC, envelopeText, formatFault } from './envelope.js'
 import { fromHex, toHex } from '../crypto/hex.js'
 
 const encoder = new TextEncoder()
@@ -67,6 +67,9 @@ function sequenceOf(value: unknown): number | null {
 
 /** Checks one line. `ledgerKey` is the key every event must be signed by. */
 export function checkLine(line: string, ledgerKey: string, crypto: CryptoSuite): LineFacts {
+  // Lines end in LF alone; a CR before it would otherwise surface only as "not canonical".
+  if (line.endsWith('\r')) return bad('the line ends in CR LF: bundle lines end in LF (0x0a) alone')
+  if (line.startsWith('\ufeff')) return bad('the line starts with a byte-order mark: bundles are UTF-8 without one')
   let value: unknown
   try {
     value = JSON.parse(line)
@@ -83,6 +86,8 @@ export function checkLine(line: string, ledgerKey: string, crypto: CryptoSuite):
   if (!canonical.ok) return bad(canonical.reason)
   if ('command' in record) return checkCommand(record.command, ledgerKey, crypto)
   if ('header' in record) {
+    const version = (record.header as { version?: unknown } | null)?.version
+    if (typeof version === 'number' && version !== BUNDLE_VERSION) return bad(`bundle version ${version} is not one this verifier knows: it reads version ${BUNDLE_VERSION} only`)
     const header = decodeWith(BundleHeaderC, record.header)
     return header.ok ? { kind: 'header', header: header.value } : bad(`malformed header: ${header.error}`)
   }
@@ -101,6 +106,8 @@ function checkCommand(value: unknown, ledgerKey: string, crypto: CryptoSuite): L
 }
 
 function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: CryptoSuite, sequence: number | null): LineFacts {
+  const versionFault = formatFault(value)
+  if (versionFault !== undefined) return bad(versionFault, sequence)
   // The type guard allocates nothing; the full decode runs only to explain a malformed envelope.
   if (!EnvelopeC.is(value)) {
     const decoded = decodeWith(EnvelopeC, value)
@@ -129,6 +136,8 @@ function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: Cry
     anchor = anchorData(envelope) ?? null
     if (anchor === null) return bad('malformed anchor data', sequence)
     if (envelope.cause.kind !== 'system' || envelope.cause.reason !== 'anchor') return bad('an anchor must have the system cause "anchor"', sequence)
+    const noteFault = checkNoteSignatures(anchor, envelope.signer, crypto)
+    if (noteFault !== undefined) return bad(noteFault, sequence)
   } else if (envelope.stream === ANCHOR_STREAM || envelope.type === ANCHOR_TYPE) {
     return bad(`${ANCHOR_TYPE} events belong to ${ANCHOR_STREAM} and nothing else does`, sequence)
   }
@@ -146,4 +155,13 @@ function checkEvent(line: string, value: unknown, ledgerKey: string, crypto: Cry
     causeSignature: envelope.cause.kind === 'command' ? envelope.cause.actorSignature : null,
     anchor,
   }
+}
+
+/** A checkpoint's note signatures: at least one, by distinct keys, one of them the event's signer, every one valid. */
+export function checkNoteSignatures(anchor: AnchorData, signer: string, crypto: CryptoSuite): string | undefined {
+  if (!anchor.signatures.some((entry) => entry.key === signer)) return `the checkpoint note is not signed by the event's signer ${signer}`
+  if (new Set(anchor.signatures.map((entry) => entry.key)).size !== anchor.signatures.length) return 'the checkpoint note names a key twice'
+  const text = encoder.encode(checkpointText(anchor.origin, anchor.treeSize, anchor.root))
+  const bad = anchor.signatures.find((entry) => !crypto.ed25519.verify(fromHex(entry.key), text, fromHex(entry.signature)))
+  return bad === undefined ? undefined : `the checkpoint note signature by ${bad.key} does not verify`
 }

@@ -4,7 +4,7 @@
  * sizes, never read from the proof, and the number of hashes must be exactly what those sizes
  * call for. Sizes are safe integers, so arithmetic avoids JavaScript's 32-bit bit operators.
  */
-import { emptyRoot, equalHashes, HASH_SIZE, leafHash, nodeHash, type Sha256 } from './hash.js'
+import { emptyRoot, equalHashes, HASH_SIZE, nodeHash, type Sha256 } from './hash.js'
 
 export { leafHash, nodeHash, type Sha256 } from './hash.js'
 

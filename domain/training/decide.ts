@@ -23,6 +23,7 @@ import type { TrainingCommand } from './codecs.js'
 import { judge } from './rubric.js'
 import { versionKey, type Job } from './state.js'
 import { ATTRIBUTION_TOTAL } from './values.js'
+import { withdrawnProblem } from '../consent/rules.js'
 
 type Result = Either<EconomyError, readonly EconomyEvent[]>
 type Cmd<T extends TrainingCommand['type']> = Extract<TrainingCommand, { type: T }>
@@ -35,6 +36,8 @@ function request(c: Cmd<'RequestTraining'>, state: EconomyState, ctx: DecisionCo
   if (state.governance.proposals.get(mandate.proposalId)?.proposer !== c.actor) return refuse('not-mandate-proposer', 'only the mandate’s proposer requests its training')
   const version = state.training.versions.get(versionKey(p.mandateId, p.datasetVersion))
   if (version === undefined) return refuse('unknown-dataset-version', 'the datanet has no such sealed version', { version: p.datasetVersion })
+  const withdrawn = withdrawnProblem(state, p)
+  if (withdrawn !== undefined) return withdrawn
   return one({ type: 'TrainingRequested', data: { jobId: ctx.commandHash, requester: c.actor, datasetRoot: version.root, ...p } })
 }
 

@@ -1,31 +1,62 @@
 /** Sources of bundle lines: a bundle file, or a live store rendered as the same lines. */
 import { createReadStream } from 'node:fs'
-import { StringDecoder } from 'node:string_decoder'
+import { TextDecoder } from 'node:util'
 import { canonicalize } from '../../domain/canonical/jcs.js'
 import type { JsonValue } from '../../domain/json.js'
-import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleHeader } from '../../domain/ledger/bundle.js'
+import { BUNDLE_FORMAT, BUNDLE_VERSION, BundleFramingError, type BundleHeader } from '../../domain/ledger/bundle.js'
 import type { StorageBackend } from '../store/backend.js'
 
 const PAGE = 2000
 
+const LF = 0x0a
+
 /**
- * The lines of a bundle file, split on `\n` only (a stray `\r` stays in its line, where the
- * canonical-form check refuses it), yielded as arrays of the lines each read chunk completes.
+ * The lines of a bundle file, yielded as arrays of the lines each read chunk completes. Lines are
+ * split on the LF byte and each must be UTF-8 (strictly: no replacement characters are made up);
+ * a stray CR stays in its line, where the line check refuses it. Bytes after the last LF, or bytes
+ * that are not UTF-8, end the reading with a BundleFramingError naming the line.
  */
 export async function* bundleFileLines(path: string): AsyncGenerator<string[]> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20 })
-  const decoder = new StringDecoder('utf8')
-  let rest = ''
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+  let rest: Buffer = Buffer.alloc(0)
+  let lineNumber = 0
   try {
     for await (const chunk of stream) {
-      const lines = (rest + decoder.write(chunk as Buffer)).split('\n')
-      rest = lines.pop() ?? ''
-      if (lines.length > 0) yield lines
+      const bytes = rest.length === 0 ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer])
+      const end = bytes.lastIndexOf(LF)
+      if (end < 0) {
+        rest = bytes
+        continue
+      }
+      const lines = decodeLines(decoder, bytes.subarray(0, end), lineNumber)
+      lineNumber += lines.length
+      rest = Buffer.from(bytes.subarray(end + 1))
+      yield lines
     }
-    rest += decoder.end()
-    if (rest !== '') yield [rest]
+    if (rest.length > 0) throw new BundleFramingError(lineNumber + 1, `line ${lineNumber + 1} does not end in LF: a bundle ends with the LF of its last line, so this one was cut short or added to`)
   } finally {
     stream.destroy()
+  }
+}
+
+/** Decodes complete lines (the bytes before a final LF), or names the first line that is not UTF-8. */
+function decodeLines(decoder: TextDecoder, bytes: Uint8Array, before: number): string[] {
+  try {
+    return decoder.decode(bytes).split('\n')
+  } catch {
+    let start = 0
+    for (let line = before + 1; start <= bytes.length; line++) {
+      const stop = bytes.indexOf(LF, start)
+      const end = stop < 0 ? bytes.length : stop
+      try {
+        decoder.decode(bytes.subarray(start, end))
+      } catch {
+        throw new BundleFramingError(line, `line ${line} is not UTF-8`)
+      }
+      start = end + 1
+    }
+    throw new BundleFramingError(before + 1, 'the bundle is not UTF-8')
   }
 }
 

@@ -5,6 +5,7 @@
 import type { Envelope } from '../../domain/ledger/envelope.js'
 import type { SignedCommand } from '../../domain/ledger/command.js'
 import type { AppendResult } from '../../domain/ports/event-store.js'
+import type { StreamHead } from '../../domain/ledger/stream-heads.js'
 
 export interface StoredHead {
   readonly sequence: number
@@ -62,7 +63,28 @@ export interface StorageBackend {
    * only writer across all of them, so planning starts from the head every other writer left.
    */
   exclusive?<T>(work: () => Promise<T>): Promise<T>
+  /**
+   * Optional: every stream's head (version and last sequence), in the order the streams first
+   * appeared; `streamHeadsOf` reads the whole log for a backend without it.
+   */
+  streamHeads?(): Promise<StreamHead[]>
   /** Optional: calls `onCommit` after any process commits; returns a function that stops it. */
   watch?(onCommit: () => void): () => void
   close(): Promise<void>
+}
+
+/** Every stream's head in first-appearance order, from the backend's own query or a scan of the log. */
+export async function streamHeadsOf(backend: StorageBackend): Promise<StreamHead[]> {
+  if (backend.streamHeads !== undefined) return backend.streamHeads()
+  const heads = new Map<string, { stream: string; version: number; lastSequence: number }>()
+  for (let from = 1; ; ) {
+    const page = await backend.readRange(from, 1000)
+    for (const e of page) {
+      const head = heads.get(e.stream)
+      if (head === undefined) heads.set(e.stream, { stream: e.stream, version: e.streamVersion, lastSequence: e.sequence })
+      else { head.version = e.streamVersion; head.lastSequence = e.sequence }
+    }
+    if (page.length < 1000) return [...heads.values()]
+    from += page.length
+  }
 }

@@ -10,12 +10,13 @@ import { canonicalize, CanonicalizationError } from '../../domain/canonical/jcs.
 import { decodeWith, isInstant, JsonValueC } from '../../domain/codec.js'
 import { toHex } from '../../domain/crypto/hex.js'
 import type { JsonValue } from '../../domain/json.js'
-import { NO_ANCHOR, TREE_ALGORITHM, type AnchorData, type AnchorRef } from '../../domain/ledger/anchor.js'
+import { anchorData, checkpointText, defaultOrigin, NO_ANCHOR, ORIGIN, TREE_ALGORITHM, type AnchorData, type AnchorRef } from '../../domain/ledger/anchor.js'
 import { nonceKey, SignedCommandC, type SignedCommand } from '../../domain/ledger/command.js'
 import { verifySigned } from '../verified-commands.js'
-import { sealEnvelopeText, type Cause, type Envelope } from '../../domain/ledger/envelope.js'
+import { LEDGER_FORMAT, sealEnvelopeText, type Cause, type Envelope } from '../../domain/ledger/envelope.js'
 import { LedgerError } from '../../domain/ledger/errors.js'
-import { merkleRoot } from '../../domain/ledger/merkle.js'
+import { StreamingRoot } from '../../domain/ledger/merkle.js'
+import { StreamHeads } from '../../domain/ledger/stream-heads.js'
 import { ANCHOR_STREAM, ANCHOR_TYPE, STREAM_NAME, TYPE_NAME } from '../../domain/ledger/names.js'
 import type { Clock } from '../../domain/ports/clock.js'
 import type { CryptoSuite, Signer } from '../../domain/ports/crypto.js'
@@ -24,13 +25,15 @@ import { fromHex } from '../../domain/crypto/hex.js'
 import { systemClock } from '../clock.js'
 import { nativeCrypto } from '../crypto/native.js'
 import { storageCodeOf } from './storage-full.js'
-import { StaleHeadError, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
+import { StaleHeadError, streamHeadsOf, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
 
 export interface LedgerStoreOptions {
   readonly backend: StorageBackend
   readonly signer: Signer
   readonly crypto?: CryptoSuite
   readonly clock?: Clock
+  /** The checkpoint origin; defaults to the log's own, or `model-ledger/<first 16 hex digits of the key>` for a new log. */
+  readonly origin?: string
   /** Seal an anchor once this many events are unanchored. */
   readonly anchorEvery?: number
   /** Seal an anchor this often (ms) when events are waiting; 0 turns the timer off. */
@@ -42,6 +45,7 @@ export interface LedgerStoreOptions {
 }
 
 const PAGE = 1000
+const textEncoder = new TextEncoder()
 const MAX_BATCH_REQUESTS = 2000
 
 type Job =
@@ -61,9 +65,11 @@ interface ValidRequest {
 interface ChainState {
   head: StoredHead
   lastAnchor: AnchorRef
-  /** Hashes of the events since the last anchor, in order: the next anchor's leaves. */
-  unanchored: Uint8Array[]
-  firstUnanchored: number
+  /** The RFC 9162 tree of every event up to the head, as its right edge. */
+  tree: StreamingRoot
+  /** Every stream's head: mutated while a batch is planned, reloaded if that batch fails. */
+  heads: StreamHeads
+  origin: string
 }
 
 /** A backend failure as LedgerError('storage'), keeping the backend's code (SQLITE_FULL, ENOSPC, 53100…) in details. */
@@ -102,11 +108,14 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   const maxEvents = options.maxEventsPerRequest ?? 1000
   const maxEventBytes = options.maxEventBytes ?? 1024 * 1024
   const ledgerPublicKey = toHex(signer.publicKey)
+  if (options.origin !== undefined && !ORIGIN.test(options.origin)) throw new LedgerError('malformed', `checkpoint origin ${JSON.stringify(options.origin)} must be printable ASCII without spaces or +`)
 
   await backend.bindLedgerKey(ledgerPublicKey)
 
   const versionCache = new Map<string, number>()
   let state = await loadState()
+  // Set when a planned batch recorded stream heads that never committed: the next batch reloads.
+  let stale = false
   let queue: Job[] = []
   let draining = false
   let closed = false
@@ -116,14 +125,31 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   // Commits by other processes on shared storage wake live subscribers as our own commits do.
   const unwatch = backend.watch?.(notify)
 
+  /** The head, the tree resumed from the last checkpoint's right edge plus the events after it, and every stream head. */
   async function loadState(): Promise<ChainState> {
     const head = await backend.head()
     const last = (await backend.lastAnchor()) ?? NO_ANCHOR
-    const unanchored: Uint8Array[] = []
-    for (let from = last.sequence + 1; from <= head.sequence; from += PAGE) {
-      for (const e of await backend.readRange(from, PAGE)) unanchored.push(fromHex(e.hash))
+    let tree = new StreamingRoot(crypto.sha256)
+    let origin = options.origin ?? defaultOrigin(ledgerPublicKey)
+    if (last.sequence > 0) {
+      const [envelope] = await backend.readRange(last.sequence, 1)
+      const data = envelope === undefined ? undefined : anchorData(envelope)
+      const resumed = data === undefined ? undefined : StreamingRoot.resume(data.treeSize, data.rightEdge, crypto.sha256)
+      if (envelope === undefined || data === undefined || resumed === undefined) {
+        throw new LedgerError('storage', `the checkpoint at sequence ${last.sequence} is not in this ledger format (an earlier version wrote it); export what you need with that version and start a new ledger`)
+      }
+      if (options.origin !== undefined && options.origin !== data.origin) {
+        throw new LedgerError('malformed', `this log's checkpoint origin is ${JSON.stringify(data.origin)}, not ${JSON.stringify(options.origin)}`)
+      }
+      origin = data.origin
+      resumed.push(fromHex(envelope.hash))
+      tree = resumed
     }
-    return { head, lastAnchor: last, unanchored, firstUnanchored: last.sequence + 1 }
+    for (let from = last.sequence + 1; from <= head.sequence; from += PAGE) {
+      for (const e of await backend.readRange(from, PAGE)) tree.push(fromHex(e.hash))
+    }
+    const heads = StreamHeads.from(await streamHeadsOf(backend), crypto.sha256)
+    return { head, lastAnchor: last, tree, heads, origin }
   }
 
   function notify(): void {
@@ -220,9 +246,10 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       // Another writer on the same storage moves the head behind our back: cached stream versions
       // would then refuse appends that are right, and never learn otherwise.
       const current = await backend.head()
-      if (current.sequence !== state.head.sequence || current.hash !== state.head.hash) {
+      if (stale || current.sequence !== state.head.sequence || current.hash !== state.head.hash) {
         versionCache.clear()
         state = await loadState()
+        stale = false
       }
       const streams = new Set<string>()
       for (const job of batch) if (job.kind === 'append') for (const write of job.request.writes) if (!versionCache.has(write.stream)) streams.add(write.stream)
@@ -244,8 +271,10 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       await backend.commit({ expectedHead: state.head, envelopes: plan.envelopes, texts: plan.texts, commands: plan.commands })
     } catch (error) {
       versionCache.clear()
+      stale = true
       try {
         state = await loadState()
+        stale = false
       } catch (reloading) {
         // Every job must still settle: a store that cannot even be read fails the batch.
         for (const job of batch) job.reject(storageError('the store failed', reloading))
@@ -263,7 +292,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
 
   /** Decides a whole batch against a working copy of the state; nothing is kept unless it commits. */
   function planBatch(batch: Job[], existing: Map<string, StoredCommand>, usedNonces: Map<string, string>) {
-    const work: ChainState = { ...state, unanchored: [...state.unanchored] }
+    const work: ChainState = { ...state, tree: state.tree.clone() }
     const versions = new Map<string, number>()
     const envelopes: Envelope[] = []
     const texts: string[] = []
@@ -276,7 +305,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     const push = (stream: string, type: string, data: JsonValue, cause: Cause, recordedAt: string, dataText?: string): Envelope => {
       const streamVersion = version(stream) + 1
       const { envelope, text } = sealEnvelopeText(
-        { sequence: work.head.sequence + 1, stream, streamVersion, type, data, recordedAt, cause, prevHash: work.head.hash, signer: ledgerPublicKey },
+        { format: LEDGER_FORMAT, sequence: work.head.sequence + 1, stream, streamVersion, type, data, recordedAt, cause, prevHash: work.head.hash, signer: ledgerPublicKey },
         signer,
         crypto,
         dataText,
@@ -285,25 +314,30 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       texts.push(text)
       versions.set(stream, streamVersion)
       work.head = { sequence: envelope.sequence, hash: envelope.hash, recordedAt }
-      if (stream !== ANCHOR_STREAM) work.unanchored.push(fromHex(envelope.hash))
+      work.tree.push(fromHex(envelope.hash))
+      work.heads.record(stream, streamVersion, envelope.sequence)
       return envelope
     }
 
+    // A checkpoint costs O(log n) for the tree (its right edge is kept) and O(log S) per stream
+    // that changed since the last one: never a rebuild.
     const seal = (): Envelope | undefined => {
-      if (work.unanchored.length === 0) return undefined
+      if (work.head.sequence === work.lastAnchor.sequence) return undefined
+      const treeSize = work.head.sequence
+      const root = work.tree.root()
+      const text = checkpointText(work.origin, treeSize, root)
       const data: AnchorData = {
-        fromSequence: work.firstUnanchored,
-        toSequence: work.head.sequence,
-        root: merkleRoot(work.unanchored, crypto.sha256),
-        prevAnchorSequence: work.lastAnchor.sequence,
-        prevAnchorHash: work.lastAnchor.hash,
         tree: TREE_ALGORITHM,
+        origin: work.origin,
+        treeSize,
+        root,
+        rightEdge: work.tree.rightEdge(),
+        streams: work.heads.commit(),
+        signatures: [{ key: ledgerPublicKey, signature: toHex(signer.sign(textEncoder.encode(text))) }],
       }
       const recordedAt = work.head.recordedAt ?? iso(clock.now())
       const anchor = push(ANCHOR_STREAM, ANCHOR_TYPE, data as unknown as JsonValue, { kind: 'system', reason: 'anchor' }, laterOf(recordedAt))
       work.lastAnchor = { sequence: anchor.sequence, hash: anchor.hash }
-      work.unanchored = []
-      work.firstUnanchored = anchor.sequence + 1
       return anchor
     }
 
@@ -360,7 +394,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
           inBatchNonces.set(nonceKey(request.command.command), hash)
         }
         outcomes.push(() => job.resolve({ ...result, duplicate: false }))
-        if (work.unanchored.length >= anchorEvery) seal()
+        if (work.head.sequence - work.lastAnchor.sequence >= anchorEvery) seal()
       } catch (error) {
         outcomes.push(() => job.reject(error))
       }
@@ -379,7 +413,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   const timer =
     anchorIntervalMs > 0
       ? setInterval(() => {
-          if (!closed && state.unanchored.length > 0) void store.sealAnchor().catch(() => undefined)
+          if (!closed && state.head.sequence > state.lastAnchor.sequence) void store.sealAnchor().catch(() => undefined)
         }, anchorIntervalMs)
       : undefined
   timer?.unref()

@@ -41,6 +41,9 @@ export function createMemoryBackend(): StorageBackend {
     },
     head: async () => head(),
     lastAnchor: async () => anchor,
+    async streamHeads() {
+      return [...streams].map(([stream, indexes]) => ({ stream, version: indexes.length, lastSequence: (events[indexes[indexes.length - 1] as number] as Envelope).sequence }))
+    },
     async streamVersions(names) {
       return new Map(names.map((name) => [name, streams.get(name)?.length ?? 0]))
     },

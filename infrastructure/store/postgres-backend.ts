@@ -118,6 +118,10 @@ export function createPostgresBackend(url: string, options: PostgresBackendOptio
       const row = (await query<{ sequence: string; hash: string }>(q.lastOfStream, [ANCHOR_STREAM]))[0]
       return row === undefined ? undefined : { sequence: Number(row.sequence), hash: row.hash }
     },
+    async streamHeads() {
+      const rows = await query<{ stream: string; version: number; last: string }>(q.streamHeads, [])
+      return rows.map((row) => ({ stream: row.stream, version: row.version, lastSequence: Number(row.last) }))
+    },
     async streamVersions(streams) {
       const rows = await query<{ stream: string; version: number }>(q.streamVersions, [[...streams]])
       return new Map(rows.map((row) => [row.stream, row.version]))

@@ -71,6 +71,9 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
     lastAnchor: db.prepare<[string], { sequence: number; hash: string }>(
       'SELECT sequence, hash FROM events WHERE stream = ? ORDER BY stream_version DESC LIMIT 1',
     ),
+    streamHeads: db.prepare<[], { stream: string; version: number; lastSequence: number }>(
+      'SELECT stream, MAX(stream_version) AS version, MAX(sequence) AS lastSequence FROM events GROUP BY stream ORDER BY MIN(sequence)',
+    ),
     streamVersion: db.prepare<[string], { v: number | null }>('SELECT MAX(stream_version) AS v FROM events WHERE stream = ?'),
     command: db.prepare<[string], { signed: string; result: string }>('SELECT signed, result FROM commands WHERE hash = ?'),
     nonce: db.prepare<[string], { hash: string }>('SELECT hash FROM commands WHERE nonce_key = ?'),
@@ -130,6 +133,7 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
     },
     head: async () => head(),
     lastAnchor: async () => q.lastAnchor.get(ANCHOR_STREAM),
+    streamHeads: async () => q.streamHeads.all(),
     async streamVersions(streams) {
       return new Map(streams.map((stream) => [stream, q.streamVersion.get(stream)?.v ?? 0]))
     },

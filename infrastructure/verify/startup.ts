@@ -9,6 +9,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { checkEnvelopeSeal, ZERO_HASH } from '../../domain/ledger/envelope.js'
+import { anchorData } from '../../domain/ledger/anchor.js'
+import type { ResumePoint } from '../../domain/ledger/chain-check.js'
 import { nativeCrypto } from '../crypto/native.js'
 import { storeLines } from '../bundle/lines.js'
 import { replaceFile } from '../keys/atomic-write.js'
@@ -68,14 +70,16 @@ export async function verifyOnStart(backend: StorageBackend, root: string, optio
     throw new IntegrityError(null, 'the store holds events but no ledger key')
   }
   const marker = readMarker(root, key)
-  let resume: { sequence: number; hash: string; recordedAt: string } | undefined
+  let resume: ResumePoint | undefined
   if (marker !== null) {
     if (marker.sequence > head.sequence) throw new IntegrityError(head.sequence + 1, `the log ends at sequence ${head.sequence}, before sequence ${marker.sequence} verified on ${marker.verifiedAt}: it was truncated`)
     const [at] = await backend.readRange(marker.sequence, 1)
     if (at === undefined || at.hash !== marker.hash) throw new IntegrityError(marker.sequence, `its stored hash ${at?.hash ?? '(none)'} is not ${marker.hash}, verified on ${marker.verifiedAt}: it was rewritten`)
     const seal = checkEnvelopeSeal(at, nativeCrypto)
     if (!seal.ok || at.signer !== key) throw new IntegrityError(marker.sequence, `its bytes no longer match its hash and signature: it was rewritten`)
-    resume = { sequence: at.sequence, hash: at.hash, recordedAt: at.recordedAt }
+    const checkpoint = anchorData(at)
+    if (checkpoint === undefined) throw new IntegrityError(marker.sequence, 'the verified marker names an event that is not a checkpoint of this format')
+    resume = { sequence: at.sequence, hash: at.hash, recordedAt: at.recordedAt, checkpoint }
   }
   const from = (resume?.sequence ?? 0) + 1
   const report = await verifyLines(storeLines(backend, from), { trustedKey: key, ...(resume === undefined ? {} : { resume }), ...(options.workers === undefined ? {} : { workers: options.workers }) })

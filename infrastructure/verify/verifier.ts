@@ -5,8 +5,9 @@
  */
 import { availableParallelism } from 'node:os'
 import { referenceCrypto } from '../../domain/crypto/reference.js'
-import { ChainChecker, type ChainFailure, type ChainSummary, type ResumePoint, type TrustedAnchor } from '../../domain/ledger/chain-check.js'
+import { ChainChecker, type ChainFailure, type ChainSummary, type ResumePoint, type TrustedAnchor, type TrustedTree } from '../../domain/ledger/chain-check.js'
 import { checkLine, type LineFacts } from '../../domain/ledger/line-check.js'
+import { BundleFramingError } from '../../domain/ledger/bundle.js'
 import type { SignedCommand } from '../../domain/ledger/command.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
 import type { Redecider, RedecideFault } from '../../domain/ledger/redecide.js'
@@ -18,6 +19,8 @@ export interface VerifyOptions {
   readonly trustedKey?: string
   /** Anchors the auditor already holds: the log must contain each, unchanged. */
   readonly trustedAnchors?: readonly TrustedAnchor[]
+  /** Trees held from outside the log (checkpoint notes, cosigned or not): the log must agree with each. */
+  readonly trustedTrees?: readonly TrustedTree[]
   /** Worker threads for line checks; 0 checks on this thread. Default: one per core. */
   readonly workers?: number
   readonly crypto?: 'native' | 'reference'
@@ -63,24 +66,41 @@ function fail(failure: ChainFailure, key: string | null, source: 'trusted' | 'lo
  */
 async function* rebatch(source: AsyncIterable<string | readonly string[]>): AsyncGenerator<string[]> {
   let batch: string[] = []
-  for await (const item of source) {
-    for (const line of typeof item === 'string' ? [item] : item) {
-      batch.push(line)
-      if (batch.length === BATCH) {
-        yield batch
-        batch = []
+  try {
+    for await (const item of source) {
+      for (const line of typeof item === 'string' ? [item] : item) {
+        batch.push(line)
+        if (batch.length === BATCH) {
+          yield batch
+          batch = []
+        }
       }
     }
+  } catch (error) {
+    // The lines before a framing fault are checked first: an earlier fault is the one reported.
+    if (error instanceof BundleFramingError && batch.length > 0) yield batch
+    throw error
   }
   if (batch.length > 0) yield batch
+}
+
+/** The next batch, or the framing fault that ends the source (any other error is thrown). */
+async function nextBatch(iterator: AsyncGenerator<string[]>): Promise<IteratorResult<string[]> | BundleFramingError> {
+  try {
+    return await iterator.next()
+  } catch (error) {
+    if (error instanceof BundleFramingError) return error
+    throw error
+  }
 }
 
 /** Verifies a log given as lines, or as arrays of lines (the bundle file reader's batches). */
 export async function verifyLines(lines: AsyncIterable<string | readonly string[]>, options: VerifyOptions = {}): Promise<VerifyReport> {
   const iterator = rebatch(lines)
-  const firstBatch = await iterator.next()
   const warnings: string[] = []
   const source = options.trustedKey === undefined ? 'log' : 'trusted'
+  const firstBatch = await nextBatch(iterator)
+  if (firstBatch instanceof BundleFramingError) return fail({ sequence: null, line: firstBatch.line, reason: firstBatch.message }, options.trustedKey ?? null, source, warnings)
   const first = firstBatch.done === true ? undefined : firstBatch.value.shift()
   if (first === undefined) return fail({ sequence: null, line: 0, reason: 'the log is empty: no header' }, options.trustedKey ?? null, source, warnings)
   const headerFacts = checkLine(first, options.trustedKey ?? '', nativeCrypto)
@@ -100,11 +120,12 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
   const suite = crypto === 'reference' ? referenceCrypto : nativeCrypto
   const workers = options.workers ?? availableParallelism()
   const pool: LineCheckPool | undefined = workers > 0 ? createLineCheckPool(workers, key, crypto) : undefined
-  const checker = new ChainChecker(suite.sha256, options.trustedAnchors, options.resume)
+  const checker = new ChainChecker(suite.sha256, options.trustedAnchors, options.resume, options.trustedTrees)
   const redecider = options.redecide?.(key)
   const inFlight: { lines: readonly string[]; facts: Promise<LineFacts[]> }[] = []
   const maxInFlight = Math.max(2, workers * 3)
   let failure: ChainFailure | undefined
+  let framing: BundleFramingError | undefined
 
   const check = (batch: string[]): Promise<LineFacts[]> =>
     pool === undefined ? Promise.resolve(batch.map((line) => checkLine(line, key, suite))) : pool.check(batch)
@@ -127,7 +148,10 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
   try {
     const rest = firstBatch.done === true ? [] : firstBatch.value
     if (rest.length > 0) inFlight.push({ lines: rest, facts: check(rest) })
-    for (let item = await iterator.next(); item.done !== true && failure === undefined; item = await iterator.next()) {
+    while (failure === undefined) {
+      const item = await nextBatch(iterator)
+      if (item instanceof BundleFramingError) framing = item
+      if (item instanceof BundleFramingError || item.done === true) break
       inFlight.push({ lines: item.value, facts: check(item.value) })
       if (inFlight.length >= maxInFlight) await absorb()
     }
@@ -136,6 +160,7 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
     await iterator.return(undefined)
     await pool?.close()
   }
+  if (failure === undefined && framing !== undefined) failure = { sequence: checker.verifiedEvents + 1, line: framing.line, reason: framing.message }
 
   const end = checker.finish()
   failure ??= end.failure

@@ -3,6 +3,8 @@
  * governance and data item. Every fact a node states comes from an event whose sequence the node
  * lists as evidence. model-graph.ts adds the nodes of training jobs, checkpoints and deployments.
  */
+import { contributionStream, datanetStream } from '../../domain/datanets/ids.js'
+import { identityStream, mandateStream, proposalStream } from '../../domain/governance/streams.js'
 import { versionKey, type ContributionEntry, type LineageIndex } from './index.js'
 
 /** The first 8 hex digits of an id, for labels. */
@@ -32,13 +34,31 @@ export interface LineageEdge {
 export class Builder {
   readonly nodes = new Map<string, LineageNode>()
   readonly edges: LineageEdge[] = []
+  /**
+   * Streams that an indexed event refers to, and that the ledger's rules say exist, but that the
+   * index lacks: on a whole log, none; in a report, streams it left out.
+   */
+  readonly unresolved = new Set<string>()
   constructor(readonly index: LineageIndex) {}
 
-  name(key: string, evidence: number[]): string {
+  /**
+   * A key's registered name, its event added to `evidence`. An actor's key (`required`) is always
+   * registered, since the rules refuse commands from unregistered keys; a payout's recipient need not be.
+   */
+  name(key: string, evidence: number[], required = true): string {
     const entry = this.index.names.get(key)
-    if (entry === undefined) return short(key)
+    if (entry === undefined) {
+      if (required) this.unresolved.add(identityStream(key))
+      return short(key)
+    }
     evidence.push(entry.sequence)
     return entry.name
+  }
+
+  /** An edge to an item an indexed event refers to; when the index lacks the item, its stream is unresolved. */
+  link(from: string, to: string | undefined, relation: string, stream: string): void {
+    if (to === undefined) this.unresolved.add(stream)
+    else this.edge(from, to, relation)
   }
 
   add(node: LineageNode): string {
@@ -70,11 +90,10 @@ export class Builder {
     const m = this.index.mandates.get(mandateId)
     if (m === undefined) return undefined
     const id = this.add({ id: `mandate:${mandateId}`, kind: 'mandate', label: m.title, sequence: m.sequence, facts: { rubric: m.rubric, rewardPool: m.rewardPool }, evidence: [m.sequence] })
-    const proposal = this.proposal(m.proposalId)
-    if (proposal !== undefined) this.edge(id, proposal, 'approved by')
+    this.link(id, this.proposal(m.proposalId), 'approved by', proposalStream(m.proposalId))
     for (const epoch of this.index.epochs.get(mandateId) ?? []) {
       const evidence = [epoch.sequence]
-      const payouts = epoch.payouts.map((p) => `${this.name(p.recipient, evidence)}=${p.amount}`).join(', ')
+      const payouts = epoch.payouts.map((p) => `${this.name(p.recipient, evidence, false)}=${p.amount}`).join(', ')
       const node = this.add({ id: `epoch:${mandateId}:${epoch.epoch}`, kind: 'reward-epoch', label: `reward epoch ${epoch.epoch}`, sequence: epoch.sequence, facts: { payouts, mapHash: epoch.mapHash }, evidence })
       this.edge(id, node, 'paid in')
     }
@@ -85,8 +104,7 @@ export class Builder {
     const d = this.index.datanets.get(datanetId)
     if (d === undefined) return undefined
     const id = this.add({ id: `datanet:${datanetId}`, kind: 'datanet', label: `datanet ${short(datanetId)}`, sequence: d.sequence, facts: { licences: d.licences.join(' '), mediaTypes: d.mediaTypes.join(' ') }, evidence: [d.sequence] })
-    const mandate = this.mandate(d.mandateId)
-    if (mandate !== undefined) this.edge(id, mandate, 'opened under')
+    this.link(id, this.mandate(d.mandateId), 'opened under', mandateStream(d.mandateId))
     return id
   }
 
@@ -124,11 +142,10 @@ export class Builder {
     const v = this.index.versions.get(versionKey(datanetId, version))
     if (v === undefined) return undefined
     const id = this.add({ id: `version:${datanetId}:${version}`, kind: 'dataset-version', label: `dataset version ${version}`, sequence: v.sequence, facts: { root: v.root, items: v.contributions.length, totalBytes: v.totalBytes }, evidence: [v.sequence] })
-    const datanet = this.datanet(datanetId)
-    if (datanet !== undefined) this.edge(id, datanet, 'sealed in')
+    this.link(id, this.datanet(datanetId), 'sealed in', datanetStream(datanetId))
     for (const cid of v.contributions) {
       const entry = this.index.contributions.get(cid)
-      if (entry !== undefined) this.edge(id, this.contribution(entry), 'includes')
+      this.link(id, entry === undefined ? undefined : this.contribution(entry), 'includes', contributionStream(cid))
     }
     return id
   }

@@ -39,7 +39,7 @@ export function renderDatasheet(report: LineageReport): string {
   const lines = [
     `# Datasheet: ${versions.map((v) => v.label).join(', ') || 'dataset'}`,
     '',
-    `Generated from ledger ${report.ledgerPublicKey} at head #${report.head}. Every statement cites the ledger sequences behind it; \`model-ledger verify-report\` checks them.`,
+    `Generated from ledger ${report.ledgerPublicKey} as of checkpoint #${report.head.sequence} (tree size ${report.head.sequence - 1}). Every statement cites the ledger sequences behind it; \`model-ledger verify-report\` checks them.`,
     '',
     '## Purpose and mandate (Annex IV 2(d): design choices)',
     ...mandates.map((m) => `- Mandate "${m.label}", evaluation rubric ${String(facts(m).rubric)}, reward pool ${String(facts(m).rewardPool)} base units (#${m.sequence}).`),
@@ -51,7 +51,7 @@ export function renderDatasheet(report: LineageReport): string {
     `- Licences: ${[...licences].map(([l, n]) => `${l} × ${n}`).join(', ') || 'none'}.`,
     '',
     '## Selection, labelling and validation (Art. 10(2)(c))',
-    '- Each contribution was judged by staked validators (accept / reject / spam with quality and relevance scores); the outcome is the stake-weighted majority and quality the stake-weighted median.',
+    '- Each contribution was judged by staked validators (accept / reject / spam with quality and relevance scores); the outcome is the majority by weight (stake × trust, docs/governance.md) and quality the weighted median.',
     ...contributions.map((c) => `- ${c.label} by ${String(facts(c).contributor)}: ${String(facts(c).outcome)}, quality ${String(facts(c).quality)}, relevance ${String(facts(c).relevance)}; verdicts ${String(facts(c).verdicts)}.`),
     ...versions.map((v) => `- ${v.label}: ${String(facts(v).items)} items, ${String(facts(v).totalBytes)} bytes, Merkle root ${String(facts(v).root)} (#${v.sequence}).`),
     '',

@@ -3,6 +3,7 @@
  * event whose sequence the node lists as evidence, so a report can carry exactly those events,
  * each with its inclusion proof, and be checked offline by rebuilding the graph from them.
  */
+import { datanetStream } from '../../domain/datanets/ids.js'
 import { Builder, type LineageEdge, type LineageNode } from './builder.js'
 import type { LineageIndex } from './index.js'
 import { checkpointNode, deploymentNode, deploymentsServing, jobTree } from './model-graph.js'
@@ -50,8 +51,7 @@ function usesOf(b: Builder, contentHash: string): void {
   if (entries.length === 0) notFound(`no contribution with content hash ${contentHash}`)
   for (const entry of entries) {
     const id = b.contribution(entry)
-    const datanet = b.datanet(entry.datanetId)
-    if (datanet !== undefined) b.edge(id, datanet, 'submitted to')
+    b.link(id, b.datanet(entry.datanetId), 'submitted to', datanetStream(entry.datanetId))
     for (const v of b.index.versions.values()) {
       if (!v.contributions.includes(entry.id)) continue
       b.edge(b.version(v.datanetId, v.version) ?? '', id, 'includes')
@@ -89,12 +89,28 @@ function build(b: Builder, target: LineageTarget): void {
   }
 }
 
-export function buildLineage(index: LineageIndex, target: LineageTarget): LineageGraph {
+/** UTF-16 code unit order: the same on every machine, unlike localeCompare. */
+const byCode = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * The graph for a target, and the streams its events refer to that the index lacks (sorted): none
+ * over a whole log; over a report's events, the streams the report left out.
+ */
+export function traceLineage(index: LineageIndex, target: LineageTarget): { graph: LineageGraph; unresolved: string[] } {
   const b = new Builder(index)
   build(b, target)
-  const nodes = [...b.nodes.values()].sort((x, y) => x.sequence - y.sequence || x.id.localeCompare(y.id))
-  const edges = [...b.edges].sort((x, y) => x.from.localeCompare(y.from) || x.to.localeCompare(y.to) || x.relation.localeCompare(y.relation))
-  return { target, nodes, edges }
+  const nodes = [...b.nodes.values()].sort((x, y) => x.sequence - y.sequence || byCode(x.id, y.id))
+  const edges = [...b.edges].sort((x, y) => byCode(x.from, y.from) || byCode(x.to, y.to) || byCode(x.relation, y.relation))
+  return { graph: { target, nodes, edges }, unresolved: [...b.unresolved].sort() }
+}
+
+export function buildLineage(index: LineageIndex, target: LineageTarget): LineageGraph {
+  return traceLineage(index, target).graph
+}
+
+/** Every sequence a graph's nodes cite, ascending. */
+export function evidenceOf(graph: LineageGraph): number[] {
+  return [...new Set(graph.nodes.flatMap((node) => node.evidence))].sort((a, b) => a - b)
 }
 
 /** What an id names: a deployment, a training job, a checkpoint root or a mandate (the model), in that order. */

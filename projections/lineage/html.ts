@@ -50,11 +50,10 @@ function diagram(report: LineageReport): string {
 }
 
 function nodeTable(report: LineageReport): string {
-  const proven = new Map(report.evidence.map((e) => [e.sequence, e.proof !== null]))
   return report.graph.nodes
     .map((node) => {
       const facts = Object.entries(node.facts).map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(String(v))}</td></tr>`).join('')
-      const evidence = node.evidence.map((s) => `#${s}${proven.get(s) === true ? ' ✓' : ' (unanchored)'}`).join(' ')
+      const evidence = node.evidence.map((s) => `#${s}`).join(' ')
       return `<section><h3>${escape(node.kind)}: ${escape(node.label)}</h3><table>${facts}<tr><th>evidence</th><td>${escape(evidence)}</td></tr></table></section>`
     })
     .join('\n')
@@ -62,12 +61,13 @@ function nodeTable(report: LineageReport): string {
 
 export function renderLineageHtml(report: LineageReport): string {
   const target = escape(JSON.stringify(report.graph.target))
+  const events = report.streams.reduce((sum, s) => sum + s.events.length, 0)
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Lineage ${target}</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;color:#223}table{border-collapse:collapse;margin:4px 0 16px}th,td{border:1px solid #ccd;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f4f5f8;font-weight:600}h3{margin:18px 0 4px}code{font-size:12px}</style></head>
 <body>
 <h1>Lineage report</h1>
-<p>Target <code>${target}</code> · ledger key <code>${escape(report.ledgerPublicKey)}</code> · log head at generation #${report.head} · ${report.evidence.length} evidence events, ${report.evidence.filter((e) => e.proof !== null).length} with inclusion proofs.</p>
+<p>Target <code>${target}</code> · ledger key <code>${escape(report.ledgerPublicKey)}</code> · as of checkpoint #${report.head.sequence} (tree size ${report.head.sequence - 1}) · ${report.streams.length} streams, whole, ${events} events, each with its inclusion proof.</p>
 <p>Check it offline: <code>model-ledger verify-report REPORT.json --key LEDGER_KEY</code> (the JSON form carries every event and proof).</p>
 ${diagram(report)}
 <h2>Items</h2>

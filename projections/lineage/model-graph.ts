@@ -4,7 +4,10 @@
  * version and mandate (whose nodes builder.ts makes). A job's node cites every checkpoint event of
  * the job, so a verifier folding only the evidence gives each evaluation the checkpoint it judged.
  */
-import { short, type Builder } from './builder.js'
+import { datanetStream } from '../../domain/datanets/ids.js'
+import { mandateStream } from '../../domain/governance/streams.js'
+import { trainingStream } from '../../domain/training/codecs.js'
+import { short, type Builder, type Fact } from './builder.js'
 import { checkpointKey, type DeploymentEntry } from './model-index.js'
 
 const amounts = (entries: Iterable<readonly [string, bigint]>): string => [...entries].map(([k, v]) => `${k}=${v}`).join(', ')
@@ -45,24 +48,34 @@ export function jobNode(b: Builder, jobId: string): string | undefined {
     },
     evidence,
   })
-  const version = b.version(job.mandateId, job.datasetVersion)
-  if (version !== undefined) b.edge(id, version, 'trained on')
-  const mandate = b.mandate(job.mandateId)
-  if (mandate !== undefined) b.edge(id, mandate, 'commissioned by')
+  // A job's mandate id is its datanet's id (a mandate opens one datanet, under its own id).
+  b.link(id, b.version(job.mandateId, job.datasetVersion), 'trained on', datanetStream(job.mandateId))
+  b.link(id, b.mandate(job.mandateId), 'commissioned by', mandateStream(job.mandateId))
   return id
+}
+
+/**
+ * The consent facts of a checkpoint: only when a withdrawal reached its job's data (so reports made
+ * before consent was traced still verify), citing each ConsentWithdrawalFlagged.
+ */
+function withdrawnFacts(b: Builder, jobId: string): { facts: Record<string, Fact>; evidence: number[] } {
+  const flags = b.index.withdrawals.get(jobId) ?? []
+  if (flags.length === 0) return { facts: {}, evidence: [] }
+  return { facts: { consent: 'withdrawn', withdrawn: flags.map((f) => f.contributionId).join(' ') }, evidence: flags.map((f) => f.sequence) }
 }
 
 export function checkpointNode(b: Builder, jobId: string, root: string): string | undefined {
   const k = b.index.checkpoints.get(checkpointKey(jobId, root))
   if (k === undefined) return undefined
   const evaluations = k.evaluations.map((e) => `${e.split}: ${e.value ?? 'n/a'} ${e.passed ? 'passed' : 'failed'} (#${e.sequence})`).join(', ')
+  const consent = withdrawnFacts(b, jobId)
   const id = b.add({
     id: `checkpoint:${jobId}:${root}`,
     kind: 'checkpoint',
     label: `checkpoint at step ${k.step}`,
     sequence: k.sequence,
-    facts: { root, jobId, step: k.step, files: k.files, totalBytes: k.totalBytes, evaluations: evaluations || null },
-    evidence: [k.sequence, ...k.evaluations.map((e) => e.sequence)],
+    facts: { root, jobId, step: k.step, files: k.files, totalBytes: k.totalBytes, evaluations: evaluations || null, ...consent.facts },
+    evidence: [k.sequence, ...k.evaluations.map((e) => e.sequence), ...consent.evidence],
   })
   const job = jobNode(b, jobId)
   if (job !== undefined) b.edge(id, job, 'produced by')
@@ -73,7 +86,7 @@ function usageNode(b: Builder, d: DeploymentEntry): string | undefined {
   const u = d.usage
   if (u.sequences.length === 0) return undefined
   const evidence = [...u.sequences]
-  const payouts = amounts([...u.payouts].map(([account, amount]) => [b.name(account, evidence), amount] as const))
+  const payouts = amounts([...u.payouts].map(([account, amount]) => [b.name(account, evidence, false), amount] as const))
   return b.add({
     id: `usage:${d.id}`,
     kind: 'usage',
@@ -87,10 +100,26 @@ function usageNode(b: Builder, d: DeploymentEntry): string | undefined {
   })
 }
 
+/**
+ * A deployment's consent, for the checkpoint it serves now: flagged withdrawals of it with the
+ * deadline, and a suspension while that checkpoint still serves. Only when flagged.
+ */
+function deploymentConsent(d: DeploymentEntry): { facts: Record<string, Fact>; evidence: number[] } {
+  const serving = d.served.at(-1)
+  const flags = d.flags.filter((f) => f.checkpoint === serving?.checkpoint && f.sequence > (serving?.since ?? 0))
+  if (flags.length === 0) return { facts: {}, evidence: [] }
+  const suspended = d.suspended !== undefined && d.suspended.sequence > (serving?.since ?? 0) ? d.suspended : undefined
+  return {
+    facts: { consent: suspended === undefined ? 'revoked' : 'suspended', withdrawn: flags.map((f) => f.contributionId).join(' '), retrainBy: flags.map((f) => f.retrainBy).sort()[0] ?? null },
+    evidence: [...flags.map((f) => f.sequence), ...(suspended === undefined ? [] : [suspended.sequence])],
+  }
+}
+
 export function deploymentNode(b: Builder, deploymentId: string): string | undefined {
   const d = b.index.deployments.get(deploymentId)
   if (d === undefined) return undefined
-  const evidence = [d.sequence, ...d.served.slice(1).map((s) => s.since), ...(d.retired === undefined ? [] : [d.retired.sequence])]
+  const consent = deploymentConsent(d)
+  const evidence = [d.sequence, ...d.served.slice(1).map((s) => s.since), ...(d.retired === undefined ? [] : [d.retired.sequence]), ...consent.evidence]
   const rollbacks = d.served.slice(1).map((s, i) => `#${s.since}: ${short(d.served[i]?.checkpoint ?? '')} → ${short(s.checkpoint)} (${s.reason ?? ''})`)
   const id = b.add({
     id: `deployment:${deploymentId}`,
@@ -100,13 +129,13 @@ export function deploymentNode(b: Builder, deploymentId: string): string | undef
     facts: {
       endpoint: d.endpoint, deployer: b.name(d.deployer, evidence), deployerKey: d.deployer, operator: b.name(d.operator, evidence), operatorKey: d.operator, pricing: d.pricing,
       status: d.retired === undefined ? 'active' : 'retired', retired: d.retired?.reason ?? null, serving: d.served.at(-1)?.checkpoint ?? null, rollbacks: rollbacks.join('; ') || null,
+      ...consent.facts,
     },
     evidence,
   })
   d.served.forEach((s, i) => {
     const until = d.served[i + 1]?.since ?? d.retired?.sequence
-    const checkpoint = checkpointNode(b, s.jobId, s.checkpoint)
-    if (checkpoint !== undefined) b.edge(id, checkpoint, until === undefined ? `serves since #${s.since}` : `served #${s.since}–#${until}`)
+    b.link(id, checkpointNode(b, s.jobId, s.checkpoint), until === undefined ? `serves since #${s.since}` : `served #${s.since}–#${until}`, trainingStream(s.jobId))
   })
   const usage = usageNode(b, d)
   if (usage !== undefined) b.edge(id, usage, 'metered in')

@@ -68,6 +68,9 @@ export interface DeploymentEntry {
   readonly served: Served[]
   retired?: { sequence: number; reason: string }
   readonly usage: UsageTotals
+  /** Each ConsentWithdrawalFlagged that named this deployment, with the deadline it set, and its suspension for consent. */
+  readonly flags: { sequence: number; contributionId: string; checkpoint: string; retrainBy: string }[]
+  suspended?: { sequence: number; checkpoint: string }
 }
 
 export interface ModelIndex {
@@ -77,12 +80,14 @@ export interface ModelIndex {
   readonly deployments: Map<string, DeploymentEntry>
   /** Contribution id → the attribution scores recorded for it. */
   readonly attributions: Map<string, { sequence: number; jobId: string; score: number }[]>
+  /** Job id → the withdrawals flagged on its dataset version (ConsentWithdrawalFlagged). */
+  readonly withdrawals: Map<string, { sequence: number; contributionId: string }[]>
 }
 
 export const checkpointKey = (jobId: string, root: string): string => `${jobId}:${root}`
 
 export function emptyModelIndex(): ModelIndex {
-  return { jobs: new Map(), checkpoints: new Map(), deployments: new Map(), attributions: new Map() }
+  return { jobs: new Map(), checkpoints: new Map(), deployments: new Map(), attributions: new Map(), withdrawals: new Map() }
 }
 
 function indexTraining(index: ModelIndex, event: EconomyEvent, sequence: number): boolean {
@@ -153,6 +158,11 @@ function usageRecorded(entry: DeploymentEntry, d: Extract<EconomyEvent, { type: 
   for (const p of d.payouts) u.payouts.set(p.account, (u.payouts.get(p.account) ?? 0n) + p.amount)
 }
 
+function indexFlag(index: ModelIndex, d: Extract<EconomyEvent, { type: 'ConsentWithdrawalFlagged' }>['data'], sequence: number): void {
+  for (const job of d.jobs) index.withdrawals.set(job.jobId, [...(index.withdrawals.get(job.jobId) ?? []), { sequence, contributionId: d.contributionId }])
+  for (const f of d.deployments) index.deployments.get(f.deploymentId)?.flags.push({ sequence, contributionId: d.contributionId, checkpoint: f.checkpoint, retrainBy: f.retrainBy })
+}
+
 function indexDeployment(index: ModelIndex, event: EconomyEvent, sequence: number): void {
   switch (event.type) {
     case 'ModelDeployed': {
@@ -160,13 +170,24 @@ function indexDeployment(index: ModelIndex, event: EconomyEvent, sequence: numbe
       const usage: UsageTotals = { sequences: [], requests: 0, inputTokens: 0, outputTokens: 0, fees: 0n, charged: 0n, shares: { contributors: 0n, validators: 0n, proposer: 0n, treasury: 0n }, payouts: new Map() }
       index.deployments.set(d.deploymentId, {
         id: d.deploymentId, sequence, mandateId: d.mandateId, deployer: d.deployer, operator: d.operator, endpoint: d.endpoint,
-        pricing: `${d.pricing.inputPer1k} in / ${d.pricing.outputPer1k} out per 1k tokens`, served: [{ jobId: d.jobId, checkpoint: d.checkpoint, since: sequence, reason: null }], usage,
+        pricing: `${d.pricing.inputPer1k} in / ${d.pricing.outputPer1k} out per 1k tokens`, served: [{ jobId: d.jobId, checkpoint: d.checkpoint, since: sequence, reason: null }], usage, flags: [],
       })
       return
     }
     case 'DeploymentRolledBack':
-      index.deployments.get(event.data.deploymentId)?.served.push({ jobId: event.data.to.jobId, checkpoint: event.data.to.checkpoint, since: sequence, reason: event.data.reason })
+    case 'DeploymentUpgraded': {
+      // An upgrade says so in its reason: the served list is the deployment's rollbacks and upgrades alike.
+      const reason = event.type === 'DeploymentUpgraded' ? `upgrade: ${event.data.reason}` : event.data.reason
+      index.deployments.get(event.data.deploymentId)?.served.push({ jobId: event.data.to.jobId, checkpoint: event.data.to.checkpoint, since: sequence, reason })
       return
+    }
+    case 'ConsentWithdrawalFlagged':
+      return indexFlag(index, event.data, sequence)
+    case 'DeploymentSuspendedForConsent': {
+      const entry = index.deployments.get(event.data.deploymentId)
+      if (entry !== undefined) entry.suspended = { sequence, checkpoint: event.data.checkpoint }
+      return
+    }
     case 'DeploymentRetired': {
       const entry = index.deployments.get(event.data.deploymentId)
       if (entry !== undefined) entry.retired = { sequence, reason: event.data.reason }

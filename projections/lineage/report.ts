@@ -1,110 +1,147 @@
 /**
- * Lineage reports: the graph for a target plus, for every sequence it rests on, the event and its
- * inclusion proof. `verifyLineageReport` checks a report offline with the ledger key alone.
+ * Building lineage reports (report-format.ts, docs/lineage.md): the graph for a target as of the
+ * latest checkpoint, and every stream it rests on, whole, with the proofs that make it so.
+ * One pass over the log up to the checkpoint feeds the tree index, the lineage index and the
+ * stream heads at once; then the streams the graph cites are read back and proven.
  */
-import { canonicalize } from '../../domain/canonical/jcs.js'
-import type { JsonValue } from '../../domain/json.js'
+import { toHex } from '../../domain/crypto/hex.js'
+import { anchorData } from '../../domain/ledger/anchor.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
-import { checkInclusionProof, type InclusionProof } from '../../domain/ledger/proof.js'
-import type { CryptoSuite } from '../../domain/ports/crypto.js'
-import { buildInclusionProof, ProofUnavailable } from '../../infrastructure/proofs/build-proof.js'
-import type { StorageBackend } from '../../infrastructure/store/backend.js'
-import { buildLineage, resolveTarget, type LineageGraph, type LineageTarget } from './graph.js'
+import { StreamHeads } from '../../domain/ledger/stream-heads.js'
+import { nativeSha256 } from '../../infrastructure/crypto/native.js'
+import { Proofs, ProofUnavailable, type ProofSource } from '../../infrastructure/proofs/build-proof.js'
+import { LogTree } from '../../infrastructure/tlog/log-tree.js'
+import { evidenceOf, resolveTarget, TargetNotFound, traceLineage, type LineageGraph, type LineageTarget } from './graph.js'
 import { emptyIndex, indexEnvelope, type LineageIndex } from './index.js'
+import { REPORT_FORMAT, REPORT_VERSION, type LineageReport, type StreamEvidence } from './report-format.js'
 
-export const REPORT_FORMAT = 'model-ledger-lineage-report'
+export { evidenceOf } from './graph.js'
+export { REPORT_FORMAT, reportEvents, type LineageReport, type StreamEvidence } from './report-format.js'
+export { verifyLineageReport, type ReportCheck } from './verify-report.js'
 
-export interface Evidence {
-  readonly sequence: number
-  readonly event: Envelope
-  /** Null while the event is not yet under an anchor. */
-  readonly proof: InclusionProof | null
-}
-
-export interface LineageReport {
-  readonly format: typeof REPORT_FORMAT
-  readonly version: 1
-  readonly ledgerPublicKey: string
-  readonly head: number
-  readonly graph: LineageGraph
-  readonly evidence: readonly Evidence[]
+/** What building a report reads: any backend, or an adapter over an EventStore (the HTTP API's). */
+export interface ReportSource extends ProofSource {
+  ledgerKey(): Promise<string | undefined>
+  /** Up to `limit` envelopes of a stream with version >= fromVersion, in order; without it, a second pass over the log. */
+  readStream?(stream: string, fromVersion: number, limit: number): Promise<Envelope[]>
 }
 
 /** A target, or an id to resolve against the log (a deployment, training job, checkpoint root or mandate). */
 export type LineageQuery = LineageTarget | { readonly kind: 'id'; readonly id: string }
 
-export async function indexStore(backend: Pick<StorageBackend, 'readRange'>): Promise<{ index: LineageIndex; head: number }> {
-  const index = emptyIndex()
-  let head = 0
-  for (let from = 1; ; from += 1000) {
-    const page = await backend.readRange(from, 1000)
-    for (const envelope of page) indexEnvelope(index, envelope)
-    head = page[page.length - 1]?.sequence ?? head
-    if (page.length < 1000) return { index, head }
-  }
+interface Indexed {
+  readonly index: LineageIndex
+  readonly heads: StreamHeads
+  readonly tree: LogTree
 }
-
-export function evidenceOf(graph: LineageGraph): number[] {
-  return [...new Set(graph.nodes.flatMap((node) => node.evidence))].sort((a, b) => a - b)
-}
-
-export async function buildLineageReport(backend: Pick<StorageBackend, 'readRange' | 'readStream' | 'ledgerKey'>, query: LineageQuery): Promise<LineageReport> {
-  const { index, head } = await indexStore(backend)
-  const graph = buildLineage(index, query.kind === 'id' ? resolveTarget(index, query.id) : query)
-  const evidence: Evidence[] = []
-  for (const sequence of evidenceOf(graph)) {
-    const [event] = await backend.readRange(sequence, 1)
-    if (event === undefined) throw new Error(`the store lost sequence ${sequence}`)
-    let proof: InclusionProof | null = null
-    try {
-      proof = await buildInclusionProof(backend, sequence)
-    } catch (error) {
-      if (!(error instanceof ProofUnavailable)) throw error
-    }
-    evidence.push({ sequence, event, proof })
-  }
-  return { format: REPORT_FORMAT, version: 1, ledgerPublicKey: (await backend.ledgerKey()) ?? '', head, graph, evidence }
-}
-
-export type ReportCheck = { ok: true; items: number } | { ok: false; problems: string[] }
 
 /**
- * Checks a report under the trusted key: every evidence event is proven to be in the log under an
- * anchor signed by that key, and the graph rebuilt from those events alone is the graph the report
- * states. (It proves that what the report says is in the log; not that the log holds nothing
- * more: for that, verify the whole log.)
+ * Indexes the first `treeSize` events: the tree reads each of them once, in order, through a
+ * reader that also folds them into the lineage index and the stream heads (the tree's later
+ * reads of whole tiles, for proofs, pass through untouched).
  */
-export function verifyLineageReport(report: LineageReport, trustedKey: string, crypto: CryptoSuite): ReportCheck {
-  const problems: string[] = []
-  if (report.format !== REPORT_FORMAT || report.version !== 1) return { ok: false, problems: ['not a lineage report of a known version'] }
+async function indexLog(source: ProofSource, treeSize: number): Promise<Indexed> {
   const index = emptyIndex()
-  const seen = new Set<number>()
-  for (const item of [...report.evidence].sort((a, b) => a.sequence - b.sequence)) {
-    if (item.proof === null) problems.push(`sequence ${item.sequence} has no inclusion proof (not yet anchored)`)
-    else {
-      const check = checkInclusionProof(item.proof, trustedKey, crypto)
-      if (!check.ok) problems.push(`sequence ${item.sequence}: ${check.reason}`)
-      else if (canonicalize(item.proof.event as unknown as JsonValue) !== canonicalize(item.event as unknown as JsonValue) || item.event.sequence !== item.sequence) {
-        problems.push(`sequence ${item.sequence}: the event is not the one its proof proves`)
-      }
+  const heads = new StreamHeads(nativeSha256)
+  let next = 1
+  const readRange = async (from: number, limit: number): Promise<Envelope[]> => {
+    const page = await source.readRange(from, limit)
+    for (const envelope of page) {
+      if (envelope.sequence !== next || next > treeSize) continue
+      indexEnvelope(index, envelope)
+      heads.record(envelope.stream, envelope.streamVersion, envelope.sequence)
+      next++
     }
-    seen.add(item.sequence)
-    try {
-      indexEnvelope(index, item.event)
-    } catch (error) {
-      problems.push(`sequence ${item.sequence}: ${(error as Error).message}`)
+    return page
+  }
+  const tree = await LogTree.open({ readRange }, nativeSha256, treeSize)
+  if (next !== treeSize + 1) throw new ProofUnavailable(`the log holds ${next - 1} events, not the ${treeSize} its checkpoint commits to`)
+  return { index, heads, tree }
+}
+
+type StreamReader = NonNullable<ReportSource['readStream']>
+
+/** A stream's events from version 1, at most `version` of them. */
+async function readStream(read: StreamReader, stream: string, version: number): Promise<Envelope[]> {
+  const events: Envelope[] = []
+  while (events.length < version) {
+    const page = await read(stream, events.length + 1, Math.min(1000, version - events.length))
+    if (page.length === 0) break
+    events.push(...page.filter((e) => e.streamVersion <= version))
+  }
+  return events
+}
+
+/** The events of each wanted stream, versions 1..V: by stream where the source reads streams, else from one more pass over the log. */
+async function readStreams(source: ReportSource, wanted: ReadonlyMap<string, number>, treeSize: number): Promise<Map<string, Envelope[]>> {
+  const out = new Map<string, Envelope[]>()
+  const read = source.readStream?.bind(source)
+  if (read !== undefined) {
+    for (const [stream, version] of wanted) out.set(stream, await readStream(read, stream, version))
+  } else {
+    for (const stream of wanted.keys()) out.set(stream, [])
+    for (let from = 1; from <= treeSize; ) {
+      const page = await source.readRange(from, Math.min(1000, treeSize - from + 1))
+      if (page.length === 0) break
+      for (const e of page) out.get(e.stream)?.push(e)
+      from += page.length
     }
   }
-  const needed = evidenceOf(report.graph).filter((sequence) => !seen.has(sequence))
-  if (needed.length > 0) problems.push(`the graph cites sequences without evidence: ${needed.slice(0, 5).join(', ')}`)
-  let rebuilt: LineageGraph | undefined
+  for (const [stream, version] of wanted) {
+    const events = out.get(stream) ?? []
+    if (events.length !== version || events.some((e, i) => e.streamVersion !== i + 1)) throw new Error(`the store does not hold versions 1-${version} of stream ${stream}`)
+  }
+  return out
+}
+
+async function streamsOf(source: ReportSource, graph: LineageGraph, { heads, tree }: Indexed, treeSize: number): Promise<StreamEvidence[]> {
+  const names = new Set<string>()
+  for (const sequence of evidenceOf(graph)) {
+    const [event] = await source.readRange(sequence, 1)
+    if (event?.sequence !== sequence) throw new Error(`the store lost sequence ${sequence}`)
+    names.add(event.stream)
+  }
+  const proven = [...names].map((stream) => heads.prove(stream) ?? raise(`stream ${stream} has no head at tree size ${treeSize}`)).sort((a, b) => a.index - b.index)
+  const read = await readStreams(source, new Map(proven.map((p) => [p.head.stream, p.head.version])), treeSize)
+  const out: StreamEvidence[] = []
+  for (const { head, index, proof } of proven) {
+    const events: StreamEvidence['events'][number][] = []
+    for (const event of read.get(head.stream) ?? []) events.push({ event, hashes: (await tree.inclusion(event.sequence - 1, treeSize)).map(toHex) })
+    out.push({ stream: head.stream, version: head.version, lastSequence: head.lastSequence, index, hashes: proof, events })
+  }
+  return out
+}
+
+function raise(message: string): never {
+  throw new Error(message)
+}
+
+/**
+ * The report for a target as of the latest checkpoint. Throws ProofUnavailable while the ledger
+ * has no checkpoint, and TargetNotFound when the target is not in the log up to it.
+ */
+export async function buildLineageReport(source: ReportSource, query: LineageQuery): Promise<LineageReport> {
+  const head = await new Proofs(source).checkpoint()
+  const anchor = anchorData(head) ?? raise(`the checkpoint at sequence ${head.sequence} is not of this format`)
+  const indexed = await indexLog(source, anchor.treeSize)
+  const streams = indexed.heads.commit()
+  if (streams.count !== anchor.streams.count || streams.root !== anchor.streams.root) {
+    throw new Error(`the log's stream heads at tree size ${anchor.treeSize} are not the ones checkpoint #${head.sequence} signed: the store was rewritten`)
+  }
+  let traced: ReturnType<typeof traceLineage>
   try {
-    rebuilt = buildLineage(index, report.graph.target)
+    traced = traceLineage(indexed.index, query.kind === 'id' ? resolveTarget(indexed.index, query.id) : query)
   } catch (error) {
-    problems.push(`the evidence does not support the target: ${(error as Error).message}`)
+    if (!(error instanceof TargetNotFound) || (await source.readRange(head.sequence + 1, 1)).length === 0) throw error
+    throw new TargetNotFound(`${error.message} up to checkpoint #${head.sequence} (later events are not under a checkpoint yet)`)
   }
-  if (rebuilt !== undefined && canonicalize(rebuilt as unknown as JsonValue) !== canonicalize(report.graph as unknown as JsonValue)) {
-    problems.push('the graph the report states is not the graph its evidence gives')
+  if (traced.unresolved.length > 0) throw new Error(`the log's events refer to streams it does not hold: ${traced.unresolved.join(', ')}`)
+  return {
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    ledgerPublicKey: (await source.ledgerKey()) ?? head.signer,
+    head,
+    graph: traced.graph,
+    streams: await streamsOf(source, traced.graph, indexed, anchor.treeSize),
   }
-  return problems.length === 0 ? { ok: true, items: report.evidence.length } : { ok: false, problems }
 }

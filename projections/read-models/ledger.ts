@@ -3,7 +3,7 @@
  * and "which anchor covers sequence N" without scanning the log.
  *
  *   head               { sequence, hash, recordedAt, anchors }
- *   anchor:<seq16>     { sequence, hash, recordedAt, fromSequence, toSequence, root, prevAnchorSequence }
+ *   anchor:<seq16>     { sequence, hash, recordedAt, treeSize, root, origin }
  */
 import * as t from 'io-ts'
 import { Hex32, Timestamp } from '../../domain/codec.js'
@@ -18,10 +18,9 @@ const AnchorRowC = t.type({
   sequence: t.number,
   hash: Hex32,
   recordedAt: Timestamp,
-  fromSequence: t.number,
-  toSequence: t.number,
+  treeSize: t.number,
   root: Hex32,
-  prevAnchorSequence: t.number,
+  origin: t.string,
 })
 export const LedgerRowC = t.union([HeadRowC, AnchorRowC])
 export type LedgerRow = t.TypeOf<typeof LedgerRowC>
@@ -34,7 +33,7 @@ function anchorRow(envelope: Envelope): RowChange<LedgerRow>[] {
   const data = anchorData(envelope)
   if (data === undefined) throw new TypeError(`sequence ${envelope.sequence}: anchor data does not decode`)
   const { sequence, hash, recordedAt } = envelope
-  const row: LedgerRow = { kind: 'anchor', sequence, hash, recordedAt, fromSequence: data.fromSequence, toSequence: data.toSequence, root: data.root, prevAnchorSequence: data.prevAnchorSequence }
+  const row: LedgerRow = { kind: 'anchor', sequence, hash, recordedAt, treeSize: data.treeSize, root: data.root, origin: data.origin }
   return [{ key: anchorKey(sequence), value: row }]
 }
 

@@ -5,17 +5,22 @@
  * point as well as what is true now.
  *
  *   model:<mandateId>               { mandateId, proposalId, title, rubric, issuedAt, issuedSequence,
- *                                     versions: [{ version, root, jobs: [{ jobId, status, trainer, finalCheckpoint,
- *                                       checkpoints: [{ root, step, sequence, evaluations: [{ sequence, split, value, passed }], deployments }] }] }],
+ *                                     versions: [{ version, root, withdrawn, jobs: [{ jobId, status, trainer, finalCheckpoint,
+ *                                       checkpoints: [{ root, step, sequence, evaluations: [{ sequence, split, value, passed }], deployments, consent }] }] }],
  *                                     deployments: [{ deploymentId, status, jobId, checkpoint, since }], changes, updatedAt, updatedSequence }
  *   deployment:<id>                 { id, mandateId, deployer, operator, endpoint, pricing, status, serving, served: [Served], retired,
- *                                     grants, revokedGrants, deployedAt, sequence, updatedAt, updatedSequence }
+ *                                     grants, revokedGrants, consent, deployedAt, sequence, updatedAt, updatedSequence }
  *                                     Served = { jobId, checkpoint, evaluationSequence, datasetVersion, datasetRoot, since, until, reason }
  *   history:<mandateId>:<sequence>  { mandateId, sequence, recordedAt, change, jobId, deploymentId, checkpoint, details }
  *   job:<jobId>                     { jobId, mandateId, datasetVersion, datasetRoot } (which model a job belongs to)
  *
  * `served` lists every checkpoint the deployment has served, oldest first, each with the sequence
  * that put it in service (`since`) and the one that took it out (`until`, null while serving).
+ *
+ * Consent (docs/deployment.md): a version's `withdrawn` lists the contributions revoked after it was
+ * sealed; each checkpoint of a job on it is `withdrawn` (else `in-consent`); a deployment's
+ * `consent` is `{status, contributions, retrainBy, suspendedSequence}` for the checkpoint it serves:
+ * `consented`, `revoked` (retrain by `retrainBy`, an ISO time) or `suspended` (past it, recorded).
  */
 import * as t from 'io-ts'
 import { Hex32, Timestamp } from '../../domain/codec.js'
@@ -31,9 +36,10 @@ import { nullable, rowCodec, seqKey } from '../row-codec.js'
 const JobStatusC = t.keyof({ requested: null, claimed: null, completed: null, failed: null })
 const DeploymentStatusC = t.keyof({ active: null, retired: null })
 const EvaluationC = t.type({ sequence: t.number, split: LabelC, value: nullable(t.number), passed: t.boolean })
-const CheckpointC = t.type({ root: Hex32, step: t.number, sequence: t.number, evaluations: t.array(EvaluationC), deployments: t.array(Hex32) })
+const CheckpointConsentC = t.keyof({ 'in-consent': null, withdrawn: null })
+const CheckpointC = t.type({ root: Hex32, step: t.number, sequence: t.number, evaluations: t.array(EvaluationC), deployments: t.array(Hex32), consent: CheckpointConsentC })
 const ModelJobC = t.type({ jobId: JobIdC, status: JobStatusC, trainer: nullable(KeyC), finalCheckpoint: nullable(Hex32), checkpoints: t.array(CheckpointC) })
-const ModelVersionC = t.type({ version: t.number, root: Hex32, jobs: t.array(ModelJobC) })
+const ModelVersionC = t.type({ version: t.number, root: Hex32, withdrawn: t.array(Hex32), jobs: t.array(ModelJobC) })
 const ModelDeploymentC = t.type({ deploymentId: Hex32, status: DeploymentStatusC, jobId: JobIdC, checkpoint: Hex32, since: t.number })
 export const ModelRowC = t.type({
   kind: t.literal('model'), mandateId: ProposalIdC, proposalId: ProposalIdC, title: LabelC, rubric: RubricC, issuedAt: Timestamp, issuedSequence: t.number,
@@ -43,14 +49,18 @@ const ServedC = t.type({
   jobId: JobIdC, checkpoint: Hex32, evaluationSequence: t.number, datasetVersion: nullable(t.number), datasetRoot: nullable(Hex32), since: t.number,
   until: nullable(t.number), reason: nullable(LabelC),
 })
+const DeploymentConsentC = t.type({
+  status: t.keyof({ consented: null, revoked: null, suspended: null }), contributions: t.array(Hex32), retrainBy: nullable(Timestamp), suspendedSequence: nullable(t.number),
+}, 'DeploymentConsent')
 export const DeploymentRowC = t.type({
   kind: t.literal('deployment'), id: Hex32, mandateId: ProposalIdC, deployer: KeyC, operator: KeyC, endpoint: EndpointC, pricing: PricingC,
   status: DeploymentStatusC, serving: ServedC, served: t.array(ServedC), retired: nullable(t.type({ sequence: t.number, reason: LabelC })),
-  grants: t.number, revokedGrants: t.number, deployedAt: Timestamp, sequence: t.number, updatedAt: Timestamp, updatedSequence: t.number,
+  grants: t.number, revokedGrants: t.number, consent: DeploymentConsentC, deployedAt: Timestamp, sequence: t.number, updatedAt: Timestamp, updatedSequence: t.number,
 }, 'DeploymentRow')
 const ChangeC = t.keyof({
   'mandate-issued': null, 'job-requested': null, 'job-claimed': null, 'checkpoint-recorded': null, 'evaluation-recorded': null, 'attribution-recorded': null,
   'job-completed': null, 'job-failed': null, deployed: null, 'access-granted': null, 'access-revoked': null, 'rolled-back': null, retired: null,
+  'consent-withdrawn': null, upgraded: null, 'suspended-for-consent': null,
 })
 const DetailsC = t.record(t.string, t.union([t.string, t.number, t.boolean, t.null]))
 export const HistoryRowC = t.type({
@@ -66,6 +76,7 @@ export type HistoryRow = t.TypeOf<typeof HistoryRowC>
 type ModelJob = t.TypeOf<typeof ModelJobC>
 type ModelCheckpoint = t.TypeOf<typeof CheckpointC>
 type Served = t.TypeOf<typeof ServedC>
+type DeploymentConsent = t.TypeOf<typeof DeploymentConsentC>
 type Change = t.TypeOf<typeof ChangeC>
 type Details = t.TypeOf<typeof DetailsC>
 
@@ -77,6 +88,7 @@ const jobRefKey = (jobId: string): string => `job:${jobId}`
 const TYPES = [
   'MandateIssued', 'TrainingRequested', 'TrainingJobClaimed', 'CheckpointRecorded', 'EvaluationRecorded', 'AttributionRecorded', 'TrainingCompleted', 'TrainingFailed',
   'ModelDeployed', 'AccessGranted', 'AccessRevoked', 'DeploymentRolledBack', 'DeploymentRetired',
+  'ConsentWithdrawalFlagged', 'DeploymentUpgraded', 'DeploymentSuspendedForConsent',
 ] as const
 type Event = EconomyEventOf<(typeof TYPES)[number]>
 type Rows = ChangeSet<ModelsRow>
@@ -134,7 +146,7 @@ function requested(rows: Rows, envelope: Envelope, d: EconomyEventOf<'TrainingRe
   const details = { datasetVersion: d.datasetVersion, datasetRoot: d.datasetRoot, executor: d.executor, seed: d.seed, requester: d.requester }
   record(rows, envelope, d.mandateId, 'job-requested', { jobId: d.jobId }, details, (m) => {
     const known = m.versions.some((v) => v.version === d.datasetVersion)
-    const versions = known ? m.versions : [...m.versions, { version: d.datasetVersion, root: d.datasetRoot, jobs: [] }].sort((a, b) => a.version - b.version)
+    const versions = known ? m.versions : [...m.versions, { version: d.datasetVersion, root: d.datasetRoot, withdrawn: [], jobs: [] }].sort((a, b) => a.version - b.version)
     return { versions: versions.map((v) => (v.version === d.datasetVersion ? { ...v, jobs: [...v.jobs, job] } : v)) }
   })
 }
@@ -166,7 +178,7 @@ function deployed(rows: Rows, envelope: Envelope, d: EconomyEventOf<'ModelDeploy
   const serving = servedFrom(rows, d, sequence, null)
   rows.set(deploymentKey(d.deploymentId), {
     kind: 'deployment', id: d.deploymentId, mandateId: d.mandateId, deployer: d.deployer, operator: d.operator, endpoint: d.endpoint, pricing: d.pricing, status: 'active',
-    serving, served: [serving], retired: null, grants: 0, revokedGrants: 0, deployedAt: recordedAt, sequence, updatedAt: recordedAt, updatedSequence: sequence,
+    serving, served: [serving], retired: null, grants: 0, revokedGrants: 0, consent: CONSENTED, deployedAt: recordedAt, sequence, updatedAt: recordedAt, updatedSequence: sequence,
   })
   const details = { endpoint: d.endpoint, deployer: d.deployer, operator: d.operator, evaluationSequence: d.evaluationSequence }
   record(rows, envelope, d.mandateId, 'deployed', { jobId: d.jobId, deploymentId: d.deploymentId, checkpoint: d.checkpoint }, details, (m) => serve(m, d.deploymentId, serving, 'active'))
@@ -186,14 +198,40 @@ function closeLast(served: readonly Served[], sequence: number): Served[] {
   return served.map((s, i) => (i === served.length - 1 ? { ...s, until: sequence } : s))
 }
 
-function rolledBack(rows: Rows, envelope: Envelope, d: EconomyEventOf<'DeploymentRolledBack'>['data']): void {
+const CONSENTED: DeploymentConsent = { status: 'consented', contributions: [], retrainBy: null, suspendedSequence: null }
+
+/** A rollback or an upgrade: the rules allow only a checkpoint in consent, so the deployment is in consent again. */
+function reserved(rows: Rows, envelope: Envelope, d: EconomyEventOf<'DeploymentRolledBack' | 'DeploymentUpgraded'>['data'], change: 'rolled-back' | 'upgraded'): void {
   const serving = servedFrom(rows, d.to, envelope.sequence, d.reason)
   const details = { fromJob: d.from.jobId, fromCheckpoint: d.from.checkpoint, reason: d.reason }
   deploymentChange(
-    rows, envelope, d.deploymentId, 'rolled-back', details,
-    (dep) => ({ serving, served: [...closeLast(dep.served, envelope.sequence), serving] }),
+    rows, envelope, d.deploymentId, change, details,
+    (dep) => ({ serving, served: [...closeLast(dep.served, envelope.sequence), serving], consent: CONSENTED }),
     (m, dep) => serve(m, dep.id, serving, dep.status),
   )
+}
+
+/** A withdrawal reaching this model: its versions, their jobs' checkpoints, and the deployments serving one. */
+function withdrawalFlagged(rows: Rows, envelope: Envelope, d: EconomyEventOf<'ConsentWithdrawalFlagged'>['data']): void {
+  const details = { contributionId: d.contributionId, versions: d.versions.join(','), jobs: d.jobs.length, deployments: d.deployments.length }
+  record(rows, envelope, d.datanetId, 'consent-withdrawn', {}, details, (m) => ({
+    versions: m.versions.map((v) => {
+      if (!d.versions.includes(v.version)) return v
+      const jobs = v.jobs.map((j) => ({ ...j, checkpoints: j.checkpoints.map((k) => ({ ...k, consent: 'withdrawn' as const })) }))
+      return { ...v, withdrawn: v.withdrawn.includes(d.contributionId) ? v.withdrawn : [...v.withdrawn, d.contributionId], jobs }
+    }),
+  }))
+  for (const f of d.deployments) {
+    const dep = deploymentOf(rows, f.deploymentId)
+    if (dep === undefined) continue
+    const consent: DeploymentConsent = {
+      ...dep.consent,
+      status: dep.consent.status === 'suspended' ? 'suspended' : 'revoked',
+      contributions: [...dep.consent.contributions, d.contributionId],
+      retrainBy: f.retrainBy,
+    }
+    rows.set(deploymentKey(dep.id), { ...dep, consent, updatedAt: envelope.recordedAt, updatedSequence: envelope.sequence })
+  }
 }
 
 function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
@@ -215,7 +253,8 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
     }
     case 'CheckpointRecorded': {
       const d = event.data
-      const checkpoint: ModelCheckpoint = { root: d.root, step: d.step, sequence: envelope.sequence, evaluations: [], deployments: [] }
+      const withdrawn = (modelOf(rows, jobRef(rows, d.jobId)?.mandateId ?? '')?.versions.find((v) => v.jobs.some((j) => j.jobId === d.jobId))?.withdrawn.length ?? 0) > 0
+      const checkpoint: ModelCheckpoint = { root: d.root, step: d.step, sequence: envelope.sequence, evaluations: [], deployments: [], consent: withdrawn ? 'withdrawn' : 'in-consent' }
       return jobChange(rows, envelope, d.jobId, 'checkpoint-recorded', { step: d.step, totalBytes: d.totalBytes }, (j) => ({ ...j, checkpoints: [...j.checkpoints, checkpoint] }), d.root)
     }
     case 'EvaluationRecorded':
@@ -240,7 +279,18 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
       return deploymentChange(rows, envelope, d.deploymentId, 'access-revoked', { grantId: d.grantId, reason: d.reason }, (dep) => ({ revokedGrants: dep.revokedGrants + 1 }))
     }
     case 'DeploymentRolledBack':
-      return rolledBack(rows, envelope, event.data)
+      return reserved(rows, envelope, event.data, 'rolled-back')
+    case 'DeploymentUpgraded':
+      return reserved(rows, envelope, event.data, 'upgraded')
+    case 'ConsentWithdrawalFlagged':
+      return withdrawalFlagged(rows, envelope, event.data)
+    case 'DeploymentSuspendedForConsent': {
+      const d = event.data
+      const details = { contributions: d.contributions.length, retrainBy: d.retrainBy }
+      return deploymentChange(rows, envelope, d.deploymentId, 'suspended-for-consent', details, () => ({
+        consent: { status: 'suspended', contributions: d.contributions, retrainBy: d.retrainBy, suspendedSequence: envelope.sequence },
+      }))
+    }
     case 'DeploymentRetired': {
       const d = event.data
       return deploymentChange(
@@ -254,7 +304,7 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
 
 export const modelsProjection: Projection<ModelsRow, Event> = {
   name: 'models',
-  version: 1,
+  version: 2,
   filter: economyEvents(TYPES),
   init: [],
   apply: applyWith(applyEvent),

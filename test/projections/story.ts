@@ -40,6 +40,8 @@ export interface Driver {
   /** As `run`, but a refusal is an answer: its code. */
   attempt(actor: string, request: Request): Promise<{ ok: true; id: string } | { ok: false; code: string }>
   head(): Promise<number>
+  /** The sequence of the last event the last accepted command recorded (an anchor sealed after it is not counted). */
+  lastRecorded(): number
 }
 
 function rekey(json: string): string {
@@ -55,10 +57,12 @@ export async function openDriver(file?: string, anchorEvery = 20): Promise<Drive
   const backend = file === undefined ? createMemoryBackend() : createSqliteBackend(file)
   const store = await openLedgerStore({ backend, signer: ledgerSigner, clock, anchorEvery, anchorIntervalMs: 0 })
   const handler = createCommandHandler({ store, vertical: economy, clock })
+  let last = 0
   const attempt: Driver['attempt'] = async (actor, request) => {
     const wire = encodeRequest(request)
     const payload = JSON.parse(rekey(JSON.stringify(wire.payload))) as JsonValue
     const result = await handler.handle(signRaw(actor, wire.type, payload, new Date(clock.now()).toISOString()))
+    if (result.ok) last = result.lastSequence
     return result.ok ? { ok: true, id: result.commandHash } : { ok: false, code: `${result.error.code}: ${result.error.message}` }
   }
   return {
@@ -72,6 +76,7 @@ export async function openDriver(file?: string, anchorEvery = 20): Promise<Drive
       return result.id
     },
     head: async () => (await store.head()).sequence,
+    lastRecorded: () => last,
   }
 }
 
@@ -218,24 +223,25 @@ export async function tellStory(d: Driver): Promise<Story> {
   await d.run(CAROL, { type: 'FailTraining', payload: { jobId: failedJobId, reason: 'out of memory' } })
 
   const deploymentId = await d.run(ALICE, deployRequest(jobId, checkpoints[1]))
-  const deployed = await d.head()
+  const deployed = d.lastRecorded()
   const grantId = await d.run(ALICE, grantRequest(deploymentId, EVE))
   await d.run(EVE, acceptRequest(deploymentId, grantId))
   await d.run(EVE, { type: 'DepositUsageEscrow', payload: { amount: 30_000_000n } })
   d.clock.advance(60_000)
   await d.run(DAVE, { type: 'RecordUsage', payload: { deploymentId, receipts: [receipt(d, grantId, 'r1', 1200, 800), receipt(d, grantId, 'r2', 500, 1500)] } })
-  await d.run(EVE, { type: 'RevokeContribution', payload: { contributionId: two } })
   d.clock.advance(60_000)
   // r2 again (a duplicate, charged nothing) and r3, which the escrow covers only in part.
   await d.run(DAVE, { type: 'RecordUsage', payload: { deploymentId, receipts: [receipt(d, grantId, 'r2', 500, 1500), receipt(d, grantId, 'r3', 3000, 2000)] } })
   await d.run(ALICE, { type: 'RollbackDeployment', payload: { deploymentId, jobId, checkpoint: checkpoints[0], reason: 'summaries regressed' } })
-  const rolledBack = await d.head()
+  const rolledBack = d.lastRecorded()
+  // Consent withdrawn after the rollback (the rules refuse a rollback onto withdrawn data): the deployment is flagged.
+  await d.run(EVE, { type: 'RevokeContribution', payload: { contributionId: two } })
   await d.run(EVE, { type: 'DepositUsageEscrow', payload: { amount: 50_000_000n } })
   d.clock.advance(60_000)
   await d.run(DAVE, { type: 'RecordUsage', payload: { deploymentId, receipts: [receipt(d, grantId, 'r4', 700, 300)] } })
   await d.run(ALICE, { type: 'RevokeAccess', payload: { deploymentId, grantId, reason: 'key leaked' } })
   await d.run(ALICE, { type: 'RetireDeployment', payload: { deploymentId, reason: 'superseded' } })
-  const retired = await d.head()
+  const retired = d.lastRecorded()
   d.clock.advance(7 * DAY)
   await d.run(DAVE, { type: 'CloseRewardEpoch', payload: { mandateId } })
   return { ...trained, revoked: two, failedJobId, deploymentId, grantId, marks: { deployed, rolledBack, retired } }

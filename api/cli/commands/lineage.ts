@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { openReadOnly } from '../../../infrastructure/data-dir.js'
 import { renderDatasheet } from '../../../projections/lineage/datasheet.js'
+import { ProofUnavailable } from '../../../infrastructure/proofs/build-proof.js'
 import { TargetNotFound } from '../../../projections/lineage/graph.js'
 import { renderLineageHtml } from '../../../projections/lineage/html.js'
 import { buildLineageReport, verifyLineageReport, type LineageQuery, type LineageReport } from '../../../projections/lineage/report.js'
@@ -38,8 +39,8 @@ ID is a deployment id, a training job id, a checkpoint root or a mandate id (the
 up in that order: a deployment is traced to the checkpoints it served (rollbacks included), the
 job that trained them (config, seed, executor, manifest), its dataset version and every
 contribution in it, the mandate and the vote behind it, reward payouts and usage fee payouts.
-json (default): the lineage graph with every event it rests on and that event's inclusion proof
-(docs/lineage.md); html: the same as a self-contained page with a diagram; datasheet: a
+The report is proven under the latest checkpoint: json (default) is the lineage graph with every
+stream it rests on, whole, each event with its inclusion proof (docs/lineage.md); html: the same as a self-contained page with a diagram; datasheet: a
 Markdown datasheet for the training data (EU AI Act Annex IV 2(d), Article 10(2)).
 --contribution HASH is reverse lineage: every datanet, dataset version, training job,
 checkpoint and deployment that used the content.`,
@@ -50,10 +51,12 @@ checkpoint and deployment that used the content.`,
     const wanted = target(args)
     const backend = openReadOnly(required(str(args, 'data'), '--data'))
     let report: LineageReport
+    let later: number
     try {
       report = await buildLineageReport(backend, wanted)
+      later = (await backend.head()).sequence - report.head.sequence
     } catch (error) {
-      if (error instanceof TargetNotFound) throw new CommandFailed(error.message, EXIT.failed)
+      if (error instanceof TargetNotFound || error instanceof ProofUnavailable) throw new CommandFailed(error.message, EXIT.failed)
       throw error
     } finally {
       await backend.close()
@@ -62,8 +65,7 @@ checkpoint and deployment that used the content.`,
     const out = str(args, 'out')
     if (out === undefined) process.stdout.write(text)
     else await writeFile(out, text)
-    const unanchored = report.evidence.filter((e) => e.proof === null).length
-    if (unanchored > 0) process.stderr.write(`warning: ${unanchored} evidence events are not yet under an anchor; generate the report again after the next anchor\n`)
+    if (later > 0) process.stderr.write(`warning: the report covers the log up to checkpoint #${report.head.sequence}; the ${later} events after it are not under a checkpoint yet\n`)
     return EXIT.ok
   },
 }
@@ -73,16 +75,17 @@ export const verifyReportCommand: Command = {
   summary: 'check a lineage report offline against the ledger key',
   usage: `model-ledger verify-report FILE --key HEX|FILE [--json]
 
-Checks every evidence event's inclusion proof under the key you give, and that the graph rebuilt
-from that evidence alone is the graph the report states.`,
+Checks, under the key you give, the report's checkpoint; that each stream the graph rests on is
+whole at that checkpoint (its head in the checkpoint's stream-heads map, every event 1..V with its
+inclusion proof); and that the graph rebuilt from those events alone is the graph the report states.`,
   async run(argv) {
     const args = parse(argv, { key: { type: 'string' }, json: { type: 'boolean' } }, true)
     const file = args.positionals[0]
     if (file === undefined || args.positionals.length > 1) throw new UsageError('give one report file (the JSON form)')
     const key = publicKeyArg(required(str(args, 'key'), '--key'))
-    let report: LineageReport
+    let report: unknown
     try {
-      report = JSON.parse(readFileSync(file, 'utf8')) as LineageReport
+      report = JSON.parse(readFileSync(file, 'utf8')) as unknown
     } catch {
       throw new UsageError(`cannot read ${file} as JSON`)
     }
@@ -93,7 +96,7 @@ from that evidence alone is the graph the report states.`,
       result = { ok: false, problems: [`malformed report: ${(error as Error).message}`] }
     }
     if (flag(args, 'json')) printJson(result)
-    else if (result.ok) process.stdout.write(`OK: ${result.items} evidence events proven under ${key}; the graph follows from them\n`)
+    else if (result.ok) process.stdout.write(`OK: ${result.streams} streams whole at checkpoint #${result.checkpoint} (tree size ${result.treeSize}) signed by ${key}, ${result.events} events; the graph follows from them\n`)
     else process.stdout.write(`FAILED: ${result.problems.join('; ')}\n`)
     return result.ok ? EXIT.ok : EXIT.failed
   },

@@ -19,7 +19,7 @@ import { openBackend } from '../../../infrastructure/store/open-store.js'
 import { createSupervisor, type Supervisor } from '../../../infrastructure/supervisor.js'
 import { verifyOnStart } from '../../../infrastructure/verify/startup.js'
 import { createSqliteReadModelStore, projectionsDbPath } from '../../../projections/store/sqlite-store.js'
-import { EXIT, flag, parse, positiveInt, required, str, strs, UsageError, type Command } from '../io.js'
+import { EXIT, flag, parse, positiveInt, required, str, strs, UsageError, waitForSignal, type Command } from '../io.js'
 import { defaultVerticals, economyHandler, type EconomyHandler } from '../../http/verticals.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -77,18 +77,6 @@ function onFatal(logger: Logger, closeAll: () => Promise<void>): { happened: Pro
   process.on('uncaughtException', die('uncaught exception'))
   process.on('unhandledRejection', die('unhandled rejection'))
   return { happened }
-}
-
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string): void => {
-      process.off('SIGINT', on)
-      process.off('SIGTERM', on)
-      resolve(signal)
-    }
-    process.on('SIGINT', on)
-    process.on('SIGTERM', on)
-  })
 }
 
 /** The trainer beside the API: its own key, the reference executor, job outcomes in the log; supervised. */

@@ -1,6 +1,6 @@
 /**
  * An RLHF round: the mandate's proposer opens it over model outputs, staked validators commit to
- * hidden ratings and reveal them after the commit window; the consensus is the stake-weighted
+ * hidden ratings and reveal them after the commit window; the consensus is the (stake × trust)-weighted
  * median, and the validator far from it is penalized. The round rates the outputs of the
  * checkpoint the training stage recorded.
  */
@@ -51,7 +51,7 @@ export async function alignmentStage(ctx: DemoContext): Promise<StageReport> {
       `round ${roundId.slice(0, 8)}… on ${trained === undefined ? "the base model's outputs (no trained checkpoint)" : `the outputs of checkpoint ${trained.slice(0, 8)}…`}, 2 samples, pool 1,000 OPEN`,
       `bob, carol and frank committed to hidden ratings; revealing before the commit window closed refused (${early})`,
       `frank revealing other scores than he committed to: refused (${mismatch})`,
-      `consensus per sample (stake-weighted median): ${JSON.stringify(closed?.consensus ?? [])}; ${results.join(', ')}`,
+      `consensus per sample (median weighted by stake × trust): ${JSON.stringify(closed?.consensus ?? [])}; ${results.join(', ')}`,
       `frank's mean deviation is beyond the tolerance: 2% of his validator stake slashed to the treasury, citing the round`,
       'the accepted ratings became preference dataset version 1 for the next fine-tune',
     ],

@@ -2,18 +2,24 @@
  * What an auditor reads: the ledger's key and head, events by sequence, the signed commands that
  * caused them, anchors, and inclusion proofs that check offline against the ledger key.
  */
-import { Router } from 'express'
+import { Router, type Request, type Response } from 'express'
 import { ANCHOR_STREAM } from '../../../domain/ledger/names.js'
 import type { EventStore } from '../../../domain/ports/event-store.js'
-import { buildInclusionProof, ProofUnavailable } from '../../../infrastructure/proofs/build-proof.js'
-import { proofSource, readOne, readPage, readStreamPage } from '../log-reads.js'
+import { ProofUnavailable, type Proofs } from '../../../infrastructure/proofs/build-proof.js'
+import { readOne, readPage, readStreamPage } from '../log-reads.js'
 import { DEFAULT_PAGE, HEX64, MAX_PAGE, optionalWhole, pathParam, wholeNumber } from '../params.js'
 import { HttpProblem } from '../problem.js'
 
 /** Events and anchors never change once written: a page that is full can be cached for good. */
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
-export function auditRouter(store: EventStore): Router {
+function queryText(req: Request, name: string): string {
+  const value = req.query[name]
+  if (typeof value !== 'string') throw new HttpProblem('malformed', `${name} must be given once, as a whole number`)
+  return value
+}
+
+export function auditRouter(store: EventStore, proofs: Proofs): Router {
   const router = Router()
 
   router.get('/ledger', async (_req, res) => {
@@ -56,16 +62,28 @@ export function auditRouter(store: EventStore): Router {
     res.json({ anchors, next: anchors.length === limit && last !== undefined ? last.streamVersion + 1 : null })
   })
 
-  router.get('/proofs/:sequence', async (req, res) => {
-    const sequence = wholeNumber(req.params.sequence, 'sequence', { min: 1 })
+  // Proofs against a named checkpoint never change; against "the latest" they do.
+  const sendProof = async (res: Response, size: number | undefined, build: () => Promise<unknown>) => {
     try {
-      const proof = await buildInclusionProof(proofSource(store), sequence)
-      res.setHeader('cache-control', IMMUTABLE)
+      const proof = await build()
+      res.setHeader('cache-control', size === undefined ? 'no-cache' : IMMUTABLE)
       res.json(proof)
     } catch (error) {
       if (error instanceof ProofUnavailable) throw new HttpProblem('not-found', error.message, { code: 'proof-unavailable' })
       throw error
     }
+  }
+
+  router.get('/proofs/consistency', async (req, res) => {
+    const from = wholeNumber(queryText(req, 'from'), 'from', { min: 1 })
+    const to = req.query.to === undefined ? undefined : wholeNumber(queryText(req, 'to'), 'to', { min: 1 })
+    await sendProof(res, to, () => proofs.consistency(from, to))
+  })
+
+  router.get('/proofs/:sequence', async (req, res) => {
+    const sequence = wholeNumber(req.params.sequence, 'sequence', { min: 1 })
+    const size = req.query.size === undefined ? undefined : wholeNumber(queryText(req, 'size'), 'size', { min: 1 })
+    await sendProof(res, size, () => proofs.inclusion(sequence, size))
   })
 
   return router

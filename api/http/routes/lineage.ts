@@ -1,7 +1,8 @@
 /**
  * Lineage over HTTP: the same reports as `model-ledger lineage` (from a deployment, checkpoint,
- * training job, model, dataset version or contribution), each item with its inclusion proof, as
- * JSON (check with `model-ledger verify-report`) or as the self-contained HTML page.
+ * training job, model, dataset version or contribution), as of the latest checkpoint, every stream
+ * it rests on whole and proven, as JSON (check with `model-ledger verify-report`), the
+ * self-contained HTML page or the datasheet.
  * A report folds the whole log, so it costs one pass over it per request.
  */
 import { Router, type Request, type Response } from 'express'
@@ -10,7 +11,8 @@ import { TargetNotFound } from '../../../projections/lineage/graph.js'
 import { renderLineageHtml } from '../../../projections/lineage/html.js'
 import { buildLineageReport, type LineageQuery } from '../../../projections/lineage/report.js'
 import { renderDatasheet } from '../../../projections/lineage/datasheet.js'
-import { proofSource } from '../log-reads.js'
+import { ProofUnavailable } from '../../../infrastructure/proofs/build-proof.js'
+import { proofSource, readStreamPage } from '../log-reads.js'
 import { HEX64, pathParam, queryValue, wholeNumber } from '../params.js'
 import { HttpProblem } from '../problem.js'
 
@@ -21,9 +23,11 @@ export function lineageRouter(store: EventStore): Router {
     if (!['json', 'html', 'datasheet'].includes(format)) throw new HttpProblem('malformed', 'format is json, html or datasheet')
     let report
     try {
-      report = await buildLineageReport({ ...proofSource(store), ledgerKey: async () => store.ledgerPublicKey }, target)
+      const source = { ...proofSource(store), ledgerKey: async () => store.ledgerPublicKey, readStream: (stream: string, from: number, limit: number) => readStreamPage(store, stream, from, limit) }
+      report = await buildLineageReport(source, target)
     } catch (error) {
       if (error instanceof TargetNotFound) throw new HttpProblem('not-found', error.message)
+      if (error instanceof ProofUnavailable) throw new HttpProblem('not-found', error.message, { code: 'no-checkpoint' })
       throw error
     }
     if (format === 'html') res.type('html').send(renderLineageHtml(report))

@@ -12,6 +12,7 @@ export function ledgerQueries(schema: string) {
     setMetaOnce: `INSERT INTO ${meta} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`,
     head: `SELECT sequence, hash, recorded_at FROM ${events} ORDER BY sequence DESC LIMIT 1`,
     lastOfStream: `SELECT sequence, hash FROM ${events} WHERE stream = $1 ORDER BY stream_version DESC LIMIT 1`,
+    streamHeads: `SELECT stream, MAX(stream_version)::int AS version, MAX(sequence)::text AS last FROM ${events} GROUP BY stream ORDER BY MIN(sequence)`,
     // One index probe per stream rather than MAX over a join: the unique (stream, stream_version) index answers it.
     streamVersions: `SELECT s.stream, COALESCE((SELECT e.stream_version FROM ${events} e WHERE e.stream = s.stream ORDER BY e.stream_version DESC LIMIT 1), 0) AS version
       FROM unnest($1::text[]) AS s(stream)`,

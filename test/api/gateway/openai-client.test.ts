@@ -14,6 +14,8 @@ import type { DeploymentEventOf } from '../../../domain/deployment/codecs.js'
 import type { EventStore } from '../../../domain/ports/event-store.js'
 import { createCommandHandler } from '../../../infrastructure/command-handler.js'
 import { keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
+import { authorize } from '../../../api/gateway/access.js'
+import { HttpProblem } from '../../../api/http/problem.js'
 import { startServer, type RunningServer } from '../../../api/http/server.js'
 import { FAST_COST, signAs } from '../../trainer/fixture.js'
 import { acceptGrant, alice, API_KEY, bob, serveDeployed, PRICING, type DeployedDir, type ServedGateway } from './fixture.js'
@@ -238,6 +240,37 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
     const other = await openGateway({ dir: d.dir, store, signer: fresh, flushMs: 0 })
     await other.close()
     expect((await state()).governance.identities.get(toHex(fresh.publicKey))?.displayName).toBe('inference gateway')
+  })
+
+  it('says in X-Model-Ledger-Consent when the model was trained on withdrawn data, and refuses it (451) past the retrain deadline', async () => {
+    const ask = () => fetch(`${server.url}/openai/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: d.deploymentId, messages: [{ role: 'user', content: 'hip' }], max_tokens: 4 }) })
+    const before = await ask()
+    expect(before.status).toBe(200)
+    expect(before.headers.get('x-model-ledger-consent')).toBe('consented')
+    // Alice withdraws one of her items from the version the served checkpoint was trained on.
+    const s = await state()
+    const servedNow = s.deployment.deployments.get(d.deploymentId)?.history.at(-1)
+    const job = s.training.jobs.get(servedNow?.jobId ?? '')
+    const withdrawn = s.training.versions.get(`${d.mandateId}:${job?.datasetVersion ?? 0}`)?.contributions[0] ?? ''
+    await submit(alice(), { type: 'RevokeContribution', payload: { contributionId: withdrawn } })
+    const after = await ask()
+    expect(after.status).toBe(200)
+    const header = after.headers.get('x-model-ledger-consent') ?? ''
+    expect(header).toMatch(new RegExp(`^revoked; count=1; contributions=${withdrawn}; retrain-by=\\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z$`))
+    const models = await fetch(`${server.url}/openai/v1/models`, { headers: { authorization: `Bearer ${API_KEY}` } })
+    expect(models.headers.get('x-model-ledger-consent')).toBe(header)
+    // Past the deadline the gateway's admission refuses it with its own problem, as the ledger refuses its receipts.
+    const retrainBy = Date.parse(header.split('retrain-by=')[1] ?? '')
+    const latest = await state()
+    const late = (() => {
+      try {
+        return authorize(latest, gateway.operator, API_KEY, d.deploymentId, gateway.meter, retrainBy)
+      } catch (error) {
+        return error
+      }
+    })()
+    expect(late).toBeInstanceOf(HttpProblem)
+    expect(late).toMatchObject({ kind: 'consent-withdrawn', status: 451 })
   })
 
   it('answers 410 once the deployment is retired', async () => {

@@ -92,8 +92,8 @@ describe('model registry routes', () => {
       changes.push(...page.items.map((h) => h.change))
       cursor = page.next ?? undefined
     } while (cursor !== undefined)
-    expect(changes).toHaveLength(17)
-    expect(changes.slice(-5)).toEqual(['deployed', 'access-granted', 'rolled-back', 'access-revoked', 'retired'])
+    expect(changes).toHaveLength(18)
+    expect(changes.slice(-6)).toEqual(['deployed', 'access-granted', 'rolled-back', 'consent-withdrawn', 'access-revoked', 'retired'])
     const then = await client.modelHistory(story.mandateId, { at: story.marks.deployed, limit: 100 })
     expect(then.checkpoint).toBe(story.marks.deployed)
     expect(then.items.at(-1)?.change).toBe('deployed')

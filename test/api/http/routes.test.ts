@@ -167,10 +167,16 @@ describe('lineage routes', () => {
   })
   afterAll(() => t.close())
 
-  it('answers an unknown target with 404 and a malformed one with 400, as problem+json', async () => {
+  it('answers before the first checkpoint, an unknown target with 404 and a malformed one with 400, as problem+json', async () => {
+    const early = await fetch(`${t.url}/v1/lineage/mandates/${'ab'.repeat(32)}`)
+    expect(early.status).toBe(404)
+    expect(await early.json()).toMatchObject({ code: 'no-checkpoint', detail: expect.stringMatching(/no checkpoint yet/) })
+    await openProposal(t)
+    await t.store.sealAnchor()
     const unknown = await fetch(`${t.url}/v1/lineage/mandates/${'ab'.repeat(32)}`)
     expect(unknown.status).toBe(404)
     expect(unknown.headers.get('content-type')).toMatch(/application\/problem\+json/)
+    expect(await unknown.json()).toMatchObject({ detail: expect.stringMatching(/^no mandate /) })
     const malformed = await fetch(`${t.url}/v1/lineage/versions/nothex/1`)
     expect(malformed.status).toBe(400)
     const badFormat = await fetch(`${t.url}/v1/lineage/contributions/${'ab'.repeat(32)}?format=pdf`)

@@ -187,7 +187,8 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
     expect(uris).toContain(`ledger://lineage/${d.mandateId}`)
     expect(resources.every((r) => r.mimeType === 'application/json')).toBe(true)
     const { resourceTemplates } = await client.listResourceTemplates()
-    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['ledger://lineage/{id}', 'ledger://reward-maps/{mandateId}'])
+    expect(uris).toContain(`ledger://consent/${d.deploymentId}`)
+    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['ledger://consent/{deploymentId}', 'ledger://lineage/{id}', 'ledger://reward-maps/{mandateId}'])
   })
 
   it('reads the ledger head', async () => {
@@ -207,16 +208,34 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
   })
 
   it("reads a mandate's lineage report, and a deployment's where the service serves it", async () => {
-    const report = await readJson<{ ledgerPublicKey: string; graph: { nodes: { id: string }[] }; evidence: unknown[] }>(client, `ledger://lineage/${d.mandateId}`)
+    const report = await readJson<{ ledgerPublicKey: string; graph: { nodes: { id: string }[] }; streams: unknown[] }>(client, `ledger://lineage/${d.mandateId}`)
     expect(report.ledgerPublicKey).toBe(store.ledgerPublicKey)
     expect(report.graph.nodes.map((n) => n.id)).toContain(`mandate:${d.mandateId}`)
-    expect(report.evidence.length).toBeGreaterThan(0)
+    expect(report.streams.length).toBeGreaterThan(0)
     // Deployment lineage is served by newer services only: the resource follows what the service offers.
     const served = (await fetch(`${server.url}/v1/lineage/deployments/${d.deploymentId}`)).ok
     const deployment = readJson<{ graph: { nodes: { id: string }[] } }>(client, `ledger://lineage/${d.deploymentId}`)
     if (served) expect((await deployment).graph.nodes.map((n) => n.id)).toContain(`deployment:${d.deploymentId}`)
     else await expect(deployment).rejects.toThrow(/no lineage/)
     await expect(client.readResource({ uri: 'ledger://lineage/not-an-id' })).rejects.toThrow(/64 lower-case hex/)
+  })
+
+  it("reads a deployment's consent: consented, then revoked with the withdrawn contribution and the retrain deadline", async () => {
+    type Consent = { deploymentId: string; serving: { checkpoint: string }; consent: { status: string; contributions: string[]; retrainBy: string | null } }
+    const before = await readJson<Consent>(client, `ledger://consent/${d.deploymentId}`)
+    expect(before).toMatchObject({ deploymentId: d.deploymentId, serving: { checkpoint: d.checkpoint }, consent: { status: 'consented', contributions: [], retrainBy: null } })
+    const state = await createCommandHandler({ store, vertical: economy }).state()
+    const withdrawn = state.training.versions.get(`${d.mandateId}:${state.training.jobs.get(d.jobId)?.datasetVersion ?? 0}`)?.contributions[0] ?? ''
+    const handler = createCommandHandler({ store, vertical: economy })
+    expect((await handler.handle(signAs(alice(), { type: 'RevokeContribution', payload: { contributionId: withdrawn } }, store.ledgerPublicKey))).ok).toBe(true)
+    // The service's read models fold the withdrawal a moment later.
+    let after = before
+    for (const end = Date.now() + 10_000; after.consent.status === 'consented' && Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      after = await readJson<Consent>(client, `ledger://consent/${d.deploymentId}`)
+    }
+    expect(after.consent).toMatchObject({ status: 'revoked', contributions: [withdrawn] })
+    expect(Date.parse(after.consent.retrainBy ?? '')).toBeGreaterThan(Date.now())
+    await expect(client.readResource({ uri: `ledger://consent/${'ab'.repeat(32)}` })).rejects.toThrow(/no deployment/)
   })
 })
 

@@ -112,7 +112,7 @@ describe('closing a round', () => {
     espec.given(...revealed, { command: ecmd.closeRound(ROUND) }).when(ecmd.closeRound(ROUND)).thenFails('round-closed')
   })
 
-  it('consensus is the stake-weighted median; rewards ∝ stake × (1 − deviation/tolerance); beyond tolerance 2% is slashed citing the round', () => {
+  it('consensus is the weighted median (stake × trust); rewards ∝ weight × (1 − deviation/tolerance); beyond tolerance 2% is slashed citing the round', () => {
     const t = espec.play(revealed)
     const round = t.state.alignment.rounds.get(ROUND)
     const seq = (who: string) => [round?.commits.get(who)?.sequence, round?.reveals.get(who)?.sequence]
@@ -132,8 +132,9 @@ describe('closing a round', () => {
         ].sort((a, b) => (a.validator < b.validator ? -1 : 1)),
       },
     })
-    expect(events[1]).toEqual({ type: 'StakeSlashed', data: { account: DAVE, stakeId: 1, amount: tokens(200), evidence: { kind: 'rule', rule: 'rlhf-deviation', subject: ROUND, sequences: seq(DAVE) } } })
-    expect(events[2]).toMatchObject({
+    expect(events[1]).toMatchObject({ type: 'ValidatorTrustUpdated', data: { basis: 'ratings', subject: ROUND } })
+    expect(events[2]).toEqual({ type: 'StakeSlashed', data: { account: DAVE, stakeId: 1, amount: tokens(200), evidence: { kind: 'rule', rule: 'rlhf-deviation', subject: ROUND, sequences: seq(DAVE) } } })
+    expect(events[3]).toMatchObject({
       type: 'PreferenceDatasetVersioned',
       data: { mandateId: MANDATE, version: 1, roundId: ROUND, raters: [BOB, CAROL].sort(), samples: [{ consensus: 5 }, { consensus: 5 }] },
     })

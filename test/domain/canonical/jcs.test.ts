@@ -56,3 +56,62 @@ describe('canonicalize properties', () => {
     )
   })
 })
+
+/**
+ * RFC 8785 Appendix B: IEEE 754 doubles (as their 64 bits, big-endian hex) and the exact text
+ * ECMAScript's Number::toString gives them, which is what a ledger line must hold for a number.
+ */
+const appendixB: readonly [string, string][] = [
+  ['0000000000000000', '0'],
+  ['8000000000000000', '0'],
+  ['0000000000000001', '5e-324'],
+  ['8000000000000001', '-5e-324'],
+  ['7fefffffffffffff', '1.7976931348623157e+308'],
+  ['ffefffffffffffff', '-1.7976931348623157e+308'],
+  ['4340000000000000', '9007199254740992'],
+  ['c340000000000000', '-9007199254740992'],
+  ['4430000000000000', '295147905179352830000'],
+  ['44b52d02c7e14af5', '9.999999999999997e+22'],
+  ['44b52d02c7e14af6', '1e+23'],
+  ['44b52d02c7e14af7', '1.0000000000000001e+23'],
+  ['444b1ae4d6e2ef4e', '999999999999999700000'],
+  ['444b1ae4d6e2ef4f', '999999999999999900000'],
+  ['444b1ae4d6e2ef50', '1e+21'],
+  ['3eb0c6f7a0b5ed8c', '9.999999999999997e-7'],
+  ['3eb0c6f7a0b5ed8d', '0.000001'],
+  ['41b3de4355555553', '333333333.3333332'],
+  ['41b3de4355555554', '333333333.33333325'],
+  ['41b3de4355555555', '333333333.3333333'],
+  ['41b3de4355555556', '333333333.3333334'],
+  ['41b3de4355555557', '333333333.33333343'],
+  ['becbf647612f3696', '-0.0000033333333333333333'],
+  ['43143ff3c1cb0959', '1424953923781206.2'],
+]
+
+const doubleOf = (bits: string): number => Buffer.from(bits, 'hex').readDoubleBE(0)
+
+describe('numbers: ECMAScript Number::toString, as RFC 8785 §3.2.2.3 asks', () => {
+  it.each(appendixB)('the double %s is written %s', (bits, text) => {
+    expect(canonicalize([doubleOf(bits)])).toBe(`[${text}]`)
+  })
+
+  it('the RFC author\'s float vectors are among those reproduced byte for byte', () => {
+    const input = JSON.parse(readFileSync(join(dir, 'input', 'values.json'), 'utf8')) as { numbers: number[] }
+    expect(canonicalize(input.numbers)).toBe('[333333333.3333333,1e+30,4.5,0.002,1e-27]')
+  })
+
+  it('any finite double is written so that reading the text gives the same double back', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => {
+        const text = canonicalize(value)
+        expect(Number(text)).toBe(value === 0 ? 0 : value)
+        expect(text).toMatch(/^-?(0|[1-9][0-9]*)(\.[0-9]+)?(e[+-][1-9][0-9]*)?$/)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('integers beyond 2^53 are not exact in I-JSON: 9007199254740993 reads as ...992 and is written so', () => {
+    expect(canonicalize(JSON.parse('[9007199254740993]') as JsonValue)).toBe('[9007199254740992]')
+  })
+})

@@ -6,6 +6,8 @@ import { merkleRoot } from '../../../domain/ledger/merkle.js'
 import { cmd as gov } from '../governance/fixtures.js'
 import { ALICE, BOB, CAROL, DAY, DAVE, ecmd, espec, hashOf, idOf, MANDATE, withDatanet, type EStep } from './fixtures.js'
 
+/** The genesis initial trust, in millionths. */
+const T0 = 100_000n
 const submitted = (content = 'a', bond = true): EStep[] => [...withDatanet(), { command: ecmd.submit(content, { bond }) }]
 /** Bob 10k, Carol 20k, Dave 10k of validator stake. */
 const judged = (b: 'accept' | 'reject' | 'spam', c: 'accept' | 'reject' | 'spam', d: 'accept' | 'reject' | 'spam', content = 'a'): EStep[] => [
@@ -19,7 +21,7 @@ describe('verdicts', () => {
     espec
       .given(...submitted())
       .when(ecmd.verdict(CAROL, 'a', 'accept', 75, 60))
-      .then([{ type: 'VerdictCast', data: { contributionId: idOf('a'), validator: CAROL, decision: 'accept', quality: 75, relevance: 60, reason: 'accept by fixture', weight: tokens(20_000) } }])
+      .then([{ type: 'VerdictCast', data: { contributionId: idOf('a'), validator: CAROL, decision: 'accept', quality: 75, relevance: 60, reason: 'accept by fixture', stake: tokens(20_000), trust: 100_000, weight: tokens(20_000) * 100_000n } }])
   })
 
   it('only staked validators judge', () => {
@@ -53,8 +55,8 @@ describe('finalizing', () => {
     espec.given(...submitted(), { command: ecmd.verdict(BOB, 'a', 'accept') }).when(ecmd.finalize('a')).thenFails('validation-running')
   })
 
-  it('accepted when the stake for accept outweighs the rest; quality and relevance are stake-weighted medians; the bond comes back', () => {
-    // accept: Carol 20k + Dave 10k = 30k against Bob's 10k reject.
+  it('accepted when the weight for accept outweighs the rest; quality and relevance are weighted medians; trust moves toward agreement; the bond comes back', () => {
+    // accept: Carol 20k + Dave 10k = 30k against Bob's 10k reject, each × the initial trust 0.1 (100,000 millionths).
     const history = [...submitted(), ...judged('reject', 'accept', 'accept')]
     const t = espec.play(history)
     const seqs = [...(t.state.data.contributions.get(idOf('a'))?.verdicts.values() ?? [])].map((v) => v.sequence)
@@ -63,7 +65,20 @@ describe('finalizing', () => {
       .when(ecmd.finalize('a'))
       .then([
         // Quality 10 (10k), 70 (20k), 90 (10k): half of 40k is reached at 70. Relevance 10 (10k), 60 (10k): 20k, half, at 60.
-        { type: 'ContributionFinalized', data: { contributionId: idOf('a'), datanetId: MANDATE, outcome: 'accepted', quality: 70, relevance: 60, tally: { accept: tokens(30_000), reject: tokens(10_000), spam: 0n }, verdicts: seqs } },
+        { type: 'ContributionFinalized', data: { contributionId: idOf('a'), datanetId: MANDATE, outcome: 'accepted', quality: 70, relevance: 60, tally: { accept: tokens(30_000) * T0, reject: tokens(10_000) * T0, spam: 0n }, verdicts: seqs } },
+        // Agreeing: 100,000 + (1,000,000 − 100,000) / 10 = 190,000. Bob disagreed: 100,000 − 100,000 / 3 = 66,667 (the step truncated toward zero).
+        {
+          type: 'ValidatorTrustUpdated',
+          data: {
+            basis: 'verdicts',
+            subject: idOf('a'),
+            updates: [
+              { validator: BOB, agreement: 0, before: 100_000, after: 66_667 },
+              { validator: CAROL, agreement: 1_000_000, before: 100_000, after: 190_000 },
+              { validator: DAVE, agreement: 1_000_000, before: 100_000, after: 190_000 },
+            ].sort((x, y) => (x.validator < y.validator ? -1 : 1)),
+          },
+        },
         { type: 'StakeReleased', data: { account: ALICE, stakeId: 2, amount: tokens(100) } },
       ])
   })
@@ -75,7 +90,7 @@ describe('finalizing', () => {
     const seqs = [contribution?.submittedSequence ?? 0, ...[...(contribution?.verdicts.values() ?? [])].map((v) => v.sequence).sort((a, b) => a - b)]
     const events = espec.given(...history).when(ecmd.finalize('a')).events()
     expect(events[0]).toMatchObject({ data: { outcome: 'spam' } })
-    expect(events.slice(1)).toEqual([
+    expect(events.slice(2)).toEqual([
       { type: 'StakeSlashed', data: { account: ALICE, stakeId: 2, amount: tokens(100), evidence: { kind: 'rule', rule: 'spam-contribution', subject: idOf('a'), sequences: seqs } } },
     ])
     const after = espec.play([...history, { command: ecmd.finalize('a') }]).state
@@ -85,7 +100,7 @@ describe('finalizing', () => {
 
   it('a partial spam slash returns the rest of the bond', () => {
     const history = [...withDatanet({ spamSlash: { numerator: 1, denominator: 4 } }), { command: ecmd.submit('a') }, ...judged('spam', 'spam', 'spam')]
-    expect(espec.given(...history).when(ecmd.finalize('a')).events().slice(1)).toMatchObject([
+    expect(espec.given(...history).when(ecmd.finalize('a')).events().slice(2)).toMatchObject([
       { type: 'StakeSlashed', data: { amount: tokens(25) } },
       { type: 'StakeReleased', data: { amount: tokens(75) } },
     ])
@@ -94,11 +109,11 @@ describe('finalizing', () => {
   it('rejected (not spam) returns the bond', () => {
     const events = espec.given(...submitted(), ...judged('reject', 'spam', 'reject')).when(ecmd.finalize('a')).events()
     // spam 20k vs reject 20k: not more, so plain rejection.
-    expect(events).toMatchObject([{ data: { outcome: 'rejected' } }, { type: 'StakeReleased', data: { amount: tokens(100) } }])
+    expect(events).toMatchObject([{ data: { outcome: 'rejected' } }, { type: 'ValidatorTrustUpdated' }, { type: 'StakeReleased', data: { amount: tokens(100) } }])
   })
 
   it('after the window with no verdicts it is unjudged and the bond comes back; an unbonded one records the outcome alone', () => {
-    espec.given(...submitted(), { advance: 3 * DAY }).when(ecmd.finalize('a')).events()
+    expect(espec.given(...submitted(), { advance: 3 * DAY }).when(ecmd.finalize('a')).events()).toMatchObject([{ data: { outcome: 'unjudged' } }, { type: 'StakeReleased' }])
     expect(espec.given(...submitted('a', false), { advance: 3 * DAY }).when(ecmd.finalize('a')).events()).toMatchObject([{ data: { outcome: 'unjudged', quality: 0 } }])
   })
 

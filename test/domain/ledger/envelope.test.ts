@@ -4,7 +4,7 @@ import { canonicalize } from '../../../domain/canonical/jcs.js'
 import { toHex } from '../../../domain/crypto/hex.js'
 import { referenceCrypto, referenceEd25519 } from '../../../domain/crypto/reference.js'
 import type { JsonValue } from '../../../domain/json.js'
-import { checkEnvelopeSeal, envelopeBody, hashBody, sealEnvelopeText, type EnvelopeBody } from '../../../domain/ledger/envelope.js'
+import { checkEnvelopeSeal, envelopeBody, hashBody, LEDGER_FORMAT, sealEnvelopeText, type EnvelopeBody } from '../../../domain/ledger/envelope.js'
 
 const signer = referenceEd25519.signer(new Uint8Array(32).fill(7))
 const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(toHex)
@@ -15,6 +15,7 @@ const cause = fc.oneof(
   fc.record({ kind: fc.constant('system' as const), reason: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/) }),
 )
 const body: fc.Arbitrary<EnvelopeBody> = fc.record({
+  format: fc.constant(LEDGER_FORMAT),
   sequence: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
   stream: fc.stringMatching(/^[a-z][a-z0-9]{0,8}(-[A-Za-z0-9][A-Za-z0-9._:-]{0,20})?$/),
   streamVersion: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
@@ -40,7 +41,7 @@ describe('sealed envelopes', () => {
 
   it('verify under the ledger key and fail when any member changes', () => {
     fc.assert(
-      fc.property(body, fc.constantFrom<keyof EnvelopeBody>('sequence', 'stream', 'streamVersion', 'type', 'data', 'recordedAt', 'prevHash'), (b, member) => {
+      fc.property(body, fc.constantFrom<keyof EnvelopeBody>('format', 'sequence', 'stream', 'streamVersion', 'type', 'data', 'recordedAt', 'prevHash'), (b, member) => {
         const { envelope } = sealEnvelopeText({ ...b, signer: toHex(signer.publicKey) }, signer, referenceCrypto)
         expect(checkEnvelopeSeal(envelope, referenceCrypto)).toEqual({ ok: true })
         const changed = { ...envelope, [member]: member === 'data' ? { other: envelope.data } : typeof envelope[member] === 'number' ? (envelope[member] as number) + 1 : `${String(envelope[member])}x` }

@@ -63,14 +63,12 @@ describe('closing a reward epoch', () => {
 
   it('pays the data pool by quality, the validator pool by agreement, from the escrow, with the map’s hash', () => {
     const events = espec.given(...epochHistory(), { advance: 7 * DAY }).when(ecmd.closeEpoch()).events()
-    // Epoch pool = 10% of 100,000 = 10,000; data 70% = 7,000 split 70:30; validators 3,000 split by agreeing stake:
-    // Bob 10k (a), Carol 20k (a) + 20k (b), Dave 10k (b); Dave's reject of a disagreed. 10:40:10.
-    const payouts = new Map([
-      [ALICE, tokens(4_900)],
-      [BOB, tokens(2_100) + tokens(500)],
-      [CAROL, tokens(2_000)],
-      [DAVE, tokens(500)],
-    ])
+    // Epoch pool = 10% of 100,000 = 10,000; data 70% = 7,000 split 70:30; validators 3,000 split by the agreeing verdicts'
+    // weights (stake × trust): Bob 10k × 0.1 (a), Carol 20k × 0.1 (a) + 20k × 0.19 (b, her trust after agreeing on a),
+    // Dave 10k × 0.066667 (b, his trust after disagreeing on a); Dave's reject of a disagreed.
+    const validators = largestRemainder(tokens(3_000), new Map([[BOB, tokens(10_000) * 100_000n], [CAROL, tokens(20_000) * 100_000n + tokens(20_000) * 190_000n], [DAVE, tokens(10_000) * 66_667n]]))
+    const payouts = new Map([[ALICE, tokens(4_900)], [BOB, tokens(2_100)], [CAROL, 0n], [DAVE, 0n]])
+    for (const [k, v] of validators) payouts.set(k, (payouts.get(k) ?? 0n) + v)
     const sorted = [...payouts].sort(([a], [b]) => (a < b ? -1 : 1))
     expect(events[0]).toEqual({
       type: 'RewardEpochClosed',

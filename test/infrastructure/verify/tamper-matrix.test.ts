@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { canonicalize } from '../../../domain/canonical/jcs.js'
 import type { JsonValue } from '../../../domain/json.js'
-import { envelopeBody, sealEnvelope, sealEnvelopeText, ZERO_HASH, type Envelope } from '../../../domain/ledger/envelope.js'
+import { envelopeBody, LEDGER_FORMAT, sealEnvelope, sealEnvelopeText, ZERO_HASH, type Envelope } from '../../../domain/ledger/envelope.js'
 import { commandHash, signCommand, type SignedCommand } from '../../../domain/ledger/command.js'
 import { BUNDLE_FORMAT, BUNDLE_VERSION } from '../../../domain/ledger/bundle.js'
 import { toHex } from '../../../domain/crypto/hex.js'
@@ -176,18 +176,19 @@ describe('a log truncated or rewritten behind an anchor the auditor holds', () =
  * A log the ledger key holder forged by hand, past every check the store makes: each command
  * causes one event, chained and signed by the ledger key. Only the verifier stands in the way.
  */
-function forgedLines(commands: readonly { nonce: string; ledger?: string; n: number }[]): string[] {
+function forgedLines(commands: readonly { nonce: string; ledger?: string; n: number; issuedAt?: string; recordedAt?: string; format?: number }[]): string[] {
   let head = { sequence: 0, hash: ZERO_HASH }
   const out: string[] = []
   for (const c of commands) {
     const signed: SignedCommand = signCommand(
-      { type: 'DoThing', payload: { n: c.n }, actor: toHex(actorSigner.publicKey), nonce: c.nonce, issuedAt: '2026-11-01T00:00:00.000Z', ledger: c.ledger ?? ledgerKey },
+      { type: 'DoThing', payload: { n: c.n }, actor: toHex(actorSigner.publicKey), nonce: c.nonce, issuedAt: c.issuedAt ?? '2026-11-01T00:00:00.000Z', ledger: c.ledger ?? ledgerKey },
       actorSigner,
       nativeCrypto,
     )
     const cause = { kind: 'command' as const, commandHash: commandHash(signed.command, nativeCrypto), actor: signed.command.actor, actorSignature: signed.signature }
     const sealed = sealEnvelopeText(
-      { sequence: head.sequence + 1, stream: `thing-${c.n}`, streamVersion: 1, type: 'ThingHappened', data: { n: c.n }, recordedAt: '2026-11-01T00:00:01.000Z', cause, prevHash: head.hash, signer: ledgerKey },
+      // A format other than this one can only be written past the types: it is what a forger would do.
+      { format: (c.format ?? LEDGER_FORMAT) as typeof LEDGER_FORMAT, sequence: head.sequence + 1, stream: `thing-${c.n}`, streamVersion: 1, type: 'ThingHappened', data: { n: c.n }, recordedAt: c.recordedAt ?? '2026-11-01T00:00:01.000Z', cause, prevHash: head.hash, signer: ledgerKey },
       ledgerSigner,
       nativeCrypto,
     )
@@ -215,5 +216,82 @@ describe('a command means one thing, once, on one ledger: forgeries the ledger k
   it('the same on worker threads', async () => {
     const report = await verify(forgedLines([{ nonce: 'a', n: 1 }, { nonce: 'a', n: 2 }]), { workers: 2 })
     expect(report.failure?.reason).toMatch(/replayed nonce/)
+  })
+})
+
+describe('every time in the format is a real instant, not just the right shape', () => {
+  it.each([
+    ['30 February', '2026-02-30T00:00:00.000Z'],
+    ['hour 24', '2026-11-01T24:00:00.000Z'],
+    ['a leap second', '2026-12-31T23:59:60.000Z'],
+    ['year 0000', '0000-01-01T00:00:00.000Z'],
+  ])('refuses a recordedAt on %s, signed by the ledger key', async (_label, recordedAt) => {
+    expectFailure(await verify(forgedLines([{ nonce: 'a', n: 1 }, { nonce: 'b', n: 2, recordedAt }])), 2, /malformed envelope: recordedAt: expected a real UTC instant/)
+  })
+
+  it.each([
+    ['31 April', '2026-04-31T00:00:00.000Z'],
+    ['minute 60', '2026-11-01T00:60:00.000Z'],
+  ])('refuses a command issuedAt on %s, signed by its actor', async (_label, issuedAt) => {
+    expectFailure(await verify(forgedLines([{ nonce: 'a', n: 1 }, { nonce: 'b', n: 2, issuedAt }])), 2, /malformed command: command.issuedAt: expected a real UTC instant/)
+  })
+})
+
+describe('events carry their format version, and a verifier refuses one it does not know', () => {
+  it('the control: every event of the standard log says format 3', () => {
+    const events = lines.flatMap((line) => (parse(line).event === undefined ? [] : [parse(line).event as Envelope]))
+    expect(events.length).toBe(13)
+    expect(events.every((event) => event.format === LEDGER_FORMAT)).toBe(true)
+  })
+
+  it('refuses an event of format 4, well signed and chained, at its sequence', async () => {
+    expectFailure(await verify(forgedLines([{ nonce: 'a', n: 1 }, { nonce: 'b', n: 2, format: 4 }])), 2, /envelope format 4 is not one this verifier knows: it reads format 3 only/)
+  })
+
+  it('refuses a format-2 event (no format member), well signed by the ledger key', async () => {
+    const forged = forgedLines([{ nonce: 'a', n: 1 }])
+    const at = forged.findIndex((line) => parse(line).event !== undefined)
+    const { format: _dropped, hash: _hash, signature: _signature, ...body } = parse(forged[at] as string).event as Envelope
+    const hash = nativeCrypto.sha256(new TextEncoder().encode(canonicalize(body as unknown as JsonValue)))
+    const old = { ...body, hash: toHex(hash), signature: toHex(ledgerSigner.sign(hash)) }
+    forged[at] = render({ event: old as unknown as Envelope })
+    expectFailure(await verify(forged), 1, /no format member/)
+  })
+
+  it('refuses a bundle header of another version before reading any event', async () => {
+    const header = parse(lines[0] as string) as { header: Record<string, unknown> }
+    const report = await verify(withLine(0, render({ header: { ...header.header, version: 2 } } as unknown as Line)))
+    expectFailure(report, null, /bundle version 2 is not one this verifier knows/)
+    expect(report.failure?.line).toBe(1)
+  })
+})
+
+describe('numbers in data are written as ECMAScript writes them, or the line is refused', () => {
+  /** The event line for `n`, hashed and signed over its body text with `written` in place of n: what a careless writer would seal. */
+  function sealedWith(written: string): string[] {
+    const forged = forgedLines([{ nonce: 'a', n: 1.5 }])
+    const at = forged.findIndex((line) => parse(line).event !== undefined)
+    const { hash: _hash, signature: _signature, ...body } = parse(forged[at] as string).event as Envelope
+    const bodyText = canonicalize(body as unknown as JsonValue).replace('"data":{"n":1.5}', `"data":{"n":${written}}`)
+    const hash = nativeCrypto.sha256(new TextEncoder().encode(bodyText))
+    const line = `{"event":${bodyText.replace('"prevHash"', `"hash":"${toHex(hash)}","prevHash"`).replace('"signer"', `"signature":"${toHex(ledgerSigner.sign(hash))}","signer"`)}}`
+    forged[at] = line
+    return forged
+  }
+
+  it('the control: 1.5 written as 1.5 verifies', async () => {
+    expect((await verify(sealedWith('1.5'))).ok).toBe(true)
+  })
+
+  it.each(['1.50', '15e-1', '1.5e0', '1.5E+0', '1.5000000000000000001'])('refuses 1.5 written as %s, though hashed and signed as written', async (written) => {
+    expectFailure(await verify(sealedWith(written)), 1, /not in RFC 8785 canonical form/)
+  })
+
+  it.each([
+    ['-0', /not in RFC 8785 canonical form/],
+    ['9007199254740993', /not in RFC 8785 canonical form/],
+    ['1e400', /data: not a JSON value/],
+  ])('refuses %s, which I-JSON cannot hold exactly', async (written, reason) => {
+    expectFailure(await verify(sealedWith(written)), 1, reason)
   })
 })

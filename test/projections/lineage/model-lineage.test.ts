@@ -13,7 +13,7 @@ import { CommandFailed, UsageError } from '../../../api/cli/io.js'
 import { toHex } from '../../../domain/crypto/hex.js'
 import { textHash } from '../../../domain/economy/hash.js'
 import type { LineageNode } from '../../../projections/lineage/graph.js'
-import type { LineageReport } from '../../../projections/lineage/report.js'
+import { reportEvents, type LineageReport } from '../../../projections/lineage/report.js'
 import { ledgerSigner } from '../../infrastructure/command-handler-support.js'
 import { tempDir } from '../support.js'
 import { contentOf, NOTES, openDriver, tellStory, type Story } from '../story.js'
@@ -88,20 +88,28 @@ describe('lineage of a deployment', () => {
     expect(served).toEqual(['metered in', `served #${story.marks.deployed}–#${story.marks.rolledBack}`, `served #${story.marks.rolledBack}–#${story.marks.retired}`])
     expect(report.graph.nodes.map((n) => n.kind)).toEqual(expect.arrayContaining(['proposal', 'mandate', 'datanet', 'reward-epoch', 'usage']))
     const [usage] = ofKind(report, 'usage')
-    const recorded = report.evidence.filter((e) => e.event.type === 'UsageRecorded').map((e) => e.sequence)
+    const recorded = reportEvents(report).filter((e) => e.type === 'UsageRecorded').map((e) => e.sequence)
     expect(recorded).toHaveLength(3)
     expect(usage?.evidence.filter((s) => recorded.includes(s))).toEqual(recorded)
     expect(usage?.facts).toMatchObject({ batches: 3, requests: 4 })
   })
 
-  it('carries every item with its sequence and an inclusion proof, and verify-report accepts it', async () => {
-    const evidence = new Set(report.evidence.map((e) => e.sequence))
-    for (const node of report.graph.nodes) for (const s of node.evidence) expect(evidence.has(s), `${node.id} cites #${s}`).toBe(true)
-    expect(report.evidence.every((e) => e.proof !== null)).toBe(true)
-    const types = (node: LineageNode | undefined) => new Set(node?.evidence.map((s) => report.evidence.find((e) => e.sequence === s)?.event.type))
-    expect(types(ofKind(report, 'deployment')[0])).toEqual(new Set(['ModelDeployed', 'DeploymentRolledBack', 'DeploymentRetired', 'IdentityRegistered']))
+  it('carries every stream an item rests on, whole, each event with its inclusion proof, and verify-report accepts it', async () => {
+    const events = reportEvents(report)
+    const bySequence = new Map(events.map((e) => [e.sequence, e]))
+    for (const node of report.graph.nodes) for (const s of node.evidence) expect(bySequence.has(s), `${node.id} cites #${s}`).toBe(true)
+    const cited = new Set(report.graph.nodes.flatMap((n) => n.evidence.map((s) => bySequence.get(s)?.stream)))
+    expect(new Set(report.streams.map((s) => s.stream))).toEqual(cited)
+    for (const s of report.streams) expect(s.events.map((e) => e.event.streamVersion), s.stream).toEqual(Array.from({ length: s.version }, (_, i) => i + 1))
+    // Whole streams: the deployment's grant events are carried though no node cites them.
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['AccessGranted', 'ProposalQueued']))
+    expect(report.head.type).toBe('LedgerAnchored')
+    const types = (node: LineageNode | undefined) => new Set(node?.evidence.map((s) => bySequence.get(s)?.type))
+    // The withdrawal of Eve's note reached the checkpoint the deployment served then: the flag is evidence too.
+    expect(types(ofKind(report, 'deployment')[0])).toEqual(new Set(['ModelDeployed', 'DeploymentRolledBack', 'DeploymentRetired', 'IdentityRegistered', 'ConsentWithdrawalFlagged']))
+    expect(ofKind(report, 'deployment')[0]?.facts).toMatchObject({ consent: 'revoked', withdrawn: story.revoked })
     const checked = await verify(report, 'deployment')
-    expect(checked.out).toMatch(/^OK: \d+ evidence events proven/)
+    expect(checked.out).toMatch(new RegExp(`^OK: ${report.streams.length} streams whole at checkpoint #${report.head.sequence} \\(tree size ${report.head.sequence - 1}\\) signed by ${key}, ${events.length} events`))
     expect(checked.code).toBe(0)
   })
 
@@ -114,15 +122,15 @@ describe('lineage of a deployment', () => {
     const dropped = story.inVersion[0] as string
     Object.assign(hidden.graph, { nodes: hidden.graph.nodes.filter((n) => !n.id.endsWith(dropped)), edges: hidden.graph.edges.filter((e) => !e.to.endsWith(dropped)) })
     const unproven = copy()
-    Object.assign(unproven, { evidence: unproven.evidence.filter((e) => e.event.type !== 'DeploymentRolledBack') })
+    for (const s of unproven.streams) Object.assign(s, { events: s.events.filter((e) => e.event.type !== 'DeploymentRolledBack') })
     const reseeded = copy()
-    const request = reseeded.evidence.find((e) => e.event.type === 'TrainingRequested') as unknown as { event: { data: { seed: number } } }
-    request.event.data.seed = 8
+    const request = reportEvents(reseeded).find((e) => e.type === 'TrainingRequested') as unknown as { data: { seed: number } }
+    request.data.seed = 8
     for (const [name, tampered, reason] of [
-      ['serving', servingOther, /not the graph its evidence gives/],
-      ['hidden', hidden, /not the graph its evidence gives/],
-      ['unproven', unproven, /cites sequences without evidence/],
-      ['reseeded', reseeded, /not the one its proof proves/],
+      ['serving', servingOther, /not the graph its events give/],
+      ['hidden', hidden, /not the graph its events give/],
+      ['unproven', unproven, /the checkpoint says it has \d+ events; the report carries/],
+      ['reseeded', reseeded, /hash does not match the envelope contents/],
     ] as const) {
       const checked = await verify(tampered, name)
       expect(checked.code, name).toBe(1)
@@ -166,8 +174,10 @@ describe('lineage from other starting points', () => {
     const html = (await cli(lineageCommand, '--data', dir, story.deploymentId, '--format', 'html')).out
     expect(html).toMatch(/^<!doctype html>/)
     for (const kind of ['deployment', 'checkpoint', 'training-job', 'usage', 'contribution']) expect(html).toContain(`>${kind} · #`)
+    expect(html).toMatch(/as of checkpoint #\d+ \(tree size \d+\) · \d+ streams, whole, \d+ events, each with its inclusion proof/)
     const sheet = (await cli(lineageCommand, '--data', dir, story.deploymentId, '--format', 'datasheet')).out
     expect(sheet).toContain('## Use in training and deployment')
     expect(sheet).toContain('summaries regressed')
+    expect(sheet).toMatch(/as of checkpoint #\d+ \(tree size \d+\)/)
   })
 })

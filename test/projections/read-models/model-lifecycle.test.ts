@@ -100,10 +100,10 @@ describe('read models of training, the model registry and usage', () => {
     const history = [...m.entries()].filter(([key]) => key.startsWith(historyPrefix(story.mandateId))).map(([, row]) => row)
     expect(history.map((h) => h.kind === 'history' && h.change)).toEqual([
       'mandate-issued', 'job-requested', 'job-claimed', 'checkpoint-recorded', 'evaluation-recorded', 'checkpoint-recorded', 'evaluation-recorded', 'attribution-recorded',
-      'job-completed', 'job-requested', 'job-claimed', 'job-failed', 'deployed', 'access-granted', 'rolled-back', 'access-revoked', 'retired',
+      'job-completed', 'job-requested', 'job-claimed', 'job-failed', 'deployed', 'access-granted', 'rolled-back', 'consent-withdrawn', 'access-revoked', 'retired',
     ])
     expect(model.changes).toBe(history.length)
-    const changing = new Set(['MandateIssued', 'TrainingRequested', 'TrainingJobClaimed', 'CheckpointRecorded', 'EvaluationRecorded', 'AttributionRecorded', 'TrainingCompleted', 'TrainingFailed', 'ModelDeployed', 'AccessGranted', 'AccessRevoked', 'DeploymentRolledBack', 'DeploymentRetired'])
+    const changing = new Set(['MandateIssued', 'TrainingRequested', 'TrainingJobClaimed', 'CheckpointRecorded', 'EvaluationRecorded', 'AttributionRecorded', 'TrainingCompleted', 'TrainingFailed', 'ModelDeployed', 'AccessGranted', 'AccessRevoked', 'DeploymentRolledBack', 'DeploymentRetired', 'ConsentWithdrawalFlagged'])
     expect(history.map((h) => h.kind === 'history' && h.sequence)).toEqual(log.filter((e) => changing.has(e.type)).map((e) => e.sequence))
 
     const deployment = kind(m, deploymentKey(story.deploymentId), 'deployment')
@@ -112,6 +112,11 @@ describe('read models of training, the model registry and usage', () => {
       [story.checkpoints[0], story.marks.rolledBack, story.marks.retired, 'summaries regressed'],
     ])
     expect(deployment).toMatchObject({ status: 'retired', grants: 1, revokedGrants: 1, retired: { sequence: story.marks.retired, reason: 'superseded' }, operator: keyOf(DAVE) })
+    // The withdrawal reached the model: version 1 lists it, every checkpoint trained on it is flagged, and so was the deployment serving one.
+    expect(model.versions[0]?.withdrawn).toEqual([story.revoked])
+    expect(model.versions[0]?.jobs.flatMap((j) => j.checkpoints.map((k) => k.consent))).toEqual(['withdrawn', 'withdrawn'])
+    expect(deployment.consent).toMatchObject({ status: 'revoked', contributions: [story.revoked] })
+    expect(Date.parse(deployment.consent.retrainBy ?? '')).toBe(Date.parse(log.find((e) => e.type === 'ContributionRevoked')?.recordedAt ?? '') + 30 * 24 * 60 * 60 * 1000)
   })
 
   it('usage: totals, shares and recipients that add up to what was charged; grants, escrow and batches', async () => {
@@ -126,8 +131,8 @@ describe('read models of training, the model registry and usage', () => {
     expect(contributors + validators + proposer + treasury).toBe(usage.charged)
     const recipients = [...u.values()].filter((r) => r.kind === 'recipient')
     expect(recipients.reduce((sum, r) => sum + (r.kind === 'recipient' ? r.total : 0n), 0n) + treasury).toBe(usage.charged)
-    // Eve withdrew consent for her note before the second batch: she was paid as a contributor once.
-    expect(kind(u, `recipient:${story.deploymentId}:${keyOf(EVE)}`, 'recipient')).toMatchObject({ payouts: 1 })
+    // Eve withdrew consent for her note after the rollback, before the third batch: she was paid as a contributor twice.
+    expect(kind(u, `recipient:${story.deploymentId}:${keyOf(EVE)}`, 'recipient')).toMatchObject({ payouts: 2 })
     expect(kind(u, `grant:${story.deploymentId}:${story.grantId}`, 'grant')).toMatchObject({ usedTokens: 10_000, requests: 4, fees, revoked: true, revokedReason: 'key leaked' })
     const escrow = kind(u, escrowKey(keyOf(EVE)), 'escrow')
     expect(escrow).toMatchObject({ deposited: 80_000_000n, withdrawn: 0n, charged: usage.charged, balance: 80_000_000n - usage.charged })

@@ -1,0 +1,80 @@
+/**
+ * The lineage report, version 2 (docs/lineage.md): a graph, the one checkpoint it is proven
+ * under, and every stream the graph rests on, whole. For each stream, its head in the
+ * checkpoint's stream-heads map (so the stream had exactly that many events) and every one of
+ * those events with its path in the checkpoint's tree. The codec is what a verifier accepts.
+ */
+import * as t from 'io-ts'
+import { closed, Hex32, integer } from '../../domain/codec.js'
+import { EnvelopeC, type Envelope } from '../../domain/ledger/envelope.js'
+import type { LineageGraph } from './graph.js'
+
+export const REPORT_FORMAT = 'model-ledger-lineage-report'
+export const REPORT_VERSION = 2
+
+const FactC = t.union([t.string, t.number, t.boolean, t.null])
+const NodeKindC = t.keyof({
+  proposal: null, mandate: null, datanet: null, 'dataset-version': null, contribution: null, 'reward-epoch': null, 'training-job': null, checkpoint: null, deployment: null, usage: null,
+})
+
+const LineageNodeC = closed(
+  { id: t.string, kind: NodeKindC, label: t.string, sequence: integer('sequence', 1), facts: t.record(t.string, FactC), evidence: t.array(integer('evidence', 1)) },
+  'LineageNode',
+)
+const LineageEdgeC = closed({ from: t.string, to: t.string, relation: t.string }, 'LineageEdge')
+const LineageTargetC = t.union([
+  closed({ kind: t.literal('dataset-version'), datanetId: t.string, version: integer('version', 1) }),
+  closed({ kind: t.literal('mandate'), mandateId: t.string }),
+  closed({ kind: t.literal('contribution'), contentHash: t.string }),
+  closed({ kind: t.literal('deployment'), deploymentId: t.string }),
+  closed({ kind: t.literal('checkpoint'), root: t.string }),
+  closed({ kind: t.literal('training-job'), jobId: t.string }),
+])
+const LineageGraphC = closed({ target: LineageTargetC, nodes: t.array(LineageNodeC), edges: t.array(LineageEdgeC) }, 'LineageGraph')
+
+/** One event of a stream and its RFC 9162 path (leaf index sequence-1) in the checkpoint's tree. */
+const StreamEventC = closed({ event: EnvelopeC, hashes: t.array(Hex32) }, 'StreamEvent')
+
+/**
+ * A whole stream as of the checkpoint: its head (the map leaf `{lastSequence, stream, version}`),
+ * the head's leaf index and path in the checkpoint's stream-heads map, and events 1..version.
+ */
+export const StreamEvidenceC = closed(
+  {
+    stream: t.string,
+    version: integer('version', 1),
+    lastSequence: integer('lastSequence', 1),
+    index: integer('index', 0),
+    hashes: t.array(Hex32),
+    events: t.array(StreamEventC),
+  },
+  'StreamEvidence',
+)
+export type StreamEvidence = t.TypeOf<typeof StreamEvidenceC>
+
+export const LineageReportC = closed(
+  {
+    format: t.literal(REPORT_FORMAT),
+    version: t.literal(REPORT_VERSION),
+    ledgerPublicKey: Hex32,
+    /** The checkpoint event the report is proven under. */
+    head: EnvelopeC,
+    graph: LineageGraphC,
+    streams: t.array(StreamEvidenceC),
+  },
+  'LineageReport',
+)
+
+export interface LineageReport {
+  readonly format: typeof REPORT_FORMAT
+  readonly version: typeof REPORT_VERSION
+  readonly ledgerPublicKey: string
+  readonly head: Envelope
+  readonly graph: LineageGraph
+  readonly streams: readonly StreamEvidence[]
+}
+
+/** Every event a report carries, in log order. */
+export function reportEvents(report: Pick<LineageReport, 'streams'>): Envelope[] {
+  return report.streams.flatMap((s) => s.events.map((e) => e.event)).sort((a, b) => a.sequence - b.sequence)
+}

@@ -1,0 +1,55 @@
+/**
+ * The stream-heads map a checkpoint commits to: a head proven by `prove` checks against the
+ * committed root with `checkStreamHead`, and a head with any field changed, at another index, with
+ * a hash changed, or against the root of a later commit, does not. (The map's size is not the
+ * prover's to choose: a verifier takes it from the signed checkpoint.)
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { checkStreamHead, StreamHeads, type StreamHead } from '../../../domain/ledger/stream-heads.js'
+import { nativeSha256 } from '../../../infrastructure/crypto/native.js'
+
+/** A log's events as (stream, sequence): each stream's version counts its events so far. */
+const logArb = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 60 })
+
+function replay(log: readonly number[]): StreamHeads {
+  const heads = new StreamHeads(nativeSha256)
+  log.forEach((s, i) => heads.record(`s-${s}`, heads.version(`s-${s}`) + 1, i + 1))
+  return heads
+}
+
+describe('stream-heads proofs', () => {
+  it('prove what a stream had at the commit, and nothing else (property)', () => {
+    fc.assert(
+      fc.property(logArb, fc.nat(), fc.constantFrom('version', 'lastSequence', 'stream', 'index', 'hash'), (log, pick, change) => {
+        const heads = replay(log)
+        const map = heads.commit()
+        const streams = [...new Set(log)].map((s) => `s-${s}`)
+        const stream = streams[pick % streams.length] as string
+        const proof = heads.prove(stream)
+        if (proof === undefined) throw new Error(`no proof for ${stream}`)
+        expect(proof.head).toEqual({ stream, version: log.filter((s) => `s-${s}` === stream).length, lastSequence: log.map((s) => `s-${s}`).lastIndexOf(stream) + 1 })
+        expect(checkStreamHead(proof.head, proof.index, proof.proof, map, nativeSha256)).toEqual({ ok: true })
+        const head: StreamHead = { ...proof.head, ...(change === 'version' ? { version: proof.head.version + 1 } : change === 'lastSequence' ? { lastSequence: proof.head.lastSequence + 1 } : change === 'stream' ? { stream: `${stream}x` } : {}) }
+        const index = change === 'index' ? (proof.index + 1) % Math.max(2, map.count) : proof.index
+        const hashes = change === 'hash' && proof.proof.length > 0 ? [`${proof.proof[0]?.startsWith('0') === true ? '1' : '0'}${proof.proof[0]?.slice(1) ?? ''}`, ...proof.proof.slice(1)] : proof.proof
+        const changed = change !== 'hash' || proof.proof.length > 0
+        if (changed && !(change === 'index' && map.count === 1)) expect(checkStreamHead(head, index, hashes, map, nativeSha256).ok).toBe(false)
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('an old head does not check against a later commit where the stream moved on', () => {
+    const heads = replay([0, 1, 0, 2])
+    heads.commit()
+    const old = heads.prove('s-0')
+    heads.record('s-0', 3, 5)
+    const later = heads.commit()
+    if (old === undefined) throw new Error('no proof')
+    expect(checkStreamHead(old.head, old.index, old.proof, later, nativeSha256)).toMatchObject({ ok: false, code: 'root-mismatch' })
+    const fresh = heads.prove('s-0')
+    expect(fresh?.head).toEqual({ stream: 's-0', version: 3, lastSequence: 5 })
+    expect(fresh === undefined ? undefined : checkStreamHead(fresh.head, fresh.index, fresh.proof, later, nativeSha256)).toEqual({ ok: true })
+  })
+})
