@@ -46,6 +46,7 @@ export function authorize(state: EconomyState, operator: string, key: string, mo
   if (deployment.operator !== operator) throw new HttpProblem('not-found', `deployment ${deployment.id} is not served by this gateway`)
   if (model !== undefined && model !== deployment.id) throw new HttpProblem('not-found', `the key opens model ${deployment.id}, not ${model}`)
   if (deployment.status === 'retired') throw new HttpProblem('deployment-retired', `deployment ${deployment.id} is retired`)
+  if (deployment.status === 'suspended') throw new HttpProblem('deployment-suspended', `deployment ${deployment.id} is suspended by governance`)
   // Past the retrain deadline the ledger refuses this checkpoint's usage: serving it would be unpaid and against consent.
   const consent = consentOf(state, deployment.id, now) as DeploymentConsent
   if (consent.status === 'deadline-passed' || consent.suspended) {

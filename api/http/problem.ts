@@ -19,6 +19,7 @@ export const PROBLEM_KINDS = {
   conflict: { status: 409, title: 'The request conflicts with the ledger' },
   'nonce-replayed': { status: 409, title: 'This actor already used this nonce for another command' },
   'deployment-retired': { status: 410, title: 'The deployment is retired' },
+  'deployment-suspended': { status: 423, title: 'The deployment is suspended by governance' },
   'consent-withdrawn': { status: 451, title: 'The model was trained on data whose consent was withdrawn, and its retrain deadline has passed' },
   'hash-mismatch': { status: 422, title: 'The content does not hash to its name' },
   'too-large': { status: 413, title: 'The body is too large' },

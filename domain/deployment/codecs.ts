@@ -123,6 +123,9 @@ export const UsageRecordedC = event('UsageRecorded', {
 /** A consumer's escrow charged for a batch, in the consumer's escrow stream: the debit side of UsageRecorded. */
 export const UsageChargedC = event('UsageCharged', { deploymentId: DeploymentIdC, consumer: KeyC, amount: PositiveAmountC })
 export const DeploymentRetiredC = event('DeploymentRetired', { deploymentId: DeploymentIdC, reason: LabelC })
+/** By an executed proposal (issue 17): the deployment serves nothing and grants nothing until resumed. */
+export const DeploymentSuspendedC = event('DeploymentSuspended', { deploymentId: DeploymentIdC, reason: LabelC })
+export const DeploymentResumedC = event('DeploymentResumed', { deploymentId: DeploymentIdC, reason: LabelC })
 export const DeploymentRolledBackC = event('DeploymentRolledBack', { deploymentId: DeploymentIdC, from: ServedC, to: ServedC, reason: LabelC })
 
 export const DEPLOYMENT_EVENT_CODECS = [
@@ -138,6 +141,8 @@ export const DEPLOYMENT_EVENT_CODECS = [
   UsageChargedC,
   DeploymentRetiredC,
   DeploymentRolledBackC,
+  DeploymentSuspendedC,
+  DeploymentResumedC,
 ] as const
 export type DeploymentEvent = t.TypeOf<(typeof DEPLOYMENT_EVENT_CODECS)[number]>
 export type DeploymentEventOf<T extends DeploymentEvent['type']> = Extract<DeploymentEvent, { type: T }>

@@ -254,6 +254,8 @@ export function decideDeployment(c: DeploymentCommand, state: EconomyState, para
   // Late receipts of a retired deployment still count: the usage happened while it served.
   if (c.type === 'RecordUsage') return recordUsage(c, d, state, params, ctx)
   if (d.status === 'retired') return refuse('deployment-retired', 'the deployment is retired')
+  // A suspended deployment takes on nothing new; access can still be revoked and the deployment retired.
+  if (d.status === 'suspended' && c.type !== 'RevokeAccess' && c.type !== 'RetireDeployment') return refuse('deployment-suspended', 'the deployment is suspended by governance')
   // A deployment suspended for consent takes no new grants, acceptances or prices until it serves a checkpoint in consent.
   if ((c.type === 'GrantAccess' || c.type === 'AcceptGrant' || c.type === 'ChangePricing') && isSuspendedForConsent(state, d.id)) {
     return refuse('deployment-suspended', 'the deployment is suspended for consent: upgrade it to a retrained checkpoint, roll it back, or retire it')

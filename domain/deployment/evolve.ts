@@ -91,6 +91,10 @@ export function evolveDeployment(state: DeploymentState, recorded: Recorded<Depl
       return withDeployment(state, event.data.deploymentId, (d) => used(d, event.data, at - receiptWindowMs))
     case 'DeploymentRetired':
       return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, status: 'retired' }))
+    case 'DeploymentSuspended':
+      return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, status: 'suspended' }))
+    case 'DeploymentResumed':
+      return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, status: 'active' }))
     case 'DeploymentRolledBack':
       return withDeployment(state, event.data.deploymentId, (d) => ({ ...d, history: [...d.history, { ...event.data.to, since: sequence, sinceAt: at }] }))
     case 'UsageEscrowDeposited':

@@ -57,7 +57,8 @@ export interface Deployment {
   readonly operator: string
   readonly endpoint: string
   readonly pricing: Pricing
-  readonly status: 'active' | 'retired'
+  /** `suspended` by governance (issue 17): nothing is served or granted until resumed; usage already served is still recorded. */
+  readonly status: 'active' | 'suspended' | 'retired'
   /** Every checkpoint served, oldest first; the last is the one served now. */
   readonly history: readonly Served[]
   readonly grants: ReadonlyMap<string, Grant>

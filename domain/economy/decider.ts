@@ -19,6 +19,9 @@ import { TRAINING_COMMAND_CODECS, type TrainingCommand } from '../training/codec
 import { decideTraining } from '../training/decide.js'
 import { DEPLOYMENT_COMMAND_CODECS, type DeploymentCommand } from '../deployment/codecs.js'
 import { decideDeployment } from '../deployment/decide.js'
+import { APPEAL_COMMAND_CODECS, type AppealCommand } from '../appeals/codecs.js'
+import { decideAppeals } from '../appeals/decide.js'
+import { executeInEconomy } from './actions.js'
 import { CONSENT_COMMAND_CODECS, type ConsentCommand } from '../consent/codecs.js'
 import { decideConsent } from '../consent/decide.js'
 import { refuse, type EconomyError, type EconomyErrorCode } from './errors.js'
@@ -32,6 +35,8 @@ const TRAINING_COMMANDS: ReadonlySet<string> = new Set(TRAINING_COMMAND_CODECS.m
 const isTrainingCommand = (c: EconomyOwnCommand): c is TrainingCommand => TRAINING_COMMANDS.has(c.type)
 const DEPLOYMENT_COMMANDS: ReadonlySet<string> = new Set(DEPLOYMENT_COMMAND_CODECS.map((c) => c.name))
 const isDeploymentCommand = (c: EconomyOwnCommand): c is DeploymentCommand => DEPLOYMENT_COMMANDS.has(c.type)
+const APPEAL_COMMANDS: ReadonlySet<string> = new Set(APPEAL_COMMAND_CODECS.map((c) => c.name))
+const isAppealCommand = (c: EconomyOwnCommand): c is AppealCommand => APPEAL_COMMANDS.has(c.type)
 const CONSENT_COMMANDS: ReadonlySet<string> = new Set(CONSENT_COMMAND_CODECS.map((c) => c.name))
 const isConsentCommand = (c: EconomyOwnCommand): c is ConsentCommand => CONSENT_COMMANDS.has(c.type)
 const isGovernanceCommand = (c: EconomyCommand): c is GovernanceCommand => GOVERNANCE_COMMAND_TYPES.has(c.type)
@@ -49,6 +54,7 @@ function decideOwn(command: EconomyOwnCommand, state: EconomyState, ctx: Decisio
   if (notRegistered !== undefined) return left(notRegistered)
   if (isTrainingCommand(command)) return decideTraining(command, state, params, ctx)
   if (isDeploymentCommand(command)) return decideDeployment(command, state, params, ctx)
+  if (isAppealCommand(command)) return decideAppeals(command, state, genesis.params, ctx)
   if (isConsentCommand(command)) return decideConsent(command, state, ctx)
   switch (command.type) {
     case 'OpenDatanet':
@@ -70,6 +76,8 @@ export const economyDecider: Decider<EconomyCommand, EconomyEvent, EconomyState,
   initialState: initialEconomyState,
   evolve: evolveEconomy,
   decide(command, state, ctx) {
+    // Execution needs the whole state: a proposal's actions may reach deployments, mandates' reserved escrow, appeals and disputes.
+    if (command.type === 'ExecuteProposal') return executeInEconomy(command, state, ctx)
     if (isGovernanceCommand(command)) return governanceDecider.decide(command, state.governance, ctx)
     return decideOwn(command, state, ctx)
   },

@@ -93,13 +93,30 @@ export const ECONOMY_ERROR_CODES = [
   'withdrawal-pending',
   'no-pending-withdrawal',
   'withdrawal-not-due',
+  // executable proposals on deployments and mandates (issue 17)
+  'deployment-suspended',
+  'deployment-not-suspended',
+  'pool-below-committed',
+  // appeals and disputes (issue 17)
+  'unknown-slash',
+  'not-slashed-account',
+  'appeal-window-closed',
+  'already-appealed',
+  'unknown-appeal',
+  'appeal-resolved',
+  'unknown-usage-batch',
+  'not-charged-consumer',
+  'dispute-window-closed',
+  'already-disputed',
+  'bad-dispute-receipts',
+  'unknown-dispute',
+  'dispute-resolved',
   // consent that reaches models (domain/consent)
   'consent-withdrawn',
   'consent-deadline-passed',
   'consent-deadline-not-reached',
   'deployment-consented',
   'already-suspended',
-  'deployment-suspended',
   'not-later-checkpoint',
 ] as const
 

@@ -13,6 +13,8 @@ import { evolveRewards } from '../rewards/evolve.js'
 import { evolveTraining, isTrainingEvent } from '../training/evolve.js'
 import { isDeploymentEvent } from '../deployment/codecs.js'
 import { evolveDeployment, evolveUsageMoney } from '../deployment/evolve.js'
+import { isAppealEvent } from '../appeals/codecs.js'
+import { evolveAppealMoney, evolveAppeals } from '../appeals/evolve.js'
 import { isGovernanceEvent, type EconomyEvent } from './events.js'
 import { evidenceKey, type EconomyState } from './state.js'
 import { include } from '../persistent.js'
@@ -23,7 +25,7 @@ import { evolveConsent, upgraded } from '../consent/evolve.js'
 const DATA_TYPES: ReadonlySet<string> = new Set(DATA_EVENT_CODECS.map((c) => c.name))
 const isDataEvent = (e: EconomyEvent): e is DataEvent => DATA_TYPES.has(e.type)
 const isAlignmentEvent = (e: EconomyEvent): e is AlignmentEvent =>
-  !isGovernanceEvent(e) && !isDataEvent(e) && e.type !== 'RewardEpochClosed' && !isTrainingEvent(e) && !isDeploymentEvent(e) && e.type !== 'ValidatorTrustUpdated' && !isConsentEvent(e)
+  !isGovernanceEvent(e) && !isDataEvent(e) && e.type !== 'RewardEpochClosed' && !isTrainingEvent(e) && !isDeploymentEvent(e) && e.type !== 'ValidatorTrustUpdated' && !isConsentEvent(e) && !isAppealEvent(e)
 
 function slashedAfter(state: EconomyState, event: EconomyEvent): ReadonlySet<string> {
   if (event.type !== 'StakeSlashed' || event.data.evidence.kind !== 'rule') return state.slashed
@@ -34,7 +36,9 @@ export function evolveEconomy(state: EconomyState, recorded: Recorded<EconomyEve
   const { event } = recorded
   const rewards = evolveRewards(state.rewards, state.data, recorded)
   // Training sees data events too (sealed versions), so it folds every event, like rewards.
-  const next = { ...state, rewards, training: evolveTraining(state.training, recorded), consent: evolveConsent(state, recorded), slashed: slashedAfter(state, event) }
+  // Appeals remember slashes and usage batches (against the deployments before the event), so they fold every event too.
+  const appeals = evolveAppeals(state.appeals, recorded, state.deployment)
+  const next = { ...state, rewards, appeals, training: evolveTraining(state.training, recorded), consent: evolveConsent(state, recorded), slashed: slashedAfter(state, event) }
   if (isGovernanceEvent(event)) return { ...next, governance: evolveGovernance(state.governance, { ...recorded, event }) }
   if (event.type === 'DeploymentUpgraded') return { ...next, deployment: upgraded(state.deployment, { ...recorded, event }) }
   if (event.type === 'ValidatorTrustUpdated') return { ...next, trust: evolveTrust(state.trust, { ...recorded, event }) }
@@ -43,6 +47,7 @@ export function evolveEconomy(state: EconomyState, recorded: Recorded<EconomyEve
     const window = state.governance.genesis?.params.economics.usageReceiptWindowMs ?? 0
     return { ...next, deployment: evolveDeployment(state.deployment, { ...recorded, event }, window), governance: evolveUsageMoney(state.governance, event) }
   }
+  if (isAppealEvent(event)) return { ...next, governance: evolveAppealMoney(state.governance, event) }
   if (isAlignmentEvent(event)) return { ...next, alignment: evolveAlignment(state.alignment, { ...recorded, event }) }
   return next
 }

@@ -9,7 +9,16 @@ import type { EventOf } from '../governance/events.js'
 import { refuse, type EconomyError } from './errors.js'
 import { evidenceKey, type EconomyState } from './state.js'
 
-export type SlashRule = 'spam-contribution' | 'rlhf-deviation' | 'rlhf-no-reveal' | 'training-contradicted' | 'attestation-minority'
+export type SlashRule =
+  | 'spam-contribution'
+  | 'rlhf-deviation'
+  | 'rlhf-no-reveal'
+  | 'training-contradicted'
+  | 'attestation-minority'
+  // issue 17: an upheld usage dispute takes the refund from the operator; a rejected appeal or dispute loses its bond
+  | 'usage-dispute'
+  | 'appeal-rejected'
+  | 'dispute-rejected'
 
 export interface SlashOrder {
   readonly account: string

@@ -12,6 +12,7 @@ import { rolesOf } from '../governance/roles.js'
 import { initialRewardsState, type RewardsState } from '../rewards/state.js'
 import { initialTrainingState, type TrainingState } from '../training/state.js'
 import { initialDeploymentState, type DeploymentState } from '../deployment/state.js'
+import { initialAppealsState, type AppealsState } from '../appeals/state.js'
 import { initialTrustState, type TrustState } from '../trust/state.js'
 import { initialConsentState, type ConsentState } from '../consent/state.js'
 
@@ -22,6 +23,8 @@ export interface EconomyState {
   readonly rewards: RewardsState
   readonly training: TrainingState
   readonly deployment: DeploymentState
+  /** Slashes and usage batches that may be contested, and the appeals and disputes filed (issue 17). */
+  readonly appeals: AppealsState
   /** Validator trust in millionths, per validator observed so far (domain/trust). */
   readonly trust: TrustState
   /** Withdrawn contributions per sealed version, and deployments suspended for consent (domain/consent). */
@@ -37,6 +40,7 @@ export const initialEconomyState: EconomyState = {
   rewards: initialRewardsState,
   training: initialTrainingState,
   deployment: initialDeploymentState,
+  appeals: initialAppealsState,
   trust: initialTrustState,
   consent: initialConsentState,
   slashed: new Set(),

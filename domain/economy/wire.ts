@@ -14,6 +14,7 @@ import { GovernanceRequestC } from '../governance/commands.js'
 import { trainingStream } from '../training/codecs.js'
 import { deploymentStreamOf, isDeploymentEvent } from '../deployment/codecs.js'
 import { isTrainingEvent } from '../training/evolve.js'
+import { appealStreamOf, isAppealEvent } from '../appeals/codecs.js'
 import { trustStreamOf } from '../trust/codecs.js'
 import { consentStreamOf, isConsentEvent } from '../consent/codecs.js'
 import type { EconomyError } from './errors.js'
@@ -53,6 +54,7 @@ function streamOf(event: EconomyOwnEvent): string {
   if (DATA_TYPES.has(event.type)) return dataStreamOf(event as DataEvent)
   if (isTrainingEvent(event)) return trainingStream(event.data.jobId)
   if (isDeploymentEvent(event)) return deploymentStreamOf(event)
+  if (isAppealEvent(event)) return appealStreamOf(event)
   return alignmentStreamOf(event as AlignmentEvent)
 }
 

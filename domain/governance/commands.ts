@@ -5,9 +5,10 @@
 import { commandCodec as variant } from '../codec.js'
 import * as t from 'io-ts'
 import { closed, integer } from '../codec.js'
+import { ActionsC } from './actions.js'
 import { AmountC, PositiveAmountC } from './amounts.js'
 import { GenesisParamsC } from './params.js'
-import { DisplayNameC, KeyC, LockablePurposeC, ProposalIdC, ProposalSpecC, SupportC } from './values.js'
+import { DisplayNameC, KeyC, LabelC, LockablePurposeC, ProposalIdC, ProposalSpecC, SupportC, TextC } from './values.js'
 
 const StakeIdC = integer('stake id', 1)
 const proposalRef = { proposalId: ProposalIdC }
@@ -29,8 +30,17 @@ export const LockStakeC = variant('LockStake', { purpose: LockablePurposeC, amou
 export const RequestUnbondC = variant('RequestUnbond', { stakeId: StakeIdC })
 export const ReleaseStakeC = variant('ReleaseStake', { stakeId: StakeIdC })
 export const ProposeModelC = variant('ProposeModel', { spec: ProposalSpecC, stake: PositiveAmountC })
+/** An executable proposal: actions that run in order, all or none, when it passes and its timelock ends. `minBacking`: the backing it needs to pass. */
+export const ProposeActionsC = variant('ProposeActions', { title: LabelC, description: TextC, actions: ActionsC, stake: PositiveAmountC, minBacking: AmountC })
 export const CancelProposalC = variant('CancelProposal', proposalRef)
+/** By the guardian (set by governance): cancels any proposal not yet executed, releasing its stakes. */
+export const CancelProposalAsGuardianC = variant('CancelProposalAsGuardian', { ...proposalRef, reason: TextC })
 export const CastVoteC = variant('CastVote', { ...proposalRef, support: SupportC })
+export const CastVoteWithReasonC = variant('CastVoteWithReason', { ...proposalRef, support: SupportC, reason: TextC })
+/** Stakes OPEN behind someone else's proposal while it is pending or active. */
+export const BackProposalC = variant('BackProposal', { ...proposalRef, amount: PositiveAmountC })
+/** By the grant's recipient, once it has vested. */
+export const ClaimTreasuryGrantC = variant('ClaimTreasuryGrant', { grantId: integer('treasury grant id', 1) })
 export const QueueProposalC = variant('QueueProposal', proposalRef)
 export const ExecuteProposalC = variant('ExecuteProposal', proposalRef)
 /** Settles the stake of a proposal that was defeated or expired; anyone may send it. */
@@ -48,8 +58,13 @@ export const GovernanceRequestC = t.union(
     RequestUnbondC,
     ReleaseStakeC,
     ProposeModelC,
+    ProposeActionsC,
     CancelProposalC,
+    CancelProposalAsGuardianC,
     CastVoteC,
+    CastVoteWithReasonC,
+    BackProposalC,
+    ClaimTreasuryGrantC,
     QueueProposalC,
     ExecuteProposalC,
     FinalizeProposalC,

@@ -40,8 +40,13 @@ export const governanceDecider: Decider<GovernanceCommand, GovernanceEvent, Gove
       case 'ReleaseStake':
         return stakingDecider.decide(command, state, ctx)
       case 'ProposeModel':
+      case 'ProposeActions':
       case 'CancelProposal':
+      case 'CancelProposalAsGuardian':
       case 'CastVote':
+      case 'CastVoteWithReason':
+      case 'BackProposal':
+      case 'ClaimTreasuryGrant':
       case 'QueueProposal':
       case 'ExecuteProposal':
       case 'FinalizeProposal':

@@ -47,6 +47,20 @@ export const GOVERNANCE_ERROR_CODES = [
   'timelock-running',
   'not-finalizable',
   'treasury-insufficient',
+  // executable proposals, backing and the guardian (issue 17)
+  'bad-parameter-value',
+  'parameter-out-of-bounds',
+  'invalid-parameters',
+  'bad-vesting',
+  'action-needs-economy',
+  'unknown-treasury-grant',
+  'not-grant-recipient',
+  'grant-not-vested',
+  'not-guardian',
+  'not-cancelable',
+  'own-proposal',
+  'not-backable',
+  'already-backed',
 ] as const
 
 export type GovernanceErrorCode = (typeof GOVERNANCE_ERROR_CODES)[number]

@@ -4,7 +4,8 @@
  */
 import { eventCodec as variant } from '../codec.js'
 import * as t from 'io-ts'
-import { closed, Hex32, integer, pattern, Timestamp } from '../codec.js'
+import { closed, Hex32, integer, JsonValueC, pattern, Timestamp } from '../codec.js'
+import { ActionsC, ParameterNameC } from './actions.js'
 import { AmountC, PositiveAmountC } from './amounts.js'
 import { GenesisParamsC } from './params.js'
 import {
@@ -73,7 +74,48 @@ export const ModelProposedC = variant('ModelProposed', {
   stake: PositiveAmountC,
   spec: ProposalSpecC,
 })
+/** An executable proposal (issue 17): its actions run when it passes and its timelock ends. */
+export const ActionsProposedC = variant('ActionsProposed', {
+  proposalId: ProposalIdC,
+  proposer: KeyC,
+  stakeId: StakeIdC,
+  stake: PositiveAmountC,
+  title: LabelC,
+  description: TextC,
+  actions: ActionsC,
+  minBacking: AmountC,
+})
 export const ProposalCanceledC = variant('ProposalCanceled', { proposalId: ProposalIdC })
+/** The guardian's cancel: any time before execution, with the reason on the record. */
+export const ProposalCanceledByGuardianC = variant('ProposalCanceledByGuardian', { proposalId: ProposalIdC, guardian: KeyC, reason: TextC })
+/** The optional reason a voter gave (CastVoteWithReason), right after its VoteCast. */
+export const VoteReasonGivenC = variant('VoteReasonGiven', { proposalId: ProposalIdC, voter: KeyC, reason: TextC })
+/** A vote brought the proposal to quorum late: voting now ends at `votingEndsAt`. */
+export const VotingExtendedC = variant('VotingExtended', { proposalId: ProposalIdC, votingEndsAt: Timestamp })
+/** Someone staked behind a proposal: released or slashed with the proposer's stake, pro rata. */
+export const ProposalBackedC = variant('ProposalBacked', { proposalId: ProposalIdC, backer: KeyC, stakeId: StakeIdC, amount: PositiveAmountC })
+/** One parameter changed by an executed proposal, in force from this event's sequence on. */
+export const ParameterChangedC = variant('ParameterChanged', { proposalId: ProposalIdC, name: ParameterNameC, from: JsonValueC, to: JsonValueC })
+export const TreasuryTransferredC = variant('TreasuryTransferred', { proposalId: ProposalIdC, to: KeyC, amount: PositiveAmountC, memo: LabelC })
+export const TreasuryGrantedC = variant('TreasuryGranted', {
+  proposalId: ProposalIdC,
+  grantId: integer('treasury grant id', 1),
+  to: KeyC,
+  amount: PositiveAmountC,
+  vestsAt: Timestamp,
+  memo: LabelC,
+})
+export const TreasuryGrantClaimedC = variant('TreasuryGrantClaimed', { grantId: integer('treasury grant id', 1), to: KeyC, amount: PositiveAmountC })
+export const GuardianSetC = variant('GuardianSet', { proposalId: ProposalIdC, guardian: t.union([KeyC, t.null]) })
+/** A mandate's terms replaced by an executed proposal; the escrow follows the pool (RewardPoolEscrowed or RewardPoolReturned). */
+export const MandateAmendedC = variant('MandateAmended', {
+  proposalId: ProposalIdC,
+  mandateId: ProposalIdC,
+  rubric: RubricC,
+  datasetRequirements: t.array(TextC),
+  rewardPool: AmountC,
+})
+export const RewardPoolReturnedC = variant('RewardPoolReturned', { mandateId: ProposalIdC, amount: PositiveAmountC })
 export const VoteCastC = variant('VoteCast', { proposalId: ProposalIdC, voter: KeyC, support: SupportC, weight: PositiveAmountC })
 export const ProposalQueuedC = variant('ProposalQueued', { proposalId: ProposalIdC, eta: Timestamp, tally: TallyC })
 export const ProposalExecutedC = variant('ProposalExecuted', { proposalId: ProposalIdC })
@@ -109,7 +151,19 @@ export const GovernanceEventC = t.union(
     StakeReleasedC,
     StakeSlashedC,
     ModelProposedC,
+    ActionsProposedC,
     ProposalCanceledC,
+    ProposalCanceledByGuardianC,
+    VoteReasonGivenC,
+    VotingExtendedC,
+    ProposalBackedC,
+    ParameterChangedC,
+    TreasuryTransferredC,
+    TreasuryGrantedC,
+    TreasuryGrantClaimedC,
+    GuardianSetC,
+    MandateAmendedC,
+    RewardPoolReturnedC,
     VoteCastC,
     ProposalQueuedC,
     ProposalExecutedC,

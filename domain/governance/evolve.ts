@@ -5,9 +5,11 @@
  */
 import type { Recorded } from '../decider.js'
 import type { EventOf, GovernanceEvent } from './events.js'
-import { accountOf, powerAt, type Account, type Checkpoint, type GovernanceState, type Proposal, type Stake } from './state.js'
+import { isRight } from 'fp-ts/lib/Either.js'
+import { parameterCodec, withParameter } from './parameters.js'
+import { accountOf, powerAt, type Account, type Checkpoint, type GovernanceState, type Mandate, type Proposal, type Stake } from './state.js'
 import { toMs } from './time.js'
-import { append, edit, emptyList, put, type ReadonlyList } from '../persistent.js'
+import { append, edit, emptyList, put, remove, type ReadonlyList } from '../persistent.js'
 
 function withAccount(state: GovernanceState, key: string, change: (account: Account) => Account): GovernanceState {
   return { ...state, accounts: put(state.accounts, key, change(accountOf(state, key))) }
@@ -27,7 +29,7 @@ function withStake(account: Account, id: number, change: (stake: Stake) => Stake
   if (next === undefined) stakes.delete(id)
   else stakes.set(id, next)
   // A proposal stays live exactly as long as its stake is locked.
-  const liveProposal = next === undefined && account.liveProposal === stake.proposalId ? null : account.liveProposal
+  const liveProposal = next === undefined && stake.purpose === 'proposal' && account.liveProposal === stake.proposalId ? null : account.liveProposal
   return { ...account, stakes, liveProposal }
 }
 
@@ -48,7 +50,7 @@ function shiftPower(state: GovernanceState, governor: string | null, delta: bigi
   }
 }
 
-function genesis(state: GovernanceState, data: EventOf<'GenesisEstablished'>['data']): GovernanceState {
+function genesis(state: GovernanceState, data: EventOf<'GenesisEstablished'>['data'], sequence: number): GovernanceState {
   let supply = data.treasury
   const accounts = edit(state.accounts, (draft) => {
     for (const { account, amount } of data.allocations) {
@@ -62,7 +64,21 @@ function genesis(state: GovernanceState, data: EventOf<'GenesisEstablished'>['da
     genesis: { params: data.params, ledgerKey: data.ledgerKey, treasuryKey: data.treasuryKey, supply },
     treasury: data.treasury,
     accounts,
+    paramsHistory: append(state.paramsHistory, { sequence, params: data.params }),
   }
+}
+
+/** A parameter changed by governance: in force from this sequence on (the history keeps what was in force before). */
+function parameterChanged(state: GovernanceState, data: EventOf<'ParameterChanged'>['data'], sequence: number): GovernanceState {
+  const genesis = state.genesis
+  const decoded = parameterCodec(data.name)?.decode(data.to)
+  if (genesis === null || decoded === undefined || !isRight(decoded)) return state
+  const params = withParameter(genesis.params, data.name, decoded.right)
+  return { ...state, genesis: { ...genesis, params }, paramsHistory: append(state.paramsHistory, { sequence, params }, lastSequence(state) === sequence) }
+}
+
+function lastSequence(state: GovernanceState): number | undefined {
+  return state.paramsHistory.get(state.paramsHistory.size - 1)?.sequence
 }
 
 function delegated(state: GovernanceState, data: EventOf<'VotesDelegated'>['data'], sequence: number): GovernanceState {
@@ -73,7 +89,8 @@ function delegated(state: GovernanceState, data: EventOf<'VotesDelegated'>['data
 
 function wrapped(state: GovernanceState, account: string, delta: bigint, sequence: number): GovernanceState {
   const next = withAccount(state, account, (a) => ({ ...a, open: a.open - delta, gopen: a.gopen + delta }))
-  return shiftPower(next, accountOf(state, account).delegate, delta, sequence)
+  const supplied = { ...next, totalGopen: checkpoint(next.totalGopen, sequence, delta) }
+  return shiftPower(supplied, accountOf(state, account).delegate, delta, sequence)
 }
 
 function stakeLocked(state: GovernanceState, data: EventOf<'StakeLocked'>['data'], at: number): GovernanceState {
@@ -91,20 +108,30 @@ function stakeLocked(state: GovernanceState, data: EventOf<'StakeLocked'>['data'
     open: a.open - data.amount,
     stakes: put(a.stakes, data.stakeId, stake),
     nextStakeId: Math.max(a.nextStakeId, data.stakeId + 1),
-    liveProposal: data.proposalId ?? a.liveProposal,
+    liveProposal: data.purpose === 'proposal' ? data.proposalId : a.liveProposal,
   }))
 }
 
-function proposed(state: GovernanceState, data: EventOf<'ModelProposed'>['data'], sequence: number, at: number): GovernanceState {
+type ProposedData = EventOf<'ModelProposed'>['data'] | EventOf<'ActionsProposed'>['data']
+
+function proposed(state: GovernanceState, data: ProposedData, sequence: number, at: number): GovernanceState {
+  const params = state.genesis?.params
+  const votingStartsAt = at + (params?.votingDelayMs ?? 0)
   const proposal: Proposal = {
     id: data.proposalId,
     proposer: data.proposer,
-    spec: data.spec,
+    spec: 'spec' in data ? data.spec : null,
+    title: 'spec' in data ? data.spec.title : data.title,
+    actions: 'actions' in data ? data.actions : [],
     stakeId: data.stakeId,
     stake: data.stake,
     snapshot: sequence,
     createdAt: at,
+    votingStartsAt,
+    votingEndsAt: votingStartsAt + (params?.votingPeriodMs ?? 0),
     ballots: new Map(),
+    backers: new Map(),
+    minBacking: 'minBacking' in data ? data.minBacking : 0n,
     canceled: false,
     queuedAt: null,
     eta: null,
@@ -114,22 +141,40 @@ function proposed(state: GovernanceState, data: EventOf<'ModelProposed'>['data']
   return { ...state, proposals: put(state.proposals, data.proposalId, proposal) }
 }
 
-function mandateIssued(state: GovernanceState, data: EventOf<'MandateIssued'>['data'], at: number): GovernanceState {
-  const mandate = { id: data.mandateId, proposalId: data.proposalId, rewardPool: data.rewardPool, escrowed: 0n, issuedAt: at }
-  return { ...state, mandates: put(state.mandates, data.mandateId, mandate) }
+function withMandate(state: GovernanceState, id: string, change: (mandate: Mandate) => Mandate): GovernanceState {
+  const mandate = state.mandates.get(id)
+  return mandate === undefined ? state : { ...state, mandates: put(state.mandates, id, change(mandate)) }
 }
 
-function escrowed(state: GovernanceState, data: EventOf<'RewardPoolEscrowed'>['data']): GovernanceState {
-  const mandate = state.mandates.get(data.mandateId)
-  const mandates = mandate === undefined ? state.mandates : put(state.mandates, data.mandateId, { ...mandate, escrowed: mandate.escrowed + data.amount })
-  return { ...state, treasury: state.treasury - data.amount, escrowed: state.escrowed + data.amount, mandates }
+function mandateIssued(state: GovernanceState, data: EventOf<'MandateIssued'>['data'], at: number): GovernanceState {
+  const { mandateId: id, proposalId, rubric, datasetRequirements, rewardPool } = data
+  return { ...state, mandates: put(state.mandates, id, { id, proposalId, rubric, datasetRequirements, rewardPool, escrowed: 0n, issuedAt: at }) }
+}
+
+function treasuryGranted(state: GovernanceState, data: EventOf<'TreasuryGranted'>['data']): GovernanceState {
+  const grant = { id: data.grantId, to: data.to, amount: data.amount, vestsAt: toMs(data.vestsAt) }
+  return {
+    ...state,
+    treasury: state.treasury - data.amount,
+    treasuryGrants: put(state.treasuryGrants, data.grantId, grant),
+    nextTreasuryGrantId: Math.max(state.nextTreasuryGrantId, data.grantId + 1),
+  }
+}
+
+/** Moves `amount` from the treasury into a mandate's escrow (negative: back to the treasury). */
+function escrowed(state: GovernanceState, mandateId: string, amount: bigint): GovernanceState {
+  const next = withMandate(state, mandateId, (m) => ({ ...m, escrowed: m.escrowed + amount }))
+  return { ...next, treasury: state.treasury - amount, escrowed: state.escrowed + amount }
 }
 
 function paid(state: GovernanceState, data: EventOf<'EscrowPaid'>['data']): GovernanceState {
-  const mandate = state.mandates.get(data.mandateId)
-  const mandates = mandate === undefined ? state.mandates : put(state.mandates, data.mandateId, { ...mandate, escrowed: mandate.escrowed - data.amount })
-  const credited = withAccount(state, data.account, (a) => ({ ...a, open: a.open + data.amount }))
-  return { ...credited, escrowed: state.escrowed - data.amount, mandates }
+  const next = withMandate(state, data.mandateId, (m) => ({ ...m, escrowed: m.escrowed - data.amount }))
+  const credited = withAccount(next, data.account, (a) => ({ ...a, open: a.open + data.amount }))
+  return { ...credited, escrowed: state.escrowed - data.amount }
+}
+
+function credit(state: GovernanceState, key: string, amount: bigint): GovernanceState {
+  return withAccount(state, key, (a) => ({ ...a, open: a.open + amount }))
 }
 
 export function evolve(state: GovernanceState, recorded: Recorded<GovernanceEvent>): GovernanceState {
@@ -137,7 +182,7 @@ export function evolve(state: GovernanceState, recorded: Recorded<GovernanceEven
   const at = toMs(recorded.recordedAt)
   switch (event.type) {
     case 'GenesisEstablished':
-      return genesis(state, event.data)
+      return genesis(state, event.data, sequence)
     case 'IdentityRegistered':
       return { ...state, identities: put(state.identities, event.data.key, { displayName: event.data.displayName, registeredAt: recorded.recordedAt }) }
     case 'OpenSent':
@@ -168,9 +213,35 @@ export function evolve(state: GovernanceState, recorded: Recorded<GovernanceEven
       return { ...slashed, treasury: slashed.treasury + amount }
     }
     case 'ModelProposed':
+    case 'ActionsProposed':
       return proposed(state, event.data, sequence, at)
     case 'ProposalCanceled':
+    case 'ProposalCanceledByGuardian':
       return withProposal(state, event.data.proposalId, (p) => ({ ...p, canceled: true }))
+    case 'VoteReasonGiven':
+      return state
+    case 'VotingExtended':
+      return withProposal(state, event.data.proposalId, (p) => ({ ...p, votingEndsAt: toMs(event.data.votingEndsAt) }))
+    case 'ProposalBacked': {
+      const { backer, stakeId, amount } = event.data
+      return withProposal(state, event.data.proposalId, (p) => ({ ...p, backers: put(p.backers, backer, { stakeId, amount }) }))
+    }
+    case 'ParameterChanged':
+      return parameterChanged(state, event.data, sequence)
+    case 'TreasuryTransferred':
+      return { ...credit(state, event.data.to, event.data.amount), treasury: state.treasury - event.data.amount }
+    case 'TreasuryGranted':
+      return treasuryGranted(state, event.data)
+    case 'TreasuryGrantClaimed':
+      return { ...credit(state, event.data.to, event.data.amount), treasuryGrants: remove(state.treasuryGrants, event.data.grantId) }
+    case 'GuardianSet':
+      return { ...state, guardian: event.data.guardian }
+    case 'MandateAmended': {
+      const { rubric, datasetRequirements, rewardPool } = event.data
+      return withMandate(state, event.data.mandateId, (m) => ({ ...m, rubric, datasetRequirements, rewardPool }))
+    }
+    case 'RewardPoolReturned':
+      return escrowed(state, event.data.mandateId, -event.data.amount)
     case 'VoteCast': {
       const { voter, support, weight } = event.data
       return withProposal(state, event.data.proposalId, (p) => ({ ...p, ballots: put(p.ballots, voter, { support, weight }) }))
@@ -184,7 +255,7 @@ export function evolve(state: GovernanceState, recorded: Recorded<GovernanceEven
     case 'MandateIssued':
       return mandateIssued(state, event.data, at)
     case 'RewardPoolEscrowed':
-      return escrowed(state, event.data)
+      return escrowed(state, event.data.mandateId, event.data.amount)
     case 'EscrowPaid':
       return paid(state, event.data)
   }

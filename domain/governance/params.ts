@@ -2,7 +2,7 @@
  * Protocol parameters. They are recorded in the genesis event, never read from configuration at
  * decision time, so that a replay years later decides with the numbers the ledger was started with.
  */
-import type * as t from 'io-ts'
+import * as t from 'io-ts'
 import { closed, integer } from '../codec.js'
 import { defaultEconomics, economicsProblem, EconomicsParamsC } from '../economy/params.js'
 import { AmountC, tokens } from './amounts.js'
@@ -46,8 +46,22 @@ export const GenesisParamsC = closed(
     proposalThreshold: AmountC,
     roleStakes: RoleStakesC,
     quorum: RatioC,
+    /**
+     * What the quorum is a share of: `supply`, all gOPEN in existence at the snapshot (as OZ
+     * Governor's quorum fraction of the token's total supply), or `delegated`, only the gOPEN
+     * delegated to some governor at the snapshot (the rule before issue 17).
+     */
+    quorumBasis: t.keyof({ supply: null, delegated: null }, 'QuorumBasis'),
     vetoThreshold: RatioC,
     vetoSlash: RatioC,
+    /** A vote that first brings a proposal to quorum keeps it open at least this long after the vote (late-quorum extension). */
+    lateQuorumExtensionMs: duration('lateQuorumExtensionMs'),
+    /** How long after a slash the slashed account may appeal it, and the bond an appeal locks. */
+    appealWindowMs: integer('appealWindowMs (ms)', 1),
+    appealBond: AmountC,
+    /** How long after a usage batch is recorded a consumer charged in it may dispute it, and the bond a dispute locks. */
+    disputeWindowMs: integer('disputeWindowMs (ms)', 1),
+    disputeBond: AmountC,
     /** Datanets, validation, RLHF rounds and reward epochs (domain/economy/params.ts). */
     economics: EconomicsParamsC,
   },
@@ -55,7 +69,7 @@ export const GenesisParamsC = closed(
 )
 export type GenesisParams = t.TypeOf<typeof GenesisParamsC>
 
-/** The defaults of issue 3; a genesis may choose others, and then those are the rules. */
+/** The defaults of issue 3 (and issue 17 for quorumBasis, lateQuorumExtensionMs, appeals and disputes); a genesis may choose others, and then those are the rules until governance changes them (parameters.ts). */
 export const defaultParams: GenesisParams = {
   commandWindow: { pastMs: 60 * 60 * 1000, futureMs: 2 * 60 * 1000 },
   votingDelayMs: DAY_MS,
@@ -67,8 +81,14 @@ export const defaultParams: GenesisParams = {
   proposalThreshold: tokens(10_000),
   roleStakes: { validator: tokens(10_000), contributor: tokens(100), trainer: tokens(1_000), operator: tokens(1_000) },
   quorum: { numerator: 5, denominator: 100 },
+  quorumBasis: 'supply',
   vetoThreshold: { numerator: 1, denominator: 3 },
   vetoSlash: { numerator: 50, denominator: 100 },
+  lateQuorumExtensionMs: DAY_MS,
+  appealWindowMs: 7 * DAY_MS,
+  appealBond: tokens(100),
+  disputeWindowMs: 7 * DAY_MS,
+  disputeBond: tokens(10),
   economics: defaultEconomics,
 }
 

@@ -6,11 +6,16 @@
  * governor, checkpoints of delegated power by ledger sequence (the way on-chain vote tokens do),
  * and the answer for any past sequence is a lookup, not a second replay.
  */
+import type { ProposalAction } from './actions.js'
 import type { GenesisParams } from './params.js'
-import type { ProposalSpec, StakePurpose, Support } from './values.js'
+import type { ProposalSpec, Rubric, StakePurpose, Support } from './values.js'
 import { emptyList, type ReadonlyList } from '../persistent.js'
 
 export interface Genesis {
+  /**
+   * The parameters in force: the genesis's, as changed since by executed proposals
+   * (ParameterChanged). Every rule reads these; `paramsAt` answers for a past sequence.
+   */
   readonly params: GenesisParams
   readonly ledgerKey: string
   readonly treasuryKey: string
@@ -55,16 +60,30 @@ export interface Ballot {
   readonly weight: bigint
 }
 
+export interface Backing {
+  readonly stakeId: number
+  readonly amount: bigint
+}
+
 export interface Proposal {
   readonly id: string
   readonly proposer: string
-  readonly spec: ProposalSpec
+  /** A model proposal's spec (ModelProposed), or null for an executable one (ActionsProposed). */
+  readonly spec: ProposalSpec | null
+  readonly title: string
+  readonly actions: readonly ProposalAction[]
   readonly stakeId: number
   readonly stake: bigint
-  /** The ledger sequence of ModelProposed: power is counted as it stood there. */
+  /** The ledger sequence of ModelProposed / ActionsProposed: power, and the parameters the proposal is judged under, as they stood there. */
   readonly snapshot: number
   readonly createdAt: number
+  /** Voting opens at `votingStartsAt` and closes at `votingEndsAt` (ms), fixed at creation but for a late-quorum extension. */
+  readonly votingStartsAt: number
+  readonly votingEndsAt: number
   readonly ballots: ReadonlyMap<string, Ballot>
+  /** Stakes behind the proposal by others, by backer; the proposal needs `minBacking` of them in all to pass. */
+  readonly backers: ReadonlyMap<string, Backing>
+  readonly minBacking: bigint
   readonly canceled: boolean
   readonly queuedAt: number | null
   readonly eta: number | null
@@ -75,6 +94,9 @@ export interface Proposal {
 export interface Mandate {
   readonly id: string
   readonly proposalId: string
+  /** The rubric and data needs in force: the proposal's, as amended since (MandateAmended). */
+  readonly rubric: Rubric
+  readonly datasetRequirements: readonly string[]
   readonly rewardPool: bigint
   readonly escrowed: bigint
   readonly issuedAt: number
@@ -94,6 +116,27 @@ export interface GovernanceState {
   readonly mandates: ReadonlyMap<string, Mandate>
   /** Consumers' usage escrow (domain/deployment): OPEN set aside for metered inference. */
   readonly usageEscrow: ReadonlyMap<string, bigint>
+  /** The parameters in force from each sequence on: the genesis's first, then one entry per ParameterChanged. */
+  readonly paramsHistory: ReadonlyList<ParamsInForce>
+  /** Who may cancel a proposal before it executes (set by governance, GuardianSet); null: nobody. */
+  readonly guardian: string | null
+  /** All gOPEN in existence, by sequence: the quorum's basis when `quorumBasis` is `supply`. */
+  readonly totalGopen: ReadonlyList<Checkpoint>
+  /** Treasury grants not yet claimed: OPEN set aside from the treasury for a recipient. */
+  readonly treasuryGrants: ReadonlyMap<number, TreasuryGrant>
+  readonly nextTreasuryGrantId: number
+}
+
+export interface ParamsInForce {
+  readonly sequence: number
+  readonly params: GenesisParams
+}
+
+export interface TreasuryGrant {
+  readonly id: number
+  readonly to: string
+  readonly amount: bigint
+  readonly vestsAt: number
 }
 
 export const initialState: GovernanceState = {
@@ -107,6 +150,11 @@ export const initialState: GovernanceState = {
   proposals: new Map(),
   mandates: new Map(),
   usageEscrow: new Map(),
+  paramsHistory: emptyList(),
+  guardian: null,
+  totalGopen: emptyList(),
+  treasuryGrants: new Map(),
+  nextTreasuryGrantId: 1,
 }
 
 export const emptyAccount: Account = { open: 0n, gopen: 0n, delegate: null, stakes: new Map(), nextStakeId: 1, liveProposal: null }
@@ -115,16 +163,21 @@ export function accountOf(state: GovernanceState, key: string): Account {
   return state.accounts.get(key) ?? emptyAccount
 }
 
-/** The power recorded at or before `sequence` (binary search: checkpoints are in sequence order). */
-export function powerAt(checkpoints: ReadonlyList<Checkpoint>, sequence: number): bigint {
+/** The last entry recorded at or before `sequence` (binary search: entries are in sequence order). */
+export function lastAtOrBefore<T extends { readonly sequence: number }>(list: ReadonlyList<T>, sequence: number): T | undefined {
   let lo = 0
-  let hi = checkpoints.size
+  let hi = list.size
   while (lo < hi) {
     const mid = (lo + hi) >> 1
-    if ((checkpoints.get(mid) as Checkpoint).sequence <= sequence) lo = mid + 1
+    if ((list.get(mid) as T).sequence <= sequence) lo = mid + 1
     else hi = mid
   }
-  return lo === 0 ? 0n : (checkpoints.get(lo - 1) as Checkpoint).power
+  return lo === 0 ? undefined : list.get(lo - 1)
+}
+
+/** The power recorded at or before `sequence`. */
+export function powerAt(checkpoints: ReadonlyList<Checkpoint>, sequence: number): bigint {
+  return lastAtOrBefore(checkpoints, sequence)?.power ?? 0n
 }
 
 export function votingPowerAt(state: GovernanceState, governor: string, sequence: number): bigint {
@@ -139,15 +192,41 @@ export function totalPowerAt(state: GovernanceState, sequence: number): bigint {
   return powerAt(state.totalPower, sequence)
 }
 
+/** The total gOPEN in existence at `sequence`. */
+export function gopenSupplyAt(state: GovernanceState, sequence: number): bigint {
+  return powerAt(state.totalGopen, sequence)
+}
+
+/**
+ * The parameters in force at `sequence`: those of the last change recorded at or before it. A
+ * change applies from its own sequence on and never before, so replaying to any point and asking
+ * here agree.
+ */
+export function paramsAt(state: GovernanceState, sequence: number): GenesisParams | undefined {
+  return lastAtOrBefore(state.paramsHistory, sequence)?.params
+}
+
+/** The parameters a proposal is judged under: those in force at its snapshot. */
+export function paramsOf(state: GovernanceState, proposal: Proposal): GenesisParams {
+  return paramsAt(state, proposal.snapshot) ?? (state.genesis as Genesis).params
+}
+
+export function backingOf(proposal: Proposal): bigint {
+  let sum = 0n
+  for (const backing of proposal.backers.values()) sum += backing.amount
+  return sum
+}
+
 export function stakedOf(account: Account): bigint {
   let sum = 0n
   for (const stake of account.stakes.values()) sum += stake.amount
   return sum
 }
 
-/** OPEN + gOPEN + staked + treasury (free and escrowed) + usage escrow: equal to the genesis supply, always. */
+/** OPEN + gOPEN + staked + treasury (free, escrowed and granted) + usage escrow: equal to the genesis supply, always. */
 export function circulating(state: GovernanceState): bigint {
   let sum = state.treasury + state.escrowed
+  for (const grant of state.treasuryGrants.values()) sum += grant.amount
   for (const held of state.usageEscrow.values()) sum += held
   for (const account of state.accounts.values()) sum += account.open + account.gopen + stakedOf(account)
   return sum

@@ -7,6 +7,8 @@ import type { GovernanceEvent } from './events.js'
 
 export const GENESIS_STREAM = 'governance-genesis'
 export const TREASURY_STREAM = 'treasury'
+/** Parameter changes and the guardian: what governance sets for every rule. */
+export const PARAMETERS_STREAM = 'governance-parameters'
 
 export const accountStream = (key: string): string => `account-${key}`
 export const identityStream = (key: string): string => `identity-${key}`
@@ -32,16 +34,29 @@ export function streamOf(event: GovernanceEvent): string {
     case 'StakeSlashed':
       return accountStream(event.data.account)
     case 'ModelProposed':
+    case 'ActionsProposed':
     case 'ProposalCanceled':
+    case 'ProposalCanceledByGuardian':
+    case 'VoteReasonGiven':
+    case 'VotingExtended':
+    case 'ProposalBacked':
     case 'VoteCast':
     case 'ProposalQueued':
     case 'ProposalExecuted':
     case 'ProposalFinalized':
       return proposalStream(event.data.proposalId)
     case 'MandateIssued':
+    case 'MandateAmended':
     case 'EscrowPaid':
       return mandateStream(event.data.mandateId)
     case 'RewardPoolEscrowed':
+    case 'RewardPoolReturned':
+    case 'TreasuryTransferred':
+    case 'TreasuryGranted':
+    case 'TreasuryGrantClaimed':
       return TREASURY_STREAM
+    case 'ParameterChanged':
+    case 'GuardianSet':
+      return PARAMETERS_STREAM
   }
 }

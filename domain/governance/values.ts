@@ -16,7 +16,11 @@ export const TextC = pattern('text (1-4000 characters)', /^(?:[^\p{Cc}\p{Cs}]|[\
 export const DisplayNameC = pattern('display name (1-64 characters, one line)', /^[^\p{Cc}\p{Cs}]{1,64}$/u)
 
 // `bond` is a contribution's spam bond (domain/datanets): locked by SubmitContribution, settled by validation.
-export const StakePurposeC = t.keyof({ proposal: null, validator: null, contribution: null, trainer: null, operator: null, bond: null }, 'StakePurpose')
+// `backing` stands behind another's proposal (BackProposal); `appeal` and `dispute` are the bonds of an appeal or a usage dispute (domain/appeals).
+export const StakePurposeC = t.keyof(
+  { proposal: null, validator: null, contribution: null, trainer: null, operator: null, bond: null, backing: null, appeal: null, dispute: null },
+  'StakePurpose',
+)
 export type StakePurpose = t.TypeOf<typeof StakePurposeC>
 /** The purposes an actor may lock for directly; proposal stakes are locked only by ProposeModel. */
 export const LockablePurposeC = t.keyof({ validator: null, contribution: null, trainer: null, operator: null }, 'LockablePurpose')
@@ -42,6 +46,7 @@ export const RubricC = closed(
   },
   'Rubric',
 )
+export type Rubric = t.TypeOf<typeof RubricC>
 
 /** What a proposal asks for; on execution it becomes the mandate. */
 export const ProposalSpecC = closed(

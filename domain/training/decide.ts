@@ -71,7 +71,7 @@ function progress(c: Cmd<'ReportTrainingProgress'>, job: Job, params: EconomicsP
 function evaluate(c: Cmd<'RecordEvaluation'>, job: Job, state: EconomyState, params: EconomicsParams): Result {
   if (job.checkpoints.length === 0) return refuse('no-checkpoint', 'nothing was trained yet')
   const mandate = state.governance.mandates.get(job.mandateId)
-  const rubric = mandate === undefined ? undefined : state.governance.proposals.get(mandate.proposalId)?.spec.rubric
+  const rubric = mandate?.rubric
   if (rubric === undefined) return refuse('unknown-mandate', 'the job’s mandate has no rubric')
   const { value, passed } = judge(rubric, c.payload.metrics)
   // One held-out example proves nothing: too few never pass, whatever the metric says.

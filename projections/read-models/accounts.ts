@@ -83,6 +83,12 @@ const TYPES = [
   'UsageEscrowWithdrawn',
   'UsageCharged',
   'UsageRecorded',
+  'TreasuryTransferred',
+  'TreasuryGranted',
+  'TreasuryGrantClaimed',
+  'RewardPoolReturned',
+  'SlashReversed',
+  'UsageRefunded',
 ] as const
 type Event = EconomyEventOf<(typeof TYPES)[number]>
 type EventOf<T extends Event['type']> = Extract<Event, { type: T }>
@@ -200,8 +206,33 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
       // A reward paid out of a mandate's escrow lands in OPEN, never in stake.
       account(rows, envelope, event.data.account, (a) => ({ open: a.open + event.data.amount }))
       return treasury(rows, (tr) => ({ ...tr, escrowed: tr.escrowed - event.data.amount }))
+    case 'TreasuryTransferred':
+    case 'TreasuryGrantClaimed':
+    case 'TreasuryGranted':
+    case 'RewardPoolReturned':
+    case 'SlashReversed':
+    case 'UsageRefunded':
+      return treasuryMove(rows, event, envelope)
     default:
       return usage(rows, event, envelope)
+  }
+}
+
+/** What executed proposals and resolutions move out of the treasury (issue 17). A grant leaves `free` when made and reaches the account when claimed. */
+function treasuryMove(rows: Rows, event: EventOf<'TreasuryTransferred' | 'TreasuryGranted' | 'TreasuryGrantClaimed' | 'RewardPoolReturned' | 'SlashReversed' | 'UsageRefunded'>, envelope: Envelope): void {
+  const { amount } = event.data
+  switch (event.type) {
+    case 'TreasuryGranted':
+      return treasury(rows, (tr) => ({ ...tr, free: tr.free - amount }))
+    case 'RewardPoolReturned':
+      return treasury(rows, (tr) => ({ ...tr, free: tr.free + amount, escrowed: tr.escrowed - amount }))
+    case 'TreasuryGrantClaimed':
+      return account(rows, envelope, event.data.to, (a) => ({ open: a.open + amount }))
+    default: {
+      const to = event.type === 'TreasuryTransferred' ? event.data.to : event.type === 'SlashReversed' ? event.data.account : event.data.consumer
+      account(rows, envelope, to, (a) => ({ open: a.open + amount }))
+      return treasury(rows, (tr) => ({ ...tr, free: tr.free - amount }))
+    }
   }
 }
 
@@ -232,7 +263,8 @@ export const accountsProjection: Projection<AccountsRow, Event> = {
   // 2: EscrowPaid credits OPEN and draws down the treasury's escrow.
   // 3: usageEscrow, and the deployments' escrow moves and fee payouts.
   // 4: scheduled usage escrow withdrawals.
-  version: 4,
+  // 5: treasury transfers and grants, returned reward pools, reversed slashes and usage refunds (issue 17).
+  version: 5,
   filter: economyEvents(TYPES),
   init: [],
   apply: applyWith(applyEvent),

@@ -1,7 +1,7 @@
 /**
  * The proposals read model with vote tallies, from governance events only (mapping in this file).
  *
- *   params                    { votingDelayMs, votingPeriodMs, timelockMs, gracePeriodMs } from genesis
+ *   params                    { votingDelayMs, votingPeriodMs, timelockMs, gracePeriodMs } in force (genesis, then ParameterChanged)
  *   proposal:<id>             { id, proposer, spec, stakeId, stake, snapshotSequence, createdAt,
  *                               votingStartsAt, votingEndsAt, status, votes { for, against, abstain },
  *                               voters, outcomeTally, eta, mandateId, updatedAt, updatedSequence }
@@ -64,7 +64,10 @@ const TYPES = [
   'GenesisEstablished',
   'ModelProposed',
   'ProposalCanceled',
+  'ProposalCanceledByGuardian',
   'VoteCast',
+  'VotingExtended',
+  'ParameterChanged',
   'ProposalQueued',
   'ProposalExecuted',
   'ProposalFinalized',
@@ -111,6 +114,16 @@ function voted(rows: Rows, envelope: Envelope, data: EventOf<'VoteCast'>['data']
   rows.set(key, { kind: 'vote', proposalId: data.proposalId, voter: data.voter, support: data.support, weight: data.weight, sequence: envelope.sequence, recordedAt: envelope.recordedAt })
 }
 
+const WINDOWS = ['votingDelayMs', 'votingPeriodMs', 'timelockMs', 'gracePeriodMs'] as const
+
+/** A governance change of one of the windows applies to proposals recorded from then on. */
+function windowChanged(rows: Rows, data: EventOf<'ParameterChanged'>['data']): void {
+  const params = rows.get(PARAMS_KEY)
+  const name = WINDOWS.find((w) => w === data.name)
+  if (params?.kind !== 'params' || name === undefined || typeof data.to !== 'number') return
+  rows.set(PARAMS_KEY, { ...params, [name]: data.to })
+}
+
 function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
   switch (event.type) {
     case 'GenesisEstablished': {
@@ -120,7 +133,12 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
     case 'ModelProposed':
       return proposed(rows, envelope, event.data)
     case 'ProposalCanceled':
+    case 'ProposalCanceledByGuardian':
       return proposal(rows, envelope, event.data.proposalId, (p) => ({ ...p, status: 'canceled' }))
+    case 'VotingExtended':
+      return proposal(rows, envelope, event.data.proposalId, (p) => ({ ...p, votingEndsAt: event.data.votingEndsAt }))
+    case 'ParameterChanged':
+      return windowChanged(rows, event.data)
     case 'VoteCast':
       return voted(rows, envelope, event.data)
     case 'ProposalQueued':
@@ -136,7 +154,7 @@ function applyEvent(rows: Rows, event: Event, envelope: Envelope): void {
 
 export const proposalsProjection: Projection<ProposalsRow, Event> = {
   name: 'proposals',
-  version: 1,
+  version: 2,
   filter: governanceEvents(TYPES),
   init: [],
   apply: applyWith(applyEvent),

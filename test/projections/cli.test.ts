@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { projectionsCommand } from '../../api/cli/commands/projections.js'
 import { UsageError } from '../../api/cli/io.js'
+import { accountsProjection } from '../../projections/read-models/accounts.js'
 import { ALICE } from '../domain/governance/fixtures.js'
 import { preamble } from '../domain/governance/random-commands.js'
 import { openTestLedger, run, tempDir } from './support.js'
@@ -38,7 +39,7 @@ describe('model-ledger projections', () => {
     const head = 14 // 13 events of the preamble and the final anchor
 
     const before = await cli('status', '--data', dir, '--json')
-    expect(before.json).toMatchObject({ head, projections: expect.arrayContaining([{ name: 'accounts', version: 4, storedVersion: null, checkpoint: 0, lag: head, state: 'not built' }]) })
+    expect(before.json).toMatchObject({ head, projections: expect.arrayContaining([{ name: 'accounts', version: accountsProjection.version, storedVersion: null, checkpoint: 0, lag: head, state: 'not built' }]) })
 
     expect((await cli('rebuild', '--data', dir, 'accounts', '--json')).json).toMatchObject({ rebuilt: [{ name: 'accounts', checkpoint: head }] })
     const after = (await cli('status', '--data', dir, '--json')).json as { projections: { name: string; lag: number; state: string }[] }

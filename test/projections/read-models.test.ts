@@ -94,6 +94,27 @@ describe('governance read models', () => {
     expect(ledgerRows.get(anchorKey(head.lastAnchor.sequence))).toMatchObject({ hash: head.lastAnchor.hash })
   })
 
+  it('follow the treasury through executed proposals: transfers and grants', async () => {
+    const ledger = await governed()
+    const actions = [
+      { kind: 'transfer-treasury' as const, to: DAVE, amount: tokens(700), memo: 'bounty' },
+      { kind: 'grant-treasury' as const, to: CAROL, amount: tokens(300), vestsAt: new Date(ledger.clock.now() + 20 * DAY).toISOString(), memo: 'grant' },
+    ]
+    expect(await run(ledger, cmd.proposeActions(ALICE, actions))).toBe(true)
+    const id = [...ledger.governance.proposals.keys()].at(-1) as string
+    ledger.clock.advance(DAY + 1)
+    for (const voter of [ALICE, BOB]) expect(await run(ledger, cmd.vote(voter, id, 'for'))).toBe(true)
+    ledger.clock.advance(7 * DAY)
+    expect(await run(ledger, cmd.queue(BOB, id))).toBe(true)
+    ledger.clock.advance(DAY)
+    expect(await run(ledger, cmd.execute(BOB, id))).toBe(true)
+    ledger.clock.advance(20 * DAY)
+    expect(await run(ledger, cmd.claimGrant(CAROL, 1))).toBe(true)
+    const accounts = (await foldFromZero(ledger.store, accountsProjection)).table.rows
+    expectAccountsMatch(accounts, ledger.governance)
+    expect(ledger.governance.treasuryGrants.size).toBe(0)
+  })
+
   it('agree with the governance fold over random command sequences', async () => {
     await fc.assert(
       fc.asyncProperty(actionsArb, async (actions) => {

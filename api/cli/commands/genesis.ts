@@ -71,7 +71,7 @@ function genesisOf(args: ReturnType<typeof parse>): { treasuryKey: string; treas
 
 export const genesisCommand: Command = {
   name: 'genesis',
-  summary: 'establish the genesis of a fresh ledger: treasury, first allocations, protocol parameters',
+  summary: 'establish the genesis of a fresh ledger from a file or flags: treasury, allocations, parameters',
   usage: `model-ledger genesis --data DIR [--file genesis.json] [--treasury-key HEX] [--treasury AMOUNT] [--allocate KEY=AMOUNT ...] [--json]
 
 Signs EstablishGenesis with the ledger key of DIR and appends it (stop serve first: one process

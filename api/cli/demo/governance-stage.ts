@@ -70,7 +70,7 @@ export async function governanceStage(ctx: DemoContext): Promise<StageReport> {
   const proposal = state.proposals.get(proposalId)
   const params = state.genesis?.params
   if (proposal === undefined || params === undefined) throw new Error('the proposal is missing from the replayed state')
-  const tally = tallyOf(state, proposal, params)
+  const tally = tallyOf(state, proposal)
   const mandate = state.mandates.get(proposalId)
   return {
     name: 'genesis, identities, OPEN and gOPEN, delegation, proposal with stake, votes, mandate',
@@ -80,7 +80,7 @@ export async function governanceStage(ctx: DemoContext): Promise<StageReport> {
       `votes at the snapshot: for ${formatTokens(tally.for)}, against ${formatTokens(tally.against)} gOPEN (quorum base ${formatTokens(tally.snapshotPower)})`,
       `carol delegated 30,000 gOPEN to bob after the snapshot: bob's vote weighs ${formatTokens(proposal.ballots.get(bob.key)?.weight ?? 0n)}, carol's own vote refused (${carolVote})`,
       `bob voting twice: refused (${doubleVote})`,
-      `outcome: ${phaseOf(state, proposal, params, Date.now())}; mandate ${short(mandate?.id ?? '-')} with ${formatTokens(mandate?.escrowed ?? 0n)} OPEN escrowed from the treasury`,
+      `outcome: ${phaseOf(state, proposal, Date.now())}; mandate ${short(mandate?.id ?? '-')} with ${formatTokens(mandate?.escrowed ?? 0n)} OPEN escrowed from the treasury`,
       `alice's proposal stake released: ${formatTokens(accountOf(state, alice.key).open)} OPEN liquid`,
     ],
   }

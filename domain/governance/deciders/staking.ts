@@ -43,7 +43,8 @@ function requestUnbond(command: CommandOf<'RequestUnbond'>, state: GovernanceSta
   const stake = stakeOf(state, command.actor, command.payload.stakeId)
   if ('code' in stake) return left(stake)
   // A proposal's stake answers for the vote's outcome, a bond for its contribution's validation; only they release it.
-  if (stake.purpose === 'proposal' || stake.purpose === 'bond') return reject('not-unbondable', `a ${stake.purpose} stake is released by its outcome`)
+  // A proposal's stake and its backers' answer for the vote's outcome, a bond for what it was posted for; only that releases them.
+  if (!(stake.purpose in ROLE_OF)) return reject('not-unbondable', `a ${stake.purpose} stake is released by its outcome`)
   if (stake.unbondRequestedAt !== null) return reject('already-unbonding', 'unbonding was already requested')
   const releasableAt = toTimestamp(now(ctx) + params.unbondCooldownMs)
   return right([{ type: 'UnbondRequested', data: { account: command.actor, stakeId: stake.id, releasableAt } }])

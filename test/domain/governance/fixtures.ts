@@ -1,11 +1,12 @@
 /** Keys, parameters and command builders shared by the governance specs. */
-import { specFor, type Step } from '../decider-spec.js'
+import { hashFor, specFor, type Step } from '../decider-spec.js'
 import { governanceDecider } from '../../../domain/governance/decider.js'
 import type { GovernanceCommand } from '../../../domain/governance/commands.js'
 import type { GovernanceEvent } from '../../../domain/governance/events.js'
 import { defaultParams, type GenesisParams } from '../../../domain/governance/params.js'
 import { tokens } from '../../../domain/governance/amounts.js'
 import type { ProposalSpec, Support } from '../../../domain/governance/values.js'
+import type { ProposalAction } from '../../../domain/governance/actions.js'
 
 export const DAY = 24 * 60 * 60 * 1000
 export const START = Date.UTC(2026, 0, 1)
@@ -60,6 +61,37 @@ export const cmd = {
   queue: (actor: string, proposalId: string): Cmd => ({ type: 'QueueProposal', actor, payload: { proposalId } }),
   execute: (actor: string, proposalId: string): Cmd => ({ type: 'ExecuteProposal', actor, payload: { proposalId } }),
   finalize: (actor: string, proposalId: string): Cmd => ({ type: 'FinalizeProposal', actor, payload: { proposalId } }),
+  proposeActions: (actor: string, actions: readonly ProposalAction[], o: { stake?: bigint; minBacking?: bigint } = {}): Cmd => ({
+    type: 'ProposeActions',
+    actor,
+    payload: { title: 'Protocol housekeeping', description: 'Actions executed by the ledger when the vote passes.', actions, stake: o.stake ?? tokens(1_000), minBacking: o.minBacking ?? 0n },
+  }),
+  voteWithReason: (actor: string, proposalId: string, support: Support, reason: string): Cmd => ({ type: 'CastVoteWithReason', actor, payload: { proposalId, support, reason } }),
+  back: (actor: string, proposalId: string, amount: bigint): Cmd => ({ type: 'BackProposal', actor, payload: { proposalId, amount } }),
+  guardianCancel: (actor: string, proposalId: string, reason = 'the actions would drain the treasury'): Cmd => ({ type: 'CancelProposalAsGuardian', actor, payload: { proposalId, reason } }),
+  claimGrant: (actor: string, grantId: number): Cmd => ({ type: 'ClaimTreasuryGrant', actor, payload: { grantId } }),
+}
+
+/** Steps that take actions from proposal (by Alice) to a passed, queued proposal whose timelock has ended, after `before`; and its id. */
+export function enacted<C extends { readonly type: string }, E>(
+  before: Step<C, E>[],
+  actions: readonly ProposalAction[],
+  play: (steps: Step<C, E>[]) => { commands: number },
+  o: { proposer?: string } = {},
+): { steps: Step<C, E>[]; proposalId: string; queued: Step<C, E>[] } {
+  const proposer = o.proposer ?? ALICE
+  const proposalId = hashFor(play(before).commands + 1)
+  const asC = (c: Cmd): C => c as unknown as C
+  const queued: Step<C, E>[] = [
+    ...before,
+    { command: asC(cmd.proposeActions(proposer, actions)) },
+    { advance: DAY },
+    { command: asC(cmd.vote(ALICE, proposalId, 'for')) },
+    { command: asC(cmd.vote(BOB, proposalId, 'for')) },
+    { advance: 7 * DAY },
+    { command: asC(cmd.queue(DAVE, proposalId)) },
+  ]
+  return { steps: [...queued, { advance: DAY }], proposalId, queued }
 }
 
 export function proposalSpec(rewardPool = tokens(5_000)): ProposalSpec {

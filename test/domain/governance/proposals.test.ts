@@ -3,7 +3,7 @@ import { tokens } from '../../../domain/governance/amounts.js'
 import { phaseOf } from '../../../domain/governance/outcome.js'
 import { accountOf, circulating } from '../../../domain/governance/state.js'
 import type { Step } from '../decider-spec.js'
-import { ALICE, BOB, CAROL, cmd, DAVE, DAY, governed, params, proposalIdAt, proposalSpec, spec, TREASURY_FUNDS, type Cmd, type Ev } from './fixtures.js'
+import { ALICE, BOB, CAROL, cmd, DAVE, DAY, governed, proposalIdAt, proposalSpec, spec, TREASURY_FUNDS, type Cmd, type Ev } from './fixtures.js'
 
 const EVE = 'e5'.repeat(32)
 // governed() is 13 commands, so a proposal decided next is the 14th and gets this id.
@@ -172,7 +172,7 @@ describe('queue and execute', () => {
   it('a queued proposal not executed within the grace period expires', () => {
     const t = spec.play([...queued, { advance: DAY + 14 * DAY }])
     const proposal = t.state.proposals.get(P)
-    expect(proposal && phaseOf(t.state, proposal, params, t.now)).toBe('expired')
+    expect(proposal && phaseOf(t.state, proposal, t.now)).toBe('expired')
     spec.given(...queued, { advance: 15 * DAY }).when(cmd.execute(DAVE, P)).thenFails('not-queued')
   })
 })

@@ -112,7 +112,8 @@ describe('economy invariants over random histories', () => {
         for (const { event } of w.log) {
           if (event.type !== 'StakeSlashed' || event.data.evidence.kind !== 'rule') continue
           const cited = event.data.evidence.sequences.map((s) => bySeq.get(s))
-          const allowed = event.data.evidence.rule === 'spam-contribution' ? ['ContributionSubmitted', 'VerdictCast'] : ['RatingsCommitted', 'RatingsRevealed']
+          const ALLOWED: Record<string, readonly string[]> = { 'spam-contribution': ['ContributionSubmitted', 'VerdictCast'], 'appeal-rejected': ['SlashAppealed'], 'dispute-rejected': ['UsageDisputed'], 'usage-dispute': ['UsageRecorded'] }
+          const allowed = ALLOWED[event.data.evidence.rule] ?? ['RatingsCommitted', 'RatingsRevealed']
           for (const type of cited) expect(allowed).toContain(type)
         }
       }),

@@ -14,6 +14,7 @@ import { tokens } from '../../../domain/governance/amounts.js'
 import { hashFor } from '../decider-spec.js'
 import { cmd as gov } from '../governance/fixtures.js'
 import { ALICE, BOB, CAROL, DAVE, DAY, ecmd, espec, LEDGER, START, withDatanet, type ECmd } from '../datanets/fixtures.js'
+import type { ProposalAction } from '../../../domain/governance/actions.js'
 
 const ACTORS = [ALICE, BOB, CAROL, DAVE] as const
 const CONTENTS = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5'] as const
@@ -26,6 +27,8 @@ export interface World {
   /** Rounds opened, in order, and what each validator committed in each (the test's memory, not the ledger's). */
   readonly rounds: readonly string[]
   readonly committed: ReadonlyMap<string, readonly number[]>
+  /** Proposals made, in order (their ids are their commands' hashes). */
+  readonly proposals: readonly string[]
 }
 
 export interface Step {
@@ -38,7 +41,7 @@ export interface Step {
 export type Action = { readonly advance: number } | { readonly make: (w: World) => { command: ECmd; remember?: [string, number[]] } }
 
 const start = espec.play(withDatanet())
-export const initialWorld: World = { state: start.state, log: [], now: start.now, commands: start.commands, rounds: [], committed: new Map() }
+export const initialWorld: World = { state: start.state, log: [], now: start.now, commands: start.commands, rounds: [], committed: new Map(), proposals: [] }
 
 /**
  * The events the preamble recorded, decided again the way the spec helper decides them, so a
@@ -135,8 +138,62 @@ const roundLifecycle: fc.Arbitrary<Action[]> = fc
     ]
   })
 
+/** Parameter changes a proposal may carry: most within bounds, some outside them or breaking a rule between parameters (those fail at proposal or execution). */
+const PARAMETER_CHANGES: readonly ProposalAction[] = [
+  { kind: 'change-parameter', name: 'economics.spamSlash', value: { numerator: 50, denominator: 100 } },
+  { kind: 'change-parameter', name: 'economics.verdictsToFinalize', value: 2 },
+  { kind: 'change-parameter', name: 'economics.feedbackPenalty', value: { numerator: 10, denominator: 100 } },
+  { kind: 'change-parameter', name: 'economics.contributionBond', value: tokens(50).toString() },
+  { kind: 'change-parameter', name: 'roleStakes.validator', value: tokens(12_000).toString() },
+  { kind: 'change-parameter', name: 'vetoSlash', value: { numerator: 100, denominator: 100 } },
+  { kind: 'change-parameter', name: 'appealBond', value: tokens(10).toString() },
+  { kind: 'change-parameter', name: 'economics.scoreMin', value: 7 },
+  { kind: 'change-parameter', name: 'unbondCooldownMs', value: 0 },
+]
+
+const latestAppeal = (w: World): string => [...w.state.appeals.appeals.keys()].at(-1) ?? 'ab'.repeat(32)
+const latestProposal = (w: World, i: number): string => w.proposals[w.proposals.length - 1 - (i % Math.max(1, w.proposals.length))] ?? 'ab'.repeat(32)
+
+/** One or two actions for a proposal: parameter changes, a treasury transfer, the resolution of the latest appeal. */
+const proposalActionArb: fc.Arbitrary<(w: World) => ProposalAction> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...PARAMETER_CHANGES).map((a) => () => a) },
+  fc.tuple(actor, fc.integer({ min: 1, max: 2_000_000 })).map(([to, n]) => () => ({ kind: 'transfer-treasury' as const, to, amount: tokens(n), memo: 'random' })),
+  { weight: 2, arbitrary: fc.boolean().map((upheld) => (w: World) => ({ kind: 'resolve-appeal' as const, appealId: latestAppeal(w), upheld, reason: 'random tribunal' })) },
+)
+
+/** A proposal's whole life: proposed, maybe backed, voted (passing or vetoed), queued and executed, or finalized. */
+const proposalLifecycle: fc.Arbitrary<Action[]> = fc
+  .tuple(actor, fc.array(proposalActionArb, { minLength: 1, maxLength: 2 }), fc.option(fc.tuple(actor, fc.integer({ min: 1, max: 5_000 }))), fc.boolean())
+  .map(([proposer, makers, backing, passes]) => [
+    { make: (w: World) => ({ command: gov.proposeActions(proposer, makers.map((m) => m(w))) }) },
+    ...(backing === null ? [] : [{ make: (w: World) => ({ command: gov.back(backing[0], latestProposal(w, 0), tokens(backing[1])) }) }]),
+    { advance: DAY },
+    ...[ALICE, BOB, CAROL].map((v): Action => ({ make: (w) => ({ command: gov.vote(v, latestProposal(w, 0), passes ? 'for' : 'against') }) })),
+    { advance: 7 * DAY },
+    { make: (w) => ({ command: passes ? gov.queue(DAVE, latestProposal(w, 0)) : gov.finalize(DAVE, latestProposal(w, 0)) }) },
+    { advance: DAY },
+    { make: (w) => ({ command: gov.execute(DAVE, latestProposal(w, 0)) }) },
+  ])
+
+/** Whoever was slashed last appeals it. */
+const appealArb: fc.Arbitrary<Action> = fc.constant<Action>({
+  make: (w) => {
+    const [sequence, slash] = [...w.state.appeals.slashes].at(-1) ?? [1, { account: ALICE }]
+    return { command: { type: 'AppealSlash', actor: slash.account, payload: { slashSequence: sequence, statement: 'random appeal' } } }
+  },
+})
+
 export const actionsArb: fc.Arbitrary<Action[]> = fc
-  .array(fc.oneof({ arbitrary: actionArb.map((a) => [a]), weight: 5 }, { arbitrary: contributionLifecycle, weight: 2 }, { arbitrary: roundLifecycle, weight: 1 }), { minLength: 5, maxLength: 30 })
+  .array(
+    fc.oneof(
+      { arbitrary: actionArb.map((a) => [a]), weight: 5 },
+      { arbitrary: contributionLifecycle, weight: 2 },
+      { arbitrary: roundLifecycle, weight: 1 },
+      { arbitrary: proposalLifecycle, weight: 1 },
+      { arbitrary: appealArb.map((a) => [a]), weight: 1 },
+    ),
+    { minLength: 5, maxLength: 30 },
+  )
   .map((chunks) => chunks.flat())
 
 /** Plays the actions from the initial world; `check` sees every step. */
@@ -157,7 +214,8 @@ export function play(actions: readonly Action[], check: (step: Step, after: Worl
     }
     const opened = command.type === 'OpenFeedbackRound' ? [...w.rounds, ctx.commandHash] : w.rounds
     const committed = remember === undefined ? w.committed : new Map(w.committed).set(...remember)
-    w = { ...w, state: outcome.right.state, log: [...w.log, ...outcome.right.recorded], commands: w.commands + 1, rounds: opened, committed }
+    const proposals = command.type === 'ProposeActions' || command.type === 'ProposeModel' ? [...w.proposals, ctx.commandHash] : w.proposals
+    w = { ...w, state: outcome.right.state, log: [...w.log, ...outcome.right.recorded], commands: w.commands + 1, rounds: opened, committed, proposals }
     check({ command, refused: undefined, recorded: outcome.right.recorded, before }, w)
   }
   return w
