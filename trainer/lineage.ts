@@ -22,6 +22,16 @@ export function runIdOf(jobId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 
+/** The dataset version, the base checkpoint (`checkpoint:<root>`) and the preference dataset version (DPO) a job trains on. */
+function inputsOf(job: Job): Record<string, unknown>[] {
+  const inputs: Record<string, unknown>[] = [{ namespace: LINEAGE_NAMESPACE, name: `datanet/${job.mandateId}/v${job.datasetVersion}`, facets: {} }]
+  const base = job.baseModel === null ? null : /^checkpoint:([0-9a-f]{64})$/.exec(job.baseModel)?.[1]
+  if (base !== undefined && base !== null) inputs.push({ namespace: LINEAGE_NAMESPACE, name: `checkpoint/${base}`, facets: {} })
+  const preferences = job.hyperparameters.preferenceVersion
+  if (typeof preferences === 'number') inputs.push({ namespace: LINEAGE_NAMESPACE, name: `preferences/${job.mandateId}/v${preferences}`, facets: {} })
+  return inputs
+}
+
 export function runEvent(state: RunState, job: Job, extra: { readonly checkpoint?: string; readonly reason?: string }, at: Date): Record<string, unknown> {
   const output = extra.checkpoint === undefined ? [] : [{ namespace: LINEAGE_NAMESPACE, name: `checkpoint/${extra.checkpoint}` }]
   const facets = extra.reason === undefined ? {} : { errorMessage: { _producer: PRODUCER, _schemaURL: 'https://openlineage.io/spec/facets/1-0-0/ErrorMessageRunFacet.json', message: extra.reason, programmingLanguage: 'TypeScript' } }
@@ -32,7 +42,7 @@ export function runEvent(state: RunState, job: Job, extra: { readonly checkpoint
     schemaURL: SCHEMA,
     run: { runId: runIdOf(job.id), facets },
     job: { namespace: LINEAGE_NAMESPACE, name: `training/${job.id}` },
-    inputs: [{ namespace: LINEAGE_NAMESPACE, name: `datanet/${job.mandateId}/v${job.datasetVersion}`, facets: {} }],
+    inputs: inputsOf(job),
     outputs: output,
   }
 }

@@ -69,12 +69,11 @@ def device_class(device):
 
 
 def pick_device(want):
-    if want in (None, "", "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """The operator's choice (process:torch-lm runs on cpu, process:torch-lm-cuda on cuda), never a guess."""
     if want == "cuda" and not torch.cuda.is_available():
-        raise Refused("the manifest asks for device cuda, and torch sees no CUDA device here")
+        raise Refused("this executor runs on cuda, and torch sees no CUDA device here")
     if want not in ("cpu", "cuda"):
-        raise Refused("hyperparameter device must be cpu, cuda or auto, not %r" % want)
+        raise Refused("device must be cpu or cuda, not %r" % want)
     return torch.device(want)
 
 
@@ -137,7 +136,6 @@ def params_of(manifest, has_base):
         "layers": number(hp, "layers", 2, 1, 96, True),
         "heads": number(hp, "heads", 4, 1, 128, True),
         "context": number(hp, "context", 128, 16, 65536, True),
-        "device": hp.get("device", "cpu"),
     }
     if p["dModel"] % p["heads"] != 0:
         raise Refused("dModel %d is not a multiple of heads %d" % (p["dModel"], p["heads"]))
@@ -559,7 +557,7 @@ class Job:
         self.run, self.manifest = run, manifest
         base = run.get("base")
         self.p = params_of(manifest, base is not None)
-        self.device = pick_device(self.p["device"])
+        self.device = pick_device(run.get("device", "cpu"))
         self.device_class = device_class(self.device)
         expected = run.get("deviceClass")
         if expected and expected != self.device_class:
@@ -708,6 +706,10 @@ def attribute(run, manifest):
 
 
 def main(run_path):
+    if run_path == "--device-class":
+        # What the executor records in the manifest's code version before any job runs.
+        print(device_class(pick_device(sys.argv[2] if len(sys.argv) > 2 else "cpu")), flush=True)
+        return
     run = json.load(open(run_path))
     manifest = run["manifest"]
     task = run.get("task", "train")
