@@ -62,7 +62,7 @@ export async function checkEvaluation(
     await fetchCheckpoint(job, checkpoint, blobs, dir)
     const examples = await materialize(job, state, blobs)
     const inputs = await resolveInputs(job, state, blobs, join(workDir, 'inputs'))
-    const run = { manifest: manifestOf(job, executor.codeVersion), examples, workDir, checkpointDir: (step: number) => join(workDir, `step-${step}`), resume: null, signal: new AbortController().signal, inputs }
+    const run = { manifest: manifestOf(job, executor.codeVersion), examples, workDir, checkpointDir: (step: number) => join(workDir, 'checkpoints', `step-${String(step).padStart(10, '0')}`), resume: null, signal: new AbortController().signal, inputs }
     const metrics = await executor.evaluate(run, dir)
     const reproduced = options.reproduced ?? null
     const tolerance = state.governance.genesis?.params.economics.attestationTolerance ?? { numerator: 0, denominator: 1 }

@@ -64,7 +64,7 @@ export async function reproduce(state: EconomyState, jobId: string, blobs: Pick<
   try {
     const examples = await materialize(job, state, blobs)
     const inputs = await resolveInputs(job, state, blobs, join(workDir, 'inputs'))
-    const run: ExecutorRun = { manifest, examples, workDir, checkpointDir: (step: number) => join(workDir, `step-${step}`), resume: null, signal: new AbortController().signal, inputs }
+    const run: ExecutorRun = { manifest, examples, workDir, checkpointDir: (step: number) => join(workDir, 'checkpoints', `step-${String(step).padStart(10, '0')}`), resume: null, signal: new AbortController().signal, inputs }
     metrics = await executor.run(run, {
       progress: () => undefined,
       async checkpoint(step, dir) {
