@@ -4,16 +4,16 @@
  * the dataset, re-run the evaluation on the held-out split with the job's executor, and compare.
  * What comes out is the payload of an `AttestEvaluation`; the ledger judges the agreement.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import type { EconomyState } from '../domain/economy/state.js'
 import { agrees, evaluationOf, type Job } from '../domain/training/index.js'
 import type { Metrics } from '../domain/training/values.js'
 import type { BlobStore } from '../infrastructure/blobs/blob-store.js'
 import { materialize } from './dataset.js'
 import type { Executor } from './executors/port.js'
-import { hashCheckpointDir } from './hash-files.js'
+import { fetchCheckpointFiles, resolveInputs } from './inputs.js'
 import { manifestOf } from './manifest.js'
 
 export interface AttestationPayload {
@@ -34,15 +34,7 @@ export interface EvaluationCheck {
 async function fetchCheckpoint(job: Job, root: string, blobs: Pick<BlobStore, 'stream'>, dir: string): Promise<void> {
   const recorded = job.checkpoints.find((k) => k.root === root)
   if (recorded === undefined) throw new Error(`job ${job.id} recorded no checkpoint ${root}`)
-  for (const f of recorded.files) {
-    const chunks: Uint8Array[] = []
-    for await (const chunk of blobs.stream(f.sha256)) chunks.push(chunk)
-    const path = join(dir, f.path)
-    await mkdir(dirname(path), { recursive: true })
-    await writeFile(path, Buffer.concat(chunks))
-  }
-  const fetched = await hashCheckpointDir(dir)
-  if (fetched.root !== root) throw new Error(`the fetched files hash to ${fetched.root}, not the recorded root ${root}`)
+  await fetchCheckpointFiles(recorded.files, root, blobs, dir)
 }
 
 /**
@@ -69,7 +61,8 @@ export async function checkEvaluation(
     const dir = join(workDir, 'checkpoint')
     await fetchCheckpoint(job, checkpoint, blobs, dir)
     const examples = await materialize(job, state, blobs)
-    const run = { manifest: manifestOf(job, executor.codeVersion), examples, workDir, checkpointDir: (step: number) => join(workDir, `step-${step}`), resume: null, signal: new AbortController().signal }
+    const inputs = await resolveInputs(job, state, blobs, join(workDir, 'inputs'))
+    const run = { manifest: manifestOf(job, executor.codeVersion), examples, workDir, checkpointDir: (step: number) => join(workDir, 'checkpoints', `step-${String(step).padStart(10, '0')}`), resume: null, signal: new AbortController().signal, inputs }
     const metrics = await executor.evaluate(run, dir)
     const reproduced = options.reproduced ?? null
     const tolerance = state.governance.genesis?.params.economics.attestationTolerance ?? { numerator: 0, denominator: 1 }

@@ -19,7 +19,8 @@ export interface Example {
 
 export class DatasetError extends Error {}
 
-async function readVerified(blobs: Pick<BlobStore, 'stream'>, contentHash: string): Promise<Uint8Array> {
+/** A blob's bytes, refused unless they hash to `contentHash`. */
+export async function readVerified(blobs: Pick<BlobStore, 'stream'>, contentHash: string): Promise<Uint8Array> {
   const hash = createHash('sha256')
   const chunks: Uint8Array[] = []
   try {

@@ -106,6 +106,12 @@ export function runEvent(state: RunState, job: Job, extra: LineageExtra, at: Dat
       },
     },
   }
+  // A fine-tune also reads its base checkpoint (`checkpoint:<root>`), and a DPO job its preference dataset version.
+  const extraInputs: Record<string, unknown>[] = []
+  const baseRoot = job.baseModel === null ? undefined : /^checkpoint:([0-9a-f]{64})$/.exec(job.baseModel)?.[1]
+  if (baseRoot !== undefined) extraInputs.push({ namespace: LINEAGE_NAMESPACE, name: `checkpoint/${baseRoot}`, facets: { version: { ...standard('1-0-1/DatasetVersionDatasetFacet'), datasetVersion: baseRoot } } })
+  const preferences = job.hyperparameters.preferenceVersion
+  if (typeof preferences === 'number') extraInputs.push({ namespace: LINEAGE_NAMESPACE, name: `preferences/${job.mandateId}/v${preferences}`, facets: { version: { ...standard('1-0-1/DatasetVersionDatasetFacet'), datasetVersion: String(preferences) } } })
   const outputs =
     extra.checkpoint === undefined
       ? []
@@ -134,7 +140,7 @@ export function runEvent(state: RunState, job: Job, extra: LineageExtra, at: Dat
         ownership: { ...standard('1-0-1/OwnershipJobFacet'), owners },
       },
     },
-    inputs: [input],
+    inputs: [input, ...extraInputs],
     outputs,
   }
 }

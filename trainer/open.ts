@@ -11,13 +11,18 @@ import { openLedger, serviceSigner } from '../infrastructure/data-dir.js'
 import type { ScryptCost } from '../infrastructure/keys/index.js'
 import { referenceExecutor } from './executors/reference/executor.js'
 import { processExecutor } from './executors/process.js'
+import { torchLmExecutor } from './executors/torch-lm.js'
 import type { Executor } from './executors/port.js'
 
 export const workRootOf = (dir: string): string => join(dir, 'training')
 
 export const trainerSigner = (dir: string, cost?: ScryptCost): Promise<Signer> => serviceSigner(dir, 'trainer', cost)
 
-/** `reference`, plus `process:<name>` for each NAME=COMMAND the operator configured (split on spaces). */
+/**
+ * `reference`, plus `process:<name>` for each NAME=COMMAND the operator configured (split on spaces).
+ * NAME `torch-lm` (or `torch-lm-cuda`, on a GPU) makes COMMAND the language-model worker
+ * (trainer/executors/torch-lm.ts): base models, preference pairs, evaluation and attribution.
+ */
 export function executorsOf(processes: readonly string[], timeoutMs?: number): Map<string, Executor> {
   const executors = new Map<string, Executor>([['reference', referenceExecutor]])
   for (const spec of processes) {
@@ -25,7 +30,10 @@ export function executorsOf(processes: readonly string[], timeoutMs?: number): M
     if (at <= 0) throw new Error(`--process takes NAME=COMMAND, not ${spec}`)
     const [program, ...args] = spec.slice(at + 1).trim().split(/\s+/)
     if (program === undefined || program === '') throw new Error(`--process ${spec}: no command`)
-    executors.set(`process:${spec.slice(0, at)}`, processExecutor({ name: spec.slice(0, at), command: program, args, ...(timeoutMs === undefined ? {} : { timeoutMs }) }))
+    const name = spec.slice(0, at)
+    const timeout = timeoutMs === undefined ? {} : { timeoutMs }
+    const executor = name === 'torch-lm' || name === 'torch-lm-cuda' ? torchLmExecutor({ command: program, args, device: name === 'torch-lm' ? 'cpu' : 'cuda', ...timeout }) : processExecutor({ name, command: program, args, ...timeout })
+    executors.set(`process:${name}`, executor)
   }
   return executors
 }

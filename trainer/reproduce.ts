@@ -17,6 +17,7 @@ import { materialize } from './dataset.js'
 import type { Executor, ExecutorRun, RecordedCheckpointDir } from './executors/port.js'
 import { hashCheckpointDir } from './hash-files.js'
 import { manifestHash, manifestOf } from './manifest.js'
+import { resolveInputs } from './inputs.js'
 
 export interface StepCheck {
   readonly step: number
@@ -62,7 +63,8 @@ export async function reproduce(state: EconomyState, jobId: string, blobs: Pick<
   let attributionMatches: boolean | null = null
   try {
     const examples = await materialize(job, state, blobs)
-    const run: ExecutorRun = { manifest, examples, workDir, checkpointDir: (step: number) => join(workDir, `step-${step}`), resume: null, signal: new AbortController().signal }
+    const inputs = await resolveInputs(job, state, blobs, join(workDir, 'inputs'))
+    const run: ExecutorRun = { manifest, examples, workDir, checkpointDir: (step: number) => join(workDir, 'checkpoints', `step-${String(step).padStart(10, '0')}`), resume: null, signal: new AbortController().signal, inputs }
     metrics = await executor.run(run, {
       progress: () => undefined,
       async checkpoint(step, dir) {

@@ -13,6 +13,7 @@ import type { CheckpointFile, Metrics } from '../domain/training/values.js'
 import { DatasetError, materialize, type Example } from './dataset.js'
 import type { Executor, ExecutorRun, RecordedCheckpointDir } from './executors/port.js'
 import { hashCheckpointDir } from './hash-files.js'
+import { resolveInputs } from './inputs.js'
 import { mustSubmit, type TrainerLedger } from './ledger.js'
 import { runFacts, type LineageSink } from './lineage.js'
 import { manifestHash, manifestOf, type Manifest } from './manifest.js'
@@ -55,7 +56,8 @@ async function prepareRun(job: Job, state: EconomyState, manifest: Manifest, dep
   await mkdir(workDir, { recursive: true })
   await writeFile(join(workDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   const resume = await resumePoint(job, deps.workRoot)
-  return { manifest, examples, workDir, checkpointDir: (step) => checkpointDirOf(deps.workRoot, job.id, step), resume, signal: deps.signal }
+  const inputs = await resolveInputs(job, state, deps.blobs, join(workDir, 'inputs'))
+  return { manifest, examples, workDir, checkpointDir: (step) => checkpointDirOf(deps.workRoot, job.id, step), resume, signal: deps.signal, inputs }
 }
 
 /** Every file of a checkpoint into the blob store, by the hash the log records (a file that changed since hashing is refused). */

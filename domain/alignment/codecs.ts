@@ -67,6 +67,7 @@ export const FeedbackRoundClosedC = event('FeedbackRoundClosed', {
 })
 /** The consensus ratings of a round, from the validators within tolerance: a preference dataset for the next fine-tune. */
 export const PreferenceSampleC = closed({ promptHash: Hex32, outputHash: Hex32, consensus: integer('score', 0, 1000), scores: ScoresC }, 'PreferenceSample')
+export type PreferenceSample = t.TypeOf<typeof PreferenceSampleC>
 export const PreferenceDatasetVersionedC = event('PreferenceDatasetVersioned', {
   mandateId: ProposalIdC,
   version: integer('version', 1),

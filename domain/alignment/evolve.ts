@@ -2,7 +2,7 @@
 import type { Recorded } from '../decider.js'
 import { toMs } from '../governance/time.js'
 import type { AlignmentEvent } from './codecs.js'
-import type { AlignmentState, Round } from './state.js'
+import { preferenceKey, type AlignmentState, type Round } from './state.js'
 import { put } from '../persistent.js'
 
 function withRound(state: AlignmentState, id: string, change: (r: Round) => Round): AlignmentState {
@@ -38,7 +38,13 @@ export function evolveAlignment(state: AlignmentState, recorded: Recorded<Alignm
     }
     case 'FeedbackRoundClosed':
       return withRound(state, event.data.roundId, (r) => ({ ...r, closed: true }))
-    case 'PreferenceDatasetVersioned':
-      return { ...state, preferenceVersions: put(state.preferenceVersions, event.data.mandateId, event.data.version) }
+    case 'PreferenceDatasetVersioned': {
+      const { mandateId, version, roundId, samples, root } = event.data
+      return {
+        ...state,
+        preferenceVersions: put(state.preferenceVersions, mandateId, version),
+        preferenceDatasets: put(state.preferenceDatasets, preferenceKey(mandateId, version), { mandateId, version, roundId, samples, root }),
+      }
+    }
   }
 }

@@ -1,5 +1,5 @@
 /** What the RLHF rules remember: rounds with their commits and reveals, and preference dataset versions. */
-import type { Sample } from './codecs.js'
+import type { PreferenceSample, Sample } from './codecs.js'
 
 export interface Commit {
   readonly commitment: string
@@ -27,10 +27,23 @@ export interface Round {
   readonly closed: boolean
 }
 
+/** A preference dataset version: the consensus of one closed round, what a DPO job trains on. */
+export interface PreferenceDataset {
+  readonly mandateId: string
+  readonly version: number
+  readonly roundId: string
+  readonly samples: readonly PreferenceSample[]
+  readonly root: string
+}
+
 export interface AlignmentState {
   readonly rounds: ReadonlyMap<string, Round>
   /** The latest preference dataset version per mandate. */
   readonly preferenceVersions: ReadonlyMap<string, number>
+  /** Every preference dataset version, by preferenceKey(mandate, version). */
+  readonly preferenceDatasets: ReadonlyMap<string, PreferenceDataset>
 }
 
-export const initialAlignmentState: AlignmentState = { rounds: new Map(), preferenceVersions: new Map() }
+export const preferenceKey = (mandateId: string, version: number): string => `${mandateId}:${version}`
+
+export const initialAlignmentState: AlignmentState = { rounds: new Map(), preferenceVersions: new Map(), preferenceDatasets: new Map() }

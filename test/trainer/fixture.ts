@@ -127,10 +127,10 @@ export async function seedDataDir(items: readonly Item[], rubric = { metric: 'ac
 }
 
 /** Alice (the mandate's proposer) asks for a training job; returns its id. */
-export async function requestTraining(dir: string, mandateId: string, hyperparameters: Hyperparameters, executor = 'reference', seed = 7): Promise<string> {
+export async function requestTraining(dir: string, mandateId: string, hyperparameters: Hyperparameters, executor = 'reference', seed = 7, baseModel: string | null = null): Promise<string> {
   const opened = await openLedger(dir, { exclusive: false })
   const handler = createCommandHandler({ store: opened.store, vertical: economy })
-  const result = await handler.handle(signAs(actor(ALICE), { type: 'RequestTraining', payload: { mandateId, datasetVersion: 1, baseModel: null, executor, hyperparameters, seed } }, opened.store.ledgerPublicKey))
+  const result = await handler.handle(signAs(actor(ALICE), { type: 'RequestTraining', payload: { mandateId, datasetVersion: 1, baseModel, executor, hyperparameters, seed } }, opened.store.ledgerPublicKey))
   await opened.store.close()
   if (!result.ok) throw new Error(`RequestTraining refused: ${result.error.code}: ${result.error.message}`)
   return result.commandHash

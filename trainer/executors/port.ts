@@ -13,6 +13,22 @@ export interface RecordedCheckpointDir {
   readonly dir: string
 }
 
+/** A recorded checkpoint fetched from the blob store into `dir`, whose files hash to `root`. */
+export interface FetchedCheckpoint {
+  readonly root: string
+  readonly dir: string
+}
+
+/**
+ * What the manifest names besides the dataset, fetched and verified before the run (trainer/inputs.ts):
+ * the base model (`baseModel` = `checkpoint:<root>`, a checkpoint recorded in the log) and the
+ * preference pairs of a preference dataset version (hyperparameter `preferenceVersion`), as JSON lines.
+ */
+export interface RunInputs {
+  readonly base: FetchedCheckpoint | null
+  readonly preferences: string | null
+}
+
 export interface ExecutorRun {
   readonly manifest: Manifest
   readonly examples: readonly Example[]
@@ -21,6 +37,8 @@ export interface ExecutorRun {
   readonly checkpointDir: (step: number) => string
   readonly resume: RecordedCheckpointDir | null
   readonly signal: AbortSignal
+  /** Absent: the run names no inputs beyond its dataset (or the executor resolves its own). */
+  readonly inputs?: RunInputs
 }
 
 export interface ExecutorListener {
