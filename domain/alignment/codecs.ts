@@ -8,8 +8,26 @@ import { KeyC, ProposalIdC } from '../governance/values.js'
 
 const RoundIdC = pattern('round id (64 hex)', /^[0-9a-f]{64}$/)
 const SequenceC = integer('sequence', 1)
-/** A sample to rate: hashes of the prompt and the checkpoint's output (their bytes are blobs). */
-export const SampleC = closed({ promptHash: Hex32, outputHash: Hex32 }, 'Sample')
+/**
+ * How the round's checkpoint generated a sample's output (docs/gateway.md, sampling): the seed of
+ * the sampler's PRNG, temperature and top_p in thousandths, and the token limit. Anyone holding the
+ * checkpoint's files regenerates the output from the prompt and these, and checks its hash.
+ */
+export const GenerationC = closed(
+  {
+    seed: integer('seed', 0, 4_294_967_295),
+    temperature: integer('temperature (thousandths)', 0, 2000),
+    topP: integer('top_p (thousandths)', 1, 1000),
+    maxTokens: integer('maxTokens', 1, 4096),
+  },
+  'Generation',
+)
+export type Generation = t.TypeOf<typeof GenerationC>
+/**
+ * A sample to rate: hashes of the prompt and the checkpoint's output (their bytes are blobs), and,
+ * for a generated output, how it was generated (without it, the output is the opener's word).
+ */
+export const SampleC = t.union([closed({ promptHash: Hex32, outputHash: Hex32, generation: GenerationC }), closed({ promptHash: Hex32, outputHash: Hex32 })], 'Sample')
 export type Sample = t.TypeOf<typeof SampleC>
 const SamplesC = t.refinement(t.array(SampleC), (s) => s.length >= 1 && s.length <= 256, 'samples (1-256)')
 const ScoresC = t.array(integer('score', 0, 1000))
@@ -66,7 +84,13 @@ export const FeedbackRoundClosedC = event('FeedbackRoundClosed', {
   results: t.array(RoundResultC),
 })
 /** The consensus ratings of a round, from the validators within tolerance: a preference dataset for the next fine-tune. */
-export const PreferenceSampleC = closed({ promptHash: Hex32, outputHash: Hex32, consensus: integer('score', 0, 1000), scores: ScoresC }, 'PreferenceSample')
+export const PreferenceSampleC = t.union(
+  [
+    closed({ promptHash: Hex32, outputHash: Hex32, generation: GenerationC, consensus: integer('score', 0, 1000), scores: ScoresC }),
+    closed({ promptHash: Hex32, outputHash: Hex32, consensus: integer('score', 0, 1000), scores: ScoresC }),
+  ],
+  'PreferenceSample',
+)
 export type PreferenceSample = t.TypeOf<typeof PreferenceSampleC>
 export const PreferenceDatasetVersionedC = event('PreferenceDatasetVersioned', {
   mandateId: ProposalIdC,

@@ -25,6 +25,9 @@ function open(command: Cmd<'OpenFeedbackRound'>, state: EconomyState, params: Ec
     return refuse('not-mandate-proposer', 'only the mandate’s proposer opens its feedback rounds')
   }
   if (new Set(samples.map((s) => `${s.promptHash}${s.outputHash}`)).size !== samples.length) return refuse('bad-samples', 'samples must be distinct')
+  // One prompt, seed and setting generate one output: two outputs claiming the same generation cannot both be the checkpoint's.
+  const generated = samples.flatMap((s) => ('generation' in s ? [`${s.promptHash}:${s.generation.seed}:${s.generation.temperature}:${s.generation.topP}:${s.generation.maxTokens}`] : []))
+  if (new Set(generated).size !== generated.length) return refuse('bad-samples', 'two samples claim the same prompt, seed and settings with different outputs')
   const available = unreserved(state, mandateId)
   if (rewardPool > available) return refuse('pool-exceeds-escrow', 'the pool exceeds the mandate’s unreserved escrow', { available: available.toString() })
   const at = now(ctx)

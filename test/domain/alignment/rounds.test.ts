@@ -51,6 +51,21 @@ describe('opening a feedback round', () => {
       ])
   })
 
+  it('takes generated samples with how they were generated, and refuses two outputs that claim one generation', () => {
+    const generation = { seed: 7, temperature: 700, topP: 900, maxTokens: 64 }
+    const round = ecmd.round(2)
+    if (round.type !== 'OpenFeedbackRound') throw new Error('fixture')
+    const samples = [
+      { promptHash: hashOf('p0'), outputHash: hashOf('o0'), generation },
+      { promptHash: hashOf('p0'), outputHash: hashOf('o1'), generation: { ...generation, seed: 8 } },
+    ]
+    const events = espec.given(...base).when({ ...round, payload: { ...round.payload, samples } }).events()
+    expect(events[0]).toMatchObject({ type: 'FeedbackRoundOpened', data: { samples } })
+    // The cheater rates a flattering output under the seed that really produced another one.
+    const forged = [samples[0], { ...samples[1], generation }]
+    espec.given(...base).when({ ...round, payload: { ...round.payload, samples: forged } }).thenFails('bad-samples')
+  })
+
   it('the pool cannot exceed the unreserved escrow', () => {
     espec.given(...base, { command: ecmd.round(1, tokens(60_000)) }).when(ecmd.round(1, tokens(40_001))).thenFails('pool-exceeds-escrow')
   })
