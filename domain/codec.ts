@@ -78,6 +78,31 @@ export function closed<P extends t.Props>(props: P, name?: string): t.Type<t.Typ
   return Object.assign(codec, { closedProps: props })
 }
 
+/** As `closed`, with members that may be left out (never present as undefined in what it decodes). */
+export function closedWith<P extends t.Props, O extends t.Props>(
+  props: P,
+  optional: O,
+  name: string,
+): t.Type<t.TypeOf<t.TypeC<P>> & Partial<t.TypeOf<t.TypeC<O>>>, t.OutputOf<t.TypeC<P>> & Partial<t.OutputOf<t.TypeC<O>>>, unknown> & { readonly closedProps: P & O; readonly optionalKeys: readonly string[] } {
+  const inner = t.intersection([t.type(props), t.partial(optional)], name)
+  const allowed = new Set([...Object.keys(props), ...Object.keys(optional)])
+  const codec = new t.Type(
+    name,
+    (u): u is t.TypeOf<t.TypeC<P>> & Partial<t.TypeOf<t.TypeC<O>>> => inner.is(u) && Object.keys(u as object).every((key) => allowed.has(key)),
+    (u, c) => {
+      if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
+        const extra = Object.keys(u).find((key) => !allowed.has(key))
+        if (extra !== undefined) return t.failure(u, c, `unknown member ${JSON.stringify(extra)}`)
+        const unset = Object.keys(optional).find((key) => key in u && (u as Record<string, unknown>)[key] === undefined)
+        if (unset !== undefined) return t.failure(u, c, `member ${JSON.stringify(unset)} is present but undefined`)
+      }
+      return inner.validate(u, c)
+    },
+    inner.encode,
+  )
+  return Object.assign(codec, { closedProps: { ...props, ...optional }, optionalKeys: Object.keys(optional) })
+}
+
 /** A short, bounded preview of a value for an error message: never recurses without bound. */
 function preview(value: unknown): string {
   if (value === undefined) return 'nothing'

@@ -16,7 +16,17 @@ export interface InferenceRequest {
   /** The most output tokens this request may use (the grant's remaining quota caps it too). */
   readonly maxTokens: number
   readonly temperature: number | undefined
+  /** Nucleus sampling mass in (0, 1]; undefined = 1. */
+  readonly topP?: number | undefined
+  /** The sampling seed: the client's, or one the gateway drew (sent back in `x-ledger-seed`). */
+  readonly seed?: number | undefined
   readonly stop: readonly string[]
+}
+
+/** Which contributions an answer drew on, and how much (docs/gateway.md, per-answer attribution). */
+export interface AnswerAttribution {
+  readonly contribution: string
+  readonly weight: number
 }
 
 export interface Generation {
@@ -24,6 +34,8 @@ export interface Generation {
   readonly inputTokens: number
   readonly outputTokens: number
   readonly finishReason: 'stop' | 'length'
+  /** Set by backends that can tell: the contributions the answer reused; absent = the job-level split. */
+  readonly attribution?: readonly AnswerAttribution[]
 }
 
 export type StreamPart = { readonly delta: string } | { readonly done: Generation }
@@ -35,6 +47,12 @@ export interface Target {
 }
 
 export interface Backend {
+  /**
+   * Optional: loads (and verifies) what the target serves and counts the request's input tokens
+   * as the model will, before anything is reserved or metered. Throws UnsupportedRequest for a
+   * request this model cannot take, BackendError when it cannot serve at all.
+   */
+  prepare?(target: Target, messages: readonly ChatMessage[]): Promise<{ readonly inputTokens?: number }>
   generate(target: Target, request: InferenceRequest, signal: AbortSignal): Promise<Generation>
   stream(target: Target, request: InferenceRequest, signal: AbortSignal): AsyncIterable<StreamPart>
 }
@@ -45,6 +63,17 @@ export class BackendError extends Error {
   constructor(
     message: string,
     readonly timedOut: boolean,
+  ) {
+    super(message)
+  }
+}
+
+/** A request the served model cannot honour: answered 400 naming `param`, nothing metered. */
+export class UnsupportedRequest extends Error {
+  override readonly name = 'UnsupportedRequest'
+  constructor(
+    readonly param: string,
+    message: string,
   ) {
     super(message)
   }

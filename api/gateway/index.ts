@@ -14,9 +14,14 @@ import { workRootOf } from '../../trainer/open.js'
 import type { EconomyState } from '../../domain/economy/index.js'
 import type { Metric } from 'prom-client'
 import type { Backend } from './backend.js'
+import type { Served } from '../../domain/deployment/state.js'
 import { gatewayMetrics } from './metrics.js'
 import { openMeter, type Meter } from './meter.js'
 import { referenceBackend } from './reference-backend.js'
+import { lmBackend } from './lm-backend.js'
+import { checkpointDirOf } from '../../trainer/run-job.js'
+import { materialize } from '../../trainer/dataset.js'
+import { blobDir, createBlobStore } from '../../infrastructure/blobs/blob-store.js'
 import { gatewayRouter } from './router.js'
 import { upstreamBackend, type UpstreamOptions } from './upstream-backend.js'
 import type { CommandHandler } from '../../infrastructure/command-handler.js'
@@ -80,12 +85,27 @@ export async function openGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const submit: typeof ledger.submit = (r) => ledger.submit(r).finally(() => (cached = undefined))
   const meter = await openMeter({ path: receiptsPath(options.dir), submit, ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onError === undefined ? {} : { onError: options.onError }), ...(options.onFlushed === undefined ? {} : { onFlushed: options.onFlushed }) })
+  const workRoot = workRootOf(options.dir)
+  const stepOf = async (served: Served): Promise<number | undefined> => (await ledger.state()).training.jobs.get(served.jobId)?.checkpoints.find((k) => k.root === served.checkpoint)?.step
+  const blobs = createBlobStore(blobDir(options.dir))
+  // Local checkpoints: a language model (model-ledger/torch-lm@1) in process, anything else by the reference classifier.
   const backend: Backend =
     options.upstream !== undefined
       ? upstreamBackend(options.upstream)
-      : referenceBackend({
-          workRoot: workRootOf(options.dir),
-          stepOf: async (served) => (await ledger.state()).training.jobs.get(served.jobId)?.checkpoints.find((k) => k.root === served.checkpoint)?.step,
+      : lmBackend({
+          dirOf: async (served) => {
+            const step = await stepOf(served)
+            return step === undefined ? undefined : checkpointDirOf(workRoot, served.jobId, step)
+          },
+          // Per-answer attribution: the served job's verified dataset version, each item's input and output text.
+          itemsOf: async (served) => {
+            const state = await ledger.state()
+            const job = state.training.jobs.get(served.jobId)
+            if (job === undefined) return []
+            return (await materialize(job, state, blobs)).map((e) => ({ contributionId: e.contributionId, texts: [e.text, e.label] }))
+          },
+          fallback: referenceBackend({ workRoot, stepOf }),
+          ...(options.onError === undefined ? {} : { onError: options.onError }),
         })
   const observed = gatewayMetrics(meter)
   const router = gatewayRouter({

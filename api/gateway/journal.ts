@@ -17,6 +17,8 @@ export interface JournalReceipt {
   readonly at: string
   /** Decimal string: bigints do not cross a thread boundary as such. */
   readonly fee: string
+  /** The contributions the answer drew on (per-answer attribution); absent = the job-level split. */
+  readonly attribution?: readonly { readonly contribution: string; readonly weight: number }[]
 }
 
 export interface Settlement {
@@ -42,6 +44,7 @@ interface Row {
   readonly output_tokens: number
   readonly at: string
   readonly fee: string
+  readonly attribution: string | null
 }
 
 export function openJournal(path: string) {
@@ -65,12 +68,14 @@ export function openJournal(path: string) {
     UNIQUE (deployment_id, request_id)
   );
   CREATE INDEX IF NOT EXISTS receipts_pending ON receipts (state, deployment_id, seq);`)
-  const insert = db.prepare('INSERT OR IGNORE INTO receipts (request_id, deployment_id, grant_id, consumer, input_tokens, output_tokens, at, fee) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-  const pendingRows = db.prepare("SELECT request_id, deployment_id, grant_id, consumer, input_tokens, output_tokens, at, fee FROM receipts WHERE state = 'pending' ORDER BY seq")
+  // Journals written before per-answer attribution gain its column (JSON, NULL = none).
+  if (!(db.prepare('PRAGMA table_info(receipts)').all() as { name: string }[]).some((c) => c.name === 'attribution')) db.exec('ALTER TABLE receipts ADD COLUMN attribution TEXT')
+  const insert = db.prepare('INSERT OR IGNORE INTO receipts (request_id, deployment_id, grant_id, consumer, input_tokens, output_tokens, at, fee, attribution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+  const pendingRows = db.prepare("SELECT request_id, deployment_id, grant_id, consumer, input_tokens, output_tokens, at, fee, attribution FROM receipts WHERE state = 'pending' ORDER BY seq")
   const mark = db.prepare('UPDATE receipts SET state = ?, command_hash = ?, error = ? WHERE deployment_id = ? AND request_id = ?')
   const counts = db.prepare('SELECT state, count(*) AS n FROM receipts GROUP BY state')
   const append = db.transaction((receipts: readonly JournalReceipt[]) => {
-    for (const r of receipts) insert.run(r.requestId, r.deploymentId, r.grantId, r.consumer, r.inputTokens, r.outputTokens, r.at, r.fee)
+    for (const r of receipts) insert.run(r.requestId, r.deploymentId, r.grantId, r.consumer, r.inputTokens, r.outputTokens, r.at, r.fee, r.attribution === undefined ? null : JSON.stringify(r.attribution))
   })
   const settle = db.transaction((s: Settlement) => {
     for (const k of s.keys) mark.run(s.state, s.commandHash, s.error, k.deploymentId, k.requestId)
@@ -84,7 +89,17 @@ export function openJournal(path: string) {
           return null
         case 'pending':
           return (pendingRows.all() as Row[]).map(
-            (r): JournalReceipt => ({ requestId: r.request_id, deploymentId: r.deployment_id, grantId: r.grant_id, consumer: r.consumer, inputTokens: r.input_tokens, outputTokens: r.output_tokens, at: r.at, fee: r.fee }),
+            (r): JournalReceipt => ({
+              requestId: r.request_id,
+              deploymentId: r.deployment_id,
+              grantId: r.grant_id,
+              consumer: r.consumer,
+              inputTokens: r.input_tokens,
+              outputTokens: r.output_tokens,
+              at: r.at,
+              fee: r.fee,
+              ...(r.attribution === null ? {} : { attribution: JSON.parse(r.attribution) as JournalReceipt['attribution'] }),
+            }),
           )
         case 'settle':
           settle(c.settlement)

@@ -160,7 +160,18 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
     const deploymentId = (receipts[0] as MeteredReceipt).deploymentId
     const result = await options.submit({
       type: 'RecordUsage',
-      payload: { deploymentId, receipts: receipts.map((r) => ({ requestId: r.requestId, grantId: r.grantId, inputTokens: r.inputTokens, outputTokens: r.outputTokens, at: r.at, fee: r.fee })) },
+      payload: {
+        deploymentId,
+        receipts: receipts.map((r) => ({
+          requestId: r.requestId,
+          grantId: r.grantId,
+          inputTokens: r.inputTokens,
+          outputTokens: r.outputTokens,
+          at: r.at,
+          fee: r.fee,
+          ...(r.attribution === undefined ? {} : { attribution: r.attribution.map((w) => ({ contribution: w.contribution, weight: w.weight })) }),
+        })),
+      },
     })
     batches++
     if (result.ok) return settle(receipts, 'recorded', result.commandHash, null)

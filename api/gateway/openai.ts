@@ -16,6 +16,8 @@ const Common = {
   max_tokens: t.union([t.number, t.null, t.undefined]),
   max_completion_tokens: t.union([t.number, t.null, t.undefined]),
   temperature: t.union([t.number, t.null, t.undefined]),
+  top_p: t.union([t.number, t.null, t.undefined]),
+  seed: t.union([t.number, t.null, t.undefined]),
   n: t.union([t.number, t.null, t.undefined]),
   stop: StopC,
 }
@@ -23,6 +25,47 @@ export const ChatRequestC = t.type({ ...Common, messages: t.array(MessageC) }, '
 export const CompletionRequestC = t.type({ ...Common, prompt: t.union([t.string, t.array(t.string)]) }, 'CompletionRequest')
 export type ChatRequest = t.TypeOf<typeof ChatRequestC>
 export type CompletionRequest = t.TypeOf<typeof CompletionRequestC>
+
+/** A request member the gateway cannot honour: the parameter's name and why. */
+export interface Unsupported {
+  readonly param: string
+  readonly message: string
+}
+
+const absent = (v: unknown): boolean => v === undefined || v === null
+
+/**
+ * The first member of a request the gateway would otherwise drop on the floor: tools and function
+ * calling, a structured response format, images and audio, several choices, log-probabilities,
+ * logit bias and penalties. None of them reaches a backend, so each is refused by name rather than
+ * answered as if honoured (and charged).
+ */
+export function unsupportedParameter(body: Record<string, unknown>): Unsupported | undefined {
+  for (const param of ['tools', 'tool_choice', 'functions', 'function_call', 'parallel_tool_calls', 'audio', 'modalities', 'prediction', 'logit_bias', 'suffix', 'best_of', 'echo', 'top_logprobs']) {
+    if (!absent(body[param])) return { param, message: `${param} is not supported by this gateway: the request is refused, not answered without it` }
+  }
+  const format = body.response_format as { type?: unknown } | null | undefined
+  if (format !== undefined && format !== null && (typeof format !== 'object' || format.type !== 'text')) {
+    return { param: 'response_format', message: 'response_format: only {"type":"text"} is supported (no JSON mode or schema)' }
+  }
+  if (!absent(body.logprobs) && body.logprobs !== false && body.logprobs !== 0) return { param: 'logprobs', message: 'logprobs are not returned by this gateway' }
+  if (!absent(body.n) && body.n !== 1) return { param: 'n', message: 'n must be 1: one choice per request' }
+  for (const param of ['presence_penalty', 'frequency_penalty']) if (!absent(body[param]) && body[param] !== 0) return { param, message: `${param} is not applied by this gateway: send 0 or leave it out` }
+  if (Array.isArray(body.messages)) {
+    for (const [i, m] of (body.messages as unknown[]).entries()) {
+      const content = (m as { content?: unknown } | null)?.content
+      if (!Array.isArray(content)) continue
+      for (const [j, part] of content.entries()) {
+        const type = (part as { type?: unknown } | null)?.type
+        if (type !== 'text') return { param: `messages[${i}].content[${j}]`, message: `messages[${i}].content[${j}] is a ${JSON.stringify(type)} part: only text parts are supported (no images, audio or files)` }
+      }
+    }
+  }
+  if (!absent(body.top_p) && !(typeof body.top_p === 'number' && body.top_p > 0 && body.top_p <= 1)) return { param: 'top_p', message: 'top_p must be a number in (0, 1]' }
+  if (!absent(body.temperature) && !(typeof body.temperature === 'number' && body.temperature >= 0 && body.temperature <= 2)) return { param: 'temperature', message: 'temperature must be a number in [0, 2]' }
+  if (!absent(body.seed) && !(typeof body.seed === 'number' && Number.isSafeInteger(body.seed) && body.seed >= 0)) return { param: 'seed', message: 'seed must be an integer in [0, 2^53 - 1]' }
+  return undefined
+}
 
 export function contentText(content: t.TypeOf<typeof ContentC>): string {
   if (content === null) return ''

@@ -5,7 +5,7 @@
  * Errors are RFC 9457 problems that also carry OpenAI's `error` member, so both kinds of client
  * read them.
  */
-import { randomUUID } from 'node:crypto'
+import { randomInt, randomUUID } from 'node:crypto'
 import express, { Router, type NextFunction, type Request, type Response } from 'express'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
@@ -15,7 +15,7 @@ import { JsonTooDeep, limitDepth } from '../http/json-depth.js'
 import { HttpProblem, isProblem, problemBody, retryAfterOf } from '../http/problem.js'
 import { admit, authorize, bearerKey, type Access } from './access.js'
 import { CONSENT_HEADER, consentHeader } from './consent-header.js'
-import { BackendError, countTokens, inputText, type Backend, type Generation, type InferenceRequest } from './backend.js'
+import { BackendError, countTokens, inputText, UnsupportedRequest, type Backend, type Generation, type InferenceRequest } from './backend.js'
 import type { Meter } from './meter.js'
 import { paramError } from './request-errors.js'
 import { trace } from '@opentelemetry/api'
@@ -36,6 +36,7 @@ import {
   type GatewayModel,
   type CompletionRequest,
   type Envelope,
+  unsupportedParameter,
 } from './openai.js'
 
 export interface GatewayDeps {
@@ -65,6 +66,10 @@ function decode<A>(codec: t.Decoder<unknown, A>, body: unknown): A {
     throw new HttpProblem('malformed', message, param === '' ? {} : { param })
   }
   return decoded.right
+}
+
+function unsupportedProblem(param: string, message: string): HttpProblem {
+  return new HttpProblem('malformed', message, { code: 'unsupported-parameter', param, details: { param } })
 }
 
 function sendGatewayProblem(res: Response, problem: HttpProblem): void {
@@ -116,21 +121,43 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     inSpan(`gateway.${kind}`, { 'gen_ai.operation.name': kind === 'chat' ? 'chat' : 'text_completion' }, () => serveTraced(req, res, kind))
 
   async function serveTraced(req: Request, res: Response, kind: 'chat' | 'completion'): Promise<void> {
+    // What no backend receives is refused by name before anything else: never answered without it and charged.
+    const unsupported = typeof req.body === 'object' && req.body !== null ? unsupportedParameter(req.body as Record<string, unknown>) : undefined
+    if (unsupported !== undefined) throw unsupportedProblem(unsupported.param, unsupported.message)
     const body = kind === 'chat' ? decode(ChatRequestC, req.body) : decode(CompletionRequestC, req.body)
     if ((body.n ?? 1) !== 1) throw new HttpProblem('malformed', 'n must be 1: one choice per request', { param: 'n' })
     const messages = 'messages' in body ? chatMessages(body) : [{ role: 'user', content: Array.isArray(body.prompt) ? body.prompt.join('\n') : body.prompt }]
     if (messages.length === 0) throw new HttpProblem('malformed', 'messages must not be empty', { param: 'messages' })
     const started = now()
-    const estimatedInput = countTokens(inputText(messages))
+    // Authorized first, then the backend loads (and verifies) the served checkpoint and counts the input as the model will, then admitted on that count.
+    const { access: authorized } = await access(req, body.model)
+    const backend = deps.backendFor(authorized.deployment.id)
+    const target = { deploymentId: authorized.deployment.id, served: authorized.served }
+    let prepared: number | undefined
+    try {
+      prepared = (await backend.prepare?.(target, messages))?.inputTokens
+    } catch (error) {
+      if (error instanceof UnsupportedRequest) throw unsupportedProblem(error.param, error.message)
+      throw error
+    }
+    const estimatedInput = prepared ?? countTokens(inputText(messages))
     const { access: a, maxOutput } = await access(req, body.model, estimatedInput)
     trace.getActiveSpan()?.setAttributes({ 'gen_ai.request.model': a.deployment.id, 'ledger.grant': a.grant.id, 'ledger.checkpoint': a.served.checkpoint, 'gen_ai.usage.input_tokens': estimatedInput })
     const asked = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS
     if (!Number.isSafeInteger(asked) || asked < 1) throw new HttpProblem('malformed', 'max_tokens must be a positive integer', { param: body.max_completion_tokens === undefined || body.max_completion_tokens === null ? 'max_tokens' : 'max_completion_tokens' })
-    const request: InferenceRequest = { messages, maxTokens: Math.min(asked, a.remaining - estimatedInput, maxOutput), temperature: body.temperature ?? undefined, stop: stopsOf(body.stop) }
+    const request: InferenceRequest = {
+      messages,
+      maxTokens: Math.min(asked, a.remaining - estimatedInput, maxOutput),
+      temperature: body.temperature ?? undefined,
+      topP: body.top_p ?? undefined,
+      // A seed always: the client's, or one drawn here and sent back, so any answer can be regenerated.
+      seed: body.seed ?? randomInt(0, 2 ** 48 - 1),
+      stop: stopsOf(body.stop),
+    }
     // Concurrent requests of one grant must not overrun its quota or its escrow together: hold what this one may use until its receipt is written.
     const release = deps.meter.reserve(a.grant.id, a.grant.consumer, estimatedInput + request.maxTokens, feeOf(a.terms.pricing, estimatedInput, 1))
     try {
-      await answer(res, kind, body, a, request, estimatedInput, started)
+      await answer(res, kind, body, a, request, estimatedInput, started, backend)
     } finally {
       release()
     }
@@ -144,20 +171,21 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     request: InferenceRequest,
     estimatedInput: number,
     started: number,
+    backend: Backend,
   ): Promise<void> {
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`
     const envelope: Envelope = { id, created: Math.floor(started / 1000), model: a.deployment.id, system_fingerprint: a.served.checkpoint }
     res.setHeader('x-ledger-receipt', id)
     res.setHeader('x-ledger-checkpoint', a.served.checkpoint)
     res.setHeader(CONSENT_HEADER, consentHeader(a.consent))
-    const backend = deps.backendFor(a.deployment.id)
+    res.setHeader('x-ledger-seed', String(request.seed))
     const target = { deploymentId: a.deployment.id, served: a.served }
     const aborted = new AbortController()
     res.on('close', () => {
       if (!res.writableFinished) aborted.abort()
     })
 
-    const meter = (g: Pick<Generation, 'inputTokens' | 'outputTokens'>): Promise<void> => {
+    const meter = (g: Pick<Generation, 'inputTokens' | 'outputTokens' | 'attribution'>): Promise<void> => {
       deps.observe?.answered(a.deployment.id, g.inputTokens, g.outputTokens)
       return deps.meter.record({
         requestId: id,
@@ -169,6 +197,7 @@ export function gatewayRouter(deps: GatewayDeps): Router {
         at: new Date(started).toISOString(),
         // The consumer's accepted prices, not the deployment's now: a price change never reaches an accepted grant.
         fee: feeOf(a.terms.pricing, g.inputTokens, g.outputTokens),
+        ...(g.attribution === undefined || g.attribution.length === 0 ? {} : { attribution: g.attribution }),
       })
     }
 

@@ -67,6 +67,8 @@ export function upstreamBackend(options: UpstreamOptions): Backend {
       messages: request.messages,
       max_tokens: request.maxTokens,
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      ...(request.topP === undefined ? {} : { top_p: request.topP }),
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
       ...(request.stop.length === 0 ? {} : { stop: request.stop }),
       ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
       // Lets an upstream that is itself a ledger gateway (or logs it) tell which checkpoint was meant.

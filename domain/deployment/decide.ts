@@ -17,9 +17,9 @@ import { shortOf, unregistered } from '../governance/guards.js'
 import { rolesOf } from '../governance/roles.js'
 import { accountOf } from '../governance/state.js'
 import { now, toMs, toTimestamp } from '../governance/time.js'
-import { isAttested, passedEvaluation, type Job } from '../training/state.js'
+import { isAttested, passedEvaluation, versionKey, type Job } from '../training/state.js'
 import type { DeploymentCommand } from './codecs.js'
-import { feeRecipients, splitFees, splitHash } from './split.js'
+import { answerContributors, chargedPerReceipt, feeRecipients, splitHash, splitUsage } from './split.js'
 import { servedNow, type Acceptance, type Deployment, type Grant } from './state.js'
 import { feeOf, type Pricing, type PricedReceipt, type Receipt } from './values.js'
 import { recordedCheckpoint } from '../training/attestation.js'
@@ -161,6 +161,12 @@ function termsProblem(fresh: readonly Receipt[], d: Deployment): Either<EconomyE
   return right(undefined)
 }
 
+/** The contributions of the dataset version the served checkpoint's job trained on. */
+function servedMembers(state: EconomyState, d: Deployment): ReadonlySet<string> {
+  const job = state.training.jobs.get(servedNow(d).jobId)
+  return new Set(job === undefined ? [] : (state.training.versions.get(versionKey(job.mandateId, job.datasetVersion))?.contributions ?? []))
+}
+
 function recordUsage(c: Cmd<'RecordUsage'>, d: Deployment, state: EconomyState, params: EconomicsParams, ctx: DecisionContext): Result {
   if (c.actor !== d.operator) return refuse('not-deployment-operator', 'only the deployment’s operator records its usage')
   const problem = receiptsProblem(c, d, now(ctx), params.usageReceiptWindowMs)
@@ -174,6 +180,12 @@ function recordUsage(c: Cmd<'RecordUsage'>, d: Deployment, state: EconomyState, 
     if (breach !== undefined) {
       return refuse('consent-deadline-passed', `request ${r.requestId} was served by checkpoint ${breach.checkpoint} after its retrain deadline ${toTimestamp(breach.retrainBy)}`, { requestId: r.requestId, retrainBy: toTimestamp(breach.retrainBy) })
     }
+  }
+  // Per-answer attribution may only name members of the served job's dataset version.
+  const members = servedMembers(state, d)
+  for (const r of fresh) {
+    const stranger = r.attribution?.find((w) => !members.has(w.contribution))
+    if (stranger !== undefined) return refuse('bad-receipts', `request ${r.requestId} attributes its answer to contribution ${stranger.contribution}, which is not in the served checkpoint's dataset version`)
   }
   // A batch is refused whole when one receipt is outside its terms: a signed batch holds or not; the gateway isolates the receipt.
   const outside = termsProblem(fresh, d)
@@ -189,7 +201,17 @@ function recordUsage(c: Cmd<'RecordUsage'>, d: Deployment, state: EconomyState, 
     return { consumer, fee, charged: fee < held ? fee : held }
   })
   const charged = charges.reduce((sum, ch) => sum + ch.charged, 0n)
-  const split = splitFees(charged, params.feeSplit, feeRecipients(state, d))
+  const consumerOf = (r: PricedReceipt): string => (d.grants.get(r.grantId) as { consumer: string }).consumer
+  const perReceipt = chargedPerReceipt(
+    receipts.map((r) => ({ requestId: r.requestId, fee: r.fee, consumer: consumerOf(r) })),
+    new Map(charges.map((ch) => [ch.consumer, ch.charged])),
+  )
+  const split = splitUsage(
+    receipts.map((r) => ({ requestId: r.requestId, charged: perReceipt.get(r.requestId) ?? 0n, ...(r.attribution === undefined ? {} : { attribution: r.attribution }) })),
+    params.feeSplit,
+    feeRecipients(state, d),
+    (a) => answerContributors(state, a),
+  )
   const recorded: EconomyEvent = {
     type: 'UsageRecorded',
     data: { deploymentId: d.id, mandateId: d.mandateId, checkpoint: servedNow(d).checkpoint, receipts, duplicates, charges, charged, shares: split.shares, payouts: [...split.payouts], splitHash: splitHash(split) },

@@ -70,6 +70,71 @@ export function splitFees(charged: bigint, weights: EconomicsParams['feeSplit'],
   return { shares: { ...paid, treasury }, payouts }
 }
 
+/** A receipt's charged amount and its per-answer attribution (contribution id → weight), if it has one. */
+export interface ChargedReceipt {
+  readonly requestId: string
+  readonly charged: bigint
+  readonly attribution?: readonly { readonly contribution: string; readonly weight: number }[]
+}
+
+/**
+ * What each receipt of a batch was charged: each consumer's charged total over that consumer's
+ * receipts, in proportion to their fees, by largest remainder (so it is exact to the base unit).
+ */
+export function chargedPerReceipt(receipts: readonly { readonly requestId: string; readonly fee: bigint; readonly consumer: string }[], charged: ReadonlyMap<string, bigint>): Map<string, bigint> {
+  const byConsumer = new Map<string, Map<string, bigint>>()
+  for (const r of receipts) {
+    const m = byConsumer.get(r.consumer) ?? new Map<string, bigint>()
+    m.set(r.requestId, r.fee)
+    byConsumer.set(r.consumer, m)
+  }
+  const out = new Map<string, bigint>()
+  for (const [consumer, fees] of byConsumer) for (const [id, amount] of largestRemainder(charged.get(consumer) ?? 0n, fees)) out.set(id, amount)
+  return out
+}
+
+/**
+ * Contributor weights of one attributed answer: each named contribution's weight to its
+ * contributor, skipping revoked contributions (their consent is withdrawn: their part goes to the
+ * treasury, as a share with nobody to pay does).
+ */
+export function answerContributors(state: EconomyState, attribution: NonNullable<ChargedReceipt['attribution']>): Map<string, bigint> {
+  const out = new Map<string, bigint>()
+  for (const { contribution, weight } of attribution) {
+    const c = state.data.contributions.get(contribution)
+    if (c !== undefined && !c.revoked) add(out, c.contributor, BigInt(weight))
+  }
+  return out
+}
+
+/**
+ * The split of a batch. Receipts without per-answer attribution are pooled and split as one total
+ * by the job-level recipients (exactly `splitFees(total)`, so a batch without attribution splits as
+ * it always did); each attributed receipt's charged amount is split on its own, its contributors'
+ * share by the contributions its answer drew on. Every part sums exactly, so the whole does.
+ */
+export function splitUsage(receipts: readonly ChargedReceipt[], weights: EconomicsParams['feeSplit'], to: FeeRecipients, contributorsOf: (a: NonNullable<ChargedReceipt['attribution']>) => ReadonlyMap<string, bigint>): FeeSplit {
+  const pooled = receipts.filter((r) => r.attribution === undefined).reduce((sum, r) => sum + r.charged, 0n)
+  const attributed = receipts.filter((r) => r.attribution !== undefined)
+  if (attributed.length === 0) return splitFees(pooled, weights, to)
+  const parts = [splitFees(pooled, weights, to), ...attributed.map((r) => splitFees(r.charged, weights, { ...to, contributors: contributorsOf(r.attribution ?? []) }))]
+  const shares = { contributors: 0n, validators: 0n, proposer: 0n, treasury: 0n }
+  const paid = new Map<FeeShare, Map<string, bigint>>()
+  for (const part of parts) {
+    for (const s of FEE_SHARES) shares[s] += part.shares[s]
+    for (const p of part.payouts) {
+      const m = paid.get(p.share) ?? new Map<string, bigint>()
+      add(m, p.account, p.amount)
+      paid.set(p.share, m)
+    }
+  }
+  const payouts: FeePayout[] = []
+  for (const name of ['contributors', 'validators', 'proposer'] as const) {
+    for (const [account, amount] of [...(paid.get(name) ?? [])].sort(([a], [b]) => (a < b ? -1 : 1))) payouts.push({ account, share: name, amount })
+  }
+  return { shares, payouts }
+}
+
 /** SHA-256 of the canonical JSON of the shares and payouts, amounts as decimal strings. */
 export function splitHash(split: FeeSplit): string {
   return jsonHash({

@@ -1,7 +1,8 @@
 /** Value codecs of deployments: pricing, endpoints, grants and usage receipts. */
 import * as t from 'io-ts'
-import { closed, Hex32, integer, pattern, Timestamp } from '../codec.js'
+import { closed, closedWith, Hex32, integer, pattern, Timestamp } from '../codec.js'
 import { AmountC } from '../governance/amounts.js'
+import { ContributionIdC } from '../datanets/values.js'
 
 export const DeploymentIdC = pattern('deployment id (64 hex)', /^[0-9a-f]{64}$/)
 export const GrantIdC = pattern('grant id (64 hex)', /^[0-9a-f]{64}$/)
@@ -14,12 +15,28 @@ export type Pricing = t.TypeOf<typeof PricingC>
 export const RequestIdC = pattern('request id (1-128 of A-Z a-z 0-9 _ . : -)', /^[A-Za-z0-9_.:-]{1,128}$/)
 export const TokensC = integer('tokens', 0, 100_000_000)
 
+/** Most contributions one answer can name. */
+export const MAX_ATTRIBUTED = 256
+const AttributedC = closed({ contribution: ContributionIdC, weight: integer('attribution weight (answer bytes)', 1, 100_000_000) }, 'AnswerAttribution')
+/**
+ * Per-answer attribution: the contributions of the served job's dataset version the answer drew
+ * on, with weights (the answer bytes each covers by span matching, docs/gateway.md), ids strictly
+ * ascending. The receipt's contributors' share is split by these instead of the job's attribution.
+ */
+export const AttributionC = t.refinement(
+  t.array(AttributedC),
+  (a) => a.length >= 1 && a.length <= MAX_ATTRIBUTED && a.every((w, i) => i === 0 || (a[i - 1] as { contribution: string }).contribution < w.contribution),
+  `attribution (1-${MAX_ATTRIBUTED} contributions, ids strictly ascending)`,
+)
+export type Attribution = t.TypeOf<typeof AttributionC>
+
 /**
  * One request as the operator attests it, with the fee it priced at the grant's accepted pricing:
  * the ledger prices it again and refuses a receipt whose fee differs (`price-mismatch`).
  */
-export const ReceiptC = closed(
+export const ReceiptC = closedWith(
   { requestId: RequestIdC, grantId: GrantIdC, inputTokens: TokensC, outputTokens: TokensC, at: Timestamp, fee: AmountC },
+  { attribution: AttributionC },
   'UsageReceipt',
 )
 export type Receipt = t.TypeOf<typeof ReceiptC>
@@ -27,8 +44,9 @@ export const MAX_RECEIPTS = 1000
 export const ReceiptsC = t.refinement(t.array(ReceiptC), (r) => r.length >= 1 && r.length <= MAX_RECEIPTS, `receipts (1-${MAX_RECEIPTS})`)
 
 /** A receipt as recorded: with the fee the grant's accepted pricing gives it. */
-export const PricedReceiptC = closed(
+export const PricedReceiptC = closedWith(
   { requestId: RequestIdC, grantId: GrantIdC, inputTokens: TokensC, outputTokens: TokensC, at: Timestamp, fee: AmountC },
+  { attribution: AttributionC },
   'PricedReceipt',
 )
 export type PricedReceipt = t.TypeOf<typeof PricedReceiptC>

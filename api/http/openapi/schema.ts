@@ -44,7 +44,11 @@ export function createSchemaRegistry(): SchemaRegistry {
   }
 
   function custom(codec: Tagged): JsonSchema {
-    if (codec.closedProps !== undefined) return props(codec.closedProps as Record<string, AnyCodec>, true, true)
+    if (codec.closedProps !== undefined) {
+      const schema = props(codec.closedProps as Record<string, AnyCodec>, true, true)
+      const optional = (codec as { optionalKeys?: readonly string[] }).optionalKeys ?? []
+      return optional.length === 0 ? schema : { ...schema, required: (schema.required as string[]).filter((k) => !optional.includes(k)) }
+    }
     if (codec.regex instanceof RegExp) return { type: 'string', pattern: codec.regex.source, description: codec.name }
     if (typeof codec.minimum === 'number') return { type: 'integer', minimum: codec.minimum, maximum: codec.maximum, description: codec.name }
     if (codec.name === 'JsonValue') return { description: 'any JSON value' }

@@ -55,14 +55,13 @@ describe('opening a feedback round', () => {
     const generation = { seed: 7, temperature: 700, topP: 900, maxTokens: 64 }
     const round = ecmd.round(2)
     if (round.type !== 'OpenFeedbackRound') throw new Error('fixture')
-    const samples = [
-      { promptHash: hashOf('p0'), outputHash: hashOf('o0'), generation },
-      { promptHash: hashOf('p0'), outputHash: hashOf('o1'), generation: { ...generation, seed: 8 } },
-    ]
+    const first = { promptHash: hashOf('p0'), outputHash: hashOf('o0'), generation }
+    const second = { promptHash: hashOf('p0'), outputHash: hashOf('o1'), generation: { ...generation, seed: 8 } }
+    const samples = [first, second]
     const events = espec.given(...base).when({ ...round, payload: { ...round.payload, samples } }).events()
     expect(events[0]).toMatchObject({ type: 'FeedbackRoundOpened', data: { samples } })
     // The cheater rates a flattering output under the seed that really produced another one.
-    const forged = [samples[0], { ...samples[1], generation }]
+    const forged = [first, { ...second, generation }]
     espec.given(...base).when({ ...round, payload: { ...round.payload, samples: forged } }).thenFails('bad-samples')
   })
 
