@@ -147,6 +147,9 @@ function sealUnder(name: string, envelope: Envelope, keys: KeyChain, crypto: Cry
  * other envelopes under the checkpoint to the key in force at their sequences), or why not.
  */
 export function checkCheckpointUnder(envelope: Envelope, rotations: readonly ProvenRotation[], trustedKey: string, crypto: CryptoSuite, name = 'checkpoint'): { data: AnchorData; keys: KeyChain } | string {
+  // Its own hash and signature first: an altered checkpoint is named as such, whichever key signed it.
+  const seal = checkEnvelopeSeal(envelope, crypto)
+  if (!seal.ok) return `the ${name}: ${seal.reason}`
   const data = checkpointOf(envelope, crypto, name)
   if (typeof data === 'string') return data
   const keys = followRotations(rotations, data, trustedKey, crypto)
