@@ -24,6 +24,7 @@ import { join } from 'node:path'
 import { systemClock } from '../../../infrastructure/clock.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { Proofs } from '../../../infrastructure/proofs/build-proof.js'
+import { tileIndexFile } from '../../../infrastructure/tlog/tile-index.js'
 import { Cosigner, WitnessArgError, witnessTarget, type WitnessTarget } from '../../../infrastructure/witness/cosigner.js'
 import { cosignerMetrics } from '../../../infrastructure/witness/cosigner-metrics.js'
 import { openCosigningState } from '../../../infrastructure/witness/cosigning-state.js'
@@ -229,7 +230,9 @@ Logs are JSON lines on stderr (--log-level, default info). SIGINT/SIGTERM shut d
       const mounts = gateway === undefined ? [] : [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }]
       const training = trainingMetrics()
       // One tree index for proofs, tiles and the witnesses' consistency proofs.
-      const proofs = new Proofs(proofSource(store))
+      const tileIndex = tileIndexFile(join(dir, 'tlog-index.bin'))
+      closers.push({ name: 'tile index', close: async () => tileIndex.close() })
+      const proofs = new Proofs(proofSource(store), { tileIndex, onIndexRebuilt: (reason) => logger.warn({ reason }, 'tile index') })
       let cosigner: Cosigner | undefined
       if (witnessing.targets.length > 0) {
         const state = openCosigningState(join(dir, 'cosigning.db'))
