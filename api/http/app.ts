@@ -16,7 +16,7 @@ import { storageProblems, type StorageHealth } from './storage-health.js'
 import type { ReadModels } from './read-models.js'
 import { auditRouter } from './routes/audit.js'
 import { consoleRouter } from './console.js'
-import { tlogRouter } from './routes/tlog.js'
+import { tlogRouter, type Witnessing } from './routes/tlog.js'
 import { Proofs } from '../../infrastructure/proofs/build-proof.js'
 import { proofSource } from './log-reads.js'
 import { lineageRouter } from './routes/lineage.js'
@@ -44,6 +44,10 @@ export interface AppDeps {
   readonly stream: StreamOptions
   readonly storage: StorageHealth
   readonly ops: Pick<OpsDeps, 'accepting' | 'storage' | 'tasks' | 'maxReadyLag' | 'openapi' | 'reference'>
+  /** The proofs index to serve from (one is made over the store when not given). */
+  readonly proofs?: Proofs
+  /** `serve --witness`: /tlog/checkpoint serves the cosigned note, /readyz each witness's state. */
+  readonly witnessing?: Witnessing
   /** Routers served beside the API under their own prefix (the inference gateway at /openai/v1), with their own limits and errors. */
   readonly mounts?: readonly Mount[]
   /** The directory of the built console (docs/console.md), served at /console/; none when absent. */
@@ -67,14 +71,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders)
   app.use(originRevalidation)
   app.use(cors(deps.corsOrigins))
-  app.use(opsRouter({ ...deps.ops, metrics: deps.metrics, models: deps.models }))
+  const witnessing = deps.witnessing
+  app.use(opsRouter({ ...deps.ops, metrics: deps.metrics, models: deps.models, ...(witnessing === undefined ? {} : { witnesses: () => witnessing.status() }) }))
   for (const mount of deps.mounts ?? []) app.use(mount.path, mount.router)
   app.use(ipRateLimit(deps.ipLimit))
   if (deps.consoleDir !== undefined) app.use('/console', consoleRouter(deps.consoleDir))
 
   // One tree index for every proof and tile this process serves, caught up as the log grows.
-  const proofs = new Proofs(proofSource(deps.store))
-  app.use('/tlog', tlogRouter(proofs))
+  const proofs = deps.proofs ?? new Proofs(proofSource(deps.store))
+  app.use('/tlog', tlogRouter(proofs, deps.witnessing))
 
   const v1 = express.Router()
   const json = express.json({ limit: deps.commandBytes, strict: true, type: 'application/json', verify: limitDepth() })

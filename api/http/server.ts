@@ -19,6 +19,8 @@ import { createMemoryReadModelStore } from '../../projections/store/memory-store
 import type { ReadModelStore } from '../../projections/store/port.js'
 import { createSupervisor, type Supervisor } from '../../infrastructure/supervisor.js'
 import { createApp, type Mount } from './app.js'
+import type { Proofs } from '../../infrastructure/proofs/build-proof.js'
+import type { Witnessing } from './routes/tlog.js'
 import { createStorageHealth, watchedStore, type StorageHealth } from './storage-health.js'
 import { createMetrics } from './metrics.js'
 import { openApiDocument } from './openapi/document.js'
@@ -75,6 +77,10 @@ export interface ServerOptions {
   readonly mounts?: readonly Mount[]
   /** More Prometheus metrics for /metrics (the trainer's, say). */
   readonly metrics?: readonly Metric[]
+  /** The proofs index (serve shares it with the witness cosigner); one is made over the store when not given. */
+  readonly proofs?: Proofs
+  /** `serve --witness`: what /tlog/checkpoint publishes and /readyz reports. */
+  readonly witnessing?: Witnessing
   /** Runs the read-model runners; one is made (logging to `logger`) when not given. Its failing tasks make /readyz 503. */
   readonly supervisor?: Supervisor
   /** Serve the built console from this directory at /console/ (docs/console.md). */
@@ -138,6 +144,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ops: { accepting: () => accepting, storage, tasks: () => supervisor.status(), maxReadyLag: limits.maxReadyLag, openapi: openApiDocument, reference: referencePage },
     ...(options.mounts === undefined ? {} : { mounts: options.mounts }),
     ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }),
+    ...(options.proofs === undefined ? {} : { proofs: options.proofs }),
+    ...(options.witnessing === undefined ? {} : { witnessing: options.witnessing }),
   })
   const server = createServer(app)
   server.requestTimeout = limits.requestTimeoutMs

@@ -33,6 +33,13 @@ export interface TrustedTree {
   readonly root: string
   /** Who vouched for it, for the failure message (an origin, witness names). */
   readonly source: string
+  /**
+   * Whether a ledger key signed it. When given, the key the log has in force right after the
+   * tree (at sequence size + 1, where its checkpoint is), followed from the trusted key through
+   * the log's rotations, must have: a note signed by a rotated-to key counts once the log proves
+   * the chain, and one signed by a retired key does not.
+   */
+  readonly signedBy?: (key: string) => boolean
 }
 
 export interface ChainFailure {
@@ -154,7 +161,9 @@ export class ChainChecker {
     }
     if (this.failure === undefined) {
       const short = [...this.trustedTrees.values()].find((tree) => tree.size > this.head.sequence)
-      if (short !== undefined) {
+      if (short?.signedBy !== undefined && !this.keys.all.some((era) => short.signedBy?.(era.publicKey) === true)) {
+        this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `the checkpoint note of size ${short.size} from ${short.source} is beyond the log's ${this.head.sequence} events and carries a signature by none of its keys (${this.keys.all.map((era) => era.publicKey).join(', ')})` }
+      } else if (short !== undefined) {
         this.failure = { sequence: this.head.sequence + 1, line: this.lines, reason: `the log ends at sequence ${this.head.sequence}, but ${short.source} signed a tree of ${short.size} events: it was truncated` }
       }
     }
@@ -226,6 +235,10 @@ export class ChainChecker {
     const held = this.trustedTrees.get(this.root.size)
     if (held !== undefined && held.root !== this.root.root()) {
       return `the log's tree of ${held.size} events has root ${this.root.root()}, but ${held.source} signed root ${held.root} for that size: this log is a fork of the history they saw`
+    }
+    if (held?.signedBy !== undefined) {
+      const signing = e.rotation?.newKey ?? this.keys.current.publicKey
+      if (!held.signedBy(signing)) return `the checkpoint note of size ${held.size} from ${held.source} carries no signature by ${signing}, the ledger key in force at its checkpoint (sequence ${held.size + 1}) by the chain of keys from the trusted one`
     }
     this.heads.record(e.stream, version, e.sequence)
     if (e.anchor !== null) this.lastAnchor = { sequence: e.sequence, hash: e.hash }

@@ -141,6 +141,29 @@ function sealUnder(name: string, envelope: Envelope, keys: KeyChain, crypto: Cry
 }
 
 /**
+ * A checkpoint event signed by the trusted key or by a key it rotated to: the rotations (each
+ * proven in the checkpoint's own tree) are followed from the trusted key, and the checkpoint must
+ * be sealed by the key in force at its sequence. Returns its data and the chain of keys (to hold
+ * other envelopes under the checkpoint to the key in force at their sequences), or why not.
+ */
+export function checkCheckpointUnder(envelope: Envelope, rotations: readonly ProvenRotation[], trustedKey: string, crypto: CryptoSuite, name = 'checkpoint'): { data: AnchorData; keys: KeyChain } | string {
+  // Its own hash and signature first: an altered checkpoint is named as such, whichever key signed it.
+  const seal = checkEnvelopeSeal(envelope, crypto)
+  if (!seal.ok) return `the ${name}: ${seal.reason}`
+  const data = checkpointOf(envelope, crypto, name)
+  if (typeof data === 'string') return data
+  const keys = followRotations(rotations, data, trustedKey, crypto)
+  if (typeof keys === 'string') return keys
+  const fault = sealUnder(name, envelope, keys, crypto)
+  return fault ?? { data, keys }
+}
+
+/** Why an envelope is not sealed by the key a chain has in force at its sequence, or undefined. */
+export function checkSealUnder(name: string, envelope: Envelope, keys: KeyChain, crypto: CryptoSuite): string | undefined {
+  return sealUnder(name, envelope, keys, crypto)
+}
+
+/**
  * A checkpoint event's data, once the event is sealed by the trusted key (hash and signature),
  * commits to the events before it, and carries a note signature by that key; or why not. (No
  * rotation is followed: a checkpoint a rotated key signed needs the rotations, as proofs carry.)

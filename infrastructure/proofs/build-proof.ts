@@ -9,7 +9,8 @@ import { decodeRotation, isRotation } from '../../domain/ledger/key-rotation.js'
 import { rotationsOf, type RotationSource } from '../store/signing-keys.js'
 import { toHex } from '../../domain/crypto/hex.js'
 import { nativeSha256 } from '../crypto/native.js'
-import { LogTree } from '../tlog/log-tree.js'
+import { LogTree, TILE_WIDTH } from '../tlog/log-tree.js'
+import type { TileIndexStore } from '../tlog/tile-index.js'
 
 /** What building a proof reads: any backend, or an adapter over an EventStore (the HTTP API's). */
 export interface ProofSource extends Partial<RotationSource> {
@@ -21,10 +22,20 @@ export class ProofUnavailable extends Error {
   override readonly name = 'ProofUnavailable'
 }
 
-export class Proofs {
-  private tree: LogTree | undefined
+export interface ProofsOptions {
+  /** A persisted index of tile roots, so the tree is not rebuilt from the whole log at each start. */
+  readonly tileIndex?: TileIndexStore
+  /** Told when a persisted index did not match the latest checkpoint and was rebuilt from the log. */
+  readonly onIndexRebuilt?: (reason: string) => void
+}
 
-  constructor(private readonly source: ProofSource) {}
+export class Proofs {
+  private tree: Promise<LogTree> | undefined
+
+  constructor(
+    private readonly source: ProofSource,
+    private readonly options: ProofsOptions = {},
+  ) {}
 
   /** The checkpoint whose tree has `treeSize` entries (it is the event at treeSize + 1), or the latest. */
   async checkpoint(treeSize?: number): Promise<Envelope> {
@@ -89,10 +100,36 @@ export class Proofs {
 
   /** The shared index, caught up to at least `size` entries. */
   async indexed(size: number): Promise<LogTree> {
-    this.tree ??= await LogTree.open(this.source, nativeSha256, 0)
-    if (this.tree.size < size) await this.tree.catchUp()
-    if (this.tree.size < size) throw new ProofUnavailable(`the log holds ${this.tree.size} events, not ${size}`)
-    return this.tree
+    const opening = (this.tree ??= this.openTree())
+    opening.catch(() => {
+      if (this.tree === opening) this.tree = undefined
+    })
+    const tree = await opening
+    if (tree.size < size) await tree.catchUp()
+    if (tree.size < size) throw new ProofUnavailable(`the log holds ${tree.size} events, not ${size}`)
+    return tree
+  }
+
+  /**
+   * The index: from the persisted tile roots under the latest checkpoint when they give its signed
+   * root (reading only the events after them), else from the whole log.
+   */
+  private async openTree(): Promise<LogTree> {
+    const store = this.options.tileIndex
+    if (store === undefined) return LogTree.open(this.source, nativeSha256, 0)
+    const onTile = (tile: number, root: Uint8Array): void => store.append(tile, root)
+    const anchor = await this.source.lastAnchor()
+    const latest = anchor === undefined ? undefined : anchorData((await this.event(anchor.sequence)) ?? { data: null })
+    const covered = latest === undefined ? 0 : Math.floor(latest.treeSize / TILE_WIDTH)
+    const roots = store.load().slice(0, covered)
+    store.truncate(roots.length)
+    if (latest === undefined || roots.length === 0) return LogTree.open(this.source, nativeSha256, 0, { onTile })
+    const tree = await LogTree.open(this.source, nativeSha256, latest.treeSize, { tileRoots: roots, onTile })
+    const root = tree.size >= latest.treeSize ? toHex(await tree.root(latest.treeSize)) : undefined
+    if (root === latest.root) return tree
+    this.options.onIndexRebuilt?.(`the persisted index of ${roots.length} tiles does not give the root of the checkpoint of size ${latest.treeSize}; rebuilt from the log`)
+    store.truncate(0)
+    return LogTree.open(this.source, nativeSha256, 0, { onTile })
   }
 
   /** The hashes of the events from `fromSequence`, `count` of them (fewer at the head). */

@@ -1,16 +1,23 @@
 /**
- * The lineage report, version 2 (docs/lineage.md): a graph, the one checkpoint it is proven
- * under, and every stream the graph rests on, whole. For each stream, its head in the
- * checkpoint's stream-heads map (so the stream had exactly that many events) and every one of
- * those events with its path in the checkpoint's tree. The codec is what a verifier accepts.
+ * The lineage report (docs/lineage.md): a graph, the one checkpoint it is proven under, and every
+ * stream the graph rests on, whole. For each stream, its head in the checkpoint's stream-heads
+ * map (so the stream had exactly that many events) and every one of those events with its path in
+ * the checkpoint's tree. Version 2 when the genesis key signed everything under the checkpoint;
+ * version 3, after a key rotation, adds `rotations`: every LedgerKeyRotated event under the
+ * checkpoint with its path in the checkpoint's tree, so a verifier holding the genesis key follows
+ * the chain of keys to the one that signed the checkpoint. The codec is what a verifier accepts.
  */
 import * as t from 'io-ts'
 import { closed, Hex32, integer } from '../../domain/codec.js'
 import { EnvelopeC, type Envelope } from '../../domain/ledger/envelope.js'
+import { ProvenRotationC, type ProvenRotation } from '../../domain/ledger/proof.js'
 import type { LineageGraph } from './graph.js'
 
 export const REPORT_FORMAT = 'model-ledger-lineage-report'
+/** Without rotations under the checkpoint. */
 export const REPORT_VERSION = 2
+/** With the rotations under the checkpoint, each proven in its tree. */
+export const REPORT_VERSION_ROTATED = 3
 
 const FactC = t.union([t.string, t.number, t.boolean, t.null])
 const NodeKindC = t.keyof({
@@ -52,27 +59,32 @@ export const StreamEvidenceC = closed(
 )
 export type StreamEvidence = t.TypeOf<typeof StreamEvidenceC>
 
-export const LineageReportC = closed(
-  {
-    format: t.literal(REPORT_FORMAT),
-    version: t.literal(REPORT_VERSION),
-    ledgerPublicKey: Hex32,
-    /** The checkpoint event the report is proven under. */
-    head: EnvelopeC,
-    graph: LineageGraphC,
-    streams: t.array(StreamEvidenceC),
-  },
+const reportProps = {
+  format: t.literal(REPORT_FORMAT),
+  ledgerPublicKey: Hex32,
+  /** The checkpoint event the report is proven under. */
+  head: EnvelopeC,
+  graph: LineageGraphC,
+  streams: t.array(StreamEvidenceC),
+}
+
+export const LineageReportC = t.union(
+  [
+    closed({ ...reportProps, version: t.literal(REPORT_VERSION) }, 'LineageReportV2'),
+    closed({ ...reportProps, version: t.literal(REPORT_VERSION_ROTATED), rotations: t.array(ProvenRotationC) }, 'LineageReportV3'),
+  ],
   'LineageReport',
 )
 
-export interface LineageReport {
+interface ReportBody {
   readonly format: typeof REPORT_FORMAT
-  readonly version: typeof REPORT_VERSION
   readonly ledgerPublicKey: string
   readonly head: Envelope
   readonly graph: LineageGraph
   readonly streams: readonly StreamEvidence[]
 }
+
+export type LineageReport = (ReportBody & { readonly version: typeof REPORT_VERSION }) | (ReportBody & { readonly version: typeof REPORT_VERSION_ROTATED; readonly rotations: readonly ProvenRotation[] })
 
 /** Every event a report carries, in log order. */
 export function reportEvents(report: Pick<LineageReport, 'streams'>): Envelope[] {

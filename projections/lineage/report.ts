@@ -13,7 +13,9 @@ import { Proofs, ProofUnavailable, type ProofSource } from '../../infrastructure
 import { LogTree } from '../../infrastructure/tlog/log-tree.js'
 import { evidenceOf, resolveTarget, TargetNotFound, traceLineage, type LineageGraph, type LineageTarget } from './graph.js'
 import { emptyIndex, indexEnvelope, type LineageIndex } from './index.js'
-import { REPORT_FORMAT, REPORT_VERSION, type LineageReport, type StreamEvidence } from './report-format.js'
+import { isRotation } from '../../domain/ledger/key-rotation.js'
+import type { ProvenRotation } from '../../domain/ledger/proof.js'
+import { REPORT_FORMAT, REPORT_VERSION, REPORT_VERSION_ROTATED, type LineageReport, type StreamEvidence } from './report-format.js'
 
 export { evidenceOf } from './graph.js'
 export { REPORT_FORMAT, reportEvents, type LineageReport, type StreamEvidence } from './report-format.js'
@@ -33,6 +35,8 @@ interface Indexed {
   readonly index: LineageIndex
   readonly heads: StreamHeads
   readonly tree: LogTree
+  /** The key rotations among the indexed events, in order. */
+  readonly rotations: readonly Envelope[]
 }
 
 /**
@@ -43,6 +47,7 @@ interface Indexed {
 async function indexLog(source: ProofSource, treeSize: number): Promise<Indexed> {
   const index = emptyIndex()
   const heads = new StreamHeads(nativeSha256)
+  const rotations: Envelope[] = []
   let next = 1
   const readRange = async (from: number, limit: number): Promise<Envelope[]> => {
     const page = await source.readRange(from, limit)
@@ -50,13 +55,14 @@ async function indexLog(source: ProofSource, treeSize: number): Promise<Indexed>
       if (envelope.sequence !== next || next > treeSize) continue
       indexEnvelope(index, envelope)
       heads.record(envelope.stream, envelope.streamVersion, envelope.sequence)
+      if (isRotation(envelope)) rotations.push(envelope)
       next++
     }
     return page
   }
   const tree = await LogTree.open({ readRange }, nativeSha256, treeSize)
   if (next !== treeSize + 1) throw new ProofUnavailable(`the log holds ${next - 1} events, not the ${treeSize} its checkpoint commits to`)
-  return { index, heads, tree }
+  return { index, heads, tree, rotations }
 }
 
 type StreamReader = NonNullable<ReportSource['readStream']>
@@ -136,12 +142,15 @@ export async function buildLineageReport(source: ReportSource, query: LineageQue
     throw new TargetNotFound(`${error.message} up to checkpoint #${head.sequence} (later events are not under a checkpoint yet)`)
   }
   if (traced.unresolved.length > 0) throw new Error(`the log's events refer to streams it does not hold: ${traced.unresolved.join(', ')}`)
-  return {
-    format: REPORT_FORMAT,
-    version: REPORT_VERSION,
+  const body = {
+    format: REPORT_FORMAT as typeof REPORT_FORMAT,
     ledgerPublicKey: (await source.ledgerKey()) ?? head.signer,
     head,
     graph: traced.graph,
     streams: await streamsOf(source, traced.graph, indexed, anchor.treeSize),
   }
+  if (indexed.rotations.length === 0) return { ...body, version: REPORT_VERSION }
+  const rotations: ProvenRotation[] = []
+  for (const event of indexed.rotations) rotations.push({ event, hashes: (await indexed.tree.inclusion(event.sequence - 1, anchor.treeSize)).map(toHex) })
+  return { ...body, version: REPORT_VERSION_ROTATED, rotations }
 }

@@ -1,6 +1,8 @@
 /**
  * Checking a lineage report offline, with the ledger key alone (docs/lineage.md, "What
- * verify-report proves"): the checkpoint is the trusted key's; each stream the graph rests on is
+ * verify-report proves"): the checkpoint is the trusted key's (or, in a version 3 report, a key
+ * the trusted one rotated to, through rotations proven in the checkpoint's tree), and each event
+ * is signed by the key in force at its sequence; each stream the graph rests on is
  * whole at that checkpoint (its head is in the checkpoint's stream-heads map and the report
  * carries versions 1..V, each event sealed by the key and in the checkpoint's tree); the report
  * carries no other stream and leaves out none its events refer to; and the graph rebuilt from
@@ -11,12 +13,13 @@ import { decodeWith } from '../../domain/codec.js'
 import type { JsonValue } from '../../domain/json.js'
 import type { AnchorData } from '../../domain/ledger/anchor.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
-import { checkCheckpoint, checkEventInclusion, checkSeal } from '../../domain/ledger/proof.js'
+import type { KeyChain } from '../../domain/ledger/key-rotation.js'
+import { checkCheckpointUnder, checkEventInclusion, checkSealUnder } from '../../domain/ledger/proof.js'
 import { checkStreamHead } from '../../domain/ledger/stream-heads.js'
 import type { CryptoSuite } from '../../domain/ports/crypto.js'
 import { evidenceOf, traceLineage, type LineageGraph } from './graph.js'
 import { emptyIndex, indexEnvelope } from './index.js'
-import { LineageReportC, REPORT_FORMAT, REPORT_VERSION, type StreamEvidence } from './report-format.js'
+import { LineageReportC, REPORT_FORMAT, REPORT_VERSION, REPORT_VERSION_ROTATED, type StreamEvidence } from './report-format.js'
 
 export type ReportCheck =
   | { ok: true; events: number; streams: number; checkpoint: number; treeSize: number }
@@ -29,22 +32,24 @@ const list = (items: readonly (string | number)[]): string => `${items.slice(0, 
 /** Checks a report (parsed JSON) against the key the auditor trusts, never the key the report names. */
 export function verifyLineageReport(value: unknown, trustedKey: string, crypto: CryptoSuite): ReportCheck {
   const { format, version } = (typeof value === 'object' && value !== null ? value : {}) as { format?: unknown; version?: unknown }
-  if (format === REPORT_FORMAT && version !== REPORT_VERSION) {
-    return fail(`a version ${String(version)} lineage report is not checked: version ${REPORT_VERSION} proves each stream whole; generate the report again`)
+  if (format === REPORT_FORMAT && version !== REPORT_VERSION && version !== REPORT_VERSION_ROTATED) {
+    return fail(`a version ${String(version)} lineage report is not checked: versions ${REPORT_VERSION} and ${REPORT_VERSION_ROTATED} prove each stream whole; generate the report again`)
   }
   const decoded = decodeWith(LineageReportC, value)
   if (!decoded.ok) return fail(`not a lineage report: ${decoded.error}`)
   const report = decoded.value
   if (report.ledgerPublicKey !== trustedKey) return fail(`the report names ledger key ${report.ledgerPublicKey}, not the trusted key ${trustedKey}`)
-  const checkpoint = checkCheckpoint(report.head, trustedKey, crypto, 'report head')
-  if (typeof checkpoint === 'string') return fail(checkpoint)
+  // After a key rotation the head is signed by a later key: follow the rotations from the trusted one.
+  const under = checkCheckpointUnder(report.head, report.version === REPORT_VERSION_ROTATED ? report.rotations : [], trustedKey, crypto, 'report head')
+  if (typeof under === 'string') return fail(under)
+  const { data: checkpoint, keys } = under
   const problems: string[] = []
   const names = new Set<string>()
   const events: Envelope[] = []
   for (const stream of report.streams) {
     if (names.has(stream.stream)) problems.push(`stream ${stream.stream} appears twice`)
     names.add(stream.stream)
-    const fault = checkStream(stream, checkpoint, trustedKey, crypto)
+    const fault = checkStream(stream, checkpoint, keys, crypto)
     if (fault !== undefined) problems.push(`stream ${stream.stream}: ${fault}`)
     events.push(...stream.events.map((e) => e.event))
   }
@@ -54,14 +59,14 @@ export function verifyLineageReport(value: unknown, trustedKey: string, crypto: 
 }
 
 /** Why a stream is not whole at the checkpoint, or undefined: its head is in the map, and it carries exactly versions 1..V. */
-function checkStream(s: StreamEvidence, checkpoint: AnchorData, trustedKey: string, crypto: CryptoSuite): string | undefined {
+function checkStream(s: StreamEvidence, checkpoint: AnchorData, keys: KeyChain, crypto: CryptoSuite): string | undefined {
   const head = checkStreamHead({ stream: s.stream, version: s.version, lastSequence: s.lastSequence }, s.index, s.hashes, checkpoint.streams, crypto.sha256)
   if (!head.ok) return `its head (version ${s.version}, last sequence ${s.lastSequence}) is not leaf ${s.index} of the checkpoint's stream-heads map (${head.code}: ${head.reason})`
   if (s.events.length !== s.version) return `the checkpoint says it has ${s.version} events; the report carries ${s.events.length}`
   for (const [i, { event, hashes }] of s.events.entries()) {
     const at = `event ${i + 1} (sequence ${event.sequence})`
     if (event.stream !== s.stream || event.streamVersion !== i + 1) return `${at} is version ${event.streamVersion} of ${event.stream}, not version ${i + 1} of this stream`
-    const fault = checkSeal('event', event, trustedKey, crypto) ?? checkEventInclusion(event, checkpoint, hashes, crypto)
+    const fault = checkSealUnder('event', event, keys, crypto) ?? checkEventInclusion(event, checkpoint, hashes, crypto)
     if (fault !== undefined) return `${at}: ${fault}`
   }
   const last = s.events.at(-1)?.event.sequence

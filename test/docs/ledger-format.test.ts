@@ -22,6 +22,12 @@ import { bundleFileLines } from '../../infrastructure/bundle/lines.js'
 import { nativeCrypto } from '../../infrastructure/crypto/native.js'
 import { verifyLines } from '../../infrastructure/verify/verifier.js'
 import { scratchDirs } from '../support/scratch.js'
+import { buildLedger, seed } from '../support/ledger-fixture.js'
+import { nativeEd25519 } from '../../infrastructure/crypto/native.js'
+import { Proofs } from '../../infrastructure/proofs/build-proof.js'
+import { KEY_FILE_VERSION } from '../../infrastructure/keys/format.js'
+import { rotationStatement } from '../../domain/ledger/key-rotation.js'
+import { REPORT_VERSION, REPORT_VERSION_ROTATED } from '../../projections/lineage/report-format.js'
 import { buildWorkedExample, exampleActor, exampleLedger, exampleRecipient, exampleSeed } from './ledger-format-example.js'
 
 const docPath = new URL('../../docs/ledger-format.md', import.meta.url)
@@ -46,6 +52,35 @@ describe('the document', () => {
     expect(BUNDLE_VERSION).toBe(LEDGER_FORMAT)
     expect(doc).toContain(`This is **format ${LEDGER_FORMAT}**`)
     expect(doc).toContain('| every envelope (hashed, so fixed by the ledger\'s signature) | `format` | `3` |')
+  })
+
+  it('lists in its version table exactly the versions the code writes and accepts', async () => {
+    const row = (what: string): number[] => {
+      const line = doc.split('\n').find((l) => l.startsWith(`| ${what} |`))
+      if (line === undefined) throw new Error(`no version row for ${what}`)
+      const value = line.split('|')[3] ?? ''
+      return [...value.matchAll(/`(\d+)`/g)].map((m) => Number(m[1]))
+    }
+    // What the proof builder emits, before and after a rotation under the checkpoint.
+    const { store, backend } = await buildLedger([{ stream: 'account-a', events: 2, command: true }, { rotateTo: nativeEd25519.signer(seed(41)) }, { stream: 'account-a', events: 2, command: true }], { anchorEvery: 2 })
+    await store.close()
+    const checkpoints = (await backend.readRange(1, (await backend.head()).sequence)).filter((e) => e.type === 'LedgerAnchored')
+    const proofs = new Proofs(backend)
+    const sizes = checkpoints.map((c) => c.sequence - 1)
+    const inclusion = new Set<number>()
+    const consistency = new Set<number>()
+    for (const size of sizes) {
+      inclusion.add((await proofs.inclusion(1, size)).version)
+      consistency.add((await proofs.consistency(sizes[0] as number, size)).version)
+    }
+    expect(row('an inclusion proof')).toEqual([...inclusion].sort())
+    expect(row('a consistency proof')).toEqual([...consistency].sort())
+    expect(row('an inclusion proof')).toEqual([2, 3])
+    expect(row('a consistency proof')).toEqual([1, 2])
+    expect(row('a lineage report')).toEqual([REPORT_VERSION, REPORT_VERSION_ROTATED])
+    expect(row('a key file')).toEqual([KEY_FILE_VERSION])
+    expect(row('a bundle\'s header line')).toEqual([BUNDLE_VERSION])
+    expect(doc).toContain(`| a key rotation's statement (signed by the incoming key) | its first line | \`${rotationStatement('l', 1, 'p', 'n').split('\n')[0] ?? ''}\` |`)
   })
 
   it('leaves key rotation to its own section', () => {

@@ -77,7 +77,9 @@ export const verifyReportCommand: Command = {
 
 Checks, under the key you give, the report's checkpoint; that each stream the graph rests on is
 whole at that checkpoint (its head in the checkpoint's stream-heads map, every event 1..V with its
-inclusion proof); and that the graph rebuilt from those events alone is the graph the report states.`,
+inclusion proof); and that the graph rebuilt from those events alone is the graph the report states.
+After a key rotation, give the genesis key: the report carries the rotations under its checkpoint
+(version 3), followed from it, and each event is held to the key in force at its sequence.`,
   async run(argv) {
     const args = parse(argv, { key: { type: 'string' }, json: { type: 'boolean' } }, true)
     const file = args.positionals[0]

@@ -24,6 +24,14 @@ import { createSupervisor, type Supervisor } from '../../../infrastructure/super
 import { verifyOnStart } from '../../../infrastructure/verify/startup.js'
 import { createSqliteReadModelStore, projectionsDbPath } from '../../../projections/store/sqlite-store.js'
 import { EXIT, flag, parse, positiveInt, required, str, strs, UsageError, waitForSignal, type Command } from '../io.js'
+import { systemClock } from '../../../infrastructure/clock.js'
+import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
+import { Proofs } from '../../../infrastructure/proofs/build-proof.js'
+import { tileIndexFile } from '../../../infrastructure/tlog/tile-index.js'
+import { Cosigner, WitnessArgError, witnessTarget, type WitnessTarget } from '../../../infrastructure/witness/cosigner.js'
+import { cosignerMetrics } from '../../../infrastructure/witness/cosigner-metrics.js'
+import { openCosigningState } from '../../../infrastructure/witness/cosigning-state.js'
+import { proofSource } from '../../http/log-reads.js'
 import { defaultVerticals, economyHandler, type EconomyHandler } from '../../http/verticals.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -134,12 +142,32 @@ async function startGateway(dir: string, store: EventStore, handler: EconomyHand
   })
 }
 
+/** `--witness URL=VKEY`… and `--min-witnesses N`, checked before anything is opened. */
+function witnessArgs(args: ReturnType<typeof parse>): { targets: WitnessTarget[]; minimum: number; pollMs: number } {
+  let targets: WitnessTarget[]
+  try {
+    targets = strs(args, 'witness').map((arg) => witnessTarget(arg, nativeCrypto))
+  } catch (error) {
+    if (error instanceof WitnessArgError) throw new UsageError(error.message)
+    throw error
+  }
+  if (new Set(targets.map((t) => t.vkey)).size !== targets.length) throw new UsageError('a witness is named twice (--witness)')
+  const given = str(args, 'min-witnesses')
+  const minimum = given === undefined ? 0 : Number(given)
+  if (given !== undefined && (!/^[0-9]+$/.test(given) || !Number.isSafeInteger(minimum))) throw new UsageError('--min-witnesses is a whole number')
+  if (minimum > targets.length) throw new UsageError(`--min-witnesses ${minimum} needs at least that many --witness URL=VKEY`)
+  const pollMs = positiveInt(str(args, 'witness-poll-ms'), '--witness-poll-ms') ?? 1000
+  if (pollMs < 10) throw new UsageError('--witness-poll-ms is at least 10')
+  return { targets, minimum, pollMs }
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the HTTP API on a data directory (--port 0 picks a free port)',
   usage: `model-ledger serve --data DIR [--store URL] [--port N] [--host ADDR] [--init] [--no-trainer] [--no-gateway] [--no-console]
                     [--upstream URL [--upstream-model NAME] [--upstream-timeout MS]] [--meter-flush-ms MS]
                     [--cors ORIGIN]... [--log-level LEVEL]
+                    [--witness URL=VKEY]... [--min-witnesses N] [--witness-poll-ms MS]
 
 Serves the HTTP API (docs/http-api.md) over the ledger in DIR. --store puts the log elsewhere
 (postgres://…?schema=name, esdb://…; default DIR/ledger.db, see docs/operations.md); DIR still
@@ -152,11 +180,18 @@ at <url>/openai/v1 for the deployments whose operator is DIR/keys/operator.key, 
 it answers with the reference model from DIR/training, or forwards to --upstream (an OpenAI-compatible
 server; its key from MODEL_LEDGER_UPSTREAM_KEY). Usage receipts are written ahead to
 DIR/gateway/receipts.db and appended in batches every --meter-flush-ms (default 200). --host defaults to 127.0.0.1. --cors allows a browser origin (repeatable; off by default).
+--witness submits each new checkpoint to a C2SP tlog-witness (URL: its submission prefix; VKEY: its
+cosignature/v1 key), with the consistency proof from the size it last cosigned, and keeps the
+cosignatures that verify (DIR/cosigning.db); /tlog/checkpoint then serves the newest checkpoint
+cosigned by at least --min-witnesses of them (default 0: the newest, with the cosignatures it has).
+A witness that fails is retried with backoff, logged, and shown in /readyz and /metrics; it never
+holds up appends (docs/witness.md, "The log's side"). New checkpoints are looked for every
+--witness-poll-ms (default 1000).
 The auditor's console (docs/console.md) is served at <url>/console/ when built (npm run build), unless --no-console.
 Logs are JSON lines on stderr (--log-level, default info), with trace_id and span_id inside a span.
 --otlp URL exports OpenTelemetry traces to an OTLP/HTTP endpoint (or set OTEL_EXPORTER_OTLP_ENDPOINT); off by default. SIGINT/SIGTERM shut down gracefully.`,
   async run(argv) {
-    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, 'no-console': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' }, 'meter-flush-ms': { type: 'string' }, otlp: { type: 'string' } })
+    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, 'no-console': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' }, 'meter-flush-ms': { type: 'string' }, otlp: { type: 'string' }, witness: { type: 'string', multiple: true }, 'min-witnesses': { type: 'string' }, 'witness-poll-ms': { type: 'string' } })
     const dir = required(str(args, 'data'), '--data')
     const port = positiveInt(str(args, 'port'), '--port') ?? 8080
     if (port > 65535) throw new UsageError('--port takes 0-65535')
@@ -165,6 +200,7 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
     const otlp = str(args, 'otlp')
     if (otlp !== undefined && !/^https?:\/\/\S+$/.test(otlp)) throw new UsageError('--otlp takes an http(s) URL (an OTLP/HTTP endpoint)')
     const logger = pino({ level, mixin: traceMixin }, pino.destination(2))
+    const witnessing = witnessArgs(args)
     if (!isInitialised(dir)) {
       if (!flag(args, 'init')) throw new UsageError(`${dir} is not a ledger data directory (run model-ledger init --data ${dir}, or pass --init)`)
       const created = await initDataDir(dir)
@@ -205,12 +241,36 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       if (gateway !== undefined) closers.push({ name: 'gateway', close: () => gateway.close() })
       const mounts = gateway === undefined ? [] : [gatewayMount(gateway)]
       const training = trainingMetrics()
+      // One tree index for proofs, tiles and the witnesses' consistency proofs.
+      const tileIndex = tileIndexFile(join(dir, 'tlog-index.bin'))
+      closers.push({ name: 'tile index', close: async () => tileIndex.close() })
+      const proofs = new Proofs(proofSource(store), { tileIndex, onIndexRebuilt: (reason) => logger.warn({ reason }, 'tile index') })
+      let cosigner: Cosigner | undefined
+      if (witnessing.targets.length > 0) {
+        const state = openCosigningState(join(dir, 'cosigning.db'))
+        closers.push({ name: 'cosigning state', close: async () => state.close() })
+        cosigner = new Cosigner({
+          witnesses: witnessing.targets,
+          minimum: witnessing.minimum,
+          source: { checkpoint: () => proofs.checkpoint(), consistency: async (from, to) => (await proofs.indexed(to)).consistency(from, to) },
+          state,
+          crypto: nativeCrypto,
+          clock: systemClock,
+          logger,
+        })
+        const started = cosigner
+        closers.push({ name: 'witness cosigner', close: () => started.close() })
+      }
       const consoleDir = builtConsoleDir()
       const withConsole = !flag(args, 'no-console') && existsSync(join(consoleDir, 'index.html'))
-      const running = await startServer({ store, routes: defaultVerticals(store, undefined, economy), metrics: training.metrics, readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors'), ...(withConsole ? { consoleDir } : {}) })
+      const running = await startServer({ store, proofs, ...(cosigner === undefined ? {} : { witnessing: cosigner }), routes: defaultVerticals(store, undefined, economy), metrics: [...training.metrics, ...(cosigner === undefined ? [] : cosignerMetrics(cosigner))], readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors'), ...(withConsole ? { consoleDir } : {}) })
       closers.push({ name: 'http', close: () => running.close() })
       process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
       if (withConsole) process.stdout.write(`auditor's console ${running.url}/console/\n`)
+      if (cosigner !== undefined) {
+        cosigner.start(witnessing.pollMs)
+        process.stdout.write(`witnesses ${witnessing.targets.map((t) => t.verifier.name).join(', ')} (a checkpoint is published with ${witnessing.minimum} cosignature(s) or more)\n`)
+      }
       if (gateway !== undefined) process.stdout.write(`OpenAI-compatible gateway ${running.url}/openai/v1 (operator key ${gateway.operator})\n`)
       if (!flag(args, 'no-trainer')) {
         const trainer = await startTrainer(dir, store, economy, logger, supervisor, training)

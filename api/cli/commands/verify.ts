@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { decodeWith } from '../../../domain/codec.js'
 import { isAnchor } from '../../../domain/ledger/anchor.js'
 import type { TrustedAnchor, TrustedTree } from '../../../domain/ledger/chain-check.js'
-import { openWitnessedCheckpoint } from '../../../domain/tlog/witnessed.js'
+import { openCosignedNote } from '../../../domain/tlog/witnessed.js'
 import { checkEnvelopeSeal, EnvelopeC } from '../../../domain/ledger/envelope.js'
 import { bundleFileLines, storeLines } from '../../../infrastructure/bundle/lines.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
@@ -13,7 +13,11 @@ import { createRedecider } from '../../../domain/ledger/redecide.js'
 import { keyLines } from './head.js'
 import { EXIT, flag, parse, positiveInt, printJson, progress, publicKeyArg, str, strs, UsageError, type Command } from '../io.js'
 
-/** A checkpoint note file, trusted only with the ledger's signature and enough witness cosignatures. */
+/**
+ * A checkpoint note file, trusted only with enough witness cosignatures and the ledger's
+ * signature: by the key in force at its checkpoint, which the verification follows from the
+ * trusted key through the log's rotations (so a note signed after a rotation counts too).
+ */
 function trustedTree(path: string, key: string | undefined, witnesses: readonly string[], minimum: number): TrustedTree {
   if (key === undefined) throw new UsageError('--checkpoint needs --key: a checkpoint is only trusted under a key you trust')
   let note: string
@@ -22,10 +26,10 @@ function trustedTree(path: string, key: string | undefined, witnesses: readonly 
   } catch {
     throw new UsageError(`cannot read checkpoint ${path}`)
   }
-  const opened = openWitnessedCheckpoint(note, key, witnesses, minimum, nativeCrypto)
+  const opened = openCosignedNote(note, witnesses, minimum, nativeCrypto)
   if (!opened.ok) throw new UsageError(`checkpoint ${path}: ${opened.reason}`)
   const by = opened.witnesses.length > 0 ? `the ledger and witness(es) ${opened.witnesses.join(', ')}` : 'the ledger'
-  return { size: opened.size, root: opened.root, source: `${by} (checkpoint ${path})` }
+  return { size: opened.size, root: opened.root, source: `${by} (checkpoint ${path})`, signedBy: opened.signedBy }
 }
 
 /**
@@ -75,7 +79,8 @@ Exits 0 only if the whole log holds; 1 names the first bad sequence and why.
 --key             the ledger public key you trust; without it the key is taken from the log and reported as unconfirmed
 --trusted-anchor  an anchor envelope you kept earlier (model-ledger head --anchor); the log must still contain it
 --checkpoint      a checkpoint note kept earlier or fetched from a witness (/tlog/checkpoint): the log's
-                  tree of that size must have that root, or the log is named a fork
+                  tree of that size must have that root, or the log is named a fork; the note must be
+                  signed by the key in force at its checkpoint (the trusted key, or one it rotated to)
 --witness         a witness's vkey (name+keyid+base64, type 0x04); a --checkpoint counts only with
 --min-witnesses   N valid cosignatures by distinct witnesses given (default: 1 when --witness is given)
 --full            also re-decide every command against the replayed state: vote weights, slashes,

@@ -17,6 +17,8 @@ export interface OpsDeps {
   readonly tasks: () => readonly TaskStatus[]
   /** Read models further behind than this make the server unready. */
   readonly maxReadyLag: number
+  /** `serve --witness`: each witness's state, reported by /readyz without bearing on readiness (a witness never holds up the log). */
+  readonly witnesses?: () => readonly object[]
   readonly openapi: () => object
   readonly reference: () => string
 }
@@ -37,7 +39,8 @@ export function opsRouter(deps: OpsDeps): Router {
     const ready = deps.accepting() && lagging.length === 0 && failing.length === 0 && storage.ok
     const reasons = [...(deps.accepting() ? [] : ['not-accepting']), ...(storage.ok ? [] : ['storage']), ...failing.map((task) => `task:${task.name}`), ...lagging.map((name) => `lagging:${name}`)]
     if (!ready) res.setHeader('retry-after', String(RETRY_AFTER_S.unavailable))
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', reasons, accepting: deps.accepting(), storage, failing, lagging, readModels })
+    const witnesses = deps.witnesses === undefined ? {} : { witnesses: deps.witnesses() }
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', reasons, accepting: deps.accepting(), storage, failing, lagging, readModels, ...witnesses })
   })
   router.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', deps.metrics.registry.contentType)

@@ -11,13 +11,32 @@ import { nativeSha256 } from '../../../infrastructure/crypto/native.js'
 import { ProofUnavailable, type Proofs } from '../../../infrastructure/proofs/build-proof.js'
 import { encodeEntryBundle, parseTilePath, TILE_WIDTH } from '../../../domain/tlog/tiles.js'
 import { HttpProblem } from '../problem.js'
+import type { WitnessStatus } from '../../../infrastructure/witness/cosigner.js'
+
+/** `serve --witness`: the cosigned note to publish at /tlog/checkpoint, and each witness's state. */
+export interface Witnessing {
+  /** The newest checkpoint with at least `minimum` valid cosignatures, as a note; undefined before one. */
+  published(): string | undefined
+  readonly minimum: number
+  status(): WitnessStatus[]
+}
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
-export function tlogRouter(proofs: Proofs): Router {
+export function tlogRouter(proofs: Proofs, witnessing?: Witnessing): Router {
   const router = Router()
 
+  // The cosigned note when `serve --witness` has one; with a minimum of cosignatures, nothing less.
   router.get('/checkpoint', async (_req, res) => {
+    const cosigned = witnessing?.published()
+    if (cosigned !== undefined) {
+      res.setHeader('cache-control', 'no-cache')
+      res.type('text/plain; charset=utf-8').send(cosigned)
+      return
+    }
+    if (witnessing !== undefined && witnessing.minimum > 0) {
+      throw new HttpProblem('not-found', `no checkpoint has been cosigned by ${witnessing.minimum} of the log's witnesses yet`, { code: 'no-checkpoint' })
+    }
     let checkpoint
     try {
       checkpoint = await proofs.checkpoint()

@@ -197,7 +197,7 @@ describe("a lineage report's head and key", () => {
   })
 
   it('refuses a version 1 report (membership only) with a clear reason, and anything that is not a report', () => {
-    expect(problems({ ...loose(report), version: 1 })).toMatch(/^a version 1 lineage report is not checked: version 2 proves each stream whole; generate the report again$/)
+    expect(problems({ ...loose(report), version: 1 })).toMatch(/^a version 1 lineage report is not checked: versions 2 and 3 prove each stream whole; generate the report again$/)
     expect(problems({ format: 'something-else' })).toMatch(/^not a lineage report: /)
     expect(problems(null)).toMatch(/^not a lineage report: /)
   })
