@@ -10,7 +10,7 @@ import type { DemoContext } from './context.js'
 import type { StageReport } from './stages.js'
 
 /** Windows of seconds instead of days, recorded in genesis like any other parameters. */
-export const DEMO_WINDOWS = { votingDelayMs: 1_000, votingPeriodMs: 2_500, timelockMs: 1_000, gracePeriodMs: 60_000, unbondCooldownMs: 5_000 }
+export const DEMO_WINDOWS = { votingDelayMs: 1_000, votingPeriodMs: 2_500, timelockMs: 1_000, gracePeriodMs: 60_000, unbondCooldownMs: 5_000, lateQuorumExtensionMs: 1_000 }
 // The demo's dataset is 18 notes, so an evaluation holds out a handful: three is its minimum (the default is 20).
 export const DEMO_ECONOMICS = { ...defaultEconomics, validationWindowMs: 60_000, commitWindowMs: 1_500, revealWindowMs: 1_500, rewardEpochMs: 1_000, minEvalExamples: 3 }
 
