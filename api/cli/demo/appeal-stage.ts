@@ -39,8 +39,6 @@ export async function appealStage(ctx: DemoContext): Promise<StageReport> {
       minBacking: 0n,
     },
   })
-  ctx.shared.set('appealId', appealId)
-  ctx.shared.set('appealProposalId', proposalId)
   await ctx.wait(DEMO_WINDOWS.votingDelayMs + 100)
   for (const [name, reason] of VOTES) await ctx.run(ctx.actors[name].signer, { type: 'CastVoteWithReason', payload: { proposalId, support: 'for', reason } })
   await ctx.wait(DEMO_WINDOWS.votingPeriodMs)
@@ -60,7 +58,6 @@ export async function appealStage(ctx: DemoContext): Promise<StageReport> {
   }
   const [first, last] = [executed[0], executed.at(-1)]
   if (appealed === undefined || reversed === undefined || first === undefined || last === undefined) throw new Error('the appeal was not upheld')
-  ctx.shared.set('slashReversedAt', String(reversed.sequence))
   const before = await ctx.state(first - 1)
   const after = await ctx.state(last)
   const dv = (s: typeof before) => accountOf(s.governance, dave.key).open

@@ -29,7 +29,6 @@ export async function proposeParameterChange(ctx: DemoContext): Promise<{ propos
   })
   const outOfBounds = await ctx.refusal(dave.signer, proposal(tokens(2_000_000)))
   const proposalId = await ctx.run(dave.signer, proposal(PARAMETER_CHANGE.to))
-  ctx.shared.set('parameterProposalId', proposalId)
   return { proposalId, outOfBounds }
 }
 
@@ -59,7 +58,6 @@ export async function describeParameterChange(ctx: DemoContext, proposalId: stri
   const after = paramsAt(state, changedAt)?.[PARAMETER_CHANGE.name]
   if (proposal === undefined || before === undefined || after === undefined) throw new Error('the parameter proposal is missing from the replayed state')
   const tally = tallyOf(state, proposal)
-  ctx.shared.set('parameterChangedAt', String(changedAt))
   return [
     `dave proposes ${short(proposalId)} (1,000 OPEN staked), one action: change-parameter ${PARAMETER_CHANGE.name} to ${formatTokens(PARAMETER_CHANGE.to)} OPEN; 2,000,000 OPEN, beyond its bounds (${boundText}), is refused (${outOfBounds})`,
     ...REASONS.map(([name, support, reason]) => `  ${name} votes ${support}: "${reason}"`),
