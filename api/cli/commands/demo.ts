@@ -21,7 +21,7 @@ import { nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 import { createClient } from '../../sdk/client.js'
 import { CommandFailed, EXIT, flag, parse, printJson, required, str, UsageError, type Command } from '../io.js'
 import { createDemoContext } from '../demo/context.js'
-import { lifecycleStages, type StageReport } from '../demo/stages.js'
+import { runLifecycle, type StageReport } from '../demo/stages.js'
 import { SUMMARY_FILE, writeDemoSummary, type DemoSummary } from '../demo/summary.js'
 
 const MARKER = '.model-ledger-demo'
@@ -70,9 +70,9 @@ from governance to deployment and usage fees, then exports, verifies and proves 
       operatorKey: toHex(operator.publicKey),
       flush: () => gateway.meter.flush(),
     })
-    const stages: StageReport[] = []
+    let stages: StageReport[] = []
     try {
-      for (const stage of lifecycleStages) stages.push(await stage(context))
+      stages = await runLifecycle(context)
     } finally {
       await server.close()
       await gateway.close()
@@ -107,6 +107,10 @@ function renderIds(ids: DemoSummary, file: string): string {
     ['training job', ids.jobId],
     ['final checkpoint', ids.checkpoint],
     ['deployment', ids.deploymentId],
+    ['parameter change', ids.parameterChange === null ? null : `${ids.parameterChange.name} = ${JSON.stringify(ids.parameterChange.to)} from sequence ${ids.parameterChange.appliesFrom}`],
+    ['  by proposal', ids.parameterChange?.proposalId ?? null],
+    ['appeal', ids.appeal === null ? null : `${ids.appeal.appealId} (${ids.appeal.upheld === true ? `upheld: slash reversed at sequence ${ids.appeal.slashReversedAt ?? '-'}` : 'not upheld'})`],
+    ['  by proposal', ids.appeal?.proposalId ?? null],
   ]
   return ['', `ids (also in ${file}):`, ...rows.map(([what, id]) => `  ${what.padEnd(16)} ${id ?? '-'}`)].join('\n')
 }

@@ -35,7 +35,8 @@ export interface DemoContext {
   run(by: Signer, request: Request): Promise<string>
   /** Submits a command the rules must refuse, and says why they did. */
   refusal(by: Signer, request: Request): Promise<string>
-  state(): Promise<EconomyState>
+  /** The state replayed from the log, through `upTo` when given (the state as it stood at that sequence). */
+  state(upTo?: number): Promise<EconomyState>
   events(): AsyncIterable<Envelope>
   putBlob(content: Uint8Array): Promise<{ hash: string; byteLength: number }>
   /** Waits real time: the demo's genesis uses windows of seconds, not days. */
@@ -114,9 +115,10 @@ export function createDemoContext(client: LedgerClient, ledger: Signer, dataDir:
       const result = await submit(by, request)
       return result.ok ? 'accepted' : result.code
     },
-    async state() {
+    async state(upTo = Infinity) {
       let state = economy.decider.initialState
       for await (const envelope of eventsOf(client)) {
+        if (envelope.sequence > upTo) break
         const event = economy.parseEvent(envelope.type, envelope.data)
         if (event !== undefined) state = economy.decider.evolve(state, { event, sequence: envelope.sequence, recordedAt: envelope.recordedAt })
       }

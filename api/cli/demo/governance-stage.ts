@@ -1,13 +1,15 @@
 /**
  * The first half of the lifecycle, through signed commands: genesis, identities, OPEN wrapped into
  * gOPEN and delegated, a staked proposal, a stake-weighted vote in which a late delegation does not
- * count, then queue, execute and the mandate.
+ * count, then queue, execute and the mandate; alongside it, an executable proposal that changes a
+ * parameter (parameter-change.ts).
  */
 import { defaultEconomics } from '../../../domain/economy/index.js'
 import { accountOf, defaultParams, phaseOf, tallyOf, tokens } from '../../../domain/governance/index.js'
 import { formatTokens, short } from '../format.js'
 import type { DemoContext } from './context.js'
 import type { StageReport } from './stages.js'
+import { describeParameterChange, proposeParameterChange, voteOnParameterChange } from './parameter-change.js'
 
 /** Windows of seconds instead of days, recorded in genesis like any other parameters. */
 export const DEMO_WINDOWS = { votingDelayMs: 1_000, votingPeriodMs: 2_500, timelockMs: 1_000, gracePeriodMs: 60_000, unbondCooldownMs: 5_000, lateQuorumExtensionMs: 1_000 }
@@ -51,6 +53,8 @@ export async function governanceStage(ctx: DemoContext): Promise<StageReport> {
     },
   })
   ctx.shared.set('mandateId', proposalId)
+  // Dave's executable proposal runs alongside, through the same windows.
+  const change = await proposeParameterChange(ctx)
   // Carol delegates her 30,000 gOPEN to Bob only now: the proposal's snapshot came before it.
   await ctx.run(carol.signer, { type: 'DelegateVotes', payload: { to: bob.key } })
 
@@ -60,11 +64,12 @@ export async function governanceStage(ctx: DemoContext): Promise<StageReport> {
   await ctx.run(dave.signer, { type: 'CastVote', payload: { proposalId, support: 'for' } })
   const doubleVote = await ctx.refusal(bob.signer, { type: 'CastVote', payload: { proposalId, support: 'for' } })
   const carolVote = await ctx.refusal(carol.signer, { type: 'CastVote', payload: { proposalId, support: 'for' } })
+  await voteOnParameterChange(ctx, change.proposalId)
 
   await ctx.wait(DEMO_WINDOWS.votingPeriodMs)
-  await ctx.run(erin.signer, { type: 'QueueProposal', payload: { proposalId } })
+  for (const id of [proposalId, change.proposalId]) await ctx.run(erin.signer, { type: 'QueueProposal', payload: { proposalId: id } })
   await ctx.wait(DEMO_WINDOWS.timelockMs + 100)
-  await ctx.run(erin.signer, { type: 'ExecuteProposal', payload: { proposalId } })
+  for (const id of [proposalId, change.proposalId]) await ctx.run(erin.signer, { type: 'ExecuteProposal', payload: { proposalId: id } })
 
   const state = (await ctx.state()).governance
   const proposal = state.proposals.get(proposalId)
@@ -73,7 +78,7 @@ export async function governanceStage(ctx: DemoContext): Promise<StageReport> {
   const tally = tallyOf(state, proposal)
   const mandate = state.mandates.get(proposalId)
   return {
-    name: 'genesis, identities, OPEN and gOPEN, delegation, proposal with stake, votes, mandate',
+    name: 'genesis, identities, OPEN and gOPEN, delegation, proposal with stake, votes, mandate; a parameter changed by an executable proposal',
     details: [
       `genesis: ${people.length} accounts with 50,000 OPEN each, treasury ${formatTokens(tokens(1_000_000))} OPEN (${short(treasury.key)})`,
       `proposal ${short(proposalId)} by alice, 1,000 OPEN staked, reward pool 25,000 OPEN`,
@@ -82,6 +87,7 @@ export async function governanceStage(ctx: DemoContext): Promise<StageReport> {
       `bob voting twice: refused (${doubleVote})`,
       `outcome: ${phaseOf(state, proposal, Date.now())}; mandate ${short(mandate?.id ?? '-')} with ${formatTokens(mandate?.escrowed ?? 0n)} OPEN escrowed from the treasury`,
       `alice's proposal stake released: ${formatTokens(accountOf(state, alice.key).open)} OPEN liquid`,
+      ...(await describeParameterChange(ctx, change.proposalId, change.outOfBounds)),
     ],
   }
 }

@@ -16,15 +16,17 @@ function cli(...args: string[]) {
 }
 
 let key = ''
+let stages: { name: string; details: string[] }[] = []
 
 beforeAll(() => {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build (npm test does)`)
   const demo = cli('demo', '--data', data, '--json')
   expect(demo.err).toBe('')
   expect(demo.code).toBe(0)
-  const summary = JSON.parse(demo.out) as { ledgerPublicKey: string; verification: { ok: boolean } }
+  const summary = JSON.parse(demo.out) as { ledgerPublicKey: string; verification: { ok: boolean }; stages: typeof stages }
   expect(summary.verification.ok).toBe(true)
   key = summary.ledgerPublicKey
+  stages = summary.stages
 }, 120_000)
 
 describe('model-ledger CLI', () => {
@@ -37,6 +39,43 @@ describe('model-ledger CLI', () => {
     expect((JSON.parse(lineage.out) as { graph: { target: { kind: string } } }).graph.target.kind).toBe('deployment')
     const version = cli('lineage', '--data', data, '--version', `${ids.datasetVersion.datanetId}:${ids.datasetVersion.version}`)
     expect(version.code, version.err).toBe(0)
+  })
+
+  it('shows a parameter changed by an executable proposal from its sequence on, and an appeal upheld that reverses the slash', () => {
+    interface Summary {
+      parameterChange: { proposalId: string; name: string; from: string; to: string; appliesFrom: number }
+      appeal: { appealId: string; account: string; slashSequence: number; amount: string; bond: string; appealedAt: number; proposalId: string; upheld: boolean; slashReversedAt: number }
+    }
+    const { parameterChange: change, appeal } = JSON.parse(readFileSync(join(data, 'demo-summary.json'), 'utf8')) as Summary
+    for (const id of [change.proposalId, appeal.appealId, appeal.proposalId, appeal.account]) expect(id).toMatch(/^[0-9a-f]{64}$/)
+    expect(change).toMatchObject({ name: 'appealBond', from: '100000000000000000000', to: '50000000000000000000' })
+    // The appeal came after the change, so it locked the new bond.
+    expect(appeal.appealedAt).toBeGreaterThan(change.appliesFrom)
+    expect(appeal).toMatchObject({ bond: change.to, amount: '100000000000000000000', upheld: true })
+    expect(appeal.slashReversedAt).toBeGreaterThan(appeal.appealedAt)
+    // The sequences the summary names hold those events in the exported log.
+    const events = new Map<number, { type: string; data: Record<string, unknown> }>()
+    for (const line of readFileSync(join(data, 'ledger.bundle.jsonl'), 'utf8').trim().split('\n').slice(1)) {
+      const { event } = JSON.parse(line) as { event?: { sequence: number; type: string; data: Record<string, unknown> } }
+      if (event !== undefined) events.set(event.sequence, event)
+    }
+    expect(events.get(change.appliesFrom)).toMatchObject({ type: 'ParameterChanged', data: { proposalId: change.proposalId, name: 'appealBond', from: change.from, to: change.to } })
+    expect(events.get(appeal.slashSequence)).toMatchObject({ type: 'StakeSlashed', data: { account: appeal.account, amount: appeal.amount } })
+    expect(events.get(appeal.appealedAt)).toMatchObject({ type: 'SlashAppealed', data: { appealId: appeal.appealId, bond: appeal.bond } })
+    expect(events.get(appeal.slashReversedAt)).toMatchObject({ type: 'SlashReversed', data: { appealId: appeal.appealId, account: appeal.account, amount: appeal.amount } })
+    expect(events.get(appeal.slashReversedAt - 1)).toMatchObject({ type: 'AppealResolved', data: { appealId: appeal.appealId, proposalId: appeal.proposalId, upheld: true } })
+    // And the printed stages say so.
+    const lines = stages.flatMap((stage) => stage.details)
+    const s = change.appliesFrom
+    expect(lines).toContain(`ParameterChanged at sequence ${s}: appealBond is 100 OPEN at sequence ${s - 1} and 50 OPEN from sequence ${s} on (paramsAt)`)
+    expect(lines.some((l) => /^ {2}bob votes against: "/.test(l))).toBe(true)
+    expect(lines.some((l) => l.includes(`beyond its bounds (0 – 1,000,000 OPEN), is refused (parameter-out-of-bounds)`))).toBe(true)
+    expect(lines.some((l) => l.startsWith(`dave appeals the slash at sequence ${appeal.slashSequence} `) && l.endsWith('posting the appeal bond in force: 50 OPEN'))).toBe(true)
+    expect(lines.some((l) => l.includes(`AppealResolved upheld, SlashReversed at sequence ${appeal.slashReversedAt} pays dave 100 OPEN back from the treasury, and his 50 OPEN bond is released`))).toBe(true)
+    const balances = lines.find((l) => l.includes("dave's free OPEN"))
+    // Dave's free OPEN gains the slash and his bond back; the treasury pays the slash.
+    const moves = [...(balances ?? '').matchAll(/([\d,]+) → ([\d,]+)/g)].map(([, from, to]) => Number((to ?? '').replaceAll(',', '')) - Number((from ?? '').replaceAll(',', '')))
+    expect(moves).toEqual([150, -100])
   })
 
   it('establishes a genesis on a fresh ledger from a file and flags, once, and refuses bad input in one line', () => {
