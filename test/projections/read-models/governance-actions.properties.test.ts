@@ -32,6 +32,7 @@ import { initialTable, step, storedRows, tableFromStored, type Table } from '../
 import { hashFor } from '../../domain/decider-spec.js'
 import { withDatanet } from '../../domain/datanets/fixtures.js'
 import { LEDGER, START } from '../../domain/governance/fixtures.js'
+import { tokens } from '../../../domain/governance/amounts.js'
 import { cmd as gov } from '../../domain/governance/fixtures.js'
 import { ALICE, BOB, CAROL, DAVE } from '../../domain/datanets/fixtures.js'
 import { actionsArb, play, preamble, type Action, type World } from '../../domain/rewards/random-economy.js'
@@ -115,7 +116,11 @@ function expectAgree(state: EconomyState, proposals: ReadonlyMap<string, Proposa
 const latestProposal = (w: World): string => w.proposals.at(-1) ?? 'ab'.repeat(32)
 
 /** Random history, then whoever was slashed last appeals, and a proposal resolves the appeal (upheld or not), as random histories rarely do on their own. */
-const historyArb: fc.Arbitrary<Action[]> = fc.tuple(actionsArb, fc.boolean(), fc.constantFrom('for', 'against' as const)).map(([random, upheld, support]) => [
+const historyArb: fc.Arbitrary<Action[]> = fc
+  .tuple(fc.bigInt({ min: 1n, max: 10n ** 19n }), actionsArb, fc.boolean(), fc.constantFrom('for', 'against' as const), fc.constantFrom(0n, tokens(1_000)), fc.option(fc.constantFrom(tokens(500), tokens(2_000))))
+  .map(([odd, random, upheld, support, minBacking, backing]) => [
+  // An odd gOPEN supply, so the quorum's rounding up matters.
+  { make: () => ({ command: gov.wrap(ALICE, odd) }) },
   ...random,
   {
     make: (w) => {
@@ -123,7 +128,8 @@ const historyArb: fc.Arbitrary<Action[]> = fc.tuple(actionsArb, fc.boolean(), fc
       return { command: { type: 'AppealSlash', actor: slash.account, payload: { slashSequence, statement: 'random appeal' } } }
     },
   },
-  { make: (w) => ({ command: gov.proposeActions(CAROL, [{ kind: 'resolve-appeal', appealId: [...w.state.appeals.appeals.keys()].at(-1) ?? 'ab'.repeat(32), upheld, reason: 'random tribunal' }]) }) },
+  { make: (w) => ({ command: gov.proposeActions(CAROL, [{ kind: 'resolve-appeal', appealId: [...w.state.appeals.appeals.keys()].at(-1) ?? 'ab'.repeat(32), upheld, reason: 'random tribunal' }], { minBacking }) }) },
+  ...(backing === null ? [] : [{ make: (w: World) => ({ command: gov.back(BOB, latestProposal(w), backing) }) }]),
   { advance: DAY },
   ...[ALICE, BOB, DAVE].map((v): Action => ({ make: (w) => ({ command: gov.voteWithReason(v, latestProposal(w), support, `${v.slice(0, 4)} says ${support}`) }) })),
   { advance: 7 * DAY },
