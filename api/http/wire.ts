@@ -7,7 +7,9 @@ import * as t from 'io-ts'
 import { Hex32, integer, Timestamp } from '../../domain/codec.js'
 import { EnvelopeC } from '../../domain/ledger/envelope.js'
 import { AccountsRowC } from '../../projections/read-models/accounts.js'
-import { ProposalsRowC } from '../../projections/read-models/proposals.js'
+import { BackerRowC, ProposalRowC, ProposalsRowC, VoteRowC } from '../../projections/read-models/proposals.js'
+import { ParameterChangeRowC, ParameterRowC } from '../../projections/read-models/parameters.js'
+import { AppealRowC, DisputeRowC } from '../../projections/read-models/appeals.js'
 import { LineageReportC } from '../../projections/lineage/report-format.js'
 import { ContributionRowC, DatanetRowC, VersionRowC } from '../../projections/read-models/datanets.js'
 import { MandateRowC } from '../../projections/read-models/mandates.js'
@@ -81,6 +83,11 @@ export type TreasuryJson = Extract<AccountsRowJson, { kind: 'treasury' }>
 export type ProposalsRowJson = t.OutputOf<typeof ProposalsRowC>
 export type ProposalJson = Extract<ProposalsRowJson, { kind: 'proposal' }>
 export type VoteJson = Extract<ProposalsRowJson, { kind: 'vote' }>
+export type BackerJson = Extract<ProposalsRowJson, { kind: 'backer' }>
+export type ParameterJson = t.OutputOf<typeof ParameterRowC>
+export type ParameterChangeJson = t.OutputOf<typeof ParameterChangeRowC>
+export type AppealJson = t.OutputOf<typeof AppealRowC>
+export type DisputeJson = t.OutputOf<typeof DisputeRowC>
 
 export const ReadModelStatusC = t.type({ name: t.string, version: Count, checkpoint: Count, lag: Count }, 'ReadModelStatus')
 export const ReadModelsC = t.type({ readModels: t.array(ReadModelStatusC) }, 'ReadModels')
@@ -116,8 +123,14 @@ export const DatasetVersionPageC = rowPage(VersionRowC, 'DatasetVersionPage')
 export const ValidatorPageC = rowPage(ValidatorRowC, 'ValidatorPage')
 export const RewardEpochPageC = rowPage(EpochRowC, 'RewardEpochPage')
 export { ContributionRowC, DatanetRowC, EpochRowC, LineageReportC, MandateRowC, ValidatorRowC, VersionRowC }
-export const ProposalPageC = rowPage(ProposalsRowC, 'ProposalPage')
-export { AccountsRowC, ProposalsRowC }
+export const ProposalPageC = rowPage(ProposalRowC, 'ProposalPage')
+export const VotePageC = rowPage(VoteRowC, 'VotePage')
+export const BackerPageC = rowPage(BackerRowC, 'BackerPage')
+export const ParameterPageC = rowPage(ParameterRowC, 'ParameterPage')
+export const ParameterChangePageC = rowPage(ParameterChangeRowC, 'ParameterChangePage')
+export const AppealPageC = rowPage(AppealRowC, 'AppealPage')
+export const DisputePageC = rowPage(DisputeRowC, 'DisputePage')
+export { AccountsRowC, AppealRowC, DisputeRowC, ProposalRowC, ProposalsRowC }
 
 // Training jobs, the model registry and usage: rows as the read models store them.
 export const JobPageC = rowPage(JobRowC, 'JobPage')

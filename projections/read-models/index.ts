@@ -1,6 +1,6 @@
 /**
  * Every read model the runner keeps, each in its own file: the ledger, governance (accounts,
- * proposals, mandates), data (datanets, reward maps, validator reputation), training jobs, the
+ * proposals of every kind, mandates, parameters with their history, appeals and disputes), data (datanets, reward maps, validator reputation), training jobs, the
  * model registry with its full history, and usage with its fee splits.
  */
 import type { AnyProjection } from '../projection.js'
@@ -14,12 +14,16 @@ import { validatorsProjection } from './validators.js'
 import { trainingProjection } from './training.js'
 import { modelsProjection } from './models.js'
 import { usageProjection } from './usage.js'
+import { parametersProjection } from './parameters.js'
+import { appealsProjection } from './appeals.js'
 
 export const readModels: readonly AnyProjection[] = [
   ledgerProjection,
   accountsProjection,
   proposalsProjection,
   mandatesProjection,
+  parametersProjection,
+  appealsProjection,
   datanetsProjection,
   rewardMapsProjection,
   validatorsProjection,
@@ -34,6 +38,8 @@ export function readModel(name: string): AnyProjection | undefined {
 
 export {
   accountsProjection,
+  appealsProjection,
+  parametersProjection,
   datanetsProjection,
   ledgerProjection,
   mandatesProjection,

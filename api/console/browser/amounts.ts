@@ -37,9 +37,9 @@ export function sumBaseUnits(values: readonly (string | bigint)[]): bigint {
  * every member decoded with AmountC), plus per-1k-token prices. Anything else is shown as it is.
  */
 export const AMOUNT_FIELDS: ReadonlySet<string> = new Set([
-  'amount', 'balance', 'bond', 'charged', 'contributors', 'dataPool', 'deposited', 'escrowed', 'fee', 'fees', 'free',
+  'amount', 'backing', 'balance', 'bond', 'bondForfeited', 'minBacking', 'operatorSlashed', 'refunded', 'reversed', 'charged', 'contributors', 'dataPool', 'deposited', 'escrowed', 'fee', 'fees', 'free',
   'open', 'paid', 'pendingRewards', 'proposer', 'rewardPool', 'roundRewards', 'slashed', 'spendCap', 'stake', 'staked', 'supply', 'total', 'unpaid',
   'usageEscrow', 'usageEscrowWithdrawing', 'validatorPool', 'validators', 'withdrawing', 'withdrawn', 'inputPer1k', 'outputPer1k',
 ])
 /** Members in gOPEN (governance tokens) rather than OPEN. */
-export const GOPEN_FIELDS: ReadonlySet<string> = new Set(['gopen', 'votingPower', 'weight', 'for', 'against', 'abstain'])
+export const GOPEN_FIELDS: ReadonlySet<string> = new Set(['gopen', 'votingPower', 'weight', 'for', 'against', 'abstain', 'snapshotSupply', 'required', 'snapshotPower', 'quorum'])

@@ -8,7 +8,7 @@ import { Checks, checksPanel } from './checks.js'
 import type { Context, Page } from './context.js'
 import { h, link } from './dom.js'
 import { createApi, type Api } from './http.js'
-import { collectionRoutes } from './pages/collections.js'
+import { collectionRoutes, parametersPage } from './pages/collections.js'
 import { datasheetPage, lineagePage } from './pages/lineage.js'
 import { checkpointsPage, commandPage, eventPage, eventsPage } from './pages/log.js'
 import { overviewPage } from './pages/overview.js'
@@ -21,6 +21,9 @@ const NAV: readonly (readonly [string, string])[] = [
   ['/events', 'Events'],
   ['/accounts', 'Accounts'],
   ['/proposals', 'Proposals'],
+  ['/parameters', 'Parameters'],
+  ['/appeals', 'Appeals'],
+  ['/disputes', 'Disputes'],
   ['/datanets', 'Datanets'],
   ['/contributions', 'Contributions'],
   ['/jobs', 'Training'],
@@ -39,6 +42,7 @@ function resolve(name: string, args: readonly string[]): Route | undefined {
   if (name === 'events') return args.length === 0 ? { title: 'Events', page: eventsPage } : { title: `Event #${args[0] ?? ''}`, page: eventPage }
   if (name === 'commands' && args.length === 1) return { title: 'Signed command', page: commandPage }
   if (name === 'lineage' && args.length === 1) return { title: 'Lineage', page: lineagePage }
+  if (name === 'parameters' && args.length === 0) return { title: 'Parameters', page: parametersPage() }
   if (name === 'datasheet' && args.length === 1) return { title: 'Datasheet (EU AI Act Annex IV)', page: datasheetPage }
   const collection = collectionRoutes().get(name)
   if (collection === undefined) return undefined

@@ -8,7 +8,7 @@ const HEX64 = /^[0-9a-f]{64}$/
 
 /** Where an id of a given member name leads in the console, when it names something it has a page for. */
 const LINKS: Readonly<Record<string, string>> = {
-  proposalId: 'proposals', mandateId: 'models', datanetId: 'datanets', jobId: 'jobs', deploymentId: 'deployments', commandHash: 'commands',
+  proposalId: 'proposals', appealId: 'appeals', disputeId: 'disputes', mandateId: 'models', datanetId: 'datanets', jobId: 'jobs', deploymentId: 'deployments', commandHash: 'commands',
 }
 
 function isRecord(value: JsonValue): value is { readonly [key: string]: JsonValue } {

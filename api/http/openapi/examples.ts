@@ -9,6 +9,10 @@ import { commandHash, signCommand, type Command } from '../../../domain/ledger/c
 import { LEDGER_FORMAT, sealEnvelope, type Envelope } from '../../../domain/ledger/envelope.js'
 import type { Signer } from '../../../domain/ports/crypto.js'
 import { nativeCrypto, nativeEd25519 } from '../../../infrastructure/crypto/native.js'
+import { tokens } from '../../../domain/governance/amounts.js'
+import { AppealRowC } from '../../../projections/read-models/appeals.js'
+import { ParameterChangeRowC, ParameterRowC } from '../../../projections/read-models/parameters.js'
+import { describeAction, ProposalRowC, VoteRowC } from '../../../projections/read-models/proposals.js'
 
 export interface OperationExamples {
   readonly request?: unknown
@@ -46,7 +50,35 @@ function build(): Record<string, OperationExamples> {
   const page = (items: unknown[]) => ({ items, next: null, checkpoint: 2 })
   const modelId = 'd'.repeat(64)
   const completion = { id: 'chatcmpl-7d0c2f5e-1b2a-4c3d-9e8f-0a1b2c3d4e5f', created: 1767225601, model: modelId, system_fingerprint: 'c'.repeat(64) }
+  const proposalId = '7'.repeat(64)
+  const bobKey = toHex(signerOf(11).publicKey)
+  const change = { kind: 'change-parameter' as const, name: 'appealBond' as const, value: tokens(50).toString() }
+  const proposal = ProposalRowC.encode({
+    kind: 'proposal', id: proposalId, type: 'actions', proposer: aliceKey, title: 'Halve the appeal bond', description: 'An appeal locks 100 OPEN today; 50 OPEN keeps appeals affordable.',
+    spec: null, actions: [{ action: change, summary: describeAction(change), executed: { sequence: 96, events: [{ type: 'ParameterChanged', sequence: 96 }], from: tokens(100).toString(), to: tokens(50).toString(), amount: null } }],
+    stakeId: 1, stake: tokens(1_000), minBacking: 0n, backers: 1, backing: tokens(200), snapshotSequence: 41, createdAt: '2026-01-01T00:01:00.000Z',
+    votingStartsAt: '2026-01-02T00:01:00.000Z', votingEndsAt: '2026-01-09T12:00:00.000Z', scheduledVotingEndsAt: '2026-01-09T00:01:00.000Z', extendedSequence: 77, gracePeriodMs: 14 * 86_400_000,
+    quorum: { basis: 'supply', ratio: { numerator: 5, denominator: 100 }, snapshotSupply: tokens(60_000), required: tokens(3_000) },
+    status: 'executed', canceled: null, votes: { for: tokens(40_000), against: tokens(20_000), abstain: 0n }, voters: 3,
+    outcomeTally: { for: tokens(40_000), against: tokens(20_000), abstain: 0n, snapshotPower: tokens(60_000), quorum: tokens(3_000) },
+    queuedAt: '2026-01-09T12:00:01.000Z', eta: '2026-01-10T12:00:01.000Z', executedSequence: 95, mandateId: null, updatedAt: '2026-01-10T12:00:02.000Z', updatedSequence: 96,
+  })
+  const vote = VoteRowC.encode({ kind: 'vote', proposalId, voter: bobKey, support: 'against', weight: tokens(20_000), reason: 'a cheaper appeal invites an appeal of every slash', sequence: 60, recordedAt: '2026-01-03T00:00:00.000Z' })
+  const parameter = ParameterRowC.encode({ kind: 'parameter', name: 'appealBond', value: tokens(50).toString(), bound: `[0, ${tokens(1_000_000)}]`, since: 96, changes: 1 })
+  const changed = ParameterChangeRowC.encode({ kind: 'change', sequence: 96, recordedAt: '2026-01-10T12:00:02.000Z', proposalId, name: 'appealBond', from: tokens(100).toString(), to: tokens(50).toString() })
+  const appealed = AppealRowC.encode({
+    kind: 'appeal', id: '8'.repeat(64), account: bobKey, slashSequence: 30, amount: tokens(50), bond: tokens(50), bondStakeId: 3, statement: 'A test upload sent by mistake; I withdraw it.',
+    sequence: 120, filedAt: '2026-01-11T00:00:00.000Z', proposals: ['9'.repeat(64)], status: 'upheld', proposalId: '9'.repeat(64), reason: 'a mistaken upload, owned at once',
+    resolvedSequence: 150, reversed: tokens(50), bondForfeited: 0n,
+  })
   return {
+    'get /v1/proposals': { responses: { 200: page([proposal]) } },
+    'get /v1/proposals/{id}': { responses: { 200: proposal } },
+    'get /v1/proposals/{id}/votes': { responses: { 200: page([vote]) } },
+    'get /v1/parameters': { responses: { 200: page([parameter]) } },
+    'get /v1/parameters/history': { responses: { 200: page([changed]) } },
+    'get /v1/appeals': { responses: { 200: page([appealed]) } },
+    'get /v1/appeals/{id}': { responses: { 200: appealed } },
     'post /v1/commands': { request: signed, responses: { 201: { commandHash: hash, duplicate: false, firstSequence: 2, lastSequence: 2, sequences: [2], recordedAt: RECORDED } } },
     'get /v1/ledger': { responses: { 200: { publicKey: ledgerKey, ledgerId: ledgerKey, head: { sequence: 2, hash: event.hash, recordedAt: RECORDED }, lastAnchor: null } } },
     'get /v1/events': { responses: { 200: { events: [event], next: null } } },

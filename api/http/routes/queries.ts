@@ -29,6 +29,8 @@ const COLLECTIONS: readonly Collection[] = [
   // The ledger's model registry (a model is a mandate); the OpenAI-compatible gateway's /models is elsewhere.
   { path: 'models', model: 'models', prefix: 'model:', what: 'model' },
   { path: 'deployments', model: 'models', prefix: 'deployment:', what: 'deployment' },
+  { path: 'appeals', model: 'appeals', prefix: 'appeal:', what: 'appeal' },
+  { path: 'disputes', model: 'appeals', prefix: 'dispute:', what: 'dispute' },
 ]
 
 /** Rows under one parent row of the same read model: the parent must exist at the cut. */
@@ -43,6 +45,7 @@ interface Children {
 const CHILDREN: readonly Children[] = [
   { path: 'datanets/:id/versions', model: 'datanets', parent: (id) => `datanet:${id}`, prefix: (id) => `version:${id}:`, what: 'datanet' },
   { path: 'proposals/:id/votes', model: 'proposals', parent: (id) => `proposal:${id}`, prefix: (id) => `vote:${id}:`, what: 'proposal' },
+  { path: 'proposals/:id/backers', model: 'proposals', parent: (id) => `proposal:${id}`, prefix: (id) => `backer:${id}:`, what: 'proposal' },
   { path: 'jobs/:id/checkpoints', model: 'training', parent: (id) => `job:${id}`, prefix: (id) => `checkpoint:${id}:`, what: 'training job' },
   { path: 'jobs/:id/evaluations', model: 'training', parent: (id) => `job:${id}`, prefix: (id) => `evaluation:${id}:`, what: 'training job' },
   { path: 'models/:id/history', model: 'models', parent: (id) => `model:${id}`, prefix: (id) => `history:${id}:`, what: 'model' },
@@ -148,6 +151,14 @@ export function queriesRouter(models: ReadModels): Router {
     const id = pathParam(req, 'mandateId', HEX64, 'a mandate id (64 lower-case hex)')
     const epoch = wholeNumber(req.params.epoch, 'epoch', { min: 1 })
     res.json(one(await rowsFor(req, res, 'reward-maps'), `epoch:${id}:${String(epoch).padStart(8, '0')}`, 'reward epoch'))
+  })
+
+  // The parameters in force (at `?at=`: those the rules applied then) and every change, oldest first.
+  router.get('/parameters', async (req, res) => {
+    res.json(page(req, await rowsFor(req, res, 'parameters'), 'parameter:'))
+  })
+  router.get('/parameters/history', async (req, res) => {
+    res.json(page(req, await rowsFor(req, res, 'parameters'), 'change:'))
   })
 
   router.get('/treasury', async (req, res) => {

@@ -77,6 +77,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
       ids[name] = first?.id ?? first?.mandateId ?? ''
       expect(ids[name], `the demo ledger has a ${name}`).toMatch(/^[0-9a-f]{64}$/)
     }
+    // An executable proposal (the demo's parameter change): its page has the actions table.
+    const proposals = (await (await fetch(`${server.url}/v1/proposals?limit=1000`)).json()) as { items: { id: string; type: string }[] }
+    ids.actions = proposals.items.find((p) => p.type === 'actions')?.id ?? ''
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS })
     pinned = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   }, 400_000)
@@ -146,6 +149,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
       '/checkpoints', '/events', '/events?type=VoteCast', '/events/1', '/events/40', '/accounts', '/proposals', `/proposals/${ids.proposal}`,
       '/datanets', `/datanets/${ids.datanet}`, '/contributions', '/jobs', `/jobs/${ids.job}`, '/models', `/models/${ids.model}`,
       '/deployments', `/deployments/${ids.deployment}`, `/lineage/${ids.deployment}`, `/datasheet/${ids.datanet}`,
+      '/parameters', '/appeals', '/disputes',
     ]
     for (const route of routes) {
       const result = await open(page, route)
@@ -155,6 +159,52 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
     const event = await open(page, '/events/40')
     expect(event.ok.join('\n')).toContain('inclusion proof')
     expect(event.ok.join('\n')).toContain('signed command')
+    await page.close()
+  }, 300_000)
+
+  it('shows executable proposals with their actions, votes with reasons and outcome; the parameter change with its sequence; the upheld appeal', async () => {
+    type Item = { id: string; type: string; status: string; actions: { action: { kind: string; name?: string }; executed: { sequence: number } | null }[] }
+    const proposals = (await (await fetch(`${server.url}/v1/proposals?limit=1000`)).json()) as { items: Item[] }
+    const change = proposals.items.find((p) => p.actions.some((a) => a.action.kind === 'change-parameter' && a.action.name === 'appealBond'))
+    const resolve = proposals.items.find((p) => p.actions.some((a) => a.action.kind === 'resolve-appeal'))
+    expect(change?.status, 'the demo executed its parameter change').toBe('executed')
+    expect(resolve?.status, 'the demo executed its appeal resolution').toBe('executed')
+    const changedAt = change?.actions[0]?.executed?.sequence
+    expect(changedAt).toBeGreaterThan(1)
+    const page = await pinned.newPage()
+
+    const list = await open(page, '/proposals')
+    expect(list.failed).toEqual([])
+    expect(await page.locator('main table').textContent()).toContain('Halve the appeal bond')
+
+    const detail = await open(page, `/proposals/${change?.id ?? ''}`)
+    expect(detail.failed).toEqual([])
+    const text = (await page.locator('main').textContent()) ?? ''
+    expect(text).toMatch(/executed at the log’s head/)
+    expect(text).toContain('change-parameter')
+    expect(text).toContain('set appealBond to')
+    expect(text).toContain(`from sequence ${changedAt}: ParameterChanged #${changedAt}; "100000000000000000000" → "50000000000000000000"`)
+    expect(text).toContain('a contributor slashed 100 OPEN should not have to risk 100 more to be heard')
+    expect(text).toContain('a cheaper appeal invites an appeal of every slash')
+
+    const parameters = await open(page, '/parameters')
+    expect(parameters.failed).toEqual([])
+    expect(parameters.ok.join('\n')).toMatch(/Parameter changes: 1 rows, each equal to the row the signed log gives/)
+    const history = (await page.locator('main table').nth(1).textContent()) ?? ''
+    expect(history).toContain(String(changedAt))
+    expect(history).toContain('appealBond')
+    expect(history).toContain('50000000000000000000')
+
+    const appeals = await open(page, '/appeals')
+    expect(appeals.failed).toEqual([])
+    const appealRow = (await page.locator('main table tbody tr').first().textContent()) ?? ''
+    expect(appealRow).toContain('upheld')
+    expect(appealRow).toMatch(/\d OPEN/)
+    const appealId = ((await (await fetch(`${server.url}/v1/appeals`)).json()) as { items: { id: string; proposalId: string }[] }).items[0]
+    expect(appealId?.proposalId).toBe(resolve?.id)
+    const appeal = await open(page, `/appeals/${appealId?.id ?? ''}`)
+    expect(appeal.failed).toEqual([])
+    expect(await page.locator('main').textContent()).toMatch(/reversed\s*\d[\d,.]* OPEN/)
     await page.close()
   }, 300_000)
 
@@ -214,7 +264,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
   })
 
   it('fits the main pages at 1280 and 800 px: nothing wider than its box or the viewport', async () => {
-    const routes = ['/', '/checkpoints', '/events', '/events/40', '/accounts', `/proposals/${ids.proposal}`, `/jobs/${ids.job}`, `/deployments/${ids.deployment}`, `/lineage/${ids.deployment}`, `/datasheet/${ids.datanet}`]
+    const routes = ['/', '/checkpoints', '/events', '/events/40', '/accounts', '/proposals', `/proposals/${ids.proposal}`, `/proposals/${ids.actions}`, '/parameters', '/appeals', `/jobs/${ids.job}`, `/deployments/${ids.deployment}`, `/lineage/${ids.deployment}`, `/datasheet/${ids.datanet}`]
     for (const width of [1280, 800]) {
       const context = await pinnedContext(width)
       const page = await context.newPage()

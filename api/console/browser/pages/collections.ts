@@ -1,10 +1,14 @@
 /**
  * The read models an auditor asks about, one table each, every row checked against the replayed
- * log: accounts and the treasury; proposals with their votes; datanets, contributions and
+ * log: accounts and the treasury; proposals of every kind with their actions (and what each did),
+ * votes with reasons, backers and phase; the protocol parameters with their history; appeals and
+ * disputes; datanets, contributions and
  * dataset versions; training jobs with checkpoints, evaluations and attribution; the model
  * registry with its history; deployments with usage, fee splits, grants and batches; reward maps.
  */
 import type { JsonValue } from '../../../../domain/json.js'
+import { proposalPhase, proposalsProjection, type ActionRow } from '../../../../projections/read-models/proposals.js'
+import { formatOpen } from '../amounts.js'
 import type { Checks } from '../checks.js'
 import type { Context, Page } from '../context.js'
 import { h, link } from '../dom.js'
@@ -47,9 +51,14 @@ const LIMIT = 100
 export const COLLECTIONS: readonly Collection[] = [
   { route: 'accounts', title: 'Accounts', path: 'accounts', model: 'accounts', prefix: 'account:', id: 'key', columns: ['key', 'displayName', 'open', 'gopen', 'staked', 'usageEscrow'], parts: [] },
   {
-    route: 'proposals', title: 'Proposals', path: 'proposals', model: 'proposals', prefix: 'proposal:', id: 'id', columns: ['id', 'status', 'proposer', 'votes'],
-    parts: [{ title: 'Votes', path: (id) => `proposals/${id}/votes`, model: 'proposals', prefix: (id) => `vote:${id}:`, columns: ['voter', 'support', 'weight', 'sequence', 'recordedAt'] }],
+    route: 'proposals', title: 'Proposals', path: 'proposals', model: 'proposals', prefix: 'proposal:', id: 'id', columns: ['id', 'type', 'title', 'status', 'proposer', 'votes', 'backing'],
+    parts: [
+      { title: 'Votes', path: (id) => `proposals/${id}/votes`, model: 'proposals', prefix: (id) => `vote:${id}:`, columns: ['voter', 'support', 'weight', 'reason', 'sequence', 'recordedAt'] },
+      { title: 'Backers', path: (id) => `proposals/${id}/backers`, model: 'proposals', prefix: (id) => `backer:${id}:`, columns: ['backer', 'amount', 'stakeId', 'sequence', 'recordedAt'] },
+    ],
   },
+  { route: 'appeals', title: 'Appeals', path: 'appeals', model: 'appeals', prefix: 'appeal:', id: 'id', columns: ['id', 'status', 'account', 'amount', 'bond', 'slashSequence', 'reversed', 'proposalId'], parts: [] },
+  { route: 'disputes', title: 'Disputes', path: 'disputes', model: 'appeals', prefix: 'dispute:', id: 'id', columns: ['id', 'status', 'consumer', 'deploymentId', 'amount', 'bond', 'refunded', 'proposalId'], parts: [] },
   {
     route: 'datanets', title: 'Datanets', path: 'datanets', model: 'datanets', prefix: 'datanet:', id: 'id', columns: ['id', 'mandateId', 'licences', 'contributions', 'accepted', 'rejected', 'versions'],
     parts: [{ title: 'Dataset versions', path: (id) => `datanets/${id}/versions`, model: 'datanets', prefix: (id) => `version:${id}:`, columns: ['version', 'root', 'totalBytes', 'licences', 'sealedAt', 'sequence'] }],
@@ -90,8 +99,8 @@ function decodeCursor(cursor: string | null): string | undefined {
   }
 }
 
-async function verifiedPage(ctx: Context, checks: Checks, what: string, path: string, model: string, prefix: string, cut: number | undefined, cursor: string | null): Promise<PageAnswer> {
-  const query = `/v1/${path}?limit=${LIMIT}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`
+async function verifiedPage(ctx: Context, checks: Checks, what: string, path: string, model: string, prefix: string, cut: number | undefined, cursor: string | null, limit = LIMIT): Promise<PageAnswer> {
+  const query = `/v1/${path.replace(/\?.*$/, '')}?limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`
   const answer = (await ctx.api.json<PageAnswer>(atCut(query, cut))).body
   if (cut !== undefined && ctx.replay !== undefined) checks.expect(`${what}: ${answer.items.length} rows, each equal to the row the signed log gives at sequence ${cut}`, pageFault(ctx.replay, model, prefix, decodeCursor(cursor), answer.items, answer.next !== null))
   return answer
@@ -128,7 +137,7 @@ function detailPage(collection: Collection): Page {
     const id = ctx.args[0] ?? ''
     const cut = await replayCut(ctx, ctx.checks)
     const row = await verifiedRow(ctx, ctx.checks, `this ${collection.title.toLowerCase().replace(/s$/, '')}`, `${collection.path}/${id}`, collection.model, `${collection.prefix}${id}`, cut)
-    const out: Node[] = [record(row)]
+    const out: Node[] = collection.route === 'proposals' ? proposalSummary(ctx, row) : [record(row)]
     if (collection.lineage !== undefined) out.push(h('p', {}, link(`/lineage/${id}`, 'Lineage: the data, people, licences and decisions behind it →')))
     for (const part of collection.parts) {
       out.push(h('h2', {}, part.title))
@@ -145,6 +154,59 @@ function detailPage(collection: Collection): Page {
       }
     }
     return out
+  }
+}
+
+/** The ledger's time now, as far as the console knows it: the last replayed event's (else the browser's clock). */
+function ledgerNow(ctx: Context): { at: number; said: string } {
+  const last = ctx.replay?.events.at(-1)
+  return last === undefined ? { at: Date.now(), said: 'now (this browser’s clock)' } : { at: Date.parse(last.recordedAt), said: `at the log’s head (sequence ${last.sequence}, ${last.recordedAt})` }
+}
+
+/** What an executed action did, in one line: the sequence it applies from, its events, a parameter's old → new value, the OPEN it moved. */
+function executedText(executed: ActionRow['executed']): string {
+  if (executed === null) return 'not executed'
+  const events = executed.events.map((e) => `${e.type} #${e.sequence}`).join(', ')
+  const change = executed.from === null && executed.to === null ? '' : `; ${JSON.stringify(executed.from)} → ${JSON.stringify(executed.to)}`
+  const moved = executed.amount === null ? '' : `; ${formatOpen(executed.amount)}`
+  return `from sequence ${executed.sequence}: ${events}${change}${moved}`
+}
+
+/**
+ * A proposal: its phase by the rules (computed from the verified row), the actions with what each
+ * did, the quorum and deadline, then every other member.
+ */
+function proposalSummary(ctx: Context, row: Row): Node[] {
+  const out: Node[] = []
+  const decoded = proposalsProjection.decode(row)
+  if (decoded.kind === 'proposal') {
+    const now = ledgerNow(ctx)
+    const outcome = decoded.canceled === null ? '' : ` by the ${decoded.canceled.by}${decoded.canceled.reason === null ? '' : `: “${decoded.canceled.reason}”`}`
+    out.push(h('p', { class: 'phase' }, h('strong', {}, proposalPhase(decoded, now.at)), ` ${now.said}; recorded status ${decoded.status}${outcome}`))
+    const extended = decoded.extendedSequence === null ? '' : ` (extended at sequence ${decoded.extendedSequence} from ${decoded.scheduledVotingEndsAt})`
+    out.push(h('p', {}, `Voting ${decoded.votingStartsAt} – ${decoded.votingEndsAt}${extended}. Quorum: ${decoded.quorum.ratio.numerator}/${decoded.quorum.ratio.denominator} of the ${decoded.quorum.basis === 'supply' ? 'gOPEN supply' : 'delegated gOPEN'} at sequence ${decoded.snapshotSequence}.`))
+    if (decoded.type === 'actions') {
+      out.push(h('h2', {}, 'Actions'))
+      out.push(rowsTable(decoded.actions.map((a, i) => ({ '#': i + 1, kind: a.action.kind, summary: a.summary, executed: executedText(a.executed) })), ['#', 'kind', 'summary', 'executed']))
+    }
+  }
+  out.push(h('h2', {}, 'Record'), record(row, ['kind', 'actions']))
+  return out
+}
+
+/** The parameters in force (as of the replayed head) with their bounds, and every change with the sequence it applies from. */
+export function parametersPage(): Page {
+  return async (ctx) => {
+    const cut = await replayCut(ctx, ctx.checks)
+    const current = await verifiedPage(ctx, ctx.checks, 'Parameters in force', 'parameters?limit=1000', 'parameters', 'parameter:', cut, null, 1000)
+    const history = await verifiedPage(ctx, ctx.checks, 'Parameter changes', 'parameters/history?limit=1000', 'parameters', 'change:', cut, null, 1000)
+    return [
+      h('h2', {}, 'In force'),
+      rowsTable(current.items, ['name', 'value', 'bound', 'since', 'changes']),
+      h('h2', {}, 'History'),
+      history.items.length === 0 ? h('p', { class: 'none' }, 'no change since the genesis') : rowsTable(history.items, ['sequence', 'name', 'from', 'to', 'proposalId', 'recordedAt']),
+      ...(history.next === null ? [] : [h('p', {}, 'The first 1000 changes are shown.')]),
+    ]
   }
 }
 
