@@ -18,6 +18,7 @@ import { preferenceKey } from '../domain/alignment/state.js'
 import type { PreferenceSample } from '../domain/alignment/codecs.js'
 import type { EconomyState } from '../domain/economy/state.js'
 import type { Job } from '../domain/training/state.js'
+import { checkpointRoot, sortedFiles } from '../domain/training/checkpoint.js'
 import type { CheckpointFile } from '../domain/training/values.js'
 import type { BlobStore } from '../infrastructure/blobs/blob-store.js'
 import { DatasetError, readVerified } from './dataset.js'
@@ -31,18 +32,37 @@ export function baseRootOf(baseModel: string | null): string | null {
   return baseModel === null ? null : (CHECKPOINT_BASE.exec(baseModel)?.[1] ?? null)
 }
 
-/** Every file of a recorded checkpoint into `dir`, refused unless the files hash to `root`. */
-export async function fetchCheckpointFiles(files: readonly CheckpointFile[], root: string, blobs: Pick<BlobStore, 'stream'>, dir: string): Promise<void> {
+/**
+ * Every file of a recorded checkpoint, by path, read from the blob store: each checked against its
+ * recorded hash, and the set refused unless it hashes to `root` (so a list that does not belong to
+ * the root is refused too).
+ */
+export async function readCheckpointFiles(files: readonly CheckpointFile[], root: string, blobs: Pick<BlobStore, 'stream'>): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>()
+  const read: CheckpointFile[] = []
   for (const f of files) {
-    const path = join(dir, f.path)
+    const bytes = await readVerified(blobs, f.sha256)
+    out.set(f.path, bytes)
+    read.push({ path: f.path, sha256: f.sha256, bytes: bytes.byteLength })
+  }
+  const actual = checkpointRoot(sortedFiles(read))
+  if (actual !== root) throw new Error(`the fetched files hash to ${actual}, not the recorded root ${root}`)
+  return out
+}
+
+/** Every file of a recorded checkpoint into `dir`, refused unless the files (as written) hash to `root`. */
+export async function fetchCheckpointFiles(files: readonly CheckpointFile[], root: string, blobs: Pick<BlobStore, 'stream'>, dir: string): Promise<void> {
+  for (const [name, bytes] of await readCheckpointFiles(files, root, blobs)) {
+    const path = join(dir, name)
     await mkdir(dirname(path), { recursive: true })
-    await writeFile(path, await readVerified(blobs, f.sha256))
+    await writeFile(path, bytes)
   }
   const fetched = await hashCheckpointDir(dir)
   if (fetched.root !== root) throw new Error(`the fetched files hash to ${fetched.root}, not the recorded root ${root}`)
 }
 
-function recordedFiles(state: EconomyState, root: string): readonly CheckpointFile[] | undefined {
+/** The files a job recorded for the checkpoint `root` (any job: reproducible jobs may share a root). */
+export function recordedFiles(state: EconomyState, root: string): readonly CheckpointFile[] | undefined {
   for (const job of state.training.jobs.values()) {
     const found = job.checkpoints.find((c) => c.root === root)
     if (found !== undefined) return found.files

@@ -85,7 +85,7 @@ svg.diagram rect { fill: #eef2f7; stroke: #556; }
 svg.diagram .node.contribution rect { fill: #eaf6f1; }
 svg.diagram .node.deployment rect, svg.diagram .node.usage rect { fill: #fcebdd; }
 svg.diagram .node.training-job rect, svg.diagram .node.checkpoint rect { fill: #e7effd; }
-svg.diagram .node.dataset-version rect, svg.diagram .node.datanet rect { fill: #f3eafc; }
+svg.diagram .node.dataset-version rect, svg.diagram .node.datanet rect, svg.diagram .node.preference-version rect { fill: #f3eafc; }
 svg.diagram .node.proposal rect, svg.diagram .node.mandate rect, svg.diagram .node.reward-epoch rect { fill: #fdf5da; }
 svg.diagram text { font-size: 11px; fill: #1b1f24; }
 svg.diagram text.kind { font-weight: 700; }

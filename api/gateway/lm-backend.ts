@@ -14,7 +14,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { setImmediate as yieldNow } from 'node:timers/promises'
 import type { Served } from '../../domain/deployment/state.js'
-import { LM_FORMAT, LmFormatError, loadLm, type LmWeights } from '../../domain/lm/format.js'
+import { LM_FORMAT, LmFormatError, loadLmFiles, type LmWeights } from '../../domain/lm/format.js'
 import { generate, type GenerationResult } from '../../domain/lm/generate.js'
 import { attributeAnswer, buildSpanIndex, DEFAULT_SPAN_BYTES, type SpanIndex, type SpanItem } from '../../domain/lm/spans.js'
 import { bytesOf, ChatMappingError, promptOf, questionOf } from '../../domain/lm/text.js'
@@ -100,8 +100,7 @@ export function lmBackend(options: LmBackendOptions): Backend {
     if (!isLm(files)) return { kind: 'other' }
     let model: LmWeights
     try {
-      const w = files.get('weights.bin') as Buffer
-      model = loadLm(JSON.parse((files.get('model.json') as Buffer).toString('utf8')), new Uint8Array(w.buffer, w.byteOffset, w.byteLength))
+      model = loadLmFiles(files)
     } catch (error) {
       throw new BackendError(`checkpoint ${served.checkpoint} is not a readable ${LM_FORMAT}: ${error instanceof LmFormatError ? error.message : String(error)}`, false)
     }

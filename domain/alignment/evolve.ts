@@ -18,6 +18,7 @@ export function evolveAlignment(state: AlignmentState, recorded: Recorded<Alignm
       const round: Round = {
         id: d.roundId,
         mandateId: d.mandateId,
+        checkpoint: d.checkpoint,
         samples: d.samples,
         pool: d.rewardPool,
         commitEndsAt: toMs(d.commitEndsAt),

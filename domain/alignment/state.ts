@@ -18,6 +18,8 @@ export interface Reveal {
 export interface Round {
   readonly id: string
   readonly mandateId: string
+  /** The root of the checkpoint whose outputs the samples are. */
+  readonly checkpoint: string
   readonly samples: readonly Sample[]
   readonly pool: bigint
   readonly commitEndsAt: number

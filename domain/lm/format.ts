@@ -193,3 +193,21 @@ export function encodeLm(config: LmConfig, tensors: ReadonlyMap<string, Float32A
   const modelJson = JSON.stringify({ ...extra, format: LM_FORMAT, ...config, tensors: table })
   return { modelJson, weights }
 }
+
+/**
+ * The weights of a checkpoint from its files by path (already verified against its root):
+ * `model.json` parsed as JSON and `weights.bin`. Refused with LmFormatError when either is missing
+ * or not of this format.
+ */
+export function loadLmFiles(files: ReadonlyMap<string, Uint8Array>): LmWeights {
+  const json = files.get('model.json')
+  const weights = files.get('weights.bin')
+  if (json === undefined || weights === undefined) throw new LmFormatError(`a ${LM_FORMAT} checkpoint has model.json and weights.bin (this one has ${[...files.keys()].sort().join(', ') || 'no files'})`)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json))
+  } catch {
+    throw new LmFormatError('model.json: not UTF-8 JSON')
+  }
+  return loadLm(parsed, weights)
+}

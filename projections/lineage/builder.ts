@@ -10,7 +10,7 @@ import { versionKey, type ContributionEntry, type LineageIndex } from './index.j
 /** The first 8 hex digits of an id, for labels. */
 export const short = (id: string): string => `${id.slice(0, 8)}…`
 
-export type NodeKind = 'proposal' | 'mandate' | 'datanet' | 'dataset-version' | 'contribution' | 'reward-epoch' | 'training-job' | 'checkpoint' | 'deployment' | 'usage'
+export type NodeKind = 'proposal' | 'mandate' | 'datanet' | 'dataset-version' | 'contribution' | 'reward-epoch' | 'training-job' | 'checkpoint' | 'deployment' | 'usage' | 'preference-version'
 
 export type Fact = string | number | boolean | null
 

@@ -5,11 +5,11 @@ import type { LineageReport } from './report.js'
 // Left to right, the way a deployment is traced: usage ← deployment → checkpoint → job → dataset
 // version → contribution; the governance side (epoch, proposal, mandate, datanet) shares columns.
 const COLUMNS: Record<NodeKind, number> = {
-  usage: 0, 'reward-epoch': 0, deployment: 1, proposal: 1, checkpoint: 2, mandate: 2, 'training-job': 3, datanet: 3, 'dataset-version': 4, contribution: 5,
+  usage: 0, 'reward-epoch': 0, deployment: 1, proposal: 1, checkpoint: 2, mandate: 2, 'training-job': 3, datanet: 3, 'dataset-version': 4, contribution: 5, 'preference-version': 4,
 }
 const COLORS: Record<NodeKind, string> = {
   proposal: '#e8eefc', mandate: '#e6f4ea', 'reward-epoch': '#fff4e0', datanet: '#f1e8fc', 'dataset-version': '#fde8ef', contribution: '#eef7f7',
-  'training-job': '#fdf6d8', checkpoint: '#e3f2fd', deployment: '#fce4d6', usage: '#eeeeee',
+  'training-job': '#fdf6d8', checkpoint: '#e3f2fd', deployment: '#fce4d6', usage: '#eeeeee', 'preference-version': '#fde8ef',
 }
 const COLUMN_COUNT = Math.max(...Object.values(COLUMNS)) + 1
 const W = 190

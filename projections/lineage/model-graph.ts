@@ -5,6 +5,8 @@
  * the job, so a verifier folding only the evidence gives each evaluation the checkpoint it judged.
  */
 import { datanetStream } from '../../domain/datanets/ids.js'
+import { preferencesStream, roundStream } from '../../domain/alignment/codecs.js'
+import { preferenceKey } from '../../domain/alignment/state.js'
 import { mandateStream } from '../../domain/governance/streams.js'
 import { trainingStream } from '../../domain/training/codecs.js'
 import { short, type Builder, type Fact } from './builder.js'
@@ -21,6 +23,8 @@ function jobStatus(job: { completed?: unknown; failed?: unknown; claims: readonl
 export function jobNode(b: Builder, jobId: string): string | undefined {
   const job = b.index.jobs.get(jobId)
   if (job === undefined) return undefined
+  // Already built (with its edges): a preference version can lead back to a job on the way.
+  if (b.nodes.has(`job:${jobId}`)) return `job:${jobId}`
   const checkpointSequences = job.checkpoints.map((root) => b.index.checkpoints.get(checkpointKey(jobId, root))?.sequence ?? job.sequence)
   const ends = [...(job.completed === undefined ? [] : [job.completed.sequence]), ...(job.failed === undefined ? [] : [job.failed.sequence])]
   const evidence = [job.sequence, ...job.claims.map((c) => c.sequence), ...checkpointSequences, ...job.attributions.map((a) => a.sequence), ...ends]
@@ -51,6 +55,35 @@ export function jobNode(b: Builder, jobId: string): string | undefined {
   // A job's mandate id is its datanet's id (a mandate opens one datanet, under its own id).
   b.link(id, b.version(job.mandateId, job.datasetVersion), 'trained on', datanetStream(job.mandateId))
   b.link(id, b.mandate(job.mandateId), 'commissioned by', mandateStream(job.mandateId))
+  if (job.preferenceVersion !== null) b.link(id, preferenceNode(b, job.mandateId, job.preferenceVersion), 'aligned on', preferencesStream(job.mandateId))
+  return id
+}
+
+/**
+ * A preference dataset version: the consensus ratings of one RLHF round, with the checkpoint whose
+ * outputs were rated (when a job of this log recorded it). Cites the version's event and the
+ * round's opening.
+ */
+export function preferenceNode(b: Builder, mandateId: string, version: number): string | undefined {
+  const p = b.index.preferences.get(preferenceKey(mandateId, version))
+  if (p === undefined) return undefined
+  const id = `preferences:${mandateId}:${version}`
+  if (b.nodes.has(id)) return id
+  const round = b.index.rounds.get(p.roundId)
+  if (round === undefined) b.unresolved.add(roundStream(p.roundId))
+  const evidence = [p.sequence, ...(round === undefined ? [] : [round.sequence])]
+  const raters = p.raters.map((r) => b.name(r, evidence)).join(', ')
+  b.add({
+    id,
+    kind: 'preference-version',
+    label: `preference version ${version}`,
+    sequence: p.sequence,
+    facts: { version, roundId: p.roundId, root: p.root, samples: p.samples, raters, checkpoint: round?.checkpoint ?? null, generatedSamples: round?.generated ?? null },
+    evidence,
+  })
+  if (round !== undefined) {
+    for (const k of b.index.checkpoints.values()) if (k.root === round.checkpoint) b.edge(id, checkpointNode(b, k.jobId, k.root) ?? '', 'rated outputs of')
+  }
   return id
 }
 

@@ -4,6 +4,7 @@
  * their usage paid. Each entry remembers the sequences of the events that establish it.
  */
 import type { EconomyEvent } from '../../domain/economy/index.js'
+import { preferenceKey } from '../../domain/alignment/state.js'
 import { canonicalize } from '../../domain/canonical/jcs.js'
 import type { JsonValue } from '../../domain/json.js'
 
@@ -19,6 +20,8 @@ export interface JobEntry {
   /** The hyperparameters as canonical JSON. */
   readonly hyperparameters: string
   readonly seed: number
+  /** The preference dataset version a DPO job trains on (hyperparameter `preferenceVersion`), or null. */
+  readonly preferenceVersion: number | null
   readonly claims: { sequence: number; trainer: string; manifestHash: string }[]
   /** Checkpoint roots, in the order recorded. */
   readonly checkpoints: string[]
@@ -73,6 +76,26 @@ export interface DeploymentEntry {
   suspended?: { sequence: number; checkpoint: string }
 }
 
+/** A preference dataset version: the consensus of one closed RLHF round. */
+export interface PreferenceEntry {
+  readonly sequence: number
+  readonly mandateId: string
+  readonly version: number
+  readonly roundId: string
+  readonly root: string
+  readonly samples: number
+  readonly raters: readonly string[]
+}
+
+/** An RLHF round as opened: the checkpoint whose outputs it rates. */
+export interface RoundEntry {
+  readonly sequence: number
+  readonly checkpoint: string
+  readonly samples: number
+  /** How many samples record how the checkpoint generated them (so anyone can regenerate them). */
+  readonly generated: number
+}
+
 export interface ModelIndex {
   readonly jobs: Map<string, JobEntry>
   /** `jobId:root` → the checkpoint (the same root may come out of two reproducible jobs). */
@@ -82,12 +105,16 @@ export interface ModelIndex {
   readonly attributions: Map<string, { sequence: number; jobId: string; score: number }[]>
   /** Job id → the withdrawals flagged on its dataset version (ConsentWithdrawalFlagged). */
   readonly withdrawals: Map<string, { sequence: number; contributionId: string }[]>
+  /** preferenceKey(mandate, version) → the preference dataset version. */
+  readonly preferences: Map<string, PreferenceEntry>
+  /** Round id → the round as opened. */
+  readonly rounds: Map<string, RoundEntry>
 }
 
 export const checkpointKey = (jobId: string, root: string): string => `${jobId}:${root}`
 
 export function emptyModelIndex(): ModelIndex {
-  return { jobs: new Map(), checkpoints: new Map(), deployments: new Map(), attributions: new Map(), withdrawals: new Map() }
+  return { jobs: new Map(), checkpoints: new Map(), deployments: new Map(), attributions: new Map(), withdrawals: new Map(), preferences: new Map(), rounds: new Map() }
 }
 
 function indexTraining(index: ModelIndex, event: EconomyEvent, sequence: number): boolean {
@@ -96,7 +123,7 @@ function indexTraining(index: ModelIndex, event: EconomyEvent, sequence: number)
       const d = event.data
       index.jobs.set(d.jobId, {
         id: d.jobId, sequence, mandateId: d.mandateId, requester: d.requester, datasetVersion: d.datasetVersion, datasetRoot: d.datasetRoot, baseModel: d.baseModel,
-        executor: d.executor, hyperparameters: canonicalize(d.hyperparameters as JsonValue), seed: d.seed, claims: [], checkpoints: [], attributions: [],
+        executor: d.executor, hyperparameters: canonicalize(d.hyperparameters as JsonValue), seed: d.seed, preferenceVersion: preferenceVersionOf(d.hyperparameters), claims: [], checkpoints: [], attributions: [],
       })
       return true
     }
@@ -130,10 +157,25 @@ function indexTraining(index: ModelIndex, event: EconomyEvent, sequence: number)
   }
 }
 
+function preferenceVersionOf(hyperparameters: Readonly<Record<string, unknown>>): number | null {
+  const v = hyperparameters.preferenceVersion
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 ? v : null
+}
+
 function indexEnd(index: ModelIndex, event: EconomyEvent, sequence: number): boolean {
   if (event.type === 'TrainingCompleted') {
     const job = index.jobs.get(event.data.jobId)
     if (job !== undefined) job.completed = { sequence, finalCheckpoint: event.data.finalCheckpoint }
+    return true
+  }
+  if (event.type === 'FeedbackRoundOpened') {
+    const d = event.data
+    index.rounds.set(d.roundId, { sequence, checkpoint: d.checkpoint, samples: d.samples.length, generated: d.samples.filter((s) => 'generation' in s).length })
+    return true
+  }
+  if (event.type === 'PreferenceDatasetVersioned') {
+    const d = event.data
+    index.preferences.set(preferenceKey(d.mandateId, d.version), { sequence, mandateId: d.mandateId, version: d.version, roundId: d.roundId, root: d.root, samples: d.samples.length, raters: d.raters })
     return true
   }
   if (event.type === 'TrainingFailed') {

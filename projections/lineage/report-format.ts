@@ -21,7 +21,7 @@ export const REPORT_VERSION_ROTATED = 3
 
 const FactC = t.union([t.string, t.number, t.boolean, t.null])
 const NodeKindC = t.keyof({
-  proposal: null, mandate: null, datanet: null, 'dataset-version': null, contribution: null, 'reward-epoch': null, 'training-job': null, checkpoint: null, deployment: null, usage: null,
+  proposal: null, mandate: null, datanet: null, 'dataset-version': null, contribution: null, 'reward-epoch': null, 'training-job': null, checkpoint: null, deployment: null, usage: null, 'preference-version': null,
 })
 
 const LineageNodeC = closed(

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { toHex } from '../../domain/crypto/hex.js'
 import { contributionIdOf } from '../../domain/datanets/ids.js'
 import { defaultEconomics, encodeRequest, type EconomyCommand } from '../../domain/economy/index.js'
+import type { EconomicsParams } from '../../domain/economy/params.js'
 import { tokens } from '../../domain/governance/amounts.js'
 import { signCommand } from '../../domain/ledger/command.js'
 import type { Signer } from '../../domain/ports/crypto.js'
@@ -76,10 +77,10 @@ async function accept(handler: CommandHandler<EconomyState, string>, signer: Sig
   return result.commandHash
 }
 
-const actor = (placeholder: string): Signer => realKeys.get(placeholder) as Signer
+export const actor = (placeholder: string): Signer => realKeys.get(placeholder) as Signer
 
-/** A data directory with a sealed version of `items` (accepted by one validator). */
-export async function seedDataDir(items: readonly Item[], rubric = { metric: 'accuracy', threshold: 0.6, direction: 'maximize' as const }): Promise<Seeded> {
+/** A data directory with a sealed version of `items` (accepted by one validator); `economics` overrides the genesis's parameters. */
+export async function seedDataDir(items: readonly Item[], rubric = { metric: 'accuracy', threshold: 0.6, direction: 'maximize' as const }, overrides: Partial<EconomicsParams> = {}): Promise<Seeded> {
   const dir = mkdtempSync(join(tmpdir(), 'trainer-'))
   await initDataDir(dir, { cost: FAST_COST })
   const clock = manualClock(START)
@@ -88,7 +89,7 @@ export async function seedDataDir(items: readonly Item[], rubric = { metric: 'ac
   const handler = createCommandHandler({ store: opened.store, vertical: economy, clock })
   const run = (who: Signer, request: Omit<EconomyCommand, 'actor'>) => accept(handler, who, request, ledgerKey, clock.now())
   // These small datasets hold out only a few examples; minEvalExamples is the attack specs' business (test/domain/training).
-  const economics = { ...defaultEconomics, verdictsToFinalize: 1, maxItemsPerDay: 10_000, maxBytesPerDay: 100_000_000, minEvalExamples: 1 }
+  const economics = { ...defaultEconomics, verdictsToFinalize: 1, maxItemsPerDay: 10_000, maxBytesPerDay: 100_000_000, minEvalExamples: 1, ...overrides }
   const { actor: _g, ...genesis } = gov.genesis({ economics })
   await run(opened.signer, genesis)
   for (const who of [ALICE, BOB, DAVE]) await run(actor(who), { type: 'RegisterIdentity', payload: { displayName: 'fixture' } })
@@ -143,14 +144,14 @@ export const ATTESTERS = [BOB, DAVE] as const
  * Bob and Dave each fetch the job's final checkpoint from the blob store, re-run its evaluation and
  * sign an AttestEvaluation with what they got; then Dave settles it. Returns each attester's check.
  */
-export async function attestJob(dir: string, jobId: string, change: (metrics: EvaluationCheck['attestation']['metrics']) => EvaluationCheck['attestation']['metrics'] = (m) => m): Promise<EvaluationCheck[]> {
+export async function attestJob(dir: string, jobId: string, change: (metrics: EvaluationCheck['attestation']['metrics']) => EvaluationCheck['attestation']['metrics'] = (m) => m, executors = executorsOf([])): Promise<EvaluationCheck[]> {
   const opened = await openLedger(dir)
   const handler = createCommandHandler({ store: opened.store, vertical: economy })
   const blobs = createBlobStore(blobDir(dir))
   const checks: EvaluationCheck[] = []
   try {
     for (const who of ATTESTERS) {
-      const check = await checkEvaluation(await handler.state(), jobId, blobs, executorsOf([]))
+      const check = await checkEvaluation(await handler.state(), jobId, blobs, executors)
       checks.push(check)
       const payload = { ...check.attestation, metrics: change(check.attestation.metrics) }
       await accept(handler, actor(who), { type: 'AttestEvaluation', payload }, opened.store.ledgerPublicKey, Date.now())

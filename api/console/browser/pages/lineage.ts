@@ -19,11 +19,11 @@ const BASE_UNITS = /^\d{1,78}$/
 
 // Left to right as a deployment is traced back: usage, deployment, checkpoint, job, dataset, contributions.
 const COLUMN: Record<NodeKind, number> = {
-  usage: 0, 'reward-epoch': 0, deployment: 1, proposal: 1, checkpoint: 2, mandate: 2, 'training-job': 3, datanet: 3, 'dataset-version': 4, contribution: 5,
+  usage: 0, 'reward-epoch': 0, deployment: 1, proposal: 1, checkpoint: 2, mandate: 2, 'training-job': 3, datanet: 3, 'dataset-version': 4, contribution: 5, 'preference-version': 4,
 }
 const KIND_LABEL: Record<NodeKind, string> = {
   usage: 'usage', 'reward-epoch': 'reward epoch', deployment: 'deployment', proposal: 'proposal', checkpoint: 'checkpoint', mandate: 'mandate',
-  'training-job': 'training job', datanet: 'datanet', 'dataset-version': 'dataset version', contribution: 'contribution',
+  'training-job': 'training job', datanet: 'datanet', 'dataset-version': 'dataset version', contribution: 'contribution', 'preference-version': 'preference version',
 }
 
 /** "alice=1000…, bob=2000…" (payout lists in facts) with each amount in OPEN. */
