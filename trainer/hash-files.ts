@@ -20,7 +20,8 @@ export async function hashFile(path: string): Promise<{ sha256: string; bytes: n
   return { sha256: hash.digest('hex'), bytes }
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/** Every regular file under `dir`, recursively, as paths (unsorted). */
+export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = []
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name)

@@ -10,8 +10,8 @@
  * version whose text it reuses (spans of at least `spanBytes` bytes, domain/lm/spans.ts).
  */
 import { createHash } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative, sep } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { relative, sep } from 'node:path'
 import { setImmediate as yieldNow } from 'node:timers/promises'
 import type { Served } from '../../domain/deployment/state.js'
 import { LM_FORMAT, LmFormatError, loadLmFiles, type LmWeights } from '../../domain/lm/format.js'
@@ -21,6 +21,7 @@ import { bytesOf, ChatMappingError, promptOf, questionOf } from '../../domain/lm
 import { checkpointRoot, sortedFiles } from '../../domain/training/checkpoint.js'
 import type { CheckpointFile } from '../../domain/training/values.js'
 import { BackendError, UnsupportedRequest, type Backend, type ChatMessage, type Generation, type InferenceRequest, type StreamPart, type Target } from './backend.js'
+import { listFiles } from '../../trainer/hash-files.js'
 
 export interface LmBackendOptions {
   /** The directory of the served checkpoint's files on this host; undefined when the ledger does not know it. */
@@ -42,16 +43,6 @@ interface LoadedLm {
   readonly index: SpanIndex | null
 }
 type Loaded = LoadedLm | { readonly kind: 'other' }
-
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...(await listFiles(path)))
-    else if (entry.isFile()) out.push(path)
-  }
-  return out
-}
 
 /** Every file of `dir`, read once; refused unless their root (trainer/hash-files.ts's) is `root`. */
 export async function readVerifiedCheckpoint(dir: string, root: string): Promise<Map<string, Buffer>> {

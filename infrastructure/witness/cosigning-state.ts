@@ -5,7 +5,7 @@
  * cosignature collected, by tree size; the checkpoint notes they cover; and the note last
  * published at /tlog/checkpoint. Cosignatures and notes older than the published size are pruned.
  */
-import Database from 'better-sqlite3'
+import { openDurableDb } from './sqlite.js'
 
 export interface CosigningState {
   /** The size this witness last cosigned (or told us it holds), or undefined when never heard from. */
@@ -52,16 +52,7 @@ CREATE TABLE IF NOT EXISTS published (
 `
 
 export function openCosigningState(path: string): CosigningState {
-  const db = new Database(path)
-  try {
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.pragma('busy_timeout = 10000')
-    db.exec(SCHEMA)
-  } catch (error) {
-    db.close()
-    throw error
-  }
+  const db = openDurableDb(path, SCHEMA)
   const getWitness = db.prepare<[string], { size: number }>('SELECT size FROM witness WHERE vkey = ?')
   const setWitness = db.prepare<[string, number, number]>('INSERT INTO witness (vkey, size, updated_at) VALUES (?, ?, ?) ON CONFLICT (vkey) DO UPDATE SET size = excluded.size, updated_at = excluded.updated_at')
   const putCheckpoint = db.prepare<[number, string]>('INSERT INTO checkpoint (size, note) VALUES (?, ?) ON CONFLICT (size) DO UPDATE SET note = excluded.note')

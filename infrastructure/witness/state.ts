@@ -11,8 +11,8 @@
  *
  * Refused submissions that the log did sign (a fork, a rollback) are kept as evidence.
  */
-import Database from 'better-sqlite3'
 import type { CosignedHead } from '../../domain/tlog/witness.js'
+import { openDurableDb } from './sqlite.js'
 
 export interface WitnessRecord extends CosignedHead {
   readonly origin: string
@@ -79,16 +79,7 @@ function record(row: Row | undefined): WitnessRecord | undefined {
 }
 
 export function openWitnessState(path: string): WitnessState {
-  const db = new Database(path)
-  try {
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.pragma('busy_timeout = 10000')
-    db.exec(SCHEMA)
-  } catch (error) {
-    db.close()
-    throw error
-  }
+  const db = openDurableDb(path, SCHEMA)
   const select = db.prepare<[string], Row>('SELECT origin, size, root, note, recorded_at FROM cosigned WHERE origin = ?')
   const selectByHash = db.prepare<[string], Row>('SELECT origin, size, root, note, recorded_at FROM cosigned WHERE origin_hash = ?')
   const update = db.prepare<[number, Buffer, string, number, string, number, Buffer]>(
