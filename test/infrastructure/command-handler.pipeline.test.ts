@@ -198,6 +198,32 @@ describe('pipelined decisions', () => {
     await fullyVerified(backend, h.store.ledgerPublicKey)
   })
 
+  it('a decision that relied on a failed append through a stream it does not write is decided again, not committed', async () => {
+    const EVE = 'e5'.repeat(32)
+    const { backend, control } = slowBackend(() => 0)
+    const h = await started(backend)
+    const handler = governanceHandler(h.store, h.clock)
+    await handler.state()
+    let release: () => void = () => undefined
+    control.gate = new Promise((resolve) => (release = resolve))
+    const commitsBefore = control.commits
+    // Eve registers (stream identity-…); Alice delegates to her (stream account-…): only the first
+    // append's fate, not a stream version, says whether the second decision still holds.
+    const registering = handler.handle(sign(cmd.register(EVE)))
+    while (control.commits === commitsBefore) await new Promise((resolve) => setImmediate(resolve))
+    const delegating = handler.handle(sign(cmd.delegate(ALICE, EVE)))
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    control.failNext = new Error('injected commit failure')
+    control.gate = undefined
+    release()
+    await expect(registering).rejects.toMatchObject({ code: 'storage' })
+    expect(await delegating).toMatchObject({ ok: false, error: { code: 'unknown-delegate' } })
+    await fullyVerified(backend, h.store.ledgerPublicKey)
+    // Once Eve is registered for real, the same delegation goes through.
+    expect((await handler.handle(sign(cmd.register(EVE)))).ok).toBe(true)
+    expect((await handler.handle(sign(cmd.delegate(ALICE, EVE)))).ok).toBe(true)
+  })
+
   it('a batch that fails while later commands are already decided in the same pipeline: none of them commits on a state that never was', async () => {
     const { backend, control } = slowBackend(() => 1)
     const h = await started(backend)
