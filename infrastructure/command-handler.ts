@@ -190,7 +190,10 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
     if (current.length === 0) {
       // Nothing pending: start from the log's head, as a handler that does not pipeline would.
       await catchUp()
-      if (current.length === 0) speculative = durable
+      if (current.length === 0) {
+        speculative = durable
+        speculativeVersions.clear()
+      }
     }
     const parsed = vertical.parseCommand(signed.command)
     if (isLeft(parsed)) return { kind: 'final', result: { ok: false, error: parsed.left } }
