@@ -13,7 +13,7 @@ import { createSqliteBackend } from '../infrastructure/store/sqlite-backend.js'
 import { rawSignRate, rawSqliteInsertRate } from './raw.js'
 import { fmt, medianRate, perSecond, say } from './stats.js'
 
-async function appendRate(events: number, callers: number): Promise<number> {
+export async function appendRate(events: number, callers: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'ml-bench-append-'))
   const store = await openLedgerStore({ backend: createSqliteBackend(join(dir, 'ledger.db')), signer: nativeEd25519.signer(randomBytes(32)), anchorEvery: 1000, anchorIntervalMs: 0 })
   let next = 0

@@ -1,7 +1,9 @@
 /**
  * Signed commands through HTTP under concurrent load (autocannon, loopback, bounded count and
  * time) beside the same commands through the command handler in process, on the embedded SQLite
- * store, in the same run. `npm run build && node dist/bench/http.js [--commands N] [--connections C]`.
+ * store, in the same run, beside two raw baselines measured in the same run: the one-core
+ * Ed25519 sign rate and the store's own durable append rate (plain appends, no decisions, as many
+ * concurrent callers). `npm run build && node dist/bench/http.js [--commands N] [--connections C]`.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -17,7 +19,9 @@ import { createCommandHandler } from '../infrastructure/command-handler.js'
 import { nativeCrypto } from '../infrastructure/crypto/native.js'
 import { openLedgerStore } from '../infrastructure/store/ledger-store.js'
 import { createSqliteBackend } from '../infrastructure/store/sqlite-backend.js'
-import { numberArg } from './stats.js'
+import { appendRate } from './append.js'
+import { rawSignRate } from './raw.js'
+import { fmt, numberArg } from './stats.js'
 
 const COMMANDS = numberArg('--commands', 3000)
 const CONNECTIONS = numberArg('--connections', 32)
@@ -82,6 +86,8 @@ async function overHttp(dir: string, work: ReturnType<typeof workload>): Promise
 const dir = await mkdtemp(join(tmpdir(), 'ml-bench-http-'))
 try {
   const work = workload()
+  process.stdout.write(`raw Ed25519 sign (node:crypto, 1 core): ${fmt(rawSignRate())}/s\n`)
+  process.stdout.write(`raw durable append (ledger store, ${CONNECTIONS} callers, no decisions): ${fmt(await appendRate(20_000, CONNECTIONS))} events/s\n`)
   await mkdtemp(join(dir, 'a-')).then(async (a) => {
     const rate = await inProcess(a, work)
     process.stdout.write(`in process (command handler, SQLite): ${COMMANDS} signed commands, ${rate.toFixed(0)} commands/s with ${CONNECTIONS} concurrent callers\n`)

@@ -20,7 +20,7 @@ import { SignedCommandC, type SignedCommand } from '../domain/ledger/command.js'
 import { isLedgerError } from '../domain/ledger/errors.js'
 import type { Clock } from '../domain/ports/clock.js'
 import type { CryptoSuite } from '../domain/ports/crypto.js'
-import { Expected, type EventStore, type StreamWrite } from '../domain/ports/event-store.js'
+import { Expected, type AppendRequest, type AppendResult, type EventStore, type StreamWrite } from '../domain/ports/event-store.js'
 import { systemClock } from './clock.js'
 import { nativeCrypto } from './crypto/native.js'
 import { verifySigned } from './verified-commands.js'
@@ -65,13 +65,15 @@ export interface CommandHandler<S, Code extends string> {
 }
 
 const RETRYABLE = ['wrong-expected-version', 'recorded-at-regression'] as const
+/** How many times one command may be decided again because a command it was decided on top of failed. */
+const MAX_REQUEUES = 1000
 
 function refused<Code extends string>(code: Code | HandlerErrorCode, message: string): Refused<Code> {
   return { ok: false, error: domainError(code, message) }
 }
 
 /** One write per stream, in the order the streams first appear; refuses interleaving, which would reorder events. */
-export function groupWrites(encoded: readonly { stream: string; type: string; data: JsonValue }[], versions: ReadonlyMap<string, number>): StreamWrite[] {
+export function groupWrites(encoded: readonly { stream: string; type: string; data: JsonValue }[], versions: Pick<ReadonlyMap<string, number>, 'get'>): StreamWrite[] {
   const writes: { stream: string; events: { type: string; data: JsonValue }[] }[] = []
   for (const { stream, type, data } of encoded) {
     const last = writes[writes.length - 1]
@@ -85,46 +87,91 @@ export function groupWrites(encoded: readonly { stream: string; type: string; da
   return writes.map((write) => ({ ...write, expected: Expected.exact(versions.get(write.stream) ?? 0) }))
 }
 
+/** The handler's view of the log: the fold, the position it reached, the head's time. */
+interface Folded<S> {
+  readonly state: S
+  readonly position: number
+  readonly headRecordedAt: string | null
+}
+
+/** A decided command whose append is queued or committing: later decisions already build on it. */
+interface Pending<S> {
+  readonly generation: number
+  readonly request: AppendRequest
+  /** The sequence its first event is predicted to land at. */
+  readonly first: number
+  /** The fold with its events, at the predicted sequences. */
+  readonly after: Folded<S>
+}
+
 export function createCommandHandler<C, E, S, Code extends string>(options: CommandHandlerOptions<C, E, S, Code>): CommandHandler<S, Code> {
   const { store, vertical } = options
   const crypto = options.crypto ?? nativeCrypto
   const clock = options.clock ?? systemClock
   const maxAttempts = options.maxAttempts ?? 5
 
-  let state = vertical.decider.initialState
-  let position = 0
-  let headRecordedAt: string | null = null
-  const versions = new Map<string, number>()
-  let tail: Promise<unknown> = Promise.resolve()
+  // What the log holds (committed only): what `state()` answers and what a failed batch falls back to.
+  let durable: Folded<S> = { state: vertical.decider.initialState, position: 0, headRecordedAt: null }
+  const durableVersions = new Map<string, number>()
+  // Decisions see `durable` plus every pending append of the current generation, in order.
+  let generation = 0
+  let current: Pending<S>[] = []
+  let speculative: Folded<S> = durable
+  const speculativeVersions = new Map<string, number>()
+  // Commands decided and not yet settled, by hash: a resend waits for the first one's result.
+  const inFlight = new Map<string, Promise<unknown>>()
+  let lane: Promise<unknown> = Promise.resolve()
+  let catching: Promise<unknown> = Promise.resolve()
 
-  /** Folds every envelope after the last one seen; other verticals' events only move the position. */
-  async function catchUp(): Promise<void> {
-    for await (const envelope of store.readAll(position + 1)) {
-      position = envelope.sequence
-      headRecordedAt = envelope.recordedAt
-      const event = vertical.parseEvent(envelope.type, envelope.data)
-      if (event === undefined) continue
-      versions.set(envelope.stream, envelope.streamVersion)
-      state = vertical.decider.evolve(state, { event, sequence: envelope.sequence, recordedAt: envelope.recordedAt })
-    }
+  /**
+   * Folds every committed envelope after `durable`; other verticals' events only move the position.
+   * One at a time; each step re-reads `durable`, which a settling append may have moved meanwhile.
+   */
+  function catchUp(): Promise<void> {
+    const run = catching.then(async () => {
+      for await (const envelope of store.readAll(durable.position + 1)) {
+        if (envelope.sequence !== durable.position + 1) {
+          if (envelope.sequence <= durable.position) continue
+          throw new Error(`${vertical.name}: the log skipped from ${durable.position} to ${envelope.sequence}`)
+        }
+        const event = vertical.parseEvent(envelope.type, envelope.data)
+        if (event !== undefined) durableVersions.set(envelope.stream, envelope.streamVersion)
+        const state = event === undefined ? durable.state : vertical.decider.evolve(durable.state, { event, sequence: envelope.sequence, recordedAt: envelope.recordedAt })
+        durable = { state, position: envelope.sequence, headRecordedAt: envelope.recordedAt }
+      }
+    })
+    catching = run.catch(() => undefined)
+    return run
   }
+
+  /** Drops every speculative decision: later ones are decided against the durable log again. */
+  function rollBack(): void {
+    generation++
+    current = []
+    speculative = durable
+    speculativeVersions.clear()
+  }
+
+  const versionOf = (stream: string): number => speculativeVersions.get(stream) ?? durableVersions.get(stream) ?? 0
 
   /** Now, or the head's time if the clock is behind it: the ledger's time never runs backwards. */
   function decisionTime(): string {
     const now = new Date(clock.now()).toISOString()
-    return headRecordedAt !== null && headRecordedAt > now ? headRecordedAt : now
+    const head = speculative.headRecordedAt
+    return head !== null && head > now ? head : now
   }
 
-  function serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = tail.then(work, work)
-    tail = run.catch(() => undefined)
+  /** Decisions run one at a time in this lane; appends are not awaited in it. */
+  function inLane<T>(work: () => Promise<T>): Promise<T> {
+    const run = lane.then(work, work)
+    lane = run.catch(() => undefined)
     return run
   }
 
   /**
    * The first result of a command already in the log, from the store's command index: a resend is
    * answered with it and never decided again (deciding again might now fail, after a spend). The
-   * handler keeps no memory per command, so its memory does not grow with the log.
+   * handler keeps no memory per committed command, so its memory does not grow with the log.
    */
   async function duplicateOf(commandHash: string): Promise<Accepted | undefined> {
     const result = await store.commandResult(commandHash)
@@ -132,23 +179,95 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
     return { ok: true, commandHash, duplicate: true, firstSequence: result.firstSequence, lastSequence: result.lastSequence, recordedAt: result.recordedAt }
   }
 
-  async function attempt(signed: SignedCommand, commandHash: string): Promise<HandleResult<Code> | 'retry'> {
-    await catchUp()
+  type Submitted = { kind: 'final'; result: HandleResult<Code> } | { kind: 'wait'; on: Promise<unknown> } | { kind: 'pending'; append: Promise<AppendResult>; done: Promise<void> }
+
+  /** In the lane: decides against the speculative state and queues the append without awaiting it. */
+  async function submit(signed: SignedCommand, commandHash: string): Promise<Submitted> {
     const prior = await duplicateOf(commandHash)
-    if (prior !== undefined) return prior
-    const parsed = vertical.parseCommand(signed.command)
-    if (isLeft(parsed)) return { ok: false, error: parsed.left }
-    const recordedAt = decisionTime()
-    const decided = decideTraced(() => vertical.decider.decide(parsed.right, state, { recordedAt, commandHash, ledgerKey: store.ledgerPublicKey, issuedAt: signed.command.issuedAt }))
-    if (isLeft(decided)) return { ok: false, error: decided.left }
-    if (decided.right.length === 0) throw new Error(`${vertical.name}: an accepted command must record at least one event`)
-    const writes = groupWrites(decided.right.map(vertical.encodeEvent), versions)
-    try {
-      const result = await inSpan('ledger.append', { 'ledger.events': decided.right.length }, () => store.append({ writes, command: signed, recordedAt }))
+    if (prior !== undefined) return { kind: 'final', result: prior }
+    const first = inFlight.get(commandHash)
+    if (first !== undefined) return { kind: 'wait', on: first }
+    if (current.length === 0) {
+      // Nothing pending: start from the log's head, as a handler that does not pipeline would.
       await catchUp()
+      if (current.length === 0) {
+        speculative = durable
+        speculativeVersions.clear()
+      }
+    }
+    const parsed = vertical.parseCommand(signed.command)
+    if (isLeft(parsed)) return { kind: 'final', result: { ok: false, error: parsed.left } }
+    const recordedAt = decisionTime()
+    const base = speculative
+    const decided = decideTraced(() => vertical.decider.decide(parsed.right, base.state, { recordedAt, commandHash, ledgerKey: store.ledgerPublicKey, issuedAt: signed.command.issuedAt }))
+    if (isLeft(decided)) return { kind: 'final', result: { ok: false, error: decided.left } }
+    if (decided.right.length === 0) throw new Error(`${vertical.name}: an accepted command must record at least one event`)
+    const encoded = decided.right.map(vertical.encodeEvent)
+    const writes = groupWrites(encoded, { get: versionOf })
+    const firstSequence = base.position + 1
+    let state = base.state
+    decided.right.forEach((event, i) => (state = vertical.decider.evolve(state, { event, sequence: firstSequence + i, recordedAt })))
+    const previous = current[current.length - 1]
+    const request: AppendRequest = {
+      writes,
+      command: signed,
+      recordedAt,
+      ...(previous === undefined ? {} : { after: { request: previous.request, sequence: firstSequence } }),
+    }
+    const pending: Pending<S> = { generation, request, first: firstSequence, after: { state, position: base.position + decided.right.length, headRecordedAt: recordedAt } }
+    const append = inSpan('ledger.append', { 'ledger.events': decided.right.length, 'ledger.pipelined': previous !== undefined }, () => store.append(request))
+    current.push(pending)
+    speculative = pending.after
+    for (const write of writes) speculativeVersions.set(write.stream, versionOf(write.stream) + write.events.length)
+    const done = append.then(
+      (result) => settled(pending, { ok: true, result }),
+      (error: unknown) => settled(pending, { ok: false, error }),
+    )
+    inFlight.set(commandHash, done)
+    void done.finally(() => {
+      if (inFlight.get(commandHash) === done) inFlight.delete(commandHash)
+    })
+    return { kind: 'pending', append, done }
+  }
+
+  /**
+   * After the append settled (appends settle in the order they were queued): an append that
+   * committed where it was predicted becomes the durable state as it is; anything else (refused,
+   * failed, committed elsewhere or as a duplicate) rolls back every later speculative decision.
+   */
+  function settled(pending: Pending<S>, outcome: { ok: true; result: AppendResult } | { ok: false; error: unknown }): void {
+    const index = current.indexOf(pending)
+    if (index >= 0) current.splice(0, index + 1)
+    const asPredicted = outcome.ok && !outcome.result.duplicate && outcome.result.firstSequence === pending.first
+    if (asPredicted && durable.position === pending.first - 1) {
+      durable = pending.after
+      for (const [stream, version] of Object.entries(outcome.result.streamVersions)) durableVersions.set(stream, version)
+    }
+    // A pending append of an earlier generation was already given up with its predecessor.
+    if (!asPredicted && pending.generation === generation) rollBack()
+    if (current.length === 0 && pending.generation === generation) {
+      speculative = durable
+      speculativeVersions.clear()
+    }
+  }
+
+  async function attempt(signed: SignedCommand, commandHash: string): Promise<HandleResult<Code> | 'retry' | 'requeue'> {
+    const submitted = await inLane(() => submit(signed, commandHash))
+    if (submitted.kind === 'final') return submitted.result
+    if (submitted.kind === 'wait') {
+      await submitted.on.catch(() => undefined)
+      return 'requeue'
+    }
+    const { append, done } = submitted
+    try {
+      const result = await append
+      await done
       const { firstSequence, lastSequence } = result
       return { ok: true, commandHash, duplicate: result.duplicate, firstSequence, lastSequence, recordedAt: result.recordedAt }
     } catch (error) {
+      await done
+      // Refused because an append it was decided on top of did not land just before it.
+      if (isLedgerError(error, 'wrong-expected-version') && error.details.pipeline === true) return 'requeue'
       if (RETRYABLE.some((code) => isLedgerError(error, code))) return 'retry'
       // The store keeps (actor, nonce) unique: another command of this actor already used the nonce.
       if (isLedgerError(error, 'nonce-replayed')) return refused<Code>('nonce-replayed', error.message)
@@ -162,10 +281,10 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
       span.setAttributes(result.ok ? { 'ledger.command.outcome': result.duplicate ? 'duplicate' : 'accepted', 'ledger.command.hash': result.commandHash, 'ledger.sequence.first': result.firstSequence, 'ledger.sequence.last': result.lastSequence } : { 'ledger.command.outcome': 'refused', 'ledger.command.refusal': result.error.code })
       return result
     }),
-    state: () => serialize(async () => {
+    state: async () => {
       await catchUp()
-      return state
-    }),
+      return durable.state
+    },
   }
 
   async function handle(input: unknown): Promise<HandleResult<Code>> {
@@ -178,13 +297,17 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
     if (signed.command.ledger !== store.ledgerPublicKey) {
       return refused<Code>('wrong-ledger', `the command names ledger ${signed.command.ledger}, not this ledger (${store.ledgerPublicKey})`)
     }
-    return serialize(async () => {
-      for (let i = 0; i < maxAttempts; i++) {
-        const outcome = await attempt(signed, commandHash)
-        if (outcome !== 'retry') return outcome
-      }
-      return refused<Code>('conflict', `other writers changed the streams ${maxAttempts} times in a row; try again`)
-    })
+    // Conflicts with other writers count against maxAttempts; being rolled back with a failed
+    // predecessor does not (it is bounded apart, so a handler never loops for ever).
+    let conflicts = 0
+    for (let requeues = 0; requeues < MAX_REQUEUES; ) {
+      const outcome = await attempt(signed, commandHash)
+      if (outcome === 'requeue') requeues++
+      else if (outcome === 'retry') {
+        if (++conflicts >= maxAttempts) break
+      } else return outcome
+    }
+    return refused<Code>('conflict', `other writers changed the streams ${maxAttempts} times in a row; try again`)
   }
 }
 

@@ -20,7 +20,9 @@ function tsxEsmApi(): string {
 
 /** `name` without extension, resolved against `callerUrl` (the caller's import.meta.url). */
 export function spawnSibling(callerUrl: string, name: string, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
-  const options = { workerData, ...(resourceLimits === undefined ? {} : { resourceLimits }) }
+  // A worker inherits the process's flags; --input-type (a parent started with -e) is refused for a worker's file.
+  const execArgv = process.execArgv.filter((flag, i, all) => !flag.startsWith('--input-type') && all[i - 1] !== '--input-type')
+  const options = { workerData, execArgv, ...(resourceLimits === undefined ? {} : { resourceLimits }) }
   if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, callerUrl), options)
   const api = JSON.stringify(tsxEsmApi())
   const entry = JSON.stringify(new URL(`./${name}.ts`, callerUrl).href)

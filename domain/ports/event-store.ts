@@ -45,6 +45,15 @@ export interface AppendRequest {
   readonly reason?: string
   /** The ledger time the caller decided at; defaults to the clock. Never earlier than the head's. */
   readonly recordedAt?: string
+  /**
+   * Pipelining (infrastructure/command-handler.ts): this request was decided against the state
+   * that `request` leaves, before `request` committed. It is refused with `wrong-expected-version`
+   * (details `pipeline: true`) unless `request` was appended through this same store object, its
+   * events are the last ones before this request's (no anchor, no other writer's event between),
+   * and this request's first event lands at `sequence`. By induction, a request never commits
+   * when one it was decided on top of did not.
+   */
+  readonly after?: { readonly request: AppendRequest; readonly sequence: number }
 }
 
 export interface AppendResult {

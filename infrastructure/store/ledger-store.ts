@@ -63,6 +63,9 @@ type Job =
   | { kind: 'rotate'; next: Signer; resolve: (e: Envelope) => void; reject: (e: unknown) => void }
 
 interface ValidRequest {
+  /** The caller's own request object: a later request's `after` names it. */
+  readonly source: AppendRequest
+  readonly after?: AppendRequest['after']
   readonly writes: AppendRequest['writes']
   /** Each event's canonical data text, per write, computed once during validation. */
   readonly dataTexts: readonly (readonly string[])[]
@@ -84,6 +87,8 @@ interface ChainState {
   keys: readonly KeyEra[]
   /** The signer of the key in force, or undefined when this process does not hold it (another writer rotated). */
   signer: Signer | undefined
+  /** The request whose events end at the head, when one of this process's appends put them there. */
+  lastRequest: AppendRequest | undefined
 }
 
 /** A backend failure as LedgerError('storage'), keeping the backend's code (SQLITE_FULL, ENOSPC, 53100…) in details. */
@@ -179,7 +184,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     }
     const heads = StreamHeads.from(await streamHeadsOf(backend), crypto.sha256)
     const keys = await keyChainOf(backend, ledgerPublicKey)
-    return { head, lastAnchor: last, tree, heads, origin, keys, signer: signers.get(currentKey({ keys }).publicKey) }
+    return { head, lastAnchor: last, tree, heads, origin, keys, signer: signers.get(currentKey({ keys }).publicKey), lastRequest: undefined }
   }
 
   function notify(): void {
@@ -226,10 +231,14 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     if (request.recordedAt !== undefined && !isInstant(request.recordedAt)) {
       throw new LedgerError('malformed', 'recordedAt must be a UTC timestamp with milliseconds')
     }
+    if (request.after !== undefined && !(Number.isSafeInteger(request.after.sequence) && request.after.sequence >= 1)) {
+      throw new LedgerError('malformed', 'a pipelined request lands at a whole sequence >= 1')
+    }
     const reason = request.reason ?? 'append'
+    const common = { source: request, ...(request.after === undefined ? {} : { after: request.after }), writes: request.writes, dataTexts, reason, recordedAt: request.recordedAt }
     if (request.command === undefined) {
       if (!/^[a-z][a-z0-9-]{0,63}$/.test(reason)) throw new LedgerError('malformed', 'a system reason is lower-case words joined by -')
-      return { writes: request.writes, dataTexts, reason, recordedAt: request.recordedAt }
+      return common
     }
     const decoded = decodeWith(SignedCommandC, request.command)
     if (!decoded.ok) throw new LedgerError('malformed', `malformed signed command: ${decoded.error}`)
@@ -239,7 +248,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     if (decoded.value.command.ledger !== ledgerPublicKey) {
       throw new LedgerError('wrong-ledger', `the command names ledger ${decoded.value.command.ledger}, not this ledger (${ledgerPublicKey})`, { ledger: ledgerPublicKey })
     }
-    return { writes: request.writes, dataTexts, command: decoded.value, commandHash, reason, recordedAt: request.recordedAt }
+    return { ...common, command: decoded.value, commandHash }
   }
 
   function schedule(): void {
@@ -348,6 +357,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       envelopes.push(envelope)
       texts.push(text)
       versions.set(stream, streamVersion)
+      work.lastRequest = undefined
       work.head = { sequence: envelope.sequence, hash: envelope.hash, recordedAt }
       work.tree.push(fromHex(envelope.hash))
       work.heads.record(stream, streamVersion, envelope.sequence)
@@ -432,6 +442,10 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
             throw new LedgerError('nonce-replayed', `actor ${request.command.command.actor} already used nonce ${JSON.stringify(request.command.command.nonce)} for command ${holder}`, { holder })
           }
         }
+        const after = request.after
+        if (after !== undefined && (work.lastRequest !== after.request || work.head.sequence + 1 !== after.sequence)) {
+          throw new LedgerError('wrong-expected-version', `this append was decided on top of another that is not the last one before it (it would land at ${work.head.sequence + 1}, not ${after.sequence})`, { pipeline: true })
+        }
         for (const write of request.writes) checkExpected(write.stream, write.expected, version(write.stream))
         const recordedAt = request.recordedAt ?? laterOf(iso(clock.now()))
         if (work.head.recordedAt !== null && recordedAt < work.head.recordedAt) {
@@ -448,6 +462,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
           write.events.forEach((event, i) => push(write.stream, event.type, event.data, cause, recordedAt, dataTexts?.[i]))
           streamVersions[write.stream] = version(write.stream)
         }
+        work.lastRequest = request.source
         const result: Omit<AppendResult, 'duplicate'> = {
           firstSequence,
           lastSequence: work.head.sequence,

@@ -3,6 +3,10 @@
  * so a commit that returned is on disk and a crash mid-commit leaves the previous state intact.
  * A batch is one IMMEDIATE transaction that first checks the head it was sealed against, so two
  * processes that open the same file can never fork the chain.
+ *
+ * Commits run on a writer thread of their own (sqlite-writer.ts) with its own connection, so the
+ * fsync never blocks the event loop; reads stay on this thread's connection, which sees each
+ * commit once the writer reports it. `writerThread: false` commits on the calling thread instead.
  */
 import Database from 'better-sqlite3'
 import { canonicalize } from '../../domain/canonical/jcs.js'
@@ -12,6 +16,9 @@ import { ZERO_HASH } from '../../domain/ledger/envelope.js'
 import { nonceKey, type SignedCommand } from '../../domain/ledger/command.js'
 import { ANCHOR_STREAM } from '../../domain/ledger/names.js'
 import { StaleHeadError, type SealedBatch, type StorageBackend, type StoredCommand, type StoredHead } from './backend.js'
+import type { Worker } from 'node:worker_threads'
+import { spawnSibling } from '../worker.js'
+import type { WriterBatch, WriterData, WriterReply, WriterRequest } from './sqlite-writer.js'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_meta (
@@ -45,6 +52,8 @@ export interface SqliteOptions {
    * A write past it fails with SQLITE_FULL, as a full disk does.
    */
   readonly maxPageCount?: number
+  /** Commit on a writer thread (default) or, false, synchronously on the calling thread. */
+  readonly writerThread?: boolean
 }
 
 export function createSqliteBackend(file: string, options: SqliteOptions = {}): StorageBackend {
@@ -119,6 +128,8 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
 
   const parse = (rows: { envelope: string }[]): Envelope[] => rows.map((row) => JSON.parse(row.envelope) as Envelope)
 
+  const writer = options.readonly || options.writerThread === false ? undefined : writerThread({ file, ...(options.maxPageCount === undefined ? {} : { maxPageCount: options.maxPageCount }) })
+
   return {
     kind: 'sqlite',
     async ledgerKey() {
@@ -156,7 +167,17 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
       return found
     },
     async commit(batch) {
-      commitTx.immediate(batch)
+      if (writer === undefined) {
+        commitTx.immediate(batch)
+        return
+      }
+      await writer.commit({
+        expectedHead: { sequence: batch.expectedHead.sequence, hash: batch.expectedHead.hash },
+        events: batch.envelopes.map((e, i) => [
+          e.sequence, e.stream, e.streamVersion, e.type, e.hash, e.cause.kind === 'command' ? e.cause.commandHash : null, e.recordedAt, batch.texts?.[i] ?? canonicalize(e as unknown as JsonValue),
+        ] as const),
+        commands: batch.commands.map((c) => [c.hash, nonceKey(c.signed.command), canonicalize(c.signed as unknown as JsonValue), JSON.stringify(c.result)] as const),
+      })
     },
     readRange: async (fromSequence, limit) => parse(q.range.all(fromSequence, limit)),
     readStream: async (stream, fromVersion, limit) => parse(q.stream.all(stream, fromVersion, limit)),
@@ -168,7 +189,70 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
       return row === undefined ? undefined : (JSON.parse(row.signed) as SignedCommand)
     },
     async close() {
+      await writer?.close()
       if (db.open) db.close()
+    },
+  }
+}
+
+/**
+ * The writer thread, started at the first commit (and again after one died). It holds the event
+ * loop open only while a commit is outstanding. A thread that dies fails the commits it held:
+ * each either committed whole or not at all, and the sequencer re-reads the head to find out.
+ */
+function writerThread(data: WriterData) {
+  let worker: Worker | undefined
+  let nextId = 0
+  const waiting = new Map<number, { resolve: () => void; reject: (error: unknown) => void }>()
+
+  function failAll(error: unknown): void {
+    for (const pending of waiting.values()) pending.reject(error)
+    waiting.clear()
+  }
+
+  function started(): Worker {
+    if (worker !== undefined) return worker
+    const thread = spawnSibling(import.meta.url, 'sqlite-writer', data)
+    thread.on('message', (reply: WriterReply) => {
+      const pending = waiting.get(reply.id)
+      if (pending === undefined) return
+      waiting.delete(reply.id)
+      if (waiting.size === 0) thread.unref()
+      if (reply.ok) pending.resolve()
+      else if (reply.stale) pending.reject(new StaleHeadError(reply.message))
+      else pending.reject(Object.assign(new Error(reply.message), reply.code === undefined ? {} : { code: reply.code }))
+    })
+    thread.on('error', (error) => {
+      if (worker === thread) worker = undefined
+      failAll(error)
+    })
+    thread.on('exit', (code) => {
+      if (worker === thread) worker = undefined
+      failAll(new Error(`the SQLite writer thread exited (code ${code})`))
+    })
+    thread.unref()
+    worker = thread
+    return thread
+  }
+
+  return {
+    commit(batch: WriterBatch): Promise<void> {
+      const thread = started()
+      const id = nextId++
+      return new Promise<void>((resolve, reject) => {
+        waiting.set(id, { resolve, reject })
+        thread.ref()
+        thread.postMessage({ id, batch } satisfies WriterRequest)
+      })
+    },
+    async close(): Promise<void> {
+      const thread = worker
+      if (thread === undefined) return
+      worker = undefined
+      const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()))
+      thread.ref()
+      thread.postMessage({ close: true } satisfies WriterRequest)
+      await exited
     },
   }
 }
