@@ -22,6 +22,7 @@ import { createClient } from '../../sdk/client.js'
 import { CommandFailed, EXIT, flag, parse, printJson, required, str, UsageError, type Command } from '../io.js'
 import { createDemoContext } from '../demo/context.js'
 import { runLifecycle, type StageReport } from '../demo/stages.js'
+import { lmStage, torchMissing, type LmSummary } from '../demo/lm-stage.js'
 import { SUMMARY_FILE, writeDemoSummary, type DemoSummary } from '../demo/summary.js'
 
 const MARKER = '.model-ledger-demo'
@@ -37,14 +38,26 @@ async function freshDirectory(dir: string): Promise<void> {
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run the model lifecycle end to end on a fresh embedded ledger, then verify it',
-  usage: `model-ledger demo --data DIR [--json]
+  usage: `model-ledger demo --data DIR [--lm [--python PATH]] [--json]
 
 Creates a fresh ledger in DIR (replacing an earlier demo there), drives every lifecycle stage
-from governance to deployment and usage fees, then exports, verifies and proves the log.`,
+from governance to deployment and usage fees, then exports, verifies and proves the log.
+
+--lm adds the language-model loop: a second mandate, a datanet of labelled notes, a supervised
+fine-tune by the PyTorch worker, an RLHF round on the deployed checkpoint's own outputs, a DPO
+job on its preferences, and the aligned model served with per-answer attribution. It needs an
+interpreter that imports torch: --python (default /usr/bin/python3).`,
   async run(argv) {
-    const args = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' } })
+    const args = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' }, lm: { type: 'boolean' }, python: { type: 'string' } })
     const dir = required(str(args, 'data'), '--data')
     const json = flag(args, 'json')
+    const lm = flag(args, 'lm')
+    const python = str(args, 'python') ?? '/usr/bin/python3'
+    if (!lm && str(args, 'python') !== undefined) throw new UsageError('--python is for --lm')
+    if (lm) {
+      const missing = torchMissing(python)
+      if (missing !== undefined) throw new CommandFailed(missing)
+    }
     await freshDirectory(dir)
     const init = await initDataDir(dir)
     await writeFile(join(dir, MARKER), 'made by model-ledger demo\n')
@@ -71,8 +84,14 @@ from governance to deployment and usage fees, then exports, verifies and proves 
       flush: () => gateway.meter.flush(),
     })
     let stages: StageReport[] = []
+    let lmSummary: LmSummary | null = null
     try {
       stages = await runLifecycle(context)
+      if (lm) {
+        const loop = await lmStage(context, { python })
+        stages = [...stages, loop.report]
+        lmSummary = loop.summary
+      }
     } finally {
       await server.close()
       await gateway.close()
@@ -86,7 +105,7 @@ from governance to deployment and usage fees, then exports, verifies and proves 
       const head = await backend.head()
       const proof = head.sequence > 1 ? await buildInclusionProof(backend, 1) : undefined
       const proofCheck = proof === undefined ? undefined : checkInclusionProof(proof, init.publicKey, nativeCrypto)
-      const ids = await writeDemoSummary(dir, backend, init.publicKey, bundle)
+      const ids = await writeDemoSummary(dir, backend, init.publicKey, bundle, lmSummary)
       const summary = { data: dir, ledgerPublicKey: init.publicKey, stages, bundle, verification: report, proofOfFirstEvent: proofCheck ?? null, ids, summaryFile: join(dir, SUMMARY_FILE) }
       if (json) printJson(summary)
       else process.stdout.write(`${render(summary.stages, report.ok, head.sequence, report.summary?.anchors ?? 0, bundle, proofCheck?.ok ?? false)}\n${renderIds(ids, join(dir, SUMMARY_FILE))}\n`)
@@ -111,6 +130,18 @@ function renderIds(ids: DemoSummary, file: string): string {
     ['  by proposal', ids.parameterChange?.proposalId ?? null],
     ['appeal', ids.appeal === null ? null : `${ids.appeal.appealId} (${ids.appeal.upheld === true ? `upheld: slash reversed at sequence ${ids.appeal.slashReversedAt ?? '-'}` : 'not upheld'})`],
     ['  by proposal', ids.appeal?.proposalId ?? null],
+    ...(ids.lm === null
+      ? []
+      : ([
+          ['lm mandate', ids.lm.mandateId],
+          ['lm sft job', ids.lm.sft.jobId],
+          ['  checkpoint', ids.lm.sft.checkpoint],
+          ['  deployment', ids.lm.sft.deploymentId],
+          ['rlhf round', ids.lm.round.roundId],
+          ['lm dpo job', ids.lm.dpo.jobId],
+          ['  checkpoint', ids.lm.dpo.checkpoint],
+          ['  deployment', ids.lm.dpo.deploymentId],
+        ] as [string, string][])),
   ]
   return ['', `ids (also in ${file}):`, ...rows.map(([what, id]) => `  ${what.padEnd(16)} ${id ?? '-'}`)].join('\n')
 }

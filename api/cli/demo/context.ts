@@ -12,8 +12,10 @@ import type { EventPage } from '../../http/wire.js'
 import type { LedgerClient } from '../../sdk/client.js'
 import { ApiError } from '../../sdk/errors.js'
 import { nativeCrypto, nativeEd25519 } from '../../../infrastructure/crypto/native.js'
+import type { TrainerLedger } from '../../../trainer/ledger.js'
 
-export const ACTOR_NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'treasury'] as const
+/** heidi, ivan and judy contribute only to `demo --lm`'s datanet. */
+export const ACTOR_NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'treasury', 'heidi', 'ivan', 'judy'] as const
 export type ActorName = (typeof ACTOR_NAMES)[number]
 
 export interface Actor {
@@ -131,4 +133,9 @@ export function createDemoContext(client: LedgerClient, ledger: Signer, dataDir:
     nameOf: (key) => names.get(key) ?? `${key.slice(0, 8)}…`,
     gateway,
   }
+}
+
+/** A trainer's ledger port over the demo's API client: its commands are signed and submitted like anyone's. */
+export function apiLedger(ctx: DemoContext, signer: Signer): TrainerLedger {
+  return { key: toHex(signer.publicKey), submit: (request) => ctx.submit(signer, request), state: () => ctx.state() }
 }

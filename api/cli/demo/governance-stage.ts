@@ -14,7 +14,8 @@ import { describeParameterChange, proposeParameterChange, voteOnParameterChange 
 /** Windows of seconds instead of days, recorded in genesis like any other parameters. */
 export const DEMO_WINDOWS = { votingDelayMs: 1_000, votingPeriodMs: 2_500, timelockMs: 1_000, gracePeriodMs: 60_000, unbondCooldownMs: 5_000, lateQuorumExtensionMs: 1_000 }
 // The demo's dataset is 18 notes, so an evaluation holds out a handful: three is its minimum (the default is 20).
-export const DEMO_ECONOMICS = { ...defaultEconomics, validationWindowMs: 60_000, commitWindowMs: 1_500, revealWindowMs: 1_500, rewardEpochMs: 1_000, minEvalExamples: 3 }
+// `demo --lm` has each of three contributors submit 40 notes in a minute (the default allows 20 a day).
+export const DEMO_ECONOMICS = { ...defaultEconomics, validationWindowMs: 60_000, commitWindowMs: 1_500, revealWindowMs: 1_500, rewardEpochMs: 1_000, minEvalExamples: 3, maxItemsPerDay: 40 }
 
 export async function governanceStage(ctx: DemoContext): Promise<StageReport> {
   const { alice, bob, carol, dave, erin, frank, grace, treasury } = ctx.actors

@@ -11,6 +11,7 @@ import type { JsonValue } from '../../../domain/json.js'
 import type { Envelope } from '../../../domain/ledger/envelope.js'
 import type { StorageBackend } from '../../../infrastructure/store/backend.js'
 import { emptyIndex, indexEnvelope, type LineageIndex } from '../../../projections/lineage/index.js'
+import type { LmSummary } from './lm-stage.js'
 
 export const SUMMARY_FILE = 'demo-summary.json'
 
@@ -26,6 +27,8 @@ export interface DemoSummary {
   readonly deploymentId: string | null
   readonly parameterChange: ParameterChangeSummary | null
   readonly appeal: AppealSummary | null
+  /** `demo --lm`: the language-model loop's mandate, jobs, round, deployments and served answers; null without --lm. */
+  readonly lm: LmSummary | null
   readonly bundle: string
 }
 
@@ -87,7 +90,7 @@ async function indexOf(backend: StorageBackend): Promise<{ index: LineageIndex; 
 
 const last = <T>(values: Iterable<T>): T | undefined => [...values].at(-1)
 
-export async function writeDemoSummary(dir: string, backend: StorageBackend, ledgerPublicKey: string, bundle: string): Promise<DemoSummary> {
+export async function writeDemoSummary(dir: string, backend: StorageBackend, ledgerPublicKey: string, bundle: string, lm: LmSummary | null = null): Promise<DemoSummary> {
   const { index, governance, head } = await indexOf(backend)
   const version = last(index.versions.values())
   const job = last([...index.jobs.values()].filter((j) => j.completed !== undefined))
@@ -103,6 +106,7 @@ export async function writeDemoSummary(dir: string, backend: StorageBackend, led
     deploymentId: last(index.deployments.keys()) ?? null,
     parameterChange: governance.parameterChange,
     appeal: governance.appeal,
+    lm,
     bundle,
   }
   await writeFile(join(dir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`)

@@ -18,11 +18,10 @@ import { checkEvaluation } from '../../../trainer/attest.js'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 import { referenceExecutor } from '../../../trainer/executors/reference/executor.js'
-import type { TrainerLedger } from '../../../trainer/ledger.js'
 import { lineageSink } from '../../../trainer/lineage.js'
 import { createTrainer } from '../../../trainer/trainer.js'
 import { short } from '../format.js'
-import type { Actor, DemoContext } from './context.js'
+import { apiLedger, type Actor, type DemoContext } from './context.js'
 import type { StageReport } from './stages.js'
 
 const NOTES: readonly (readonly [string, string])[] = [
@@ -46,10 +45,6 @@ const NOTES: readonly (readonly [string, string])[] = [
   ['orthopaedics', 'Orthopaedic ward, bones and joints: Shoulder dislocation reduced in the emergency department; sling for two weeks, then joint strengthening exercises.'],
 ]
 
-/** The trainer's ledger port over the demo's API client: its commands are signed and submitted like anyone's. */
-function apiLedger(ctx: DemoContext, signer: Actor['signer']): TrainerLedger {
-  return { key: toHex(signer.publicKey), submit: (request) => ctx.submit(signer, request), state: () => ctx.state() }
-}
 
 async function addLabelledNotes(ctx: DemoContext, mandateId: string): Promise<number> {
   const { bob, carol, frank, erin, grace } = ctx.actors
