@@ -29,6 +29,7 @@ export const COMMANDS: readonly Entry[] = [
   { name: 'trainer', summary: 'run training jobs from the ledger and record their checkpoints (docs/trainer.md)', load: async () => (await import('./commands/trainer.js')).trainerCommand },
   { name: 'reproduce', summary: 're-run a recorded training job, check it against the log, and optionally attest its evaluation', load: async () => (await import('./commands/reproduce.js')).reproduceCommand },
   { name: 'check-round', summary: 'regenerate every sample of an RLHF round from its checkpoint and check the recorded outputs', load: async () => (await import('./commands/check-round.js')).checkRoundCommand },
+  { name: 'audit-answer', summary: "recompute an answer's per-answer attribution from its text and check the receipt's weights", load: async () => (await import('./commands/audit-answer.js')).auditAnswerCommand },
   { name: 'lineage', summary: 'trace a deployment, checkpoint, model, dataset version or contribution to the data, people, licences and decisions behind it', load: async () => (await import('./commands/lineage.js')).lineageCommand },
   { name: 'verify-report', summary: 'check a lineage report offline against the ledger key', load: async () => (await import('./commands/lineage.js')).verifyReportCommand },
   { name: 'console', summary: "write the auditor's console as static files (it verifies every answer in the browser)", load: async () => (await import('./commands/console.js')).consoleCommand },

@@ -57,6 +57,23 @@ export interface Backend {
   stream(target: Target, request: InferenceRequest, signal: AbortSignal): AsyncIterable<StreamPart>
 }
 
+/**
+ * What a backend loads per checkpoint (its verified files, its model), loaded once and shared by
+ * concurrent requests; a load that fails is forgotten, so the next request tries again.
+ */
+export function perCheckpoint<T>(load: (served: Served) => Promise<T>): (served: Served) => Promise<T> {
+  const loaded = new Map<string, Promise<T>>()
+  return (served) => {
+    let l = loaded.get(served.checkpoint)
+    if (l === undefined) {
+      l = load(served)
+      loaded.set(served.checkpoint, l)
+      l.catch(() => loaded.delete(served.checkpoint))
+    }
+    return l
+  }
+}
+
 /** A backend's failure the client should see as 502 (failed) or 504 (timed out), not as 500. */
 export class BackendError extends Error {
   override readonly name = 'BackendError'

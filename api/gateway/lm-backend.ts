@@ -20,7 +20,7 @@ import { attributeAnswer, buildSpanIndex, DEFAULT_SPAN_BYTES, type SpanIndex, ty
 import { bytesOf, ChatMappingError, promptOf, questionOf } from '../../domain/lm/text.js'
 import { checkpointRoot, sortedFiles } from '../../domain/training/checkpoint.js'
 import type { CheckpointFile } from '../../domain/training/values.js'
-import { BackendError, UnsupportedRequest, type Backend, type ChatMessage, type Generation, type InferenceRequest, type StreamPart, type Target } from './backend.js'
+import { BackendError, perCheckpoint, UnsupportedRequest, type Backend, type ChatMessage, type Generation, type InferenceRequest, type StreamPart, type Target } from './backend.js'
 import { listFiles } from '../../trainer/hash-files.js'
 
 export interface LmBackendOptions {
@@ -81,7 +81,6 @@ export function promptTokens(messages: readonly ChatMessage[]): number {
 }
 
 export function lmBackend(options: LmBackendOptions): Backend {
-  const loaded = new Map<string, Promise<Loaded>>()
   const per = Math.max(1, options.tokensPerYield ?? 1)
 
   async function load(served: Served): Promise<Loaded> {
@@ -107,15 +106,7 @@ export function lmBackend(options: LmBackendOptions): Backend {
     return { kind: 'lm', model, index }
   }
 
-  function loadedOf(served: Served): Promise<Loaded> {
-    let l = loaded.get(served.checkpoint)
-    if (l === undefined) {
-      l = load(served)
-      loaded.set(served.checkpoint, l)
-      l.catch(() => loaded.delete(served.checkpoint))
-    }
-    return l
-  }
+  const loadedOf = perCheckpoint(load)
 
   async function lmOf(target: Target): Promise<LoadedLm | undefined> {
     const l = await loadedOf(target.served)

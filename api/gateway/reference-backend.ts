@@ -10,7 +10,7 @@ import { probabilities, type Model } from '../../trainer/executors/reference/mod
 import { hashCheckpointDir } from '../../trainer/hash-files.js'
 import { checkpointDirOf } from '../../trainer/run-job.js'
 import type { Served } from '../../domain/deployment/state.js'
-import { BackendError, countTokens, inputText, tokensOf, type Backend, type Generation, type InferenceRequest, type StreamPart } from './backend.js'
+import { BackendError, countTokens, perCheckpoint, inputText, tokensOf, type Backend, type Generation, type InferenceRequest, type StreamPart } from './backend.js'
 
 export interface ReferenceBackendOptions {
   /** The trainer's work directory (DIR/training). */
@@ -27,8 +27,6 @@ export function predict(model: Model, text: string): { label: string; probabilit
 }
 
 export function referenceBackend(options: ReferenceBackendOptions): Backend {
-  const models = new Map<string, Promise<Model>>()
-
   async function load(served: Served): Promise<Model> {
     const step = await options.stepOf(served)
     if (step === undefined) throw new BackendError(`checkpoint ${served.checkpoint} is not in the ledger`, false)
@@ -38,15 +36,7 @@ export function referenceBackend(options: ReferenceBackendOptions): Backend {
     return (await loadModel(dir)).model
   }
 
-  function modelOf(served: Served): Promise<Model> {
-    let model = models.get(served.checkpoint)
-    if (model === undefined) {
-      model = load(served)
-      models.set(served.checkpoint, model)
-      model.catch(() => models.delete(served.checkpoint))
-    }
-    return model
-  }
+  const modelOf = perCheckpoint(load)
 
   async function generate(served: Served, request: InferenceRequest): Promise<Generation> {
     const model = await modelOf(served)

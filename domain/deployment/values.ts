@@ -30,25 +30,19 @@ export const AttributionC = t.refinement(
 )
 export type Attribution = t.TypeOf<typeof AttributionC>
 
+const receiptRequired = { requestId: RequestIdC, grantId: GrantIdC, inputTokens: TokensC, outputTokens: TokensC, at: Timestamp, fee: AmountC }
+const receiptOptional = { attribution: AttributionC }
 /**
  * One request as the operator attests it, with the fee it priced at the grant's accepted pricing:
  * the ledger prices it again and refuses a receipt whose fee differs (`price-mismatch`).
  */
-export const ReceiptC = closedWith(
-  { requestId: RequestIdC, grantId: GrantIdC, inputTokens: TokensC, outputTokens: TokensC, at: Timestamp, fee: AmountC },
-  { attribution: AttributionC },
-  'UsageReceipt',
-)
+export const ReceiptC = closedWith(receiptRequired, receiptOptional, 'UsageReceipt')
 export type Receipt = t.TypeOf<typeof ReceiptC>
 export const MAX_RECEIPTS = 1000
 export const ReceiptsC = t.refinement(t.array(ReceiptC), (r) => r.length >= 1 && r.length <= MAX_RECEIPTS, `receipts (1-${MAX_RECEIPTS})`)
 
 /** A receipt as recorded: with the fee the grant's accepted pricing gives it. */
-export const PricedReceiptC = closedWith(
-  { requestId: RequestIdC, grantId: GrantIdC, inputTokens: TokensC, outputTokens: TokensC, at: Timestamp, fee: AmountC },
-  { attribution: AttributionC },
-  'PricedReceipt',
-)
+export const PricedReceiptC = closedWith(receiptRequired, receiptOptional, 'PricedReceipt')
 export type PricedReceipt = t.TypeOf<typeof PricedReceiptC>
 
 export const FeeShareC = t.keyof({ contributors: null, validators: null, proposer: null, treasury: null }, 'FeeShare')

@@ -10,7 +10,8 @@
  * earns nothing here; such answers fall back to the job-level split); common phrases of k bytes
  * or more credit every contribution that has them, so k trades recall for precision; the gateway
  * attests the weights as it attests token counts (the ledger checks the named contributions are
- * members of the served version, not the matching itself).
+ * members of the served version, not the matching itself; `model-ledger audit-answer` recomputes
+ * them from the answer, trainer/answer-audit.ts).
  */
 export const DEFAULT_SPAN_BYTES = 16
 

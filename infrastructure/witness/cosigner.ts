@@ -21,6 +21,7 @@ import { verifierFromVkey } from '../../domain/tlog/vkey.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
 import { submitCheckpoint, type SubmitResult } from './client.js'
 import type { CosigningState } from './cosigning-state.js'
+import type { Proofs } from '../proofs/build-proof.js'
 
 export interface WitnessTarget {
   /** The witness's submission prefix: requests go to `<url>/add-checkpoint`. */
@@ -64,6 +65,11 @@ export interface CheckpointSource {
   checkpoint(): Promise<Envelope>
   /** An RFC 9162 consistency proof from `oldSize` to `newSize` (0 < oldSize ≤ newSize). */
   consistency(oldSize: number, newSize: number): Promise<Uint8Array[]>
+}
+
+/** A CheckpointSource over a Proofs (its latest checkpoint, and consistency proofs from its shared index). */
+export function proofsSource(proofs: Pick<Proofs, 'checkpoint' | 'indexed'>): CheckpointSource {
+  return { checkpoint: () => proofs.checkpoint(), consistency: async (from, to) => (await proofs.indexed(to)).consistency(from, to) }
 }
 
 export interface CosignerLogger {

@@ -7,9 +7,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkRoundCommand } from '../../api/cli/commands/check-round.js'
-import { CommandFailed, UsageError } from '../../api/cli/io.js'
 import type { Sample } from '../../domain/alignment/codecs.js'
 import { economy, type EconomyCommand } from '../../domain/economy/index.js'
 import { tokens } from '../../domain/governance/amounts.js'
@@ -21,6 +20,7 @@ import { checkRound, roundSamples, RoundCheckError } from '../../trainer/rounds.
 import { ALICE } from '../domain/governance/fixtures.js'
 import { tinyFiles } from '../domain/lm/tiny.js'
 import { signerFor } from '../infrastructure/command-handler-support.js'
+import { runCli, type CliRun } from '../support/cli.js'
 import { actor, foldDir, requestTraining, seedDataDir, signAs, syntheticItems, type Seeded } from './fixture.js'
 import type { Signer } from '../../domain/ports/crypto.js'
 
@@ -78,20 +78,8 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => rmSync(s.dir, { recursive: true, force: true }))
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; error: string }> {
-  let out = ''
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += chunk.toString()), true))
-  try {
-    return { code: await checkRoundCommand.run(argv), out, error: '' }
-  } catch (error) {
-    // main.ts prints the message as one line on stderr and exits with the code.
-    if (error instanceof CommandFailed) return { code: error.exitCode, out, error: error.message }
-    if (error instanceof UsageError) return { code: 2, out, error: error.message }
-    throw error
-  } finally {
-    stdout.mockRestore()
-  }
-}
+// main.ts prints a failure's message as one line on stderr and exits with its code.
+const cli = (...argv: string[]): Promise<CliRun> => runCli(checkRoundCommand, argv)
 
 describe('check-round', () => {
   it('regenerates every sample of a round the checkpoint generated: ✓ each, exit 0', async () => {

@@ -26,8 +26,9 @@ import { proposalSpec } from '../domain/governance/fixtures.js'
 import { keyOf, realKeys, signerFor } from '../infrastructure/command-handler-support.js'
 import { checkEvaluation, type EvaluationCheck } from '../../trainer/attest.js'
 import { executorsOf, trainerSigner } from '../../trainer/open.js'
+import { FAST_COST } from '../support/data-dir.js'
 
-export const FAST_COST = { N: 2 ** 10, r: 8, p: 1 }
+export { FAST_COST }
 export interface Item {
   readonly text: string
   readonly label: string

@@ -28,7 +28,7 @@ import { systemClock } from '../../../infrastructure/clock.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { Proofs } from '../../../infrastructure/proofs/build-proof.js'
 import { tileIndexFile } from '../../../infrastructure/tlog/tile-index.js'
-import { Cosigner, WitnessArgError, witnessTarget, type WitnessTarget } from '../../../infrastructure/witness/cosigner.js'
+import { Cosigner, proofsSource, WitnessArgError, witnessTarget, type WitnessTarget } from '../../../infrastructure/witness/cosigner.js'
 import { cosignerMetrics } from '../../../infrastructure/witness/cosigner-metrics.js'
 import { openCosigningState } from '../../../infrastructure/witness/cosigning-state.js'
 import { proofSource } from '../../http/log-reads.js'
@@ -252,7 +252,7 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
         cosigner = new Cosigner({
           witnesses: witnessing.targets,
           minimum: witnessing.minimum,
-          source: { checkpoint: () => proofs.checkpoint(), consistency: async (from, to) => (await proofs.indexed(to)).consistency(from, to) },
+          source: proofsSource(proofs),
           state,
           crypto: nativeCrypto,
           clock: systemClock,

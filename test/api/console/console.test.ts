@@ -5,8 +5,7 @@
  * 800 px without anything clipped. Skipped, with a message, only where /usr/bin/chromium is absent.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { pino } from 'pino'
@@ -16,6 +15,7 @@ import { buildConsole } from '../../../api/console/build.js'
 import { startServer, type RunningServer } from '../../../api/http/server.js'
 import type { EventStore } from '../../../domain/ports/event-store.js'
 import { openLedger } from '../../../infrastructure/data-dir.js'
+import { scratchDirs } from '../../support/scratch.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
@@ -54,6 +54,7 @@ function clipped(): string[] {
 if (!existsSync(CHROMIUM)) console.warn(`console browser test skipped: ${CHROMIUM} is not installed (apt-get install --no-install-recommends chromium)`)
 
 describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
+  const temp = scratchDirs('console-test-')
   let root: string
   let store: EventStore
   let server: RunningServer
@@ -63,7 +64,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
   const ids: Record<string, string> = {}
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'console-test-'))
+    root = temp()
     const dir = join(root, 'demo')
     // The demo drives every stage (governance to deployment fees); dist/ is built before tests run.
     await run(process.execPath, ['dist/api/cli/main.js', 'demo', '--data', dir, '--json'], { maxBuffer: 64 << 20 })
@@ -88,7 +89,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in chromium', () => {
     await browser?.close()
     await server?.close()
     await store?.close()
-    if (root !== undefined) rmSync(root, { recursive: true, force: true })
   })
 
   /** A browser context that has the ledger key pinned already, as a returning user's browser has. */

@@ -10,8 +10,7 @@
  * files' root in place of the classifier's (`asLm`), and verifies the files against that root
  * exactly as it does for a recorded one. Access, admission, metering and the ledger are real.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -33,6 +32,7 @@ import { API_KEY, deployedDataDir, type DeployedDir } from './fixture.js'
 import { copyModel, writeCheckpoint } from './lm-model.js'
 import { attributeAnswer, buildSpanIndex } from '../../../domain/lm/spans.js'
 import { tinyFiles } from '../../domain/lm/tiny.js'
+import { scratchDirs } from '../../support/scratch.js'
 
 const QUESTION = 'what did the note say?'
 
@@ -40,6 +40,7 @@ let d: DeployedDir
 let store: EventStore
 let meter: Meter
 let server: RunningServer
+const temp = scratchDirs('lm-gateway-')
 let work: string
 let lmRoot: string
 let copied: { contributionId: string; text: string }
@@ -59,7 +60,7 @@ function asLm(backend: Backend): Backend {
 
 beforeAll(async () => {
   d = await deployedDataDir()
-  work = mkdtempSync(join(tmpdir(), 'lm-gateway-'))
+  work = temp()
   ;({ store } = await openLedger(d.dir))
   const ledger = inProcessLedger(store, await operatorSigner(d.dir, FAST_COST), createCommandHandler({ store, vertical: economy }))
   const state = await ledger.state()
@@ -93,7 +94,6 @@ afterAll(async () => {
   await server?.close()
   await meter?.close()
   await store?.close()
-  rmSync(work, { recursive: true, force: true })
   rmSync(d.dir, { recursive: true, force: true })
 })
 

@@ -9,33 +9,33 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyCommand } from '../../../api/cli/commands/verify.js'
 import { EXIT } from '../../../api/cli/io.js'
 import { startServer, type RunningServer } from '../../../api/http/server.js'
 import { proofSource } from '../../../api/http/log-reads.js'
 import { startWitnessServer, type RunningWitness } from '../../../api/witness/server.js'
-import { Expected, type EventStore } from '../../../domain/ports/event-store.js'
+import type { EventStore } from '../../../domain/ports/event-store.js'
 import { decodeBase64, encodeBase64 } from '../../../domain/tlog/base64.js'
 import { defaultOrigin, logVkey, parseCheckpoint } from '../../../domain/tlog/checkpoint.js'
 import { parseNote } from '../../../domain/tlog/note.js'
 import { openWitnessedCheckpoint } from '../../../domain/tlog/witnessed.js'
 import { manualClock, type ManualClock } from '../../../infrastructure/clock.js'
-import { initDataDir, openLedger } from '../../../infrastructure/data-dir.js'
 import { Proofs } from '../../../infrastructure/proofs/build-proof.js'
 import { logsFromArgs } from '../../../infrastructure/witness/config.js'
 import { cosignerMetrics } from '../../../infrastructure/witness/cosigner-metrics.js'
-import { Cosigner, witnessTarget, type WitnessTarget } from '../../../infrastructure/witness/cosigner.js'
+import { Cosigner, proofsSource, witnessTarget, type WitnessTarget } from '../../../infrastructure/witness/cosigner.js'
 import { openCosigningState, type CosigningState } from '../../../infrastructure/witness/cosigning-state.js'
 import { openWitnessState, type WitnessState } from '../../../infrastructure/witness/state.js'
 import { createWitness, type AddCheckpointOutcome, type Witness } from '../../../infrastructure/witness/witness.js'
 import { crypto } from '../../infrastructure/witness/support.js'
+import { runCli } from '../../support/cli.js'
+import { appendThings, openManualLedger } from '../../support/data-dir.js'
+import { scratchDirs } from '../../support/scratch.js'
 
-const FAST = { N: 1024, r: 8, p: 1 }
 const passphrase = 'cosign me'
 
 interface RunningTestWitness {
@@ -48,7 +48,7 @@ interface RunningTestWitness {
   readonly outcomes: AddCheckpointOutcome[]
 }
 
-const cleanup: string[] = []
+const temp = scratchDirs('ml-cosign-')
 let dir: string
 let genesis: string
 let store: EventStore
@@ -59,14 +59,8 @@ let logVkeyText: string
 const witnesses: RunningTestWitness[] = []
 let forger: Server | undefined
 
-async function temp(prefix: string): Promise<string> {
-  const made = await mkdtemp(join(tmpdir(), prefix))
-  cleanup.push(made)
-  return made
-}
-
 async function startTestWitness(seed: number, name: string, origin: string): Promise<RunningTestWitness> {
-  const state = openWitnessState(join(await temp('ml-cosign-w-'), 'witness.db'))
+  const state = openWitnessState(join(temp(), 'witness.db'))
   const witness = createWitness({ name, signer: crypto.ed25519.signer(new Uint8Array(32).fill(seed)), logs: logsFromArgs([`${origin}=${logVkeyText}`], crypto), state, crypto, clock: manualClock(Date.UTC(2026, 1, 1)) })
   const running: RunningTestWitness = { name, witness, state, server: undefined, port: 0, outcomes: [] }
   await up(running)
@@ -92,7 +86,7 @@ function cosignerOver(state: CosigningState, targets: readonly WitnessTarget[], 
   return new Cosigner({
     witnesses: targets,
     minimum,
-    source: { checkpoint: () => proofs.checkpoint(), consistency: async (from, to) => (await proofs.indexed(to)).consistency(from, to) },
+    source: proofsSource(proofs),
     state,
     crypto,
     clock,
@@ -103,7 +97,7 @@ function cosignerOver(state: CosigningState, targets: readonly WitnessTarget[], 
 }
 
 async function grow(events: number): Promise<number> {
-  await store.append({ writes: [{ stream: `thing-${events}-${Math.random()}`, expected: Expected.any, events: Array.from({ length: events }, (_, j) => ({ type: 'ThingHappened', data: { j } })) }], reason: 'test' })
+  await appendThings(store, events)
   const anchor = await store.sealAnchor()
   if (anchor === undefined) throw new Error('no checkpoint sealed')
   return anchor.sequence - 1
@@ -151,24 +145,12 @@ async function forgingProxy(target: string): Promise<string> {
 }
 
 async function verifyWith(notePath: string, vkeys: readonly string[], minimum: number): Promise<{ code: number; out: string }> {
-  let out = ''
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()
-    return true
-  })
-  try {
-    const code = await verifyCommand.run(['--data', dir, '--key', genesis, '--checkpoint', notePath, ...vkeys.flatMap((v) => ['--witness', v]), '--min-witnesses', String(minimum), '--workers', '0'])
-    return { code, out }
-  } finally {
-    spy.mockRestore()
-  }
+  return runCli(verifyCommand, ['--data', dir, '--key', genesis, '--checkpoint', notePath, ...vkeys.flatMap((v) => ['--witness', v]), '--min-witnesses', String(minimum), '--workers', '0'])
 }
 
 beforeAll(async () => {
-  dir = join(await temp('ml-cosign-'), 'data')
-  genesis = (await initDataDir(dir, { passphrase, cost: FAST, config: { anchorEvery: 100_000, anchorIntervalMs: 0 } })).publicKey
-  const ledger = await openLedger(dir, { passphrase, anchorTimer: false })
-  store = ledger.store
+  dir = join(temp(), 'data')
+  ;({ genesis, store } = await openManualLedger(dir, passphrase))
   clock = manualClock(Date.UTC(2026, 1, 1))
   proofs = new Proofs(proofSource(store))
   const origin = defaultOrigin(genesis)
@@ -184,7 +166,6 @@ afterAll(async () => {
     w.state.close()
   }
   await new Promise((resolve) => (forger === undefined ? resolve(undefined) : forger.close(resolve)))
-  for (const path of cleanup) await rm(path, { recursive: true, force: true })
 })
 
 describe('serve --witness: the log submits its checkpoints to witnesses and publishes their cosignatures', () => {
@@ -193,7 +174,7 @@ describe('serve --witness: the log submits its checkpoints to witnesses and publ
   let cosigner: Cosigner
 
   it('publishes nothing until two witnesses cosign; then a note that verify --min-witnesses 2 accepts', async () => {
-    statePath = join(await temp('ml-cosign-state-'), 'cosigning.db')
+    statePath = join(temp(), 'cosigning.db')
     state = openCosigningState(statePath)
     cosigner = cosignerOver(state, witnesses.map((w) => targetOf(w)), 2)
     http = await startServer({ store, proofs, witnessing: cosigner, metrics: cosignerMetrics(cosigner), logger: pino({ level: 'silent' }) })
@@ -277,7 +258,7 @@ describe('serve --witness: the log submits its checkpoints to witnesses and publ
   })
 
   it('a witness the log has forgotten answers 409 with its size; the log submits again from there', async () => {
-    const fresh = openCosigningState(join(await temp('ml-cosign-fresh-'), 'cosigning.db'))
+    const fresh = openCosigningState(join(temp(), 'cosigning.db'))
     const forgetful = cosignerOver(fresh, witnesses.map((w) => targetOf(w)), 2)
     const size = await grow(2)
     await forgetful.poll()
@@ -291,7 +272,7 @@ describe('serve --witness: the log submits its checkpoints to witnesses and publ
   it('never publishes a forged cosignature: the witness behind the forger counts as failing', async () => {
     const a = witnesses[0] as RunningTestWitness
     const proxy = await forgingProxy(`http://127.0.0.1:${a.port}`)
-    const forgedState = openCosigningState(join(await temp('ml-cosign-forged-'), 'cosigning.db'))
+    const forgedState = openCosigningState(join(temp(), 'cosigning.db'))
     const forged = cosignerOver(forgedState, [targetOf(a, proxy)], 1)
     const size = await grow(4)
     await forged.poll()
@@ -302,7 +283,7 @@ describe('serve --witness: the log submits its checkpoints to witnesses and publ
     expect(forged.status()[0]).toMatchObject({ failing: true })
     expect(forged.status()[0]?.lastError).toMatch(/^bad-response/)
     // A forged line slipped into the state by other means is not published either.
-    const honest = openCosigningState(join(await temp('ml-cosign-forged2-'), 'cosigning.db'))
+    const honest = openCosigningState(join(temp(), 'cosigning.db'))
     const direct = cosignerOver(honest, [targetOf(a)], 1)
     await direct.poll()
     const line = honest.cosignatures(size).get(a.witness.vkey) as string

@@ -6,10 +6,9 @@
  * the retired key for a tree after the rotation, or by the new key for a tree before it, is refused,
  * and so is a note by a key outside the chain.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyCommand } from '../../../api/cli/commands/verify.js'
 import { EXIT } from '../../../api/cli/io.js'
 import { proofSource } from '../../../api/http/log-reads.js'
@@ -17,24 +16,25 @@ import { startWitnessServer, type RunningWitness } from '../../../api/witness/se
 import { fromHex, toHex } from '../../../domain/crypto/hex.js'
 import { anchorData, checkpointNote } from '../../../domain/ledger/anchor.js'
 import type { Envelope } from '../../../domain/ledger/envelope.js'
-import { Expected, type EventStore } from '../../../domain/ports/event-store.js'
+import type { EventStore } from '../../../domain/ports/event-store.js'
 import type { Signer } from '../../../domain/ports/crypto.js'
 import { defaultOrigin, logVkey, signCheckpoint } from '../../../domain/tlog/checkpoint.js'
 import { parseNote } from '../../../domain/tlog/note.js'
 import { openCosignedNote } from '../../../domain/tlog/witnessed.js'
 import { manualClock } from '../../../infrastructure/clock.js'
-import { initDataDir, openLedger } from '../../../infrastructure/data-dir.js'
 import { Proofs } from '../../../infrastructure/proofs/build-proof.js'
 import { logsFromArgs } from '../../../infrastructure/witness/config.js'
-import { Cosigner, witnessTarget } from '../../../infrastructure/witness/cosigner.js'
+import { Cosigner, proofsSource, witnessTarget } from '../../../infrastructure/witness/cosigner.js'
 import { openCosigningState, type CosigningState } from '../../../infrastructure/witness/cosigning-state.js'
 import { openWitnessState, type WitnessState } from '../../../infrastructure/witness/state.js'
 import { createWitness, type Witness } from '../../../infrastructure/witness/witness.js'
 import { crypto } from '../../infrastructure/witness/support.js'
+import { runCli } from '../../support/cli.js'
+import { appendThings, openManualLedger } from '../../support/data-dir.js'
+import { scratchDirs } from '../../support/scratch.js'
 
-const FAST = { N: 1024, r: 8, p: 1 }
 const passphrase = 'rotate and witness'
-const cleanup: string[] = []
+const temp = scratchDirs('ml-rot-')
 let dir: string
 let genesis: string
 let genesisSigner: Signer
@@ -51,16 +51,6 @@ let origin: string
 const checkpoints: Envelope[] = []
 const published: string[] = []
 
-async function temp(prefix: string): Promise<string> {
-  const made = await mkdtemp(join(tmpdir(), prefix))
-  cleanup.push(made)
-  return made
-}
-
-async function grow(events: number): Promise<void> {
-  await store.append({ writes: [{ stream: `thing-${Math.random()}`, expected: Expected.any, events: Array.from({ length: events }, (_, j) => ({ type: 'ThingHappened', data: { j } })) }], reason: 'test' })
-}
-
 async function sealAndWitness(): Promise<void> {
   const anchor = await store.sealAnchor()
   if (anchor !== undefined) checkpoints.push(anchor)
@@ -69,52 +59,40 @@ async function sealAndWitness(): Promise<void> {
 }
 
 async function verify(note: string, ...extra: string[]): Promise<{ code: number; out: string }> {
-  const path = join(await temp('ml-rot-note-'), 'checkpoint.note')
+  const path = join(temp(), 'checkpoint.note')
   await writeFile(path, note)
-  let out = ''
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()
-    return true
-  })
-  try {
-    return { code: await verifyCommand.run(['--data', dir, '--key', genesis, '--checkpoint', path, '--workers', '0', ...extra]), out }
-  } finally {
-    spy.mockRestore()
-  }
+  return runCli(verifyCommand, ['--data', dir, '--key', genesis, '--checkpoint', path, '--workers', '0', ...extra])
 }
 
 const sizeOf = (checkpoint: Envelope): number => checkpoint.sequence - 1
 const rootOf = (checkpoint: Envelope): Uint8Array => fromHex(anchorData(checkpoint)?.root ?? '')
 
 beforeAll(async () => {
-  dir = join(await temp('ml-rot-witness-'), 'data')
-  genesis = (await initDataDir(dir, { passphrase, cost: FAST, config: { anchorEvery: 100_000, anchorIntervalMs: 0 } })).publicKey
-  const ledger = await openLedger(dir, { passphrase, anchorTimer: false })
-  store = ledger.store
-  genesisSigner = ledger.signer
+  dir = join(temp(), 'data')
+  ;({ genesis, store, signer: genesisSigner } = await openManualLedger(dir, passphrase))
   origin = defaultOrigin(genesis)
-  witnessState = openWitnessState(join(await temp('ml-rot-w-'), 'witness.db'))
+  witnessState = openWitnessState(join(temp(), 'witness.db'))
   // The witness follows the log under both of its keys: the operator adds the new one at the rotation.
   const logs = logsFromArgs([`${origin}=${logVkey(origin, genesis, crypto)}`, `${origin}=${logVkey(origin, second.publicKey, crypto)}`], crypto)
   witness = createWitness({ name: 'witness.example/rot', signer: crypto.ed25519.signer(new Uint8Array(32).fill(0x63)), logs, state: witnessState, crypto, clock: manualClock() })
   server = await startWitnessServer({ witness })
-  cosigningState = openCosigningState(join(await temp('ml-rot-c-'), 'cosigning.db'))
+  cosigningState = openCosigningState(join(temp(), 'cosigning.db'))
   const proofs = new Proofs(proofSource(store))
   cosigner = new Cosigner({
     witnesses: [witnessTarget(`${server.url}=${witness.vkey}`, crypto)],
     minimum: 1,
-    source: { checkpoint: () => proofs.checkpoint(), consistency: async (from, to) => (await proofs.indexed(to)).consistency(from, to) },
+    source: proofsSource(proofs),
     state: cosigningState,
     crypto,
     clock: manualClock(),
   })
-  await grow(20)
+  await appendThings(store, 20)
   await sealAndWitness()
   await store.rotateKey(second)
   checkpoints.push((await proofs.checkpoint()) as Envelope)
   await cosigner.poll()
   published.push(cosigner.published() ?? '')
-  await grow(30)
+  await appendThings(store, 30)
   await sealAndWitness()
 }, 60_000)
 
@@ -124,7 +102,6 @@ afterAll(async () => {
   await server?.close()
   witnessState?.close()
   await store?.close()
-  for (const path of cleanup) await rm(path, { recursive: true, force: true })
 })
 
 describe('witnessed checkpoints across a key rotation', () => {

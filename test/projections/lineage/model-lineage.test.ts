@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lineageCommand, verifyReportCommand } from '../../../api/cli/commands/lineage.js'
 import { CommandFailed, UsageError } from '../../../api/cli/io.js'
 import { toHex } from '../../../domain/crypto/hex.js'
@@ -15,6 +15,7 @@ import { textHash } from '../../../domain/economy/hash.js'
 import type { LineageNode } from '../../../projections/lineage/graph.js'
 import { reportEvents, type LineageReport } from '../../../projections/lineage/report.js'
 import { ledgerSigner } from '../../infrastructure/command-handler-support.js'
+import { captureCli } from '../../support/cli.js'
 import { tempDir } from '../support.js'
 import { contentOf, NOTES, openDriver, tellStory, type Story } from '../story.js'
 
@@ -29,18 +30,7 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(cleanup)
 
-async function cli(command: typeof lineageCommand, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += chunk.toString()), true))
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += chunk.toString()), true))
-  try {
-    return { code: await command.run(argv), out, err }
-  } finally {
-    stdout.mockRestore()
-    stderr.mockRestore()
-  }
-}
+const cli = (command: typeof lineageCommand, ...argv: string[]): Promise<{ code: number; out: string; err: string }> => captureCli(command, argv)
 
 async function lineage(...target: string[]): Promise<LineageReport> {
   const result = await cli(lineageCommand, '--data', dir, ...target)

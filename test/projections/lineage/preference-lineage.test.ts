@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lineageCommand, verifyReportCommand } from '../../../api/cli/commands/lineage.js'
 import { commitmentOf } from '../../../domain/alignment/commitment.js'
 import { toHex } from '../../../domain/crypto/hex.js'
@@ -17,6 +17,7 @@ import { reportEvents, type LineageReport } from '../../../projections/lineage/r
 import { DAY } from '../../domain/governance/fixtures.js'
 import { keyOf, ledgerSigner } from '../../infrastructure/command-handler-support.js'
 import { ALICE, BOB, CAROL, DAVE, openDriver, trainedModel, type Trained } from '../story.js'
+import { captureCli } from '../../support/cli.js'
 import { tempDir } from '../support.js'
 
 const { dir, cleanup } = tempDir('preference-lineage-')
@@ -58,18 +59,7 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(cleanup)
 
-async function cli(command: typeof lineageCommand, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += chunk.toString()), true))
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += chunk.toString()), true))
-  try {
-    return { code: await command.run(argv), out, err }
-  } finally {
-    stdout.mockRestore()
-    stderr.mockRestore()
-  }
-}
+const cli = (command: typeof lineageCommand, ...argv: string[]): Promise<{ code: number; out: string; err: string }> => captureCli(command, argv)
 
 describe('lineage of a DPO job', () => {
   let report: LineageReport
