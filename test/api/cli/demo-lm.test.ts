@@ -20,7 +20,7 @@ const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).
 if (!hasTorch) console.warn(`skipping demo --lm: ${PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread)`)
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, MODEL_LEDGER_PASSPHRASE: '', MODEL_LEDGER_PASSPHRASE_FILE: '' }, timeout: 900_000 })
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, MODEL_LEDGER_PASSPHRASE: '', MODEL_LEDGER_PASSPHRASE_FILE: '' }, timeout: 900_000, maxBuffer: 1 << 28 })
   return { code: result.status, out: result.stdout, err: result.stderr }
 }
 
