@@ -56,7 +56,21 @@ export function jobNode(b: Builder, jobId: string): string | undefined {
   b.link(id, b.version(job.mandateId, job.datasetVersion), 'trained on', datanetStream(job.mandateId))
   b.link(id, b.mandate(job.mandateId), 'commissioned by', mandateStream(job.mandateId))
   if (job.preferenceVersion !== null) b.link(id, preferenceNode(b, job.mandateId, job.preferenceVersion), 'aligned on', preferencesStream(job.mandateId))
+  // A fine-tune's base (`checkpoint:<root>`): the checkpoint, and through it the job and the data that made the base.
+  const base = baseCheckpoint(b, job.baseModel)
+  if (base !== undefined) b.link(id, checkpointNode(b, base.jobId, base.root), 'fine-tuned from', trainingStream(base.jobId))
   return id
+}
+
+const CHECKPOINT_BASE = /^checkpoint:([0-9a-f]{64})$/
+
+/** The first recorded checkpoint a `baseModel` of the form `checkpoint:<root>` names. */
+function baseCheckpoint(b: Builder, baseModel: string | null): { jobId: string; root: string } | undefined {
+  const root = CHECKPOINT_BASE.exec(baseModel ?? '')?.[1]
+  if (root === undefined) return undefined
+  let first: { jobId: string; root: string; sequence: number } | undefined
+  for (const k of b.index.checkpoints.values()) if (k.root === root && (first === undefined || k.sequence < first.sequence)) first = { jobId: k.jobId, root, sequence: k.sequence }
+  return first
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Lineage of an aligned model: a DPO job's graph reaches the preference dataset version it trained
  * on ("aligned on"), which names its round, raters and the checkpoint whose outputs were rated
- * ("rated outputs of", back to the SFT job). The report carries the preference and round streams
+ * ("rated outputs of", back to the SFT job), and the checkpoint it was fine-tuned from ("fine-tuned from",
+ * its `baseModel`). The report carries the preference and round streams
  * whole, verify-report accepts it, and a changed fact of the preference version is refused.
  */
 import { writeFileSync } from 'node:fs'
@@ -74,6 +75,9 @@ describe('lineage of a DPO job', () => {
     expect(report.graph.edges).toContainEqual({ from: `job:${dpoJobId}`, to: pref, relation: 'aligned on' })
     expect(report.graph.edges).toContainEqual({ from: pref, to: `checkpoint:${trained.jobId}:${trained.checkpoints[1]}`, relation: 'rated outputs of' })
     expect(report.graph.edges).toContainEqual({ from: `checkpoint:${trained.jobId}:${trained.checkpoints[1]}`, to: `job:${trained.jobId}`, relation: 'produced by' })
+    // Its base model, named as checkpoint:<root>: the same checkpoint, so the base's own data is in the graph too.
+    expect(report.graph.edges).toContainEqual({ from: `job:${dpoJobId}`, to: `checkpoint:${trained.jobId}:${trained.checkpoints[1]}`, relation: 'fine-tuned from' })
+    expect(report.graph.edges.filter((e) => e.relation === 'fine-tuned from')).toHaveLength(1)
     const node = report.graph.nodes.find((n) => n.id === pref)
     expect(node?.kind).toBe('preference-version')
     expect(node?.facts).toMatchObject({ version: 1, roundId, samples: 2, generatedSamples: 2, checkpoint: trained.checkpoints[1], raters: expect.stringContaining(', ') })
