@@ -129,7 +129,11 @@ export function restoreMap<K, V>(entries: readonly (readonly [K, V])[], byHash: 
     for (const [k, v] of entries) m.set(k, v)
     if (!byHash || m.size > 8) return
     const pads: string[] = []
-    for (let i = 0; m.size <= 8; i++) if (!m.has(pad(i) as K)) (pads.push(pad(i)), m.set(pad(i) as K, undefined as V))
+    for (let i = 0; m.size <= 8; i++) {
+      if (m.has(pad(i) as K)) continue
+      pads.push(pad(i))
+      m.set(pad(i) as K, undefined as V)
+    }
     for (const key of pads) m.delete(key as K)
   })
 }
@@ -140,7 +144,11 @@ export function restoreSet<T>(values: readonly T[], byHash: boolean): ReadonlySe
     for (const v of values) s.add(v)
     if (!byHash || s.size > 8) return
     const pads: string[] = []
-    for (let i = 0; s.size <= 8; i++) if (!s.has(pad(i) as T)) (pads.push(pad(i)), s.add(pad(i) as T))
+    for (let i = 0; s.size <= 8; i++) {
+      if (s.has(pad(i) as T)) continue
+      pads.push(pad(i))
+      s.add(pad(i) as T)
+    }
     for (const value of pads) s.delete(value as T)
   }) as unknown as ReadonlySet<T>
 }

@@ -5,9 +5,9 @@
  *
  * Every value becomes JSON: strings, finite numbers (not -0), booleans and null as themselves;
  * anything else as an array whose first element is a one-letter tag (the table in
- * docs/snapshots.md). Maps, sets, lists and plain objects keep their iteration order, object
- * members included, so no JSON object appears inside a state and the canonical form (RFC 8785) is
- * fixed by the value alone. The document around it is one JSON object whose members are written
+ * docs/snapshots.md). Maps, sets and lists keep their iteration order; a plain object's members
+ * are written sorted, as RFC 8785 sorts them. No JSON object appears inside a state, so the
+ * canonical form (RFC 8785) is fixed by the value alone. The document around it is one JSON object whose members are written
  * in RFC 8785 order.
  *
  * Encoding is resumable: `snapshotChunks` hands out the bytes a chunk at a time, so a service can
@@ -76,8 +76,15 @@ function* arrayItems(array: readonly unknown[]): Iterator<unknown> {
   }
 }
 
+/**
+ * A plain object's members in RFC 8785 order (by UTF-16 code units), not in the order they were
+ * set: a record's member order carries no meaning here (no rule iterates one), and it is not the
+ * same in every fold of one log: a handler folds the events it decided, in the order its
+ * decider built them, while a replay folds them as parsed from their canonical JSON (sorted).
+ * Sorted, the bytes depend on the state's value alone.
+ */
 function* objectMembers(object: Readonly<Record<string, unknown>>): Iterator<unknown> {
-  for (const key of Object.keys(object)) yield [key, object[key]]
+  for (const key of Object.keys(object).sort()) yield [key, object[key]]
 }
 
 /**
@@ -225,11 +232,12 @@ export function snapshotHash(bytes: Uint8Array | string): string {
   return toHex(sha256(typeof bytes === 'string' ? utf8.encode(bytes) : bytes))
 }
 
-/** An incremental snapshot hash over text chunks (UTF-8). */
-export function snapshotHasher(): { update(chunk: string): void; digest(): string } {
+/** An incremental snapshot hash over text chunks (as UTF-8) or bytes. */
+export function snapshotHasher(): { update(chunk: string): void; updateBytes(bytes: Uint8Array): void; digest(): string } {
   const hash = sha256.create()
   return {
     update: (chunk) => void hash.update(utf8.encode(chunk)),
+    updateBytes: (bytes) => void hash.update(bytes),
     digest: () => toHex(hash.digest()),
   }
 }
@@ -265,9 +273,12 @@ function restore(node: unknown): unknown {
       return items(1)
     case T.object: {
       const object: Record<string, unknown> = {}
+      let previous: string | undefined
       for (const [key, value] of pairs(1)) {
         if (typeof key !== 'string') fail('an object member name that is not a string')
-        if (Object.prototype.hasOwnProperty.call(object, key)) fail(`an object member ${JSON.stringify(key)} twice`)
+        if (previous !== undefined && !(previous < key)) fail(`object members out of order or twice (${JSON.stringify(previous)}, ${JSON.stringify(key)})`)
+        previous = key
+        // defineProperty: a member named __proto__ is a member, not the prototype.
         Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true })
       }
       return object
