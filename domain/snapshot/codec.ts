@@ -56,50 +56,77 @@ const T = {
 
 const HEX64 = /^[0-9a-f]{64}$/
 
-interface Frame {
-  readonly items: Iterator<unknown>
-  /** The items are [key, value] pairs, written key then value. */
-  readonly pairs: boolean
-  pending: unknown
-  hasPending: boolean
-}
+/** A container being written: its items left, as an iterator, or an array or object walked by index. */
+type Frame =
+  | { readonly kind: 'iterator'; readonly items: Iterator<unknown>; readonly pairs: boolean; pending: unknown; hasPending: boolean }
+  | { readonly kind: 'array'; readonly items: readonly unknown[]; next: number }
+  | { readonly kind: 'object'; readonly object: Readonly<Record<string, unknown>>; readonly keys: readonly string[]; next: number; valueNext: boolean }
 
 function string(value: string): string {
   if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) throw new SnapshotFormatError('a string with a lone surrogate cannot be canonical JSON')
   return JSON.stringify(value)
 }
 
-function* arrayItems(array: readonly unknown[]): Iterator<unknown> {
-  for (let i = 0; i < array.length; i++) {
-    if (!(i in array)) throw new SnapshotFormatError('an array with a hole')
-    yield array[i]
-  }
-}
+const END = Symbol('end')
 
-/**
- * A plain object's members in RFC 8785 order (by UTF-16 code units), not in the order they were
- * set: a record's member order carries no meaning here (no rule iterates one), and it is not the
- * same in every fold of one log: a handler folds the events it decided, in the order its
- * decider built them, while a replay folds them as parsed from their canonical JSON (sorted).
- * Sorted, the bytes depend on the state's value alone.
- */
-function* objectMembers(object: Readonly<Record<string, unknown>>): Iterator<unknown> {
-  for (const key of Object.keys(object).sort()) yield [key, object[key]]
+/** The next item of a frame (a key, then its value, for pairs), or END. */
+function nextItem(frame: Frame): unknown {
+  switch (frame.kind) {
+    case 'array': {
+      const i = frame.next
+      if (i >= frame.items.length) return END
+      frame.next = i + 1
+      if (!(i in frame.items)) throw new SnapshotFormatError('an array with a hole')
+      return frame.items[i]
+    }
+    case 'object': {
+      const key = frame.keys[frame.next]
+      if (key === undefined) return END
+      if (!frame.valueNext) {
+        frame.valueNext = true
+        return key
+      }
+      frame.valueNext = false
+      frame.next++
+      return frame.object[key]
+    }
+    case 'iterator': {
+      if (frame.hasPending) {
+        const item = frame.pending
+        frame.hasPending = false
+        frame.pending = undefined
+        return item
+      }
+      const next = frame.items.next()
+      if (next.done === true) return END
+      if (!frame.pairs) return next.value
+      const [key, member] = next.value as readonly [unknown, unknown]
+      frame.pending = member
+      frame.hasPending = true
+      return key
+    }
+  }
 }
 
 /**
  * The state's bytes as text, a chunk of about `chunkChars` characters at a time (the last may be
  * shorter); undefined when done. Throws SnapshotFormatError on a value it cannot restore (a class
  * instance, a symbol, a function, a hole, a lone surrogate).
+ *
+ * A plain object's members are written in RFC 8785 order (by UTF-16 code units), not in the order
+ * they were set: a record's member order carries no meaning here (no rule iterates one), and it is
+ * not the same in every fold of one log: a handler folds the events it decided, in the order its
+ * decider built them, while a replay folds them as parsed from their canonical JSON (sorted).
+ * Sorted, the bytes depend on the state's value alone.
  */
 export function valueChunks(value: unknown, chunkChars = 1 << 16): () => string | undefined {
   const stack: Frame[] = []
   let out = ''
   let started = false
 
-  const open = (header: string, items: Iterator<unknown>, pairs: boolean): void => {
+  const iterate = (header: string, items: Iterator<unknown>, pairs: boolean): void => {
     out += header
-    stack.push({ items, pairs, pending: undefined, hasPending: false })
+    stack.push({ kind: 'iterator', items, pairs, pending: undefined, hasPending: false })
   }
 
   function write(v: unknown): void {
@@ -124,26 +151,34 @@ export function valueChunks(value: unknown, chunkChars = 1 << 16): () => string 
           out += 'null'
           return
         }
-        if (Array.isArray(v)) return open(`["${T.array}"`, arrayItems(v), false)
+        if (Array.isArray(v)) {
+          out += `["${T.array}"`
+          stack.push({ kind: 'array', items: v, next: 0 })
+          return
+        }
         const kind = persistentKind(v)
         if (kind !== undefined) {
           const c = v as Iterable<unknown> & { entries(): Iterator<unknown>; values(): Iterator<unknown> }
           switch (kind) {
             case 'map':
-              return open(`["${T.map}",${hashOrdered(c) ? 1 : 0}`, c.entries(), true)
+              return iterate(`["${T.map}",${hashOrdered(c) ? 1 : 0}`, c.entries(), true)
             case 'set':
-              return open(`["${T.set}",${hashOrdered(c) ? 1 : 0}`, c.values(), false)
+              return iterate(`["${T.set}",${hashOrdered(c) ? 1 : 0}`, c.values(), false)
             case 'ordered-map':
-              return open(`["${T.orderedMap}"`, c.entries(), true)
+              return iterate(`["${T.orderedMap}"`, c.entries(), true)
             case 'ordered-set':
-              return open(`["${T.orderedSet}"`, c.values(), false)
+              return iterate(`["${T.orderedSet}"`, c.values(), false)
             case 'list':
-              return open(`["${T.list}"`, c.values(), false)
+              return iterate(`["${T.list}"`, c.values(), false)
           }
         }
-        if (v instanceof Map) return open(`["${T.nativeMap}"`, v.entries(), true)
-        if (v instanceof Set) return open(`["${T.nativeSet}"`, v.values(), false)
-        if (Object.getPrototypeOf(v) === Object.prototype) return open(`["${T.object}"`, objectMembers(v as Record<string, unknown>), true)
+        if (v instanceof Map) return iterate(`["${T.nativeMap}"`, v.entries(), true)
+        if (v instanceof Set) return iterate(`["${T.nativeSet}"`, v.values(), false)
+        if (Object.getPrototypeOf(v) === Object.prototype) {
+          out += `["${T.object}"`
+          stack.push({ kind: 'object', object: v as Record<string, unknown>, keys: Object.keys(v).sort(), next: 0, valueNext: false })
+          return
+        }
         throw new SnapshotFormatError(`a ${(v as object).constructor?.name ?? 'null-prototype object'} is not a state value a snapshot can hold`)
       }
       default:
@@ -159,25 +194,11 @@ export function valueChunks(value: unknown, chunkChars = 1 << 16): () => string 
     while (out.length < chunkChars) {
       const top = stack[stack.length - 1]
       if (top === undefined) break
-      let item: unknown
-      if (top.hasPending) {
-        item = top.pending
-        top.hasPending = false
-        top.pending = undefined
-      } else {
-        const next = top.items.next()
-        if (next.done === true) {
-          out += ']'
-          stack.pop()
-          continue
-        }
-        item = next.value
-        if (top.pairs) {
-          const [key, member] = item as readonly [unknown, unknown]
-          item = key
-          top.pending = member
-          top.hasPending = true
-        }
+      const item = nextItem(top)
+      if (item === END) {
+        out += ']'
+        stack.pop()
+        continue
       }
       // Every container's array starts with its tag, so every item follows a comma.
       out += ','
@@ -246,73 +267,90 @@ function fail(message: string): never {
   throw new SnapshotFormatError(message)
 }
 
+function layoutOf(node: readonly unknown[], tag: string): boolean {
+  return node[1] === 0 ? false : node[1] === 1 ? true : fail(`a "${tag}" without its layout (0 or 1)`)
+}
+
+function restoreItems(node: readonly unknown[], from: number): unknown[] {
+  const out = new Array<unknown>(node.length - from)
+  for (let i = from; i < node.length; i++) out[i - from] = restore(node[i])
+  return out
+}
+
+function restorePairs(node: readonly unknown[], from: number, tag: string): [unknown, unknown][] {
+  if ((node.length - from) % 2 !== 0) fail(`a "${tag}" with an odd number of items`)
+  const out = new Array<[unknown, unknown]>((node.length - from) / 2)
+  for (let i = from, j = 0; i < node.length; i += 2, j++) out[j] = [restore(node[i]), restore(node[i + 1])]
+  return out
+}
+
+const SPECIAL_NUMBERS: Readonly<Record<string, number>> = { '-0': -0, NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY }
+const DECIMAL = /^-?(0|[1-9][0-9]*)$/
+
 function restore(node: unknown): unknown {
   if (node === null || typeof node === 'string' || typeof node === 'boolean') return node
   if (typeof node === 'number') return Object.is(node, -0) ? fail('-0 is written ["f","-0"]') : node
   if (!Array.isArray(node)) return fail('a JSON object inside a state')
   const tag: unknown = node[0]
-  const items = (from: number): unknown[] => node.slice(from).map(restore)
-  const pairs = (from: number): [unknown, unknown][] => {
-    if ((node.length - from) % 2 !== 0) fail(`a "${String(tag)}" with an odd number of items`)
-    const out: [unknown, unknown][] = []
-    for (let i = from; i < node.length; i += 2) out.push([restore(node[i]), restore(node[i + 1])])
-    return out
-  }
-  const layout = (): boolean => (node[1] === 0 ? false : node[1] === 1 ? true : fail(`a "${String(tag)}" without its layout (0 or 1)`))
   switch (tag) {
     case T.undefined:
       return node.length === 1 ? undefined : fail('a "u" with items')
-    case T.bigint:
-      return node.length === 2 && typeof node[1] === 'string' && /^-?(0|[1-9][0-9]*)$/.test(node[1]) && node[1] !== '-0' ? BigInt(node[1]) : fail('a malformed "n"')
+    case T.bigint: {
+      const text: unknown = node[1]
+      return node.length === 2 && typeof text === 'string' && DECIMAL.test(text) && text !== '-0' ? BigInt(text) : fail('a malformed "n"')
+    }
     case T.number: {
-      const specials: Record<string, number> = { '-0': -0, NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY }
-      const text = node[1]
-      return node.length === 2 && typeof text === 'string' && text in specials ? specials[text] : fail('a malformed "f"')
+      const text: unknown = node[1]
+      return node.length === 2 && typeof text === 'string' && Object.prototype.hasOwnProperty.call(SPECIAL_NUMBERS, text) ? SPECIAL_NUMBERS[text] : fail('a malformed "f"')
     }
     case T.array:
-      return items(1)
+      return restoreItems(node, 1)
     case T.object: {
+      if ((node.length - 1) % 2 !== 0) fail('an "o" with an odd number of items')
       const object: Record<string, unknown> = {}
       let previous: string | undefined
-      for (const [key, value] of pairs(1)) {
-        if (typeof key !== 'string') fail('an object member name that is not a string')
+      for (let i = 1; i < node.length; i += 2) {
+        const key: unknown = node[i]
+        if (typeof key !== 'string') return fail('an object member name that is not a string')
         if (previous !== undefined && !(previous < key)) fail(`object members out of order or twice (${JSON.stringify(previous)}, ${JSON.stringify(key)})`)
         previous = key
-        // defineProperty: a member named __proto__ is a member, not the prototype.
-        Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true })
+        const value = restore(node[i + 1])
+        // A member named __proto__ is a member, not the prototype.
+        if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true })
+        else object[key] = value
       }
       return object
     }
     case T.nativeMap: {
-      const map = new Map(pairs(1))
+      const map = new Map(restorePairs(node, 1, 'M'))
       return map.size * 2 === node.length - 1 ? map : fail('a "M" with a key twice')
     }
     case T.nativeSet: {
-      const set = new Set(items(1))
+      const set = new Set(restoreItems(node, 1))
       return set.size === node.length - 1 ? set : fail('an "S" with a value twice')
     }
     case T.map: {
-      const byHash = layout()
-      const entries = pairs(2)
+      const byHash = layoutOf(node, 'm')
+      const entries = restorePairs(node, 2, 'm')
       if (byHash ? entries.length === 0 : entries.length > 8) fail(`an "m" of ${entries.length} entries in layout ${byHash ? 1 : 0}`)
-      return same(restoreMap(entries, byHash), entries.map(([k]) => k), 'm')
+      return same(restoreMap(entries, byHash), entries, 'm')
     }
     case T.set: {
-      const byHash = layout()
-      const values = items(2)
+      const byHash = layoutOf(node, 's')
+      const values = restoreItems(node, 2)
       if (byHash ? values.length === 0 : values.length > 8) fail(`an "s" of ${values.length} values in layout ${byHash ? 1 : 0}`)
       return same(restoreSet(values, byHash), values, 's')
     }
     case T.orderedMap: {
-      const entries = pairs(1)
-      return same(restoreOrderedMap(entries), entries.map(([k]) => k), 'q')
+      const entries = restorePairs(node, 1, 'q')
+      return same(restoreOrderedMap(entries), entries, 'q')
     }
     case T.orderedSet: {
-      const values = items(1)
+      const values = restoreItems(node, 1)
       return same(restoreOrderedSet(values), values, 'r')
     }
     case T.list:
-      return restoreList(items(1))
+      return restoreList(restoreItems(node, 1))
     default:
       return fail(`an unknown tag ${JSON.stringify(tag)}`)
   }
@@ -323,10 +361,14 @@ function restore(node: unknown): unknown {
  * snapshot this codec wrote (a hash-ordered map whose keys were reordered, a key twice): so
  * restoring and encoding again gives the same bytes.
  */
-function same<C extends ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>>(collection: C, keys: readonly unknown[], tag: string): C {
-  if (collection.size !== keys.length) fail(`a "${tag}" with a key twice`)
+function same<C extends ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>>(collection: C, recorded: readonly unknown[], tag: string): C {
+  if (collection.size !== recorded.length) fail(`a "${tag}" with a key twice`)
   let i = 0
-  for (const key of collection.keys()) if (!Object.is(key, keys[i++])) fail(`a "${tag}" whose recorded order is not the order it iterates in`)
+  const pairs = tag === 'm' || tag === 'q'
+  for (const key of collection.keys()) {
+    const expected = pairs ? (recorded[i++] as readonly [unknown, unknown])[0] : recorded[i++]
+    if (!Object.is(key, expected)) fail(`a "${tag}" whose recorded order is not the order it iterates in`)
+  }
   return collection
 }
 

@@ -262,9 +262,15 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       if (snapshotEvery > 0) {
         const snapshotter = createSnapshotter({ handler: economy, snapshots, log, vertical: economyVertical.name, every: snapshotEvery, since: from, logger })
         // A failed write costs a slower next start, not correctness: logged, not made unready.
-        supervisor.every('snapshot', SNAPSHOT_POLL_MS, () => snapshotter.tick().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'snapshot not written')))
+        const ticking = supervisor.every('snapshot', SNAPSHOT_POLL_MS, () => snapshotter.tick().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'snapshot not written')))
         // Closed after the HTTP server, the gateway and the trainer (pushed later, closed first), before the store.
-        closers.push({ name: 'final snapshot', close: async () => void (await snapshotter.final()) })
+        closers.push({
+          name: 'final snapshot',
+          close: async () => {
+            await ticking.stop()
+            await snapshotter.final()
+          },
+        })
       }
       const rowStore = createSqliteReadModelStore(projectionsDbPath(dir))
       closers.push({ name: 'read models', close: () => rowStore.close() })

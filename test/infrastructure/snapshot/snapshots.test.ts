@@ -204,6 +204,31 @@ describe('the snapshot stores', () => {
     }
   })
 
+  it('snapshots only the durable fold: never a decision still committing', async () => {
+    const { h, snapshots } = await populated()
+    try {
+      const log = eventStoreReader(h.store)
+      const before = (await h.store.head()).sequence
+      // Pipelined: later transfers are decided on top of earlier ones before those commit.
+      const pending = Array.from({ length: 6 }, (_, i) => h.handler.handle(sign(cmd.transfer(ALICE, BOB, tokens(1 + i)))))
+      const seen: number[] = []
+      while (seen.length < 200) {
+        const durable = h.handler.durable()
+        seen.push(durable.position)
+        // Whatever the handler has decided, what it would snapshot is already in the log.
+        expect(durable.position).toBeLessThanOrEqual((await h.store.head()).sequence)
+        if (durable.position >= before + 12) break
+        await new Promise((r) => setImmediate(r))
+      }
+      await Promise.all(pending)
+      const written = await writeSnapshot({ snapshots, log, vertical: governance.name, fold: h.handler.durable() })
+      expect(written.record.sequence).toBe((await h.store.head()).sequence)
+      expect(await verifySnapshot(written.record, snapshots, log, governance)).toMatchObject({ ok: true })
+    } finally {
+      await h.store.close()
+    }
+  })
+
   describe('postgres', () => {
     let db: TestDatabase
     beforeAll(async () => {
