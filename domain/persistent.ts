@@ -86,8 +86,8 @@ export function append<T>(list: ReadonlyList<T>, item: T, replaceLast = false): 
  * moves the last entry into the hole); the ninth turns it into a hash trie, which iterates in the
  * order of the keys' hashes and stays a trie however small it shrinks again. So two maps with the
  * same entries in the same order can differ in where the next key goes, and a restored map must
- * know which layout it had: `hashOrdered`. That reads Immutable's private root node (checked at
- * load, and pinned by test/domain/persistent.test.ts), because no public API tells.
+ * know which layout it had: `hashOrdered`. That reads Immutable's private root node (checked on
+ * first use, and pinned by test/domain/persistent.test.ts), because no public API tells.
  */
 export type PersistentKind = 'map' | 'ordered-map' | 'set' | 'ordered-set' | 'list'
 
@@ -103,20 +103,27 @@ export function persistentKind(value: unknown): PersistentKind | undefined {
 const rootOf = (map: unknown): object | undefined => (map as { _root?: object })._root
 const mapOfSet = (set: unknown): unknown => (set as { _map?: unknown })._map
 
-/** The prototype of the small maps' array node, found from a map known to have one. */
-const ARRAY_NODE: object | null = (() => {
+let arrayNode: object | null | undefined
+
+/**
+ * The prototype of the small maps' array node, found from a map known to have one; checked on
+ * first use (so a changed `immutable` fails snapshots, loudly, and nothing else).
+ */
+function arrayNodePrototype(): object | null {
+  if (arrayNode !== undefined) return arrayNode
   const small = rootOf(IMap([[0, 0]]))
   const large = rootOf(IMap(Array.from({ length: 9 }, (_, i) => [i, i] as [number, number])))
-  const array = small === undefined ? undefined : Object.getPrototypeOf(small)
-  if (array === undefined || large === undefined || Object.getPrototypeOf(large) === array) throw new Error('immutable: the Map layout is not the one domain/persistent.ts knows; snapshots cannot restore it')
-  return array as object | null
-})()
+  const array = small === undefined ? undefined : (Object.getPrototypeOf(small) as object | null)
+  if (array === undefined || large === undefined || Object.getPrototypeOf(large) === array) throw new Error('immutable: the Map layout is not the one domain/persistent.ts knows; snapshots cannot record it')
+  arrayNode = array
+  return array
+}
 
 /** Whether an Immutable Map (or Set) iterates in hash order (true) or insertion order (false: empty or small). */
 export function hashOrdered(collection: unknown): boolean {
   const map = ISet.isSet(collection) ? mapOfSet(collection) : collection
   const root = rootOf(map)
-  return root !== undefined && Object.getPrototypeOf(root) !== ARRAY_NODE
+  return root !== undefined && Object.getPrototypeOf(root) !== arrayNodePrototype()
 }
 
 /** Keys no state holds, added and removed again to turn a small map into a hash trie. */
