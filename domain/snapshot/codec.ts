@@ -29,6 +29,11 @@ export interface SnapshotDocument<S> {
   readonly vertical: string
   readonly sequence: number
   readonly headHash: string
+  /**
+   * The software that folded it (`model-ledger@<version>`): rules change between versions, and a
+   * fold by other rules is not this software's fold of the log.
+   */
+  readonly software: string
   readonly state: S
   /** The version of every stream the vertical's events were written to, in the order first seen. */
   readonly streams: ReadonlyMap<string, number>
@@ -216,7 +221,7 @@ export function snapshotChunks<S>(doc: SnapshotDocument<S>, chunkChars = 1 << 16
   if (!Number.isSafeInteger(doc.sequence) || doc.sequence < 0) throw new SnapshotFormatError('the sequence is not a whole number')
   if (!HEX64.test(doc.headHash)) throw new SnapshotFormatError('the head hash is not 64 lower-case hex digits')
   const parts: (string | (() => string | undefined))[] = [
-    `{"format":${string(doc.format)},"headHash":${string(doc.headHash)},"ledger":${string(doc.ledger)},"sequence":${doc.sequence},"state":`,
+    `{"format":${string(doc.format)},"headHash":${string(doc.headHash)},"ledger":${string(doc.ledger)},"sequence":${doc.sequence},"software":${string(doc.software)},"state":`,
     valueChunks(doc.state, chunkChars),
     ',"streams":',
     valueChunks(doc.streams instanceof Map ? doc.streams : new Map(doc.streams), chunkChars),
@@ -383,13 +388,13 @@ export function decodeSnapshot<S>(text: string): SnapshotDocument<S> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('not a JSON object')
   const doc = parsed as Record<string, unknown>
   const keys = Object.keys(doc).sort().join(',')
-  if (keys !== 'format,headHash,ledger,sequence,state,streams,vertical') fail(`members ${keys}, not format, headHash, ledger, sequence, state, streams, vertical`)
+  if (keys !== 'format,headHash,ledger,sequence,software,state,streams,vertical') fail(`members ${keys}, not format, headHash, ledger, sequence, software, state, streams, vertical`)
   if (doc.format !== SNAPSHOT_FORMAT) fail(`format ${JSON.stringify(doc.format)}, not ${SNAPSHOT_FORMAT}`)
-  const { ledger, vertical, sequence, headHash } = doc
-  if (typeof ledger !== 'string' || typeof vertical !== 'string') fail('ledger and vertical are strings')
+  const { ledger, vertical, sequence, headHash, software } = doc
+  if (typeof ledger !== 'string' || typeof vertical !== 'string' || typeof software !== 'string') fail('ledger, software and vertical are strings')
   if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0) fail('the sequence is not a whole number')
   if (typeof headHash !== 'string' || !HEX64.test(headHash)) fail('the head hash is not 64 lower-case hex digits')
   const streams = restore(doc.streams)
   if (!(streams instanceof Map) || [...streams].some(([k, v]) => typeof k !== 'string' || !Number.isSafeInteger(v) || (v as number) < 1)) fail('streams is an "M" of stream names to versions')
-  return { format: SNAPSHOT_FORMAT, ledger, vertical, sequence, headHash, state: restore(doc.state) as S, streams: streams as Map<string, number> }
+  return { format: SNAPSHOT_FORMAT, ledger, vertical, sequence, headHash, software, state: restore(doc.state) as S, streams: streams as Map<string, number> }
 }

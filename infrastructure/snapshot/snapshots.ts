@@ -10,6 +10,7 @@
  * faster, never different.
  */
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Vertical } from '../../domain/decider.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
@@ -18,6 +19,25 @@ import { decodeSnapshot, encodeSnapshot, snapshotChunks, snapshotHash, SNAPSHOT_
 import { foldEnvelope, type CommandHandler, type DurableFold } from '../command-handler.js'
 import type { StorageBackend } from '../store/backend.js'
 import type { SnapshotRecord, SnapshotStore } from './store.js'
+
+/** The version in package.json (three levels above dist/infrastructure/snapshot, two above infrastructure/snapshot). */
+function packageVersion(): string {
+  for (const relative of ['../../../package.json', '../../package.json']) {
+    try {
+      const parsed = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown }
+      if (parsed.name === 'model-ledger' && typeof parsed.version === 'string') return parsed.version
+    } catch {
+      // not this one
+    }
+  }
+  return 'unknown'
+}
+
+/**
+ * Who folds: a snapshot written by another version is refused (its rules may fold the same log
+ * differently), and the next start replays and writes its own.
+ */
+export const SOFTWARE = `model-ledger@${packageVersion()}`
 
 /** What snapshots need of the log: its id, head, one envelope, and the envelopes from a sequence on. */
 export interface LogReader {
@@ -86,6 +106,7 @@ export async function checkSnapshot<S>(bytes: Uint8Array, record: SnapshotRecord
   if (doc.sequence !== record.sequence) return { ok: false, reason: `it holds sequence ${doc.sequence}, recorded as ${record.sequence}` }
   if (doc.ledger !== log.ledger) return { ok: false, reason: `it is a snapshot of ledger ${doc.ledger}, not ${log.ledger}` }
   if (doc.vertical !== vertical) return { ok: false, reason: `it is a snapshot of the ${doc.vertical} fold, not ${vertical}` }
+  if (doc.software !== SOFTWARE) return { ok: false, reason: `it was folded by ${doc.software}, not ${SOFTWARE}: the rules may differ` }
   const envelope = await log.envelopeAt(doc.sequence)
   if (envelope === undefined) return { ok: false, reason: `the log has no sequence ${doc.sequence}` }
   if (envelope.hash !== doc.headHash) return { ok: false, reason: `its head hash ${doc.headHash} is not the log's ${envelope.hash} at sequence ${doc.sequence}` }
@@ -178,7 +199,7 @@ export async function writeSnapshot<S>(options: { snapshots: SnapshotStore; log:
 }
 
 function documentOf<S>(ledger: string, vertical: string, headHash: string, fold: DurableFold<S>): SnapshotDocument<S> {
-  return { format: SNAPSHOT_FORMAT, ledger, vertical, sequence: fold.position, headHash, state: fold.state, streams: fold.streamVersions }
+  return { format: SNAPSHOT_FORMAT, ledger, vertical, sequence: fold.position, headHash, software: SOFTWARE, state: fold.state, streams: fold.streamVersions }
 }
 
 /** The durable fold of the log up to `sequence`, replayed from the start as a command handler folds it. */

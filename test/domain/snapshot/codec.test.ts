@@ -18,7 +18,7 @@ import { actionsArb, initialWorld, play, preambleLog, type Step, type World } fr
 const HEAD = 'ab'.repeat(32)
 
 function doc<S>(state: S, sequence = 7, streams: ReadonlyMap<string, number> = new Map([['s', 1]])): SnapshotDocument<S> {
-  return { format: SNAPSHOT_FORMAT, ledger: 'cd'.repeat(32), vertical: 'economy', sequence, headHash: HEAD, state, streams }
+  return { format: SNAPSHOT_FORMAT, ledger: 'cd'.repeat(32), vertical: 'economy', sequence, headHash: HEAD, software: 'model-ledger@test', state, streams }
 }
 
 const bytesOf = (state: unknown): string => encodeSnapshot(doc(state))
