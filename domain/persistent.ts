@@ -8,7 +8,7 @@
  * The state's types stay `ReadonlyMap` and `ReadonlySet`: readers never see the difference, and a
  * plain Map (an initial state, a test fixture) is taken over on its first update.
  */
-import { List as IList, Map as IMap, OrderedMap as IOrderedMap, Set as ISet } from 'immutable'
+import { List as IList, Map as IMap, OrderedMap as IOrderedMap, OrderedSet as IOrderedSet, Set as ISet } from 'immutable'
 
 function persistentMap<K, V>(map: ReadonlyMap<K, V>): IMap<K, V> {
   return IMap.isMap(map) ? (map as IMap<K, V>) : IMap(map as Iterable<[K, V]>)
@@ -74,4 +74,102 @@ function persistentList<T>(list: ReadonlyList<T>): IList<T> {
 export function append<T>(list: ReadonlyList<T>, item: T, replaceLast = false): ReadonlyList<T> {
   const base = persistentList(list)
   return (replaceLast && base.size > 0 ? base.pop() : base).push(item)
+}
+
+/**
+ * For the state snapshot codec (domain/snapshot/): which persistent collection a value is, and
+ * how to rebuild one that iterates, and goes on iterating after later updates, exactly as the
+ * original does.
+ *
+ * Immutable's List and OrderedMap/OrderedSet iterate in an order their operations define. Its
+ * Map and Set do not: up to 8 entries a map keeps them in one array, in insertion order (a delete
+ * moves the last entry into the hole); the ninth turns it into a hash trie, which iterates in the
+ * order of the keys' hashes and stays a trie however small it shrinks again. So two maps with the
+ * same entries in the same order can differ in where the next key goes, and a restored map must
+ * know which layout it had: `hashOrdered`. That reads Immutable's private root node (checked on
+ * first use, and pinned by test/domain/persistent.test.ts), because no public API tells.
+ */
+export type PersistentKind = 'map' | 'ordered-map' | 'set' | 'ordered-set' | 'list'
+
+export function persistentKind(value: unknown): PersistentKind | undefined {
+  if (IOrderedMap.isOrderedMap(value)) return 'ordered-map'
+  if (IMap.isMap(value)) return 'map'
+  if (IOrderedSet.isOrderedSet(value)) return 'ordered-set'
+  if (ISet.isSet(value)) return 'set'
+  if (IList.isList(value)) return 'list'
+  return undefined
+}
+
+const rootOf = (map: unknown): object | undefined => (map as { _root?: object })._root
+const mapOfSet = (set: unknown): unknown => (set as { _map?: unknown })._map
+
+let arrayNode: object | null | undefined
+
+/**
+ * The prototype of the small maps' array node, found from a map known to have one; checked on
+ * first use (so a changed `immutable` fails snapshots, loudly, and nothing else).
+ */
+function arrayNodePrototype(): object | null {
+  if (arrayNode !== undefined) return arrayNode
+  const small = rootOf(IMap([[0, 0]]))
+  const large = rootOf(IMap(Array.from({ length: 9 }, (_, i) => [i, i] as [number, number])))
+  const array = small === undefined ? undefined : (Object.getPrototypeOf(small) as object | null)
+  if (array === undefined || large === undefined || Object.getPrototypeOf(large) === array) throw new Error('immutable: the Map layout is not the one domain/persistent.ts knows; snapshots cannot record it')
+  arrayNode = array
+  return array
+}
+
+/** Whether an Immutable Map (or Set) iterates in hash order (true) or insertion order (false: empty or small). */
+export function hashOrdered(collection: unknown): boolean {
+  const map = ISet.isSet(collection) ? mapOfSet(collection) : collection
+  const root = rootOf(map)
+  return root !== undefined && Object.getPrototypeOf(root) !== arrayNodePrototype()
+}
+
+/** Keys no state holds, added and removed again to turn a small map into a hash trie. */
+const pad = (i: number): string => `\u0000persistent-pad-${i}`
+
+/** An Immutable Map with these entries, iterating in this order, in the given layout. */
+export function restoreMap<K, V>(entries: readonly (readonly [K, V])[], byHash: boolean): ReadonlyMap<K, V> {
+  if (!byHash && entries.length > 8) throw new Error('an insertion-ordered Immutable Map holds at most 8 entries')
+  return IMap<K, V>().withMutations((m) => {
+    for (const [k, v] of entries) m.set(k, v)
+    if (!byHash || m.size > 8) return
+    const pads: string[] = []
+    for (let i = 0; m.size <= 8; i++) {
+      if (m.has(pad(i) as K)) continue
+      pads.push(pad(i))
+      m.set(pad(i) as K, undefined as V)
+    }
+    for (const key of pads) m.delete(key as K)
+  })
+}
+
+export function restoreSet<T>(values: readonly T[], byHash: boolean): ReadonlySet<T> {
+  if (!byHash && values.length > 8) throw new Error('an insertion-ordered Immutable Set holds at most 8 values')
+  return ISet<T>().withMutations((s) => {
+    for (const v of values) s.add(v)
+    if (!byHash || s.size > 8) return
+    const pads: string[] = []
+    for (let i = 0; s.size <= 8; i++) {
+      if (s.has(pad(i) as T)) continue
+      pads.push(pad(i))
+      s.add(pad(i) as T)
+    }
+    for (const value of pads) s.delete(value as T)
+  }) as unknown as ReadonlySet<T>
+}
+
+export function restoreOrderedMap<K, V>(entries: readonly (readonly [K, V])[]): ReadonlyMap<K, V> {
+  return IOrderedMap<K, V>().withMutations((m) => {
+    for (const [k, v] of entries) m.set(k, v)
+  })
+}
+
+export function restoreOrderedSet<T>(values: readonly T[]): ReadonlySet<T> {
+  return IOrderedSet<T>(values) as unknown as ReadonlySet<T>
+}
+
+export function restoreList<T>(values: readonly T[]): ReadonlyList<T> {
+  return IList<T>(values)
 }

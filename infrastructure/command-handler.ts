@@ -17,6 +17,7 @@ import { decodeWith } from '../domain/codec.js'
 import { domainError, type DomainError, type Vertical } from '../domain/decider.js'
 import type { JsonValue } from '../domain/json.js'
 import { SignedCommandC, type SignedCommand } from '../domain/ledger/command.js'
+import type { Envelope } from '../domain/ledger/envelope.js'
 import { isLedgerError } from '../domain/ledger/errors.js'
 import type { Clock } from '../domain/ports/clock.js'
 import type { CryptoSuite } from '../domain/ports/crypto.js'
@@ -56,12 +57,33 @@ export interface CommandHandlerOptions<C, E, S, Code extends string> {
   readonly clock?: Clock
   /** How many times to decide when another writer keeps winning the race (default 5). */
   readonly maxAttempts?: number
+  /**
+   * Start from this fold (a checked snapshot, infrastructure/snapshot/) instead of the empty log:
+   * the handler then reads only the envelopes after `position`.
+   */
+  readonly start?: DurableFold<S>
+}
+
+/**
+ * The fold of the committed log up to `position` (never a speculative decision): what a snapshot
+ * records and a handler can start from. `streamVersions`: the version of every stream the
+ * vertical's events were written to, in the order first seen.
+ */
+export interface DurableFold<S> {
+  readonly state: S
+  readonly position: number
+  readonly headRecordedAt: string | null
+  readonly streamVersions: ReadonlyMap<string, number>
 }
 
 export interface CommandHandler<S, Code extends string> {
   handle(signed: unknown): Promise<HandleResult<Code>>
   /** The state folded from the whole log, caught up to the head. */
   state(): Promise<S>
+  /** The durable fold as it stands now, without reading the log (its stream versions are a copy). */
+  durable(): DurableFold<S>
+  /** Catches up with the committed log, then the durable fold. */
+  caughtUp(): Promise<DurableFold<S>>
 }
 
 const RETRYABLE = ['wrong-expected-version', 'recorded-at-regression'] as const
@@ -85,6 +107,18 @@ export function groupWrites(encoded: readonly { stream: string; type: string; da
     writes.push({ stream, events: [{ type, data }] })
   }
   return writes.map((write) => ({ ...write, expected: Expected.exact(versions.get(write.stream) ?? 0) }))
+}
+
+/**
+ * One committed envelope folded into the vertical's state: its event evolves the state and moves
+ * its stream's version in `versions`; another vertical's envelope (an anchor, say) changes
+ * neither. The handler's catch-up, and every replay a snapshot is checked against, fold this way.
+ */
+export function foldEnvelope<C, E, S, Code extends string>(vertical: Vertical<C, E, S, Code>, state: S, versions: Map<string, number>, envelope: Envelope): S {
+  const event = vertical.parseEvent(envelope.type, envelope.data)
+  if (event === undefined) return state
+  versions.set(envelope.stream, envelope.streamVersion)
+  return vertical.decider.evolve(state, { event, sequence: envelope.sequence, recordedAt: envelope.recordedAt })
 }
 
 /** The handler's view of the log: the fold, the position it reached, the head's time. */
@@ -111,8 +145,9 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
   const maxAttempts = options.maxAttempts ?? 5
 
   // What the log holds (committed only): what `state()` answers and what a failed batch falls back to.
-  let durable: Folded<S> = { state: vertical.decider.initialState, position: 0, headRecordedAt: null }
-  const durableVersions = new Map<string, number>()
+  const start = options.start
+  let durable: Folded<S> = start === undefined ? { state: vertical.decider.initialState, position: 0, headRecordedAt: null } : { state: start.state, position: start.position, headRecordedAt: start.headRecordedAt }
+  const durableVersions = new Map<string, number>(start?.streamVersions ?? [])
   // Decisions see `durable` plus every pending append of the current generation, in order.
   let generation = 0
   let current: Pending<S>[] = []
@@ -134,10 +169,7 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
           if (envelope.sequence <= durable.position) continue
           throw new Error(`${vertical.name}: the log skipped from ${durable.position} to ${envelope.sequence}`)
         }
-        const event = vertical.parseEvent(envelope.type, envelope.data)
-        if (event !== undefined) durableVersions.set(envelope.stream, envelope.streamVersion)
-        const state = event === undefined ? durable.state : vertical.decider.evolve(durable.state, { event, sequence: envelope.sequence, recordedAt: envelope.recordedAt })
-        durable = { state, position: envelope.sequence, headRecordedAt: envelope.recordedAt }
+        durable = { state: foldEnvelope(vertical, durable.state, durableVersions, envelope), position: envelope.sequence, headRecordedAt: envelope.recordedAt }
       }
     })
     catching = run.catch(() => undefined)
@@ -284,6 +316,11 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
     state: async () => {
       await catchUp()
       return durable.state
+    },
+    durable: () => ({ ...durable, streamVersions: new Map(durableVersions) }),
+    caughtUp: async () => {
+      await catchUp()
+      return { ...durable, streamVersions: new Map(durableVersions) }
     },
   }
 

@@ -19,6 +19,7 @@ export const COMMANDS: readonly Entry[] = [
   { name: 'rotate-key', summary: "hand the ledger's signing to a new key: a rotation event and a checkpoint both keys sign", load: async () => (await import('./commands/rotate-key.js')).rotateKeyCommand },
   { name: 'head', summary: 'show the head of the log, its latest anchor and its signing keys', load: async () => (await import('./commands/head.js')).headCommand },
   { name: 'verify', summary: 'verify every signature, hash, chain link, sequence, stream version and anchor', load: async () => (await import('./commands/verify.js')).verifyCommand },
+  { name: 'snapshot', summary: "list the economy fold's snapshots, check one against a replay of the log, or write one now", load: async () => (await import('./commands/snapshot.js')).snapshotCommand },
   { name: 'export', summary: 'write the whole log as a portable bundle (JSON lines)', load: async () => (await import('./commands/export.js')).exportCommand },
   { name: 'import', summary: 'rebuild a store from a bundle, verifying it first', load: async () => (await import('./commands/import.js')).importCommand },
   { name: 'migrate', summary: 'move a ledger to another store (export, verify, import, verify)', load: async () => (await import('./commands/migrate.js')).migrateCommand },

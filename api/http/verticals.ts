@@ -8,7 +8,7 @@ import type { Clock } from '../../domain/ports/clock.js'
 import type { EventStore } from '../../domain/ports/event-store.js'
 import { economy, ECONOMY_COMMAND_CODECS, type EconomyState } from '../../domain/economy/index.js'
 import { GOVERNANCE_COMMAND_TYPES } from '../../domain/governance/index.js'
-import { createCommandHandler, type CommandHandler, type HandleResult } from '../../infrastructure/command-handler.js'
+import { createCommandHandler, type CommandHandler, type DurableFold, type HandleResult } from '../../infrastructure/command-handler.js'
 
 export interface CommandRoute {
   readonly name: string
@@ -19,8 +19,9 @@ export interface CommandRoute {
 /** The one handler of the economy rules a process shares: the HTTP API, the gateway and the trainer decide through it. */
 export type EconomyHandler = CommandHandler<EconomyState, string>
 
-export function economyHandler(store: EventStore, clock?: Clock): EconomyHandler {
-  return createCommandHandler({ store, vertical: economy, ...(clock === undefined ? {} : { clock }) })
+/** `start`: a checked snapshot's fold (infrastructure/snapshot/) to start from instead of the empty log. */
+export function economyHandler(store: EventStore, clock?: Clock, start?: DurableFold<EconomyState>): EconomyHandler {
+  return createCommandHandler({ store, vertical: economy, ...(clock === undefined ? {} : { clock }), ...(start === undefined ? {} : { start }) })
 }
 
 /**

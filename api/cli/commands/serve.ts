@@ -33,8 +33,15 @@ import { cosignerMetrics } from '../../../infrastructure/witness/cosigner-metric
 import { openCosigningState } from '../../../infrastructure/witness/cosigning-state.js'
 import { proofSource } from '../../http/log-reads.js'
 import { defaultVerticals, economyHandler, type EconomyHandler } from '../../http/verticals.js'
+import { economy as economyVertical, type EconomyState } from '../../../domain/economy/index.js'
+import { openSnapshotStore } from '../../../infrastructure/snapshot/store.js'
+import { createSnapshotter, eventStoreReader, loadSnapshot } from '../../../infrastructure/snapshot/snapshots.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Snapshot the economy's fold every this many events by default; how often to look. */
+const DEFAULT_SNAPSHOT_EVERY = 10_000
+const SNAPSHOT_POLL_MS = 1_000
 
 /** How long closing everything may take before the process exits anyway. */
 const CLOSE_MS = 15_000
@@ -168,6 +175,7 @@ export const serveCommand: Command = {
                     [--upstream URL [--upstream-model NAME] [--upstream-timeout MS]] [--meter-flush-ms MS]
                     [--cors ORIGIN]... [--log-level LEVEL]
                     [--witness URL=VKEY]... [--min-witnesses N] [--witness-poll-ms MS]
+                    [--snapshot-every N]
 
 Serves the HTTP API (docs/http-api.md) over the ledger in DIR. --store puts the log elsewhere
 (postgres://…?schema=name, esdb://…; default DIR/ledger.db, see docs/operations.md); DIR still
@@ -187,11 +195,15 @@ cosigned by at least --min-witnesses of them (default 0: the newest, with the co
 A witness that fails is retried with backoff, logged, and shown in /readyz and /metrics; it never
 holds up appends (docs/witness.md, "The log's side"). New checkpoints are looked for every
 --witness-poll-ms (default 1000).
+The economy's fold starts from the newest snapshot the log vouches for (docs/snapshots.md) and
+reads only the events after it; a snapshot is written every --snapshot-every events (default
+10000) and on a clean shutdown, in DIR/snapshots or, with a postgres:// store, in its schema's
+snapshots table (0: never).
 The auditor's console (docs/console.md) is served at <url>/console/ when built (npm run build), unless --no-console.
 Logs are JSON lines on stderr (--log-level, default info), with trace_id and span_id inside a span.
 --otlp URL exports OpenTelemetry traces to an OTLP/HTTP endpoint (or set OTEL_EXPORTER_OTLP_ENDPOINT); off by default. SIGINT/SIGTERM shut down gracefully.`,
   async run(argv) {
-    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, 'no-console': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' }, 'meter-flush-ms': { type: 'string' }, otlp: { type: 'string' }, witness: { type: 'string', multiple: true }, 'min-witnesses': { type: 'string' }, 'witness-poll-ms': { type: 'string' } })
+    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, 'no-console': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' }, 'meter-flush-ms': { type: 'string' }, otlp: { type: 'string' }, witness: { type: 'string', multiple: true }, 'min-witnesses': { type: 'string' }, 'witness-poll-ms': { type: 'string' }, 'snapshot-every': { type: 'string' } })
     const dir = required(str(args, 'data'), '--data')
     const port = positiveInt(str(args, 'port'), '--port') ?? 8080
     if (port > 65535) throw new UsageError('--port takes 0-65535')
@@ -201,6 +213,9 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
     if (otlp !== undefined && !/^https?:\/\/\S+$/.test(otlp)) throw new UsageError('--otlp takes an http(s) URL (an OTLP/HTTP endpoint)')
     const logger = pino({ level, mixin: traceMixin }, pino.destination(2))
     const witnessing = witnessArgs(args)
+    const given = str(args, 'snapshot-every')
+    if (given !== undefined && !/^[0-9]+$/.test(given)) throw new UsageError('--snapshot-every takes a whole number of events (0: never)')
+    const snapshotEvery = given === undefined ? DEFAULT_SNAPSHOT_EVERY : Number(given)
     if (!isInitialised(dir)) {
       if (!flag(args, 'init')) throw new UsageError(`${dir} is not a ledger data directory (run model-ledger init --data ${dir}, or pass --init)`)
       const created = await initDataDir(dir)
@@ -234,7 +249,29 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       if (config.anchorIntervalMs > 0) supervisor.every('anchor-timer', config.anchorIntervalMs, () => store.sealAnchor())
       // One economy handler for the process: the API, the gateway and the trainer decide through it
       // over one fold of the log, instead of three folds racing each other through expected versions.
-      const economy = economyHandler(store)
+      // It starts from the newest snapshot the log vouches for, and folds the tail before serving.
+      const snapshots = openSnapshotStore(str(args, 'store'), dir)
+      closers.push({ name: 'snapshots', close: () => snapshots.close() })
+      const log = eventStoreReader(store)
+      const loaded = await loadSnapshot<EconomyState>({ snapshots, log, vertical: economyVertical.name, logger })
+      const economy = economyHandler(store, undefined, loaded.start)
+      const folding = performance.now()
+      const folded = await economy.caughtUp()
+      const from = loaded.start?.position ?? 0
+      logger.info({ snapshot: loaded.record?.sequence ?? null, tail: folded.position - from, head: folded.position, ms: Math.round(performance.now() - folding) }, 'economy folded')
+      if (snapshotEvery > 0) {
+        const snapshotter = createSnapshotter({ handler: economy, snapshots, log, vertical: economyVertical.name, every: snapshotEvery, since: from, logger })
+        // A failed write costs a slower next start, not correctness: logged, not made unready.
+        const ticking = supervisor.every('snapshot', SNAPSHOT_POLL_MS, () => snapshotter.tick().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'snapshot not written')))
+        // Closed after the HTTP server, the gateway and the trainer (pushed later, closed first), before the store.
+        closers.push({
+          name: 'final snapshot',
+          close: async () => {
+            await ticking.stop()
+            await snapshotter.final()
+          },
+        })
+      }
       const rowStore = createSqliteReadModelStore(projectionsDbPath(dir))
       closers.push({ name: 'read models', close: () => rowStore.close() })
       const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, economy, args, logger, supervisor)

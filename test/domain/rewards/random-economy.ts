@@ -196,9 +196,9 @@ export const actionsArb: fc.Arbitrary<Action[]> = fc
   )
   .map((chunks) => chunks.flat())
 
-/** Plays the actions from the initial world; `check` sees every step. */
-export function play(actions: readonly Action[], check: (step: Step, after: World) => void = () => {}): World {
-  let w = initialWorld
+/** Plays the actions from the initial world (or `from`); `check` sees every step. */
+export function play(actions: readonly Action[], check: (step: Step, after: World) => void = () => {}, from: World = initialWorld): World {
+  let w = from
   for (const action of actions) {
     if ('advance' in action) {
       w = { ...w, now: w.now + action.advance }

@@ -1,0 +1,133 @@
+/**
+ * serve with snapshots, as an operator meets it: real child processes and files. A service
+ * snapshots its economy fold every N events and at shutdown; the next start reads only the tail
+ * after the snapshot (its "economy folded" log line counts what it read); `snapshot check`
+ * confirms the snapshot against a replay; a tampered snapshot is refused with a logged reason and
+ * the start falls back to a full replay.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createClient, loadKey } from '../../../api/sdk/index.js'
+import { defaultParams, tokens } from '../../../domain/governance/index.js'
+import { layout } from '../../../infrastructure/data-dir.js'
+
+const BIN = join(process.cwd(), 'dist/api/cli/main.js')
+const dirs: string[] = []
+const children: ChildProcess[] = []
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+})
+
+function env(): NodeJS.ProcessEnv {
+  const copy = { ...process.env }
+  delete copy.MODEL_LEDGER_PASSPHRASE
+  delete copy.MODEL_LEDGER_PASSPHRASE_FILE
+  return copy
+}
+
+interface Running {
+  readonly child: ChildProcess
+  readonly url: string
+  /** The JSON log lines so far. */
+  readonly logs: () => { msg?: string; [key: string]: unknown }[]
+}
+
+function serve(dir: string, ...extra: string[]): Promise<Running> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--data', dir, '--port', '0', '--no-trainer', '--no-gateway', '--no-console', '--log-level', 'info', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: env() })
+  children.push(child)
+  let out = ''
+  let err = ''
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+  const logs = () => err.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg?: string })
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = /listening on (http:\/\/\S+)/.exec(out)
+      if (match?.[1] !== undefined) resolve({ child, url: match[1], logs })
+    })
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)))
+  })
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  child.kill('SIGTERM')
+  return exited
+}
+
+function cli(...args: string[]): { code: number | null; out: string; err: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: env() })
+  return { code: result.status, out: result.stdout, err: result.stderr }
+}
+
+/** The first log line with this message (stderr may arrive after "listening" on stdout). */
+async function logLine<T>(running: Running, msg: string): Promise<T> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const line = running.logs().find((l) => l.msg === msg)
+    if (line !== undefined || Date.now() > deadline) return line as T
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const folded = (running: Running) => logLine<{ snapshot: number | null; tail: number; head: number }>(running, 'economy folded')
+
+describe('serve with snapshots', () => {
+  it('restarts from its snapshot reading only the tail; check confirms it; a tampered one is refused and the log replayed', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'ml-serve-snap-'))
+    dirs.push(parent)
+    const dir = join(parent, 'data')
+    const first = await serve(dir, '--init', '--snapshot-every', '10')
+    expect(await folded(first)).toEqual(expect.objectContaining({ snapshot: null, tail: 0, head: 0 }))
+    const passphrase = (await readFile(layout(dir).devPassphrase, 'utf8')).trim()
+    const ledger = createClient({ baseUrl: first.url }).actor(await loadKey(layout(dir).ledgerKey, passphrase))
+    await ledger.governance({ type: 'EstablishGenesis', payload: { params: defaultParams, treasuryKey: ledger.publicKey, treasury: tokens(1_000), allocations: [{ account: ledger.publicKey, amount: tokens(1_000) }] } })
+    await ledger.governance({ type: 'RegisterIdentity', payload: { displayName: 'operator' } })
+    for (let i = 0; i < 40; i++) await ledger.governance({ type: 'WrapOpen', payload: { amount: tokens(1) } })
+    // The snapshot task looks every second.
+    const deadline = Date.now() + 10_000
+    while (!first.logs().some((line) => line.msg === 'snapshot written') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    expect(first.logs().some((line) => line.msg === 'snapshot written')).toBe(true)
+    expect(await stop(first.child)).toBe(0)
+    // Shutdown wrote one at the last command's event (the final anchor comes after it).
+    const written = first.logs().filter((line) => line.msg === 'snapshot written') as unknown as { snapshot: number }[]
+    const last = written[written.length - 1]?.snapshot as number
+    expect(last).toBeGreaterThanOrEqual(42)
+
+    const second = await serve(dir)
+    const resumed = await folded(second)
+    expect(resumed.snapshot).toBe(last)
+    expect(resumed.tail).toBe(resumed.head - last)
+    expect(resumed.tail).toBeLessThan(resumed.head / 2)
+    expect(await stop(second.child)).toBe(0)
+
+    const check = cli('snapshot', 'check', '--data', dir, '--all')
+    expect(check.err).toBe('')
+    expect(check.code).toBe(0)
+    expect(check.out).toMatch(/^OK: snapshot \d+ /m)
+
+    // Tamper with the newest snapshot's state: check names the mismatch, serve refuses it and falls back.
+    const snapshotsDir = join(dir, 'snapshots')
+    const newest = readdirSync(snapshotsDir).sort().at(-1) as string
+    const file = join(snapshotsDir, newest)
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"displayName","operator"', '"displayName","0perator"'))
+    const bad = cli('snapshot', 'check', '--data', dir)
+    expect(bad.code).toBe(1)
+    expect(bad.out).toMatch(/^MISMATCH: snapshot \d+: its bytes hash to [0-9a-f]{64}, not the recorded [0-9a-f]{64}/)
+    const third = await serve(dir, '--snapshot-every', '0')
+    const refused = await logLine<{ reason: string } | undefined>(third, 'snapshot refused')
+    expect(refused?.reason).toMatch(/its bytes hash to/)
+    const fallback = await folded(third)
+    // The next older snapshot still checks out: it starts there, and folds the longer tail.
+    const tampered = Number(newest.slice(0, 16))
+    expect(fallback.snapshot).not.toBeNull()
+    expect(fallback.snapshot as number).toBeLessThan(tampered)
+    expect(fallback.tail).toBe(fallback.head - (fallback.snapshot as number))
+    expect(await stop(third.child)).toBe(0)
+  }, 60_000)
+})
