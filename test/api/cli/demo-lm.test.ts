@@ -98,5 +98,6 @@ describe('model-ledger demo --lm', () => {
     expect(graph.edges).toContainEqual({ from: `job:${lm.dpo.jobId}`, to: `preferences:${lm.mandateId}:1`, relation: 'aligned on' })
     expect(graph.edges).toContainEqual({ from: `preferences:${lm.mandateId}:1`, to: `checkpoint:${lm.sft.jobId}:${lm.sft.checkpoint}`, relation: 'rated outputs of' })
     expect(graph.edges).toContainEqual(expect.objectContaining({ from: `job:${lm.dpo.jobId}`, relation: 'trained on' }))
+    expect(graph.edges).toContainEqual({ from: `job:${lm.dpo.jobId}`, to: `checkpoint:${lm.sft.jobId}:${lm.sft.checkpoint}`, relation: 'fine-tuned from' })
   })
 })
