@@ -1,6 +1,6 @@
 /**
  * The LM checkpoint format `model-ledger/torch-lm@1` (the shared contract with the trainer's LM
- * worker, /work/shared-notes/lm-spec.md, restated in docs/gateway.md): `model.json` names the
+ * worker, specified in docs/lm-format.md): `model.json` names the
  * shape and a table of tensors, `weights.bin` holds them as row-major float32 little-endian.
  * Parsing checks every name, shape, offset and length against the config, so a reader never
  * indexes outside a tensor; the tensors are views over the bytes (copied only when unaligned or on
