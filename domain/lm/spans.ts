@@ -13,6 +13,8 @@
  * members of the served version, not the matching itself; `model-ledger audit-answer` recomputes
  * them from the answer, trainer/answer-audit.ts).
  */
+import { MAX_ATTRIBUTED } from '../deployment/values.js'
+
 export const DEFAULT_SPAN_BYTES = 16
 
 export interface SpanItem {
@@ -61,7 +63,13 @@ export interface SpanWeight {
 }
 
 /** The contributions the answer drew on, by id ascending, each with the bytes it covers (only positive weights). */
-export function attributeAnswer(index: SpanIndex, answer: string): SpanWeight[] {
+/**
+ * The contributions the answer covers, with their weights, ids ascending. At most `limit` (the
+ * receipt's cap, MAX_ATTRIBUTED): past it, the `limit` heaviest are kept (equal weights: the lower
+ * id), so a receipt for an answer made of phrases hundreds of items share is still one the ledger
+ * takes, paying the contributions that cover the most of it.
+ */
+export function attributeAnswer(index: SpanIndex, answer: string, limit = MAX_ATTRIBUTED): SpanWeight[] {
   const b = utf8.encode(answer)
   const { k } = index
   // For each contribution, the end (exclusive) of the covered run so far, and its count.
@@ -77,5 +85,11 @@ export function attributeAnswer(index: SpanIndex, answer: string): SpanWeight[] 
       reach.set(id, i + k)
     }
   }
-  return [...covered].sort(([a], [b2]) => (a < b2 ? -1 : 1)).map(([contribution, weight]) => ({ contribution, weight }))
+  const byId = (x: SpanWeight, y: SpanWeight): number => (x.contribution < y.contribution ? -1 : 1)
+  const all = [...covered].map(([contribution, weight]) => ({ contribution, weight }))
+  if (all.length <= limit) return all.sort(byId)
+  return all
+    .sort((x, y) => y.weight - x.weight || byId(x, y))
+    .slice(0, limit)
+    .sort(byId)
 }

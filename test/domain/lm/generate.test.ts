@@ -11,6 +11,7 @@ import { generate, generateAll, type GenerateOptions } from '../../../domain/lm/
 import { createSession } from '../../../domain/lm/model.js'
 import { argmax, nucleus, pick, uniform } from '../../../domain/lm/sample.js'
 import { attributeAnswer, buildSpanIndex } from '../../../domain/lm/spans.js'
+import { MAX_ATTRIBUTED } from '../../../domain/deployment/values.js'
 import { AnswerText, bytesOf, ChatMappingError, promptOf, questionOf } from '../../../domain/lm/text.js'
 import { TINY, tinyModel } from './tiny.js'
 
@@ -203,6 +204,19 @@ describe('span attribution', () => {
   it('credits the contribution whose text the answer reuses, by bytes covered', () => {
     const w = attributeAnswer(index, 'Sure: hold the reset button for ten seconds, then wait.')
     expect(w).toEqual([{ contribution: 'a'.repeat(64), weight: 'old the reset button for ten seconds, then wait'.length }])
+  })
+
+  it('keeps the 256 heaviest contributions when more share the answer (the receipt cap), lower ids first on ties', () => {
+    const shared = 'the follow-up clinic in two weeks'
+    const many = Array.from({ length: 300 }, (_, i) => ({ contributionId: i.toString(16).padStart(64, '0'), texts: [shared] }))
+    // One contribution, with a high id, covers more of the answer than the 300 others.
+    const heavy = { contributionId: 'f'.repeat(64), texts: [`${shared}, then discharge home`] }
+    const w = attributeAnswer(buildSpanIndex([...many, heavy], 8), `${shared}, then discharge home.`)
+    expect(w).toHaveLength(MAX_ATTRIBUTED)
+    expect(w.at(-1)).toEqual({ contribution: heavy.contributionId, weight: `${shared}, then discharge home`.length })
+    expect(w.slice(0, -1).map((x) => x.contribution)).toEqual(many.slice(0, MAX_ATTRIBUTED - 1).map((x) => x.contributionId))
+    expect(w.slice(0, -1).every((x) => x.weight === shared.length)).toBe(true)
+    expect(attributeAnswer(buildSpanIndex(many, 8), shared, 300)).toHaveLength(300)
   })
 
   it('credits nothing for text shorter than k or not in the data', () => {
