@@ -27,6 +27,12 @@ export interface Supervisor {
   run(name: string, task: (signal: AbortSignal) => Promise<void>): TaskHandle
   /** Runs `tick` every `ms` (never two at once); a failed tick is a failure, a good one clears it. */
   every(name: string, ms: number, tick: () => Promise<unknown>): TaskHandle
+  /**
+   * A start-up step that runs while the process already serves (the fold of the log's tail): shown
+   * as failing, with `what` as its reason, until `work` settles, so /readyz says not ready; a
+   * rejection is reported as a failure. Resolves when `work` has settled, either way.
+   */
+  starting(name: string, what: string, work: Promise<unknown>): Promise<void>
   /** For tasks with their own loop: a failure, and a success that clears it. */
   report(name: string, error: unknown): void
   ok(name: string): void
@@ -156,10 +162,27 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     })
   }
 
+  function starting(name: string, what: string, work: Promise<unknown>): Promise<void> {
+    const e = entry(name)
+    e.consecutive = 1
+    e.lastError = what
+    return work.then(
+      () => {
+        e.consecutive = 0
+        e.lastError = null
+      },
+      (error: unknown) => {
+        e.consecutive = 0
+        report(name, error)
+      },
+    )
+  }
+
   const status = (): TaskStatus[] => [...entries].map(([name, e]) => ({ name, failing: e.consecutive > 0, ...e }))
   return {
     run,
     every,
+    starting,
     report,
     ok,
     status,

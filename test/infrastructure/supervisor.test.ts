@@ -26,6 +26,18 @@ describe('supervisor', () => {
     expect(starts.length).toBeGreaterThan(5)
   })
 
+  it('shows a start-up step as not ready until it settles, and its rejection as a failure', async () => {
+    const supervisor = createSupervisor({ logger })
+    let finish: () => void = () => undefined
+    const step = supervisor.starting('fold', 'folding the log after sequence 7', new Promise<void>((resolve) => (finish = resolve)))
+    expect(supervisor.failing()).toEqual([expect.objectContaining({ name: 'fold', lastError: 'folding the log after sequence 7', failures: 0 })])
+    finish()
+    await step
+    expect(supervisor.failing()).toEqual([])
+    await supervisor.starting('broken', 'starting', Promise.reject(new Error('the log does not verify')))
+    expect(supervisor.failing()).toEqual([expect.objectContaining({ name: 'broken', lastError: 'the log does not verify', failures: 1 })])
+  })
+
   it('clears a long-running task once it has run healthily, and a periodic one on its next good tick', async () => {
     let attempt = 0
     const supervisor = createSupervisor({ logger, minBackoffMs: 10, healthyAfterMs: 50 })

@@ -255,10 +255,14 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       const log = eventStoreReader(store)
       const loaded = await loadSnapshot<EconomyState>({ snapshots, log, vertical: economyVertical.name, logger })
       const economy = economyHandler(store, undefined, loaded.start)
-      const folding = performance.now()
-      const folded = await economy.caughtUp()
       const from = loaded.start?.position ?? 0
-      logger.info({ snapshot: loaded.record?.sequence ?? null, tail: folded.position - from, head: folded.position, ms: Math.round(performance.now() - folding) }, 'economy folded')
+      // The tail is folded while serve already listens: /readyz says not ready until it is done, and
+      // a command or read that needs the state waits for it.
+      const folding = performance.now()
+      const caughtUp = economy.caughtUp().then((folded) => {
+        logger.info({ snapshot: loaded.record?.sequence ?? null, tail: folded.position - from, head: folded.position, ms: Math.round(performance.now() - folding) }, 'economy folded')
+      })
+      void supervisor.starting('economy fold', `folding the log after sequence ${from}`, caughtUp)
       if (snapshotEvery > 0) {
         const snapshotter = createSnapshotter({ handler: economy, snapshots, log, vertical: economyVertical.name, every: snapshotEvery, since: from, logger })
         // A failed write costs a slower next start, not correctness: logged, not made unready.
