@@ -13,8 +13,9 @@ async function take(source: AsyncIterable<Envelope>, limit: number): Promise<Env
   return out
 }
 
+/** One bounded read by sequence (the store's readRange: an indexed range, not a page of the log). */
 export function readPage(store: EventStore, from: number, limit: number): Promise<Envelope[]> {
-  return take(store.readAll(Math.max(1, from)), limit)
+  return store.readRange(Math.max(1, from), limit)
 }
 
 export function readStreamPage(store: EventStore, stream: string, fromVersion: number, limit: number): Promise<Envelope[]> {
