@@ -4,7 +4,7 @@
  * (a ledger key rotation in it), where after each append the incremental report, or its refusal,
  * equals the one built from scratch over the log as it then stood. Its reports verify.
  */
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { canonicalize } from '../../../domain/canonical/jcs.js'
 import { toHex } from '../../../domain/crypto/hex.js'
 import { isAnchor, type AnchorRef } from '../../../domain/ledger/anchor.js'
