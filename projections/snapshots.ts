@@ -3,10 +3,11 @@
  * (point-in-time.ts) folds from the nearest one at or below its cut instead of from zero.
  *
  * Kept in memory, at most `keep` per projection: a snapshot is taken after the fold of every
- * sequence that is a multiple of the spacing (`every`, 10,000 to start); when there would be more
- * than `keep`, the spacing doubles and the snapshots off the new spacing are dropped, so they
- * stay evenly spread over the whole log and a read folds fewer than `every` events past its
- * snapshot. A snapshot is a copy of the row map (the row values are shared: a projection's `apply`
+ * sequence that is a multiple of the spacing (`every`, 1,000 to start, doubled until the log up
+ * to the sequence offered holds at most `keep` spacings); when there would be more than `keep`,
+ * the spacing doubles and the snapshots off the new spacing are dropped. So they stay evenly
+ * spread over the whole log, a read folds fewer than `every` (about head / keep) events past its
+ * snapshot, and a runner that starts far into the log does not copy its rows every 1,000 events. A snapshot is a copy of the row map (the row values are shared: a projection's `apply`
  * returns new values and never changes one in place), so memory is at most `keep` × rows map
  * entries, whatever the log's length. They are rebuilt as the runner folds (at start, from its
  * stored checkpoint on) and filled in below that by the point-in-time folds themselves.
@@ -22,7 +23,7 @@ export interface Snapshot<V> {
 }
 
 export interface SnapshotOptions {
-  /** The first spacing, in events (default 10,000). */
+  /** The first spacing, in events (default 1,000). */
   readonly every?: number
   /** The most snapshots kept (default 16, at least 2). */
   readonly keep?: number
@@ -34,7 +35,7 @@ export class SnapshotLadder<V> {
   private list: Snapshot<V>[] = []
 
   constructor(options: SnapshotOptions = {}) {
-    this.spacing = options.every ?? 10_000
+    this.spacing = options.every ?? 1_000
     this.keep = Math.max(2, options.keep ?? 16)
     if (!Number.isSafeInteger(this.spacing) || this.spacing < 1) throw new RangeError('every is a whole number of events')
   }
@@ -53,6 +54,11 @@ export class SnapshotLadder<V> {
   offer(envelope: Envelope, rows: ReadonlyMap<string, V>): void {
     const sequence = envelope.sequence
     if (sequence % this.spacing !== 0) return
+    if (sequence / this.spacing > this.keep) {
+      while (sequence / this.spacing > this.keep) this.spacing *= 2
+      this.list = this.list.filter((s) => s.sequence % this.spacing === 0)
+      if (sequence % this.spacing !== 0) return
+    }
     const at = this.lowerBound(sequence)
     if (this.list[at]?.sequence === sequence) return
     this.list.splice(at, 0, { sequence, recordedAt: envelope.recordedAt, rows: new Map(rows) })

@@ -48,14 +48,19 @@ export class LiveLineage {
     return this.position
   }
 
-  /** Folds the events up to the latest checkpoint (for a follower that keeps the index warm); no-op without one. */
+  /**
+   * Folds the events up to the latest checkpoint, and brings the tree index there (for a follower
+   * that keeps both warm); no-op without a checkpoint. Returns the tree size reached.
+   */
   async catchUp(): Promise<number> {
     return this.exclusive(async () => {
       const at = await this.latest().catch((error: unknown) => {
         if (error instanceof ProofUnavailable) return undefined
         throw error
       })
-      if (at !== undefined) await this.advance(at.head, at.anchor)
+      if (at === undefined) return this.position
+      await this.advance(at.head, at.anchor)
+      await this.proofs.indexed(at.anchor.treeSize)
       return this.position
     })
   }

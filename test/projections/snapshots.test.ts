@@ -56,6 +56,12 @@ describe('snapshot ladder', () => {
     ladder.offer(envelope(80), new Map([['n', 80]]))
     expect(ladder.sequences()).toEqual([32, 64])
     expect(() => new SnapshotLadder({ every: 0 })).toThrow(RangeError)
+    // A runner that starts far into the log (from a stored checkpoint) spaces them for the log's length at once.
+    const late = new SnapshotLadder<number>({ every: 2, keep: 4 })
+    late.offer(envelope(1000), new Map())
+    expect(late.every).toBe(256)
+    late.offer(envelope(1024), new Map())
+    expect(late.sequences()).toEqual([1024])
   })
 
   it('copies the rows, and picks for a time the last snapshot recorded at or before it', () => {
