@@ -105,9 +105,9 @@ export class LiveLineage {
   /** Folds the events after the position up to the checkpoint's tree size and checks the heads it signed. */
   private async advance(head: Envelope, anchor: AnchorData): Promise<void> {
     const size = anchor.treeSize
-    if (size < this.position) throw new Error(`checkpoint #${head.sequence} has tree size ${size}, below the ${this.position} already indexed: the store was rewritten`)
     if (size === this.position) return
     try {
+      if (size < this.position) throw new Error(`checkpoint #${head.sequence} has tree size ${size}, below the ${this.position} already indexed: the store was rewritten`)
       while (this.position < size) {
         const page = await this.source.readRange(this.position + 1, Math.min(PAGE, size - this.position))
         if (page.length === 0) break

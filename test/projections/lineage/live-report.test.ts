@@ -112,6 +112,13 @@ describe('the lineage index kept as the log grows', () => {
       }
     }
     expect(compared).toBeGreaterThan(events.length)
+    // A checkpoint below what it indexed (the store rewritten, or restored from an older copy) is refused; it then starts again from zero.
+    const full = size - 1
+    size = (anchors[2] as Envelope).sequence
+    expect(await outcome(() => live.report(targets[0] as LineageQuery))).toMatch(/^Error: checkpoint #\d+ has tree size \d+, below the \d+ already indexed: the store was rewritten$/)
+    expect(await outcome(() => live.report(targets[0] as LineageQuery))).toBe(await outcome(() => buildLineageReport(view, targets[0] as LineageQuery)))
+    expect(live.size).toBe(size - 1)
+    size = full
     const rotated = JSON.parse(await outcome(() => live.report({ kind: 'deployment', deploymentId }))) as LineageReport
     expect(rotated.version).toBe(3)
     expect(verifyLineageReport(rotated, key, nativeCrypto)).toMatchObject({ ok: true })
