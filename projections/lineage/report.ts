@@ -1,8 +1,10 @@
 /**
  * Building lineage reports (report-format.ts, docs/lineage.md): the graph for a target as of the
  * latest checkpoint, and every stream it rests on, whole, with the proofs that make it so.
- * One pass over the log up to the checkpoint feeds the tree index, the lineage index and the
- * stream heads at once; then the streams the graph cites are read back and proven.
+ * `buildLineageReport` (the CLI's): one pass over the log up to the checkpoint feeds the tree
+ * index, the lineage index and the stream heads at once; then the streams the graph cites are read
+ * back and proven. live.ts keeps the same three as the log grows (the HTTP service's) and builds
+ * its reports with the same pieces below (traceAt, evidenceStreams, proveHeads, assembleReport).
  */
 import { toHex } from '../../domain/crypto/hex.js'
 import { anchorData, type AnchorData } from '../../domain/ledger/anchor.js'
