@@ -1,11 +1,13 @@
 /**
  * Point-in-time reads: a read model as it stood at a sequence, or at a time (after the last event
- * recorded at or before it). Computed by folding from zero to the cut, so the cost is a replay of
- * the log up to the cut: O(cut) events read and applied, and memory for the read model's rows.
+ * recorded at or before it). Computed by folding to the cut from the nearest snapshot at or below
+ * it (snapshots.ts), or from zero without one: the cost is the events between the two, and memory
+ * for the read model's rows. The answer is the fold from zero's, row for row.
  */
 import type { Projection } from './projection.js'
 import { foldFromZero, type Folded } from './fold.js'
 import type { LogReader } from './log-source.js'
+import type { Snapshot, SnapshotLadder } from './snapshots.js'
 
 export type Cut = { readonly sequence: number } | { readonly time: string }
 
@@ -32,10 +34,12 @@ function timeLimit(time: string): number {
  * Folds from zero to the cut. For a time, the cut is after the last envelope recorded at or before
  * it: the ledger never records time backwards, so folding stops at the first later envelope.
  */
-export async function foldAt<V, E>(log: LogReader, projection: Projection<V, E>, cut: Cut): Promise<Folded<V>> {
-  if ('sequence' in cut) return foldFromZero(log, projection, { toSequence: cut.sequence })
+export async function foldAt<V, E>(log: LogReader, projection: Projection<V, E>, cut: Cut, snapshots?: SnapshotLadder<V>): Promise<Folded<V>> {
+  const onStep = snapshots === undefined ? undefined : snapshots.offer.bind(snapshots)
+  const from = (start: Snapshot<V> | undefined) => ({ ...(start === undefined ? {} : { start }), ...(onStep === undefined ? {} : { onStep }) })
+  if ('sequence' in cut) return foldFromZero(log, projection, { toSequence: cut.sequence }, from(snapshots?.atSequence(cut.sequence)))
   const limit = timeLimit(cut.time)
-  return foldFromZero(log, projection, { stopBefore: (envelope) => Date.parse(envelope.recordedAt) > limit })
+  return foldFromZero(log, projection, { stopBefore: (envelope) => Date.parse(envelope.recordedAt) > limit }, from(snapshots?.atTime(limit)))
 }
 
 /** Parses `--at` and `?at=`: a whole number (>= 1, safe) is a sequence, anything else an RFC 3339 time. */

@@ -24,6 +24,8 @@ export interface RunnerOptions {
   readonly flushAfterMs?: number
   /** Called after each committed batch with the new checkpoint. */
   readonly onCommit?: (checkpoint: number) => void
+  /** Called after each envelope is folded, with the rows as they then stand (to take snapshots: snapshots.ts). */
+  readonly onFolded?: (envelope: Envelope, rows: ReadonlyMap<string, unknown>) => void
 }
 
 export interface ProjectionRunner<V> {
@@ -80,7 +82,8 @@ export function createRunner<V, E>(
   }
 
   async function rebuildNow(onProgress?: (sequence: number) => void): Promise<Working<V>> {
-    const folded = await foldFromZero(log, projection, onProgress === undefined ? {} : { onProgress })
+    const onStep = options.onFolded
+    const folded = await foldFromZero(log, projection, onProgress === undefined ? {} : { onProgress }, onStep === undefined ? {} : { onStep })
     const status = { name, version, checkpoint: folded.checkpoint }
     await store.replace(status, storedRows(projection, folded.table))
     folded.table.dirty.clear()
@@ -121,6 +124,7 @@ export function createRunner<V, E>(
     if (envelope.sequence !== w.folded + 1) throw new Error(`${name}: expected sequence ${w.folded + 1}, got ${envelope.sequence}`)
     step(projection, w.table, envelope)
     w.folded = envelope.sequence
+    options.onFolded?.(envelope, w.table.rows)
     if (w.folded - w.committed.checkpoint >= batchSize) await flush(w)
   }
 

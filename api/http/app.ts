@@ -18,7 +18,8 @@ import { auditRouter } from './routes/audit.js'
 import { consoleRouter } from './console.js'
 import { tlogRouter, type Witnessing } from './routes/tlog.js'
 import { Proofs } from '../../infrastructure/proofs/build-proof.js'
-import { proofSource } from './log-reads.js'
+import { liveLineage, proofSource } from './log-reads.js'
+import type { LiveLineage } from '../../projections/lineage/live.js'
 import { lineageRouter } from './routes/lineage.js'
 import { blobsRouter } from './routes/blobs.js'
 import { commandsHandler } from './routes/commands.js'
@@ -46,6 +47,8 @@ export interface AppDeps {
   readonly ops: Pick<OpsDeps, 'accepting' | 'storage' | 'tasks' | 'maxReadyLag' | 'openapi' | 'reference'>
   /** The proofs index to serve from (one is made over the store when not given). */
   readonly proofs?: Proofs
+  /** The lineage index to report from (one is made over the store and `proofs` when not given). */
+  readonly lineage?: LiveLineage
   /** `serve --witness`: /tlog/checkpoint serves the cosigned note, /readyz each witness's state. */
   readonly witnessing?: Witnessing
   /** Routers served beside the API under their own prefix (the inference gateway at /openai/v1), with their own limits and errors. */
@@ -86,7 +89,7 @@ export function createApp(deps: AppDeps): Express {
   v1.post('/commands', requireJson, json, commandsHandler(deps))
   v1.get('/events/stream', streamHandler(deps.store, deps.metrics, deps.stream))
   v1.use(auditRouter(deps.store, proofs))
-  v1.use(lineageRouter(deps.store))
+  v1.use(lineageRouter(deps.lineage ?? liveLineage(deps.store, proofs)))
   v1.use(queriesRouter(deps.models))
   v1.use(blobsRouter(deps.blobs, deps.blobBytes, () => deps.metrics.corruptBlob()))
   app.use('/v1', v1)

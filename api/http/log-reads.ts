@@ -1,7 +1,9 @@
 /** Bounded reads of the log through the EventStore port: pages, single events, the proof source. */
 import type { Envelope } from '../../domain/ledger/envelope.js'
 import type { EventStore } from '../../domain/ports/event-store.js'
-import type { ProofSource } from '../../infrastructure/proofs/build-proof.js'
+import type { Proofs, ProofSource } from '../../infrastructure/proofs/build-proof.js'
+import { LiveLineage } from '../../projections/lineage/live.js'
+import type { ReportSource } from '../../projections/lineage/report.js'
 
 async function take(source: AsyncIterable<Envelope>, limit: number): Promise<Envelope[]> {
   const out: Envelope[] = []
@@ -13,8 +15,9 @@ async function take(source: AsyncIterable<Envelope>, limit: number): Promise<Env
   return out
 }
 
+/** One bounded read by sequence (the store's readRange: an indexed range, not a page of the log). */
 export function readPage(store: EventStore, from: number, limit: number): Promise<Envelope[]> {
-  return take(store.readAll(Math.max(1, from)), limit)
+  return store.readRange(Math.max(1, from), limit)
 }
 
 export function readStreamPage(store: EventStore, stream: string, fromVersion: number, limit: number): Promise<Envelope[]> {
@@ -35,4 +38,14 @@ export function proofSource(store: EventStore): ProofSource {
       return lastAnchor.sequence === 0 ? undefined : lastAnchor
     },
   }
+}
+
+/** What a lineage report reads through the port: the proof source, the ledger's id and streams by version. */
+export function reportSource(store: EventStore): ReportSource {
+  return { ...proofSource(store), ledgerKey: async () => store.ledgerPublicKey }
+}
+
+/** The process's lineage index over the store, proving from `proofs` (its one tree index). */
+export function liveLineage(store: EventStore, proofs: Proofs): LiveLineage {
+  return new LiveLineage(reportSource(store), proofs)
 }

@@ -1,6 +1,7 @@
 /**
  * The read models behind the query routes: one runner per projection, following the log, and
- * point-in-time answers folded from zero to a cut. Rows are handed out encoded (projection.encode:
+ * point-in-time answers folded to a cut from the nearest snapshot below it (projections/snapshots.ts:
+ * the runner takes them as it folds; a point-in-time fold adds those it passes). Rows are handed out encoded (projection.encode:
  * bigint as decimal strings), so the routes only select and page.
  */
 import type { JsonValue } from '../../domain/json.js'
@@ -8,6 +9,7 @@ import type { EventStore } from '../../domain/ports/event-store.js'
 import { foldAt, type Cut } from '../../projections/point-in-time.js'
 import type { AnyProjection } from '../../projections/projection.js'
 import { createRunner, type ProjectionRunner } from '../../projections/runner.js'
+import { SnapshotLadder, type SnapshotOptions } from '../../projections/snapshots.js'
 import type { ReadModelStore } from '../../projections/store/port.js'
 import type { Supervisor, TaskHandle } from '../../infrastructure/supervisor.js'
 import { keysPage } from '../../projections/table.js'
@@ -32,6 +34,8 @@ export interface ReadModels {
   status(): Promise<ReadModelStatus[]>
   /** The live rows, or the rows as they stood at a cut. */
   rows(name: string, cut?: Cut): Promise<RowsAt>
+  /** The sequences of the snapshots kept of a read model, ascending (point-in-time reads start at the nearest). */
+  snapshots(name: string): number[]
   /** Waits (up to `ms`) until every read model has folded `sequence`: read-your-writes. */
   reached(sequence: number, ms: number): Promise<boolean>
   start(): Promise<void>
@@ -49,15 +53,15 @@ function rowsOf(projection: AnyProjection, rows: ReadonlyMap<string, unknown>, c
   }
 }
 
-/** Point-in-time folds replay the log, so only a few run at once and recent sequence cuts are kept. */
-function pointInTime(store: EventStore) {
+/** Point-in-time folds replay part of the log, so they run one at a time and recent sequence cuts are kept. */
+function pointInTime(store: EventStore, ladders: ReadonlyMap<string, SnapshotLadder<unknown>>) {
   const cache = new Map<string, RowsAt>()
   let running = Promise.resolve()
   return async (projection: AnyProjection, cut: Cut): Promise<RowsAt> => {
     const key = 'sequence' in cut ? `${projection.name}@${cut.sequence}` : undefined
     const hit = key === undefined ? undefined : cache.get(key)
     if (hit !== undefined) return hit
-    const work = running.then(() => foldAt(store, projection, cut))
+    const work = running.then(() => foldAt(store, projection, cut, ladders.get(projection.name)))
     running = work.then(() => undefined, () => undefined)
     const folded = await work
     const rows = rowsOf(projection, folded.table.rows, folded.checkpoint)
@@ -75,11 +79,16 @@ function pointInTime(store: EventStore) {
  * reported and the runner restarted from its stored checkpoint. Without one, runners follow on
  * their own (a failure ends that runner's following).
  */
-export function createReadModels(store: EventStore, rowStore: ReadModelStore, projections: readonly AnyProjection[], supervisor?: Supervisor): ReadModels {
+export function createReadModels(store: EventStore, rowStore: ReadModelStore, projections: readonly AnyProjection[], supervisor?: Supervisor, snapshots: SnapshotOptions = {}): ReadModels {
   const handles: TaskHandle[] = []
   const runners = new Map<string, { projection: AnyProjection; runner: ProjectionRunner<unknown> }>()
-  for (const projection of projections) runners.set(projection.name, { projection, runner: createRunner(store, rowStore, projection) })
-  const fold = pointInTime(store)
+  const ladders = new Map<string, SnapshotLadder<unknown>>()
+  for (const projection of projections) {
+    const ladder = new SnapshotLadder<unknown>(snapshots)
+    ladders.set(projection.name, ladder)
+    runners.set(projection.name, { projection, runner: createRunner(store, rowStore, projection, { onFolded: (envelope, rows) => ladder.offer(envelope, rows) }) })
+  }
+  const fold = pointInTime(store, ladders)
 
   function entry(name: string) {
     const found = runners.get(name)
@@ -89,6 +98,7 @@ export function createReadModels(store: EventStore, rowStore: ReadModelStore, pr
 
   return {
     has: (name) => runners.has(name),
+    snapshots: (name) => ladders.get(entry(name).projection.name)?.sequences() ?? [],
     async status() {
       const out: ReadModelStatus[] = []
       for (const { projection, runner } of runners.values()) out.push({ name: projection.name, version: projection.version, checkpoint: runner.status().checkpoint, lag: await runner.lag() })

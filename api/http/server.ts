@@ -19,7 +19,8 @@ import { createMemoryReadModelStore } from '../../projections/store/memory-store
 import type { ReadModelStore } from '../../projections/store/port.js'
 import { createSupervisor, type Supervisor } from '../../infrastructure/supervisor.js'
 import { createApp, type Mount } from './app.js'
-import type { Proofs } from '../../infrastructure/proofs/build-proof.js'
+import { Proofs } from '../../infrastructure/proofs/build-proof.js'
+import { liveLineage, proofSource } from './log-reads.js'
 import type { Witnessing } from './routes/tlog.js'
 import { createStorageHealth, watchedStore, type StorageHealth } from './storage-health.js'
 import { createMetrics } from './metrics.js'
@@ -125,6 +126,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
   for (const mount of options.mounts ?? []) for (const metric of mount.metrics ?? []) metrics.registry.registerMetric(metric)
   for (const metric of options.metrics ?? []) metrics.registry.registerMetric(metric)
+  // One tree index for proofs and lineage, and one lineage index kept at the latest checkpoint.
+  const proofs = options.proofs ?? new Proofs(proofSource(store))
+  const lineage = liveLineage(store, proofs)
+  const lineageTask = supervisor.run('lineage-index', (signal) => lineage.follow(store, signal))
   const app = createApp({
     store,
     routes: options.routes ?? defaultVerticals(store, options.clock),
@@ -144,7 +149,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ops: { accepting: () => accepting, storage, tasks: () => supervisor.status(), maxReadyLag: limits.maxReadyLag, openapi: openApiDocument, reference: referencePage },
     ...(options.mounts === undefined ? {} : { mounts: options.mounts }),
     ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }),
-    ...(options.proofs === undefined ? {} : { proofs: options.proofs }),
+    proofs,
+    lineage,
     ...(options.witnessing === undefined ? {} : { witnessing: options.witnessing }),
   })
   const server = createServer(app)
@@ -156,6 +162,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0)
   } catch (error) {
     // Port in use, address not available: stop the runners already following, then fail.
+    await lineageTask.stop()
     await models.stop()
     if (options.supervisor === undefined) await supervisor.stop()
     throw error
@@ -174,6 +181,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const timer = setTimeout(() => server.closeAllConnections(), limits.drainMs)
     await closed
     clearTimeout(timer)
+    await lineageTask.stop()
     await models.stop()
     if (options.supervisor === undefined) await supervisor.stop()
     logger.info('stopped')

@@ -97,6 +97,11 @@ export interface EventStore {
   readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<Envelope>
   /** Every envelope from `fromSequence` (default 1) to the head as of each page, in order. */
   readAll(fromSequence?: number): AsyncIterable<Envelope>
+  /**
+   * Up to `limit` envelopes with sequence >= fromSequence, in order: one bounded read (an indexed
+   * range in every backend), for reading a few events by sequence without paging through more.
+   */
+  readRange(fromSequence: number, limit: number): Promise<Envelope[]>
   /** Catches up from `fromSequence`, then follows new appends until closed. */
   subscribe(fromSequence?: number): Subscription
   readCommand(commandHash: string): Promise<SignedCommand | undefined>

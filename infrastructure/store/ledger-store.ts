@@ -574,6 +574,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       }
     },
     readAll,
+    readRange: async (fromSequence, limit) => (limit < 1 ? [] : backend.readRange(Math.max(1, fromSequence), Math.floor(limit))),
     subscribe,
     readCommand: (hash) => backend.readCommand(hash),
     async commandResult(hash) {

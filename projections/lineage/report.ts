@@ -1,11 +1,13 @@
 /**
  * Building lineage reports (report-format.ts, docs/lineage.md): the graph for a target as of the
  * latest checkpoint, and every stream it rests on, whole, with the proofs that make it so.
- * One pass over the log up to the checkpoint feeds the tree index, the lineage index and the
- * stream heads at once; then the streams the graph cites are read back and proven.
+ * `buildLineageReport` (the CLI's): one pass over the log up to the checkpoint feeds the tree
+ * index, the lineage index and the stream heads at once; then the streams the graph cites are read
+ * back and proven. live.ts keeps the same three as the log grows (the HTTP service's) and builds
+ * its reports with the same pieces below (traceAt, evidenceStreams, proveHeads, assembleReport).
  */
 import { toHex } from '../../domain/crypto/hex.js'
-import { anchorData } from '../../domain/ledger/anchor.js'
+import { anchorData, type AnchorData } from '../../domain/ledger/anchor.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
 import { StreamHeads } from '../../domain/ledger/stream-heads.js'
 import { nativeSha256 } from '../../infrastructure/crypto/native.js'
@@ -100,14 +102,26 @@ async function readStreams(source: ReportSource, wanted: ReadonlyMap<string, num
   return out
 }
 
-async function streamsOf(source: ReportSource, graph: LineageGraph, { heads, tree }: Indexed, treeSize: number): Promise<StreamEvidence[]> {
+/** A stream's head at the checkpoint, its leaf index in the stream-heads map and its inclusion path there. */
+export type ProvenHead = NonNullable<ReturnType<StreamHeads['prove']>>
+
+/** The streams of the events a graph cites, each read by its sequence (never a pass over the log). */
+export async function evidenceStreams(source: ProofSource, graph: LineageGraph): Promise<Set<string>> {
   const names = new Set<string>()
   for (const sequence of evidenceOf(graph)) {
     const [event] = await source.readRange(sequence, 1)
     if (event?.sequence !== sequence) throw new Error(`the store lost sequence ${sequence}`)
     names.add(event.stream)
   }
-  const proven = [...names].map((stream) => heads.prove(stream) ?? raise(`stream ${stream} has no head at tree size ${treeSize}`)).sort((a, b) => a.index - b.index)
+  return names
+}
+
+/** Each named stream's head, proven in the committed map `heads` (at the checkpoint), in leaf order. */
+export function proveHeads(heads: StreamHeads, names: Iterable<string>, treeSize: number): ProvenHead[] {
+  return [...names].map((stream) => heads.prove(stream) ?? raise(`stream ${stream} has no head at tree size ${treeSize}`)).sort((a, b) => a.index - b.index)
+}
+
+async function streamsOf(source: ReportSource, proven: readonly ProvenHead[], tree: LogTree, treeSize: number): Promise<StreamEvidence[]> {
   const read = await readStreams(source, new Map(proven.map((p) => [p.head.stream, p.head.version])), treeSize)
   const out: StreamEvidence[] = []
   for (const { head, index, proof } of proven) {
@@ -116,6 +130,53 @@ async function streamsOf(source: ReportSource, graph: LineageGraph, { heads, tre
     out.push({ stream: head.stream, version: head.version, lastSequence: head.lastSequence, index, hashes: proof, events })
   }
   return out
+}
+
+/** Checks that stream heads folded to a checkpoint's tree size are the ones it signed. */
+export function checkHeads(heads: StreamHeads, head: Envelope, anchor: AnchorData): void {
+  const streams = heads.commit()
+  if (streams.count !== anchor.streams.count || streams.root !== anchor.streams.root) {
+    throw new Error(`the log's stream heads at tree size ${anchor.treeSize} are not the ones checkpoint #${head.sequence} signed: the store was rewritten`)
+  }
+}
+
+/** The graph for a query over an index folded to exactly the checkpoint `head`. */
+export async function traceAt(source: ProofSource, index: LineageIndex, head: Envelope, query: LineageQuery): Promise<LineageGraph> {
+  let traced: ReturnType<typeof traceLineage>
+  try {
+    traced = traceLineage(index, query.kind === 'id' ? resolveTarget(index, query.id) : query)
+  } catch (error) {
+    if (!(error instanceof TargetNotFound) || (await source.readRange(head.sequence + 1, 1)).length === 0) throw error
+    throw new TargetNotFound(`${error.message} up to checkpoint #${head.sequence} (later events are not under a checkpoint yet)`)
+  }
+  if (traced.unresolved.length > 0) throw new Error(`the log's events refer to streams it does not hold: ${traced.unresolved.join(', ')}`)
+  return traced.graph
+}
+
+/** What a report is made of once the graph is traced and its streams' heads proven at the checkpoint. */
+export interface Traced {
+  readonly head: Envelope
+  readonly treeSize: number
+  readonly graph: LineageGraph
+  readonly proven: readonly ProvenHead[]
+  /** The key rotations up to the checkpoint, in order. */
+  readonly rotations: readonly Envelope[]
+}
+
+/** The report: the traced graph, every stream it rests on read whole and proven in `tree`, and the rotations. */
+export async function assembleReport(source: ReportSource, traced: Traced, tree: LogTree): Promise<LineageReport> {
+  const { head, treeSize } = traced
+  const body = {
+    format: REPORT_FORMAT as typeof REPORT_FORMAT,
+    ledgerPublicKey: (await source.ledgerKey()) ?? head.signer,
+    head,
+    graph: traced.graph,
+    streams: await streamsOf(source, traced.proven, tree, treeSize),
+  }
+  if (traced.rotations.length === 0) return { ...body, version: REPORT_VERSION }
+  const rotations: ProvenRotation[] = []
+  for (const event of traced.rotations) rotations.push({ event, hashes: (await tree.inclusion(event.sequence - 1, treeSize)).map(toHex) })
+  return { ...body, version: REPORT_VERSION_ROTATED, rotations }
 }
 
 function raise(message: string): never {
@@ -130,27 +191,8 @@ export async function buildLineageReport(source: ReportSource, query: LineageQue
   const head = await new Proofs(source).checkpoint()
   const anchor = anchorData(head) ?? raise(`the checkpoint at sequence ${head.sequence} is not of this format`)
   const indexed = await indexLog(source, anchor.treeSize)
-  const streams = indexed.heads.commit()
-  if (streams.count !== anchor.streams.count || streams.root !== anchor.streams.root) {
-    throw new Error(`the log's stream heads at tree size ${anchor.treeSize} are not the ones checkpoint #${head.sequence} signed: the store was rewritten`)
-  }
-  let traced: ReturnType<typeof traceLineage>
-  try {
-    traced = traceLineage(indexed.index, query.kind === 'id' ? resolveTarget(indexed.index, query.id) : query)
-  } catch (error) {
-    if (!(error instanceof TargetNotFound) || (await source.readRange(head.sequence + 1, 1)).length === 0) throw error
-    throw new TargetNotFound(`${error.message} up to checkpoint #${head.sequence} (later events are not under a checkpoint yet)`)
-  }
-  if (traced.unresolved.length > 0) throw new Error(`the log's events refer to streams it does not hold: ${traced.unresolved.join(', ')}`)
-  const body = {
-    format: REPORT_FORMAT as typeof REPORT_FORMAT,
-    ledgerPublicKey: (await source.ledgerKey()) ?? head.signer,
-    head,
-    graph: traced.graph,
-    streams: await streamsOf(source, traced.graph, indexed, anchor.treeSize),
-  }
-  if (indexed.rotations.length === 0) return { ...body, version: REPORT_VERSION }
-  const rotations: ProvenRotation[] = []
-  for (const event of indexed.rotations) rotations.push({ event, hashes: (await indexed.tree.inclusion(event.sequence - 1, anchor.treeSize)).map(toHex) })
-  return { ...body, version: REPORT_VERSION_ROTATED, rotations }
+  checkHeads(indexed.heads, head, anchor)
+  const graph = await traceAt(source, indexed.index, head, query)
+  const proven = proveHeads(indexed.heads, await evidenceStreams(source, graph), anchor.treeSize)
+  return assembleReport(source, { head, treeSize: anchor.treeSize, graph, proven, rotations: indexed.rotations }, indexed.tree)
 }

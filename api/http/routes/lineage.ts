@@ -3,28 +3,28 @@
  * training job, model, dataset version or contribution), as of the latest checkpoint, every stream
  * it rests on whole and proven, as JSON (check with `model-ledger verify-report`), the
  * self-contained HTML page or the datasheet.
- * A report folds the whole log, so it costs one pass over it per request.
+ * Reports come from the process's one lineage index (projections/lineage/live.ts), kept at the
+ * latest checkpoint as the log grows: a request reads the events its graph cites and their
+ * streams, not the log.
  */
 import { Router, type Request, type Response } from 'express'
-import type { EventStore } from '../../../domain/ports/event-store.js'
 import { TargetNotFound } from '../../../projections/lineage/graph.js'
 import { renderLineageHtml } from '../../../projections/lineage/html.js'
-import { buildLineageReport, type LineageQuery } from '../../../projections/lineage/report.js'
+import type { LiveLineage } from '../../../projections/lineage/live.js'
+import type { LineageQuery } from '../../../projections/lineage/report.js'
 import { renderDatasheet } from '../../../projections/lineage/datasheet.js'
 import { ProofUnavailable } from '../../../infrastructure/proofs/build-proof.js'
-import { proofSource, readStreamPage } from '../log-reads.js'
 import { HEX64, pathParam, queryValue, wholeNumber } from '../params.js'
 import { HttpProblem } from '../problem.js'
 
-export function lineageRouter(store: EventStore): Router {
+export function lineageRouter(lineage: LiveLineage): Router {
   const router = Router()
   const send = async (req: Request, res: Response, target: LineageQuery) => {
     const format = queryValue(req, 'format') ?? 'json'
     if (!['json', 'html', 'datasheet'].includes(format)) throw new HttpProblem('malformed', 'format is json, html or datasheet')
     let report
     try {
-      const source = { ...proofSource(store), ledgerKey: async () => store.ledgerPublicKey, readStream: (stream: string, from: number, limit: number) => readStreamPage(store, stream, from, limit) }
-      report = await buildLineageReport(source, target)
+      report = await lineage.report(target)
     } catch (error) {
       if (error instanceof TargetNotFound) throw new HttpProblem('not-found', error.message)
       if (error instanceof ProofUnavailable) throw new HttpProblem('not-found', error.message, { code: 'no-checkpoint' })

@@ -13,8 +13,10 @@ import { startServer, type RunningServer } from '../../../api/http/server.js'
 import * as wire from '../../../api/http/wire.js'
 import { createClient, type LedgerClient } from '../../../api/sdk/index.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
-import { verifyLineageReport } from '../../../projections/lineage/report.js'
-import { openDriver, tellStory, type Driver, type Story } from '../../projections/story.js'
+import { buildLineageReport, verifyLineageReport } from '../../../projections/lineage/report.js'
+import { tokens } from '../../../domain/governance/amounts.js'
+import { cmd as gov } from '../../domain/governance/fixtures.js'
+import { ALICE, openDriver, tellStory, type Driver, type Story } from '../../projections/story.js'
 
 let d: Driver
 let story: Story
@@ -158,6 +160,20 @@ describe('lineage routes from the model side', () => {
     await expectProblem(`/v1/lineage/${'ab'.repeat(32)}`, 404)
     await expectProblem(`/v1/lineage/deployments/${story.jobId}`, 404)
     await expectProblem('/v1/lineage/zz', 400)
+  })
+
+  it('serves the whole-log builder’s bytes from the index it keeps, and moves with each new checkpoint', async () => {
+    const query = { kind: 'deployment', deploymentId: story.deploymentId } as const
+    const scratch = async () => JSON.parse(JSON.stringify(await buildLineageReport(d.backend, query))) as unknown
+    const served = async () => (await (await get(`/v1/lineage/deployments/${story.deploymentId}`)).json()) as { head: { sequence: number } }
+    const before = await served()
+    expect(before).toEqual(await scratch())
+    await d.run(ALICE, gov.wrap(ALICE, tokens(1)))
+    const anchor = await d.store.sealAnchor()
+    const after = await served()
+    expect(after.head.sequence).toBe(anchor?.sequence)
+    expect(after.head.sequence).toBeGreaterThan(before.head.sequence)
+    expect(after).toEqual(await scratch())
   })
 
   it('lists the new routes in the OpenAPI document', async () => {

@@ -258,6 +258,18 @@ export function describeEventStore(name: string, storage: StorageFactory): void 
         expect(await collect(store.readStream('clock-3', { fromVersion: 2 }))).toHaveLength(349)
       })
 
+      it('readRange reads a bounded range by sequence, nothing past the head', async () => {
+        const store = await open({ anchorEvery: 100_000 })
+        const events = Array.from({ length: 30 }, (_, i) => ({ type: 'Tick', data: { i } }))
+        await store.append({ writes: [{ stream: 'clock-r', expected: Expected.none, events }] })
+        const all = await collect(store.readAll())
+        expect(await store.readRange(7, 1)).toEqual([all[6]])
+        expect((await store.readRange(10, 5)).map((e) => e.sequence)).toEqual([10, 11, 12, 13, 14])
+        expect((await store.readRange(28, 10)).map((e) => e.sequence)).toEqual([28, 29, 30])
+        expect(await store.readRange(31, 10)).toEqual([])
+        expect(await store.readRange(5, 0)).toEqual([])
+      })
+
       it('subscribe catches up, goes live, and stops on close', async () => {
         const store = await open({ pollIntervalMs: 20 })
         for (let i = 1; i <= 3; i++) await store.append(one(`order-${i}`))
