@@ -103,8 +103,10 @@ let sft: Ran
 
 describe.skipIf(!hasTorch)('process:torch-lm', () => {
   it('pretrains a base from scratch: the loss falls and the files follow the torch-lm@1 format', async () => {
-    base = await train('base', data, { mode: 'pretrain', steps: 200, batch: 8, checkpointEvery: 100 }, null)
-    expect(base.checkpoints.map((c) => c.step)).toEqual([100, 200])
+    // 400 steps: on a Sapphire Rapids CPU (Debian's OpenBLAS picks other kernels there) 200 steps left the
+    // loss at 0.69 of its start and the LoRA SFT on that base at exact-match 0.2, where another CPU had passed.
+    base = await train('base', data, { mode: 'pretrain', steps: 400, batch: 8, checkpointEvery: 200 }, null)
+    expect(base.checkpoints.map((c) => c.step)).toEqual([200, 400])
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
     expect(mean(base.losses.slice(-3))).toBeLessThan(mean(base.losses.slice(0, 3)) / 2)
     const dir = last(base).dir
