@@ -7,7 +7,14 @@
  * data directory alone: the receipt from the log, the version's items from the blob store,
  * verified against their sealed root (trainer/dataset.ts), exactly as the gateway indexes them.
  * `model-ledger audit-answer` prints the result; any difference is an over- or under-claim.
+ *
+ * A receipt with an `answerHash` is bound to one text: the SHA-256 of the answer's UTF-8 bytes as
+ * the gateway returned them. An answer that does not hash to it is refused before anything is
+ * recomputed, so the audited text is the served text, whoever presents it. A receipt without
+ * one (recorded before it existed, or by a gateway that does not fill it) is audited against
+ * whatever text is presented, and the audit says it was not bound.
  */
+import { createHash } from 'node:crypto'
 import { economy, type EconomyState } from '../domain/economy/index.js'
 import type { PricedReceipt } from '../domain/deployment/values.js'
 import { attributeAnswer, buildSpanIndex, DEFAULT_SPAN_BYTES, type SpanWeight } from '../domain/lm/spans.js'
@@ -15,7 +22,7 @@ import type { BlobStore } from '../infrastructure/blobs/blob-store.js'
 import type { StorageBackend } from '../infrastructure/store/backend.js'
 import { materialize } from './dataset.js'
 
-/** The receipt, its deployment or its dataset cannot be found or read (as opposed to weights that differ). */
+/** The receipt, its deployment or its dataset cannot be found or read, or the answer is not the one the receipt is for (as opposed to weights that differ). */
 export class AnswerAuditError extends Error {
   override readonly name = 'AnswerAuditError'
 }
@@ -40,6 +47,10 @@ export interface AnswerAudit {
   readonly recomputed: readonly SpanWeight[]
   /** Every contribution whose recorded weight is not the recomputed one, by id ascending. */
   readonly differences: readonly AttributionDifference[]
+  /** The receipt's answerHash, or null when it records none. */
+  readonly answerHash: string | null
+  /** Whether the audited text is the one the receipt is for: it hashes to the receipt's answerHash (false when the receipt records none). */
+  readonly bound: boolean
   readonly ok: boolean
 }
 
@@ -64,9 +75,12 @@ export async function auditAnswer(
   backend: StorageBackend,
   state: EconomyState,
   blobs: Pick<BlobStore, 'stream'>,
-  claim: { readonly deploymentId: string; readonly requestId: string; readonly answer: string; readonly spanBytes?: number },
+  claim: { readonly deploymentId: string; readonly requestId: string; readonly answer: string | Uint8Array; readonly spanBytes?: number },
 ): Promise<AnswerAudit> {
-  const { deploymentId, requestId, answer } = claim
+  const { deploymentId, requestId } = claim
+  // Hashed as given: bytes as read from a file, a string as its UTF-8 encoding (what the gateway hashes).
+  const bytes = typeof claim.answer === 'string' ? Buffer.from(claim.answer, 'utf8') : claim.answer
+  const answer = typeof claim.answer === 'string' ? claim.answer : new TextDecoder('utf-8').decode(claim.answer)
   const spanBytes = claim.spanBytes ?? DEFAULT_SPAN_BYTES
   const deployment = state.deployment.deployments.get(deploymentId)
   if (deployment === undefined) throw new AnswerAuditError(`no deployment ${deploymentId} in the log`)
@@ -75,6 +89,11 @@ export async function auditAnswer(
   const served = [...deployment.history].reverse().find((s) => s.checkpoint === found.checkpoint)
   const job = served === undefined ? undefined : state.training.jobs.get(served.jobId)
   if (served === undefined || job === undefined) throw new AnswerAuditError(`checkpoint ${found.checkpoint} was never served by deployment ${deploymentId}`)
+  const answerHash = found.receipt.answerHash ?? null
+  if (answerHash !== null) {
+    const actual = createHash('sha256').update(bytes).digest('hex')
+    if (actual !== answerHash) throw new AnswerAuditError(`the answer does not hash to the receipt's answerHash: it hashes to ${actual}, receipt ${requestId} is for ${answerHash}`)
+  }
   let items
   try {
     items = (await materialize(job, state, blobs)).map((e) => ({ contributionId: e.contributionId, texts: [e.text, e.label] }))
@@ -89,5 +108,5 @@ export async function auditAnswer(
     .sort()
     .map((contribution) => ({ contribution, recorded: was.get(contribution) ?? 0, recomputed: is.get(contribution) ?? 0 }))
     .filter((d) => d.recorded !== d.recomputed)
-  return { deploymentId, requestId, checkpoint: found.checkpoint, jobId: job.id, spanBytes, recorded, recomputed, differences, ok: differences.length === 0 }
+  return { deploymentId, requestId, checkpoint: found.checkpoint, jobId: job.id, spanBytes, recorded, recomputed, differences, answerHash, bound: answerHash !== null, ok: differences.length === 0 }
 }

@@ -3,6 +3,7 @@
  * text deltas ending in the token counts. The reference model runs in process; an upstream
  * OpenAI-compatible server (vLLM, TGI, Ollama…) is reached by URL.
  */
+import { createHash } from 'node:crypto'
 import type { Served } from '../../domain/deployment/state.js'
 
 export interface ChatMessage {
@@ -106,4 +107,12 @@ export const countTokens = (text: string): number => tokensOf(text).length
 /** The text a request's input is metered on: every turn's content, in order. */
 export function inputText(messages: readonly ChatMessage[]): string {
   return messages.map((m) => m.content).join('\n')
+}
+
+/**
+ * The answer hash a receipt binds (`answerHash`, header `x-ledger-answer-hash`): the lower-case
+ * hex SHA-256 of the answer's UTF-8 bytes exactly as returned to the client.
+ */
+export function answerHashOf(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex')
 }

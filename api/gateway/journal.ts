@@ -19,6 +19,8 @@ export interface JournalReceipt {
   readonly fee: string
   /** The contributions the answer drew on (per-answer attribution); absent = the job-level split. */
   readonly attribution?: readonly { readonly contribution: string; readonly weight: number }[]
+  /** SHA-256 (hex) of the answer's UTF-8 bytes as returned to the client; absent in receipts journaled before it existed. */
+  readonly answerHash?: string
 }
 
 export interface Settlement {
@@ -45,6 +47,7 @@ interface Row {
   readonly at: string
   readonly fee: string
   readonly attribution: string | null
+  readonly answer_hash: string | null
 }
 
 export function openJournal(path: string) {
@@ -68,14 +71,16 @@ export function openJournal(path: string) {
     UNIQUE (deployment_id, request_id)
   );
   CREATE INDEX IF NOT EXISTS receipts_pending ON receipts (state, deployment_id, seq);`)
-  // Journals written before per-answer attribution gain its column (JSON, NULL = none).
-  if (!(db.prepare('PRAGMA table_info(receipts)').all() as { name: string }[]).some((c) => c.name === 'attribution')) db.exec('ALTER TABLE receipts ADD COLUMN attribution TEXT')
-  const insert = db.prepare('INSERT OR IGNORE INTO receipts (request_id, deployment_id, grant_id, consumer, input_tokens, output_tokens, at, fee, attribution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-  const pendingRows = db.prepare("SELECT request_id, deployment_id, grant_id, consumer, input_tokens, output_tokens, at, fee, attribution FROM receipts WHERE state = 'pending' ORDER BY seq")
+  // Journals written before per-answer attribution (JSON) or the answer hash (hex) gain their columns (NULL = none).
+  const columns = new Set((db.prepare('PRAGMA table_info(receipts)').all() as { name: string }[]).map((c) => c.name))
+  if (!columns.has('attribution')) db.exec('ALTER TABLE receipts ADD COLUMN attribution TEXT')
+  if (!columns.has('answer_hash')) db.exec('ALTER TABLE receipts ADD COLUMN answer_hash TEXT')
+  const insert = db.prepare('INSERT OR IGNORE INTO receipts (request_id, deployment_id, grant_id, consumer, input_tokens, output_tokens, at, fee, attribution, answer_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+  const pendingRows = db.prepare("SELECT request_id, deployment_id, grant_id, consumer, input_tokens, output_tokens, at, fee, attribution, answer_hash FROM receipts WHERE state = 'pending' ORDER BY seq")
   const mark = db.prepare('UPDATE receipts SET state = ?, command_hash = ?, error = ? WHERE deployment_id = ? AND request_id = ?')
   const counts = db.prepare('SELECT state, count(*) AS n FROM receipts GROUP BY state')
   const append = db.transaction((receipts: readonly JournalReceipt[]) => {
-    for (const r of receipts) insert.run(r.requestId, r.deploymentId, r.grantId, r.consumer, r.inputTokens, r.outputTokens, r.at, r.fee, r.attribution === undefined ? null : JSON.stringify(r.attribution))
+    for (const r of receipts) insert.run(r.requestId, r.deploymentId, r.grantId, r.consumer, r.inputTokens, r.outputTokens, r.at, r.fee, r.attribution === undefined ? null : JSON.stringify(r.attribution), r.answerHash ?? null)
   })
   const settle = db.transaction((s: Settlement) => {
     for (const k of s.keys) mark.run(s.state, s.commandHash, s.error, k.deploymentId, k.requestId)
@@ -99,6 +104,7 @@ export function openJournal(path: string) {
               at: r.at,
               fee: r.fee,
               ...(r.attribution === null ? {} : { attribution: JSON.parse(r.attribution) as JournalReceipt['attribution'] }),
+              ...(r.answer_hash === null ? {} : { answerHash: r.answer_hash }),
             }),
           )
         case 'settle':

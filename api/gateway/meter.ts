@@ -170,6 +170,7 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
           at: r.at,
           fee: r.fee,
           ...(r.attribution === undefined ? {} : { attribution: r.attribution.map((w) => ({ contribution: w.contribution, weight: w.weight })) }),
+          ...(r.answerHash === undefined ? {} : { answerHash: r.answerHash }),
         })),
       },
     })

@@ -15,7 +15,7 @@ import { JsonTooDeep, limitDepth } from '../http/json-depth.js'
 import { HttpProblem, isProblem, problemBody, retryAfterOf } from '../http/problem.js'
 import { admit, authorize, bearerKey, type Access } from './access.js'
 import { CONSENT_HEADER, consentHeader } from './consent-header.js'
-import { BackendError, countTokens, inputText, UnsupportedRequest, type Backend, type Generation, type InferenceRequest } from './backend.js'
+import { answerHashOf, BackendError, countTokens, inputText, UnsupportedRequest, type Backend, type Generation, type InferenceRequest } from './backend.js'
 import type { Meter } from './meter.js'
 import { paramError } from './request-errors.js'
 import { trace } from '@opentelemetry/api'
@@ -58,6 +58,9 @@ export interface GatewayDeps {
 }
 
 const DEFAULT_MAX_TOKENS = 4096
+/** Where an answer's hash (its receipt's `answerHash`) is returned: a header, or a member of a stream's last chunk. */
+export const ANSWER_HASH_HEADER = 'x-ledger-answer-hash'
+export const ANSWER_HASH_MEMBER = 'x_ledger_answer_hash'
 
 function decode<A>(codec: t.Decoder<unknown, A>, body: unknown): A {
   const decoded = codec.decode(body)
@@ -185,7 +188,8 @@ export function gatewayRouter(deps: GatewayDeps): Router {
       if (!res.writableFinished) aborted.abort()
     })
 
-    const meter = (g: Pick<Generation, 'inputTokens' | 'outputTokens' | 'attribution'>): Promise<void> => {
+    /** `answerHash`: of the text the client was sent, the text any attribution was computed over (the LM backend's deltas concatenate to it). */
+    const meter = (g: Pick<Generation, 'inputTokens' | 'outputTokens' | 'attribution'>, answerHash: string): Promise<void> => {
       deps.observe?.answered(a.deployment.id, g.inputTokens, g.outputTokens)
       return deps.meter.record({
         requestId: id,
@@ -198,12 +202,15 @@ export function gatewayRouter(deps: GatewayDeps): Router {
         // The consumer's accepted prices, not the deployment's now: a price change never reaches an accepted grant.
         fee: feeOf(a.terms.pricing, g.inputTokens, g.outputTokens),
         ...(g.attribution === undefined || g.attribution.length === 0 ? {} : { attribution: g.attribution }),
+        answerHash,
       })
     }
 
     if (body.stream !== true) {
       const g = await backend.generate(target, request, aborted.signal)
-      await meter(g)
+      const answerHash = answerHashOf(g.text)
+      await meter(g, answerHash)
+      res.setHeader(ANSWER_HASH_HEADER, answerHash)
       const usage = usageBody(g.inputTokens, g.outputTokens)
       res.json(kind === 'chat' ? chatCompletion(envelope, g.text, g.finishReason, usage) : textCompletion(envelope, g.text, g.finishReason, usage))
       return
@@ -232,15 +239,22 @@ export function gatewayRouter(deps: GatewayDeps): Router {
       }
     } catch (error) {
       // Whatever was produced before the failure was used: it is metered all the same.
-      await meter({ inputTokens: estimatedInput, outputTokens: countTokens(text) })
+      await meter({ inputTokens: estimatedInput, outputTokens: countTokens(text) }, answerHashOf(text))
       if (!aborted.signal.aborted) deps.onError?.(error)
       res.end()
       return
     }
     const g = done ?? { text, inputTokens: estimatedInput, outputTokens: countTokens(text), finishReason: 'stop' as const }
-    send(kind === 'chat' ? chatChunk(envelope, {}, g.finishReason) : textChunk(envelope, '', g.finishReason))
-    if (body.stream_options?.include_usage === true) send(usageChunk(envelope, kind, usageBody(g.inputTokens, g.outputTokens)))
-    await meter(g)
+    // The headers are gone with the first byte: the answer hash rides in the last chunk before [DONE].
+    const answerHash = answerHashOf(text)
+    const bound = { [ANSWER_HASH_MEMBER]: answerHash }
+    const finish = kind === 'chat' ? chatChunk(envelope, {}, g.finishReason) : textChunk(envelope, '', g.finishReason)
+    if (body.stream_options?.include_usage === true) {
+      send(finish)
+      send({ ...usageChunk(envelope, kind, usageBody(g.inputTokens, g.outputTokens)), ...bound })
+    } else send({ ...finish, ...bound })
+    // An attribution is over the backend's whole text: claimed only when that is the text sent (the LM backend's deltas concatenate to it).
+    await meter(g.text === text ? g : { ...g, attribution: [] }, answerHash)
     res.end('data: [DONE]\n\n')
   }
 

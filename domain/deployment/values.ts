@@ -30,8 +30,17 @@ export const AttributionC = t.refinement(
 )
 export type Attribution = t.TypeOf<typeof AttributionC>
 
+/**
+ * The answer a receipt is for: the lower-case hex SHA-256 of the answer's UTF-8 bytes exactly as
+ * returned to the client (the bytes a per-answer attribution is computed over). The ledger never
+ * sees the answer, so it cannot check it; it binds the receipt to one text, so that an audit of
+ * the attribution (`model-ledger audit-answer`) runs on the text served and no other. Optional:
+ * receipts recorded before it existed stay valid (docs/gateway.md).
+ */
+export const AnswerHashC = pattern('answer hash (SHA-256 of the answer, 64 lower-case hex)', /^[0-9a-f]{64}$/)
+
 const receiptRequired = { requestId: RequestIdC, grantId: GrantIdC, inputTokens: TokensC, outputTokens: TokensC, at: Timestamp, fee: AmountC }
-const receiptOptional = { attribution: AttributionC }
+const receiptOptional = { attribution: AttributionC, answerHash: AnswerHashC }
 /**
  * One request as the operator attests it, with the fee it priced at the grant's accepted pricing:
  * the ledger prices it again and refuses a receipt whose fee differs (`price-mismatch`).

@@ -16,6 +16,8 @@ const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/
 
 function print(audit: AnswerAudit): void {
   process.stdout.write(`request ${audit.requestId} of deployment ${audit.deploymentId} (checkpoint ${audit.checkpoint}, job ${audit.jobId}, spans of ${audit.spanBytes} bytes)\n`)
+  if (audit.bound) process.stdout.write(`the answer is the one the receipt is for (it hashes to the receipt's answerHash ${audit.answerHash ?? ''})\n`)
+  else process.stdout.write('the receipt records no answerHash: nothing binds this text to it, so the audit holds only if this is the text served\n')
   if (audit.recorded.length === 0) process.stdout.write('the receipt records no per-answer attribution\n')
   for (const d of audit.differences) process.stdout.write(`✗ contribution ${d.contribution}: recorded weight ${d.recorded}, the answer gives ${d.recomputed}\n`)
   if (audit.ok) process.stdout.write(`✓ the recorded attribution is the answer's (${audit.recomputed.length} contributions)\n`)
@@ -31,8 +33,11 @@ header) in the deployment's UsageRecorded events, reads the dataset version of t
 checkpoint the batch was recorded against from DIR's blob store (checked against its sealed root),
 and recomputes the attribution of the answer in FILE (its UTF-8 text, exactly as served) by span
 matching (docs/gateway.md, per-answer attribution; --span-bytes: the gateway's span length).
-Prints each contribution whose recorded weight differs (--json: the whole audit). Exit 0 when the
-receipt's weights are the answer's, 1 when any differs or the receipt cannot be audited.`,
+When the receipt records an answerHash (the gateway's x-ledger-answer-hash), FILE's bytes must
+hash to it (SHA-256), or the audit is refused: the audited text is then the served text. Prints
+whether the text was bound and each contribution whose recorded weight differs (--json: the whole
+audit, with answerHash and bound). Exit 0 when the receipt's weights are the answer's, 1 when any
+differs, FILE is not the answer the receipt is for, or the receipt cannot be audited.`,
   async run(argv) {
     const args = parse(argv, { data: { type: 'string' }, answer: { type: 'string' }, 'span-bytes': { type: 'string' }, json: { type: 'boolean' } }, true)
     const dir = required(str(args, 'data'), '--data')
@@ -43,7 +48,7 @@ receipt's weights are the answer's, 1 when any differs or the receipt cannot be 
     if (deploymentId === undefined || requestId === undefined || extra.length > 0) throw new UsageError('give a deployment id and a request id')
     if (!ID.test(deploymentId)) throw new UsageError('a deployment id is 64 lower-case hex characters')
     if (!REQUEST_ID.test(requestId)) throw new UsageError('a request id is 1-128 of A-Z a-z 0-9 _ . : -')
-    const answer = await readFile(answerPath, 'utf8')
+    const answer = await readFile(answerPath)
     const backend = openReadOnly(dir)
     let audit: AnswerAudit
     try {

@@ -164,7 +164,17 @@ const MEDIA: Readonly<Record<Exclude<Body, t.Mixed | 'empty'>, readonly [string,
 }
 
 const STREAMED =
-  'Server-sent events (stream: true): each `data:` line one chunk, `{id, object: "chat.completion.chunk" | "text_completion", created, model, system_fingerprint, choices: [{index, delta | text, finish_reason}]}`, then a usage chunk when stream_options.include_usage, then `data: [DONE]`'
+  'Server-sent events (stream: true): each `data:` line one chunk, `{id, object: "chat.completion.chunk" | "text_completion", created, model, system_fingerprint, choices: [{index, delta | text, finish_reason}]}`, then a usage chunk when stream_options.include_usage, then `data: [DONE]`. The last chunk before `[DONE]` (the usage chunk, else the finish_reason chunk) also has `x_ledger_answer_hash`: the SHA-256 (64 lower-case hex) of the streamed text’s UTF-8 bytes, the receipt’s answerHash'
+/** What a gateway answer says in its headers beside the body (docs/gateway.md). */
+const ANSWER_HEADERS = {
+  'X-Ledger-Receipt': { description: 'The receipt id the ledger records (also the body’s `id`)', schema: { type: 'string' } },
+  'X-Ledger-Checkpoint': { description: 'The checkpoint root that answered', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+  'X-Ledger-Seed': { description: 'The sampling seed used: the request’s, or one the gateway drew', schema: { type: 'string', pattern: '^[0-9]+$' } },
+  'X-Ledger-Answer-Hash': {
+    description: 'Non-streamed answers only: SHA-256 (64 lower-case hex) of the answer’s UTF-8 bytes as returned, the receipt’s answerHash (streams carry it in their last chunk)',
+    schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  },
+}
 const gatewayStream = (list: readonly Body[]): boolean => list.includes(ChatCompletionC) || list.includes(TextCompletionC)
 
 function content(kinds: Body | readonly Body[], schemaOf: (c: t.Mixed) => JsonSchema, example: unknown): Record<string, unknown> | undefined {
@@ -200,7 +210,9 @@ export function openApiDocument(): object {
     const responses: Record<string, unknown> = { '4XX': problem(gateway), '5XX': problem(gateway) }
     for (const [status, kind] of Object.entries(op.responses)) {
       const body = content(kind, registry.schemaOf, example?.responses[Number(status)])
-      responses[status] = { description: op.summary, headers: { 'X-Request-Id': { $ref: '#/components/headers/RequestId' } }, ...(body === undefined ? {} : { content: body }) }
+      const answers = gateway && gatewayStream(Array.isArray(kind) ? kind : [kind as Body])
+      const headers = { 'X-Request-Id': { $ref: '#/components/headers/RequestId' }, ...(answers ? ANSWER_HEADERS : {}) }
+      responses[status] = { description: op.summary, headers, ...(body === undefined ? {} : { content: body }) }
     }
     const operation = {
       tags: [tagOf(op.path)],

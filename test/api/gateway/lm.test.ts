@@ -10,6 +10,7 @@
  * files' root in place of the classifier's (`asLm`), and verifies the files against that root
  * exactly as it does for a recorded one. Access, admission, metering and the ledger are real.
  */
+import { createHash } from 'node:crypto'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -47,6 +48,8 @@ let copied: { contributionId: string; text: string }
 let copiedAnswer: string
 const errors: string[] = []
 const lmDir = (): string => join(work, 'lm')
+let index: ReturnType<typeof buildSpanIndex>
+const sha256 = (text: string): string => createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex')
 
 /** The deployment as if it served the LM files (see the header). */
 function asLm(backend: Backend): Backend {
@@ -68,7 +71,7 @@ beforeAll(async () => {
   if (job === undefined) throw new Error('no job')
   const items = (await materialize(job, state, createBlobStore(blobDir(d.dir)))).map((e) => ({ contributionId: e.contributionId, texts: [e.text, e.label] }))
   // The answer copies 30 bytes of one training item's text that no other item shares a 16-byte span with.
-  const index = buildSpanIndex(items, 16)
+  index = buildSpanIndex(items, 16)
   const pickUnique = (): { contributionId: string; text: string; answer: string } => {
     for (const item of items) {
       const text = item.texts[0] as string
@@ -124,11 +127,54 @@ describe('the LM backend in the gateway', () => {
     const recorded = (await usageEvents()).flatMap((e) => e.receipts).find((r) => r.requestId === id)
     expect(recorded).toMatchObject({ inputTokens: promptBytes, outputTokens: body.usage.completion_tokens })
     expect(recorded?.attribution).toEqual([{ contribution: copied.contributionId, weight: 30 }])
+    // The receipt is bound to the answer's bytes, and the client is told the hash.
+    expect(res.headers.get('x-ledger-answer-hash')).toBe(sha256(copiedAnswer))
+    expect(recorded?.answerHash).toBe(sha256(copiedAnswer))
+  })
+
+  it('binds every answer, streamed or not, cut at a stop or not, to the bytes the client got and the attribution was computed over', async () => {
+    const stop = copiedAnswer.slice(20, 24)
+    const cut = copiedAnswer.slice(0, 20)
+    const cases: [Record<string, unknown>, string][] = [
+      [{ temperature: 0 }, copiedAnswer],
+      [{ temperature: 0, stop: [stop] }, cut],
+      [{ temperature: 1, seed: 5 }, ''],
+    ]
+    for (const [extra, expected] of cases) {
+      const whole = await post(chat(extra))
+      const text = ((await whole.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content as string
+      if (expected !== '') expect(text).toBe(expected)
+      const hash = whole.headers.get('x-ledger-answer-hash')
+      expect(hash).toBe(sha256(text))
+      for (const usage of [false, true]) {
+        const res = await post(chat({ ...extra, stream: true, ...(usage ? { stream_options: { include_usage: true } } : {}) }))
+        expect(res.headers.get('x-ledger-answer-hash')).toBeNull() // sent before the answer existed: in the stream instead
+        const chunks = (await res.text()).split('\n\n').filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]').map((l) => JSON.parse(l.slice(6)) as Record<string, unknown> & { choices: { delta?: { content?: string } }[] })
+        const streamed = chunks.flatMap((c) => c.choices.map((x) => x.delta?.content ?? '')).join('')
+        expect(streamed).toBe(text)
+        // Only the last chunk before [DONE] (the usage chunk when asked for) carries it.
+        expect(chunks.at(-1)?.x_ledger_answer_hash).toBe(hash)
+        expect(chunks.slice(0, -1).every((c) => !('x_ledger_answer_hash' in c))).toBe(true)
+        if (usage) expect(chunks.at(-1)).toHaveProperty('usage')
+        await meter.flush()
+        const receipts = (await usageEvents()).flatMap((e) => e.receipts)
+        const bound = receipts.find((r) => r.requestId === chunks[0]?.id)
+        const unstreamed = receipts.find((r) => r.requestId === whole.headers.get('x-ledger-receipt'))
+        expect(bound?.answerHash).toBe(hash)
+        expect(unstreamed?.answerHash).toBe(hash)
+        // The attribution is over those very bytes: recomputed from the text the client holds, it is the receipt's.
+        expect(bound?.attribution ?? []).toEqual(attributeAnswer(index, text))
+        expect(unstreamed?.attribution ?? []).toEqual(attributeAnswer(index, text))
+      }
+    }
+    expect(attributeAnswer(index, cut)).toEqual([{ contribution: copied.contributionId, weight: 20 }])
   })
 
   it('pays the contributors share of that answer to the copied contribution’s contributor', async () => {
     const state = await createCommandHandler({ store, vertical: economy }).state()
     const contributor = state.data.contributions.get(copied.contributionId)?.contributor as string
+    await post(chat({ temperature: 0 }))
+    await meter.flush()
     const events = await usageEvents()
     const last = events.at(-1)
     const contributors = last?.payouts.filter((p) => p.share === 'contributors') ?? []

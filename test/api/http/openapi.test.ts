@@ -152,6 +152,16 @@ describe('the document and the routes', () => {
   })
   afterAll(async () => served.close())
 
+  it('tells where a gateway answer’s hash is: the header of a whole answer, the last chunk of a stream', async () => {
+    const document = await documentOf()
+    for (const path of ['/openai/v1/chat/completions', '/openai/v1/completions']) {
+      const ok = document.paths[path]?.post?.responses['200'] as { headers: Record<string, unknown>; content: Record<string, { schema: { description?: string } }> }
+      expect(Object.keys(ok.headers)).toEqual(['X-Request-Id', 'X-Ledger-Receipt', 'X-Ledger-Checkpoint', 'X-Ledger-Seed', 'X-Ledger-Answer-Hash'])
+      expect(ok.content['text/event-stream']?.schema.description).toContain('x_ledger_answer_hash')
+    }
+    expect(Object.keys((document.paths['/openai/v1/models']?.get?.responses['200'] as { headers: object }).headers)).toEqual(['X-Request-Id'])
+  })
+
   it('lists exactly the routes express registers, the gateway’s included', () => {
     const app = served.server.server.listeners('request')[0] as Express
     const registered = registeredRoutes(app).sort()

@@ -9,7 +9,7 @@ import { isRight } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { UsageRecordedC } from '../../../domain/deployment/codecs.js'
 import { chargedPerReceipt, splitFees, splitUsage, type ChargedReceipt } from '../../../domain/deployment/split.js'
-import { ReceiptC } from '../../../domain/deployment/values.js'
+import { PricedReceiptC, ReceiptC } from '../../../domain/deployment/values.js'
 import { idOf } from '../datanets/fixtures.js'
 import { ALICE, BOB, espec, type ECmd } from './fixtures.js'
 import { dcmd, deployed } from './fixtures.js'
@@ -21,10 +21,11 @@ const recordedOf = (cmd: ECmd, history = deployed().history) => {
 }
 const contributorsOf = (d: { payouts: readonly { account: string; share: string; amount: bigint }[] }) => new Map(d.payouts.filter((p) => p.share === 'contributors').map((p) => [p.account, p.amount]))
 
-function usageWith(deploymentId: string, grantId: string, attribution?: { contribution: string; weight: number }[]): ECmd {
+function usageWith(deploymentId: string, grantId: string, attribution?: { contribution: string; weight: number }[], answerHash?: string): ECmd {
   const cmd = dcmd.usage(deploymentId, [{ requestId: 'r1', grantId, inputTokens: 500, outputTokens: 200 }])
   const payload = cmd.payload as { receipts: object[] }
-  return { ...cmd, payload: { ...payload, receipts: payload.receipts.map((r) => (attribution === undefined ? r : { ...r, attribution })) } } as ECmd
+  const receipts = payload.receipts.map((r) => ({ ...r, ...(attribution === undefined ? {} : { attribution }), ...(answerHash === undefined ? {} : { answerHash }) }))
+  return { ...cmd, payload: { ...payload, receipts } } as ECmd
 }
 
 describe('per-answer attribution in RecordUsage', () => {
@@ -69,6 +70,41 @@ describe('per-answer attribution in RecordUsage', () => {
     expect(ok(undefined)).toBe(false)
     expect(ok([{ contribution: '01'.repeat(32), weight: 0 }])).toBe(false)
     expect(ok([{ contribution: '01'.repeat(32), weight: 1, extra: true }])).toBe(false)
+  })
+})
+
+describe('the answer hash of a receipt', () => {
+  const { history, deploymentId, grantId } = deployed()
+  const hash = '5e'.repeat(32)
+  const attribution = [{ contribution: idOf('b'), weight: 40 }]
+
+  it('is recorded in UsageRecorded as given and moves no money: the split is the one without it', () => {
+    const bound = recordedOf(usageWith(deploymentId, grantId, attribution, hash), history)
+    const unbound = recordedOf(usageWith(deploymentId, grantId, attribution), history)
+    expect(bound.receipts[0]?.answerHash).toBe(hash)
+    expect(unbound.receipts[0]).not.toHaveProperty('answerHash')
+    expect(bound.payouts).toEqual(unbound.payouts)
+    expect(bound.splitHash).toBe(unbound.splitHash)
+    const encoded = UsageRecordedC.encode({ type: 'UsageRecorded', data: bound } as never)
+    expect((encoded.data as { receipts: { answerHash?: string }[] }).receipts[0]?.answerHash).toBe(hash)
+    const decoded = UsageRecordedC.decode(encoded)
+    expect(isRight(decoded) && decoded.right.data.receipts[0]?.answerHash).toBe(hash)
+    // Without attribution too: the hash binds any answer.
+    expect(recordedOf(usageWith(deploymentId, grantId, undefined, hash), history).receipts[0]?.answerHash).toBe(hash)
+  })
+
+  it('the codecs take receipts without it (recorded before it existed) and refuse a malformed one', () => {
+    const base = { requestId: 'r', grantId: 'aa'.repeat(32), inputTokens: 1, outputTokens: 1, at: '2026-01-01T00:00:00.000Z', fee: '1' }
+    for (const codec of [ReceiptC, PricedReceiptC]) {
+      const ok = (answerHash: unknown) => isRight(codec.decode({ ...base, ...(answerHash === 'absent' ? {} : { answerHash }) }))
+      expect(ok('absent')).toBe(true)
+      expect(ok(hash)).toBe(true)
+      expect(ok('5E'.repeat(32))).toBe(false)
+      expect(ok('5e'.repeat(31))).toBe(false)
+      expect(ok('5e'.repeat(33))).toBe(false)
+      expect(ok(undefined)).toBe(false)
+      expect(ok(null)).toBe(false)
+    }
   })
 })
 
