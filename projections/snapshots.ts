@@ -7,9 +7,12 @@
  * to the sequence offered holds at most `keep` spacings); when there would be more than `keep`,
  * the spacing doubles and the snapshots off the new spacing are dropped. So they stay evenly
  * spread over the whole log, a read folds fewer than `every` (about head / keep) events past its
- * snapshot, and a runner that starts far into the log does not copy its rows every 1,000 events. A snapshot is a copy of the row map (the row values are shared: a projection's `apply`
- * returns new values and never changes one in place), so memory is at most `keep` × rows map
- * entries, whatever the log's length. They are rebuilt as the runner folds (at start, from its
+ * snapshot, and a runner that starts far into the log does not copy its rows every 1,000 events.
+ * A snapshot is a copy of the row map (the row values are shared: a projection's `apply` returns
+ * new values and never changes one in place), so its cost is one map entry per row. The copies
+ * together stay within `maxEntries` map entries (default 2,000,000, about 100 MB): a read model
+ * of many rows keeps fewer snapshots, spaced further apart (but at least 2), so memory is at most
+ * max(`maxEntries`, 2 × rows) entries whatever the log's length or the number of accounts. They are rebuilt as the runner folds (at start, from its
  * stored checkpoint on) and filled in below that by the point-in-time folds themselves.
  */
 import type { Envelope } from '../domain/ledger/envelope.js'
@@ -27,16 +30,21 @@ export interface SnapshotOptions {
   readonly every?: number
   /** The most snapshots kept (default 16, at least 2). */
   readonly keep?: number
+  /** The most row-map entries all snapshots may hold together (default 2,000,000); at least 2 snapshots are kept whatever the rows. */
+  readonly maxEntries?: number
 }
 
 export class SnapshotLadder<V> {
   private spacing: number
   private readonly keep: number
+  private readonly maxEntries: number
   private list: Snapshot<V>[] = []
 
   constructor(options: SnapshotOptions = {}) {
     this.spacing = options.every ?? 1_000
     this.keep = Math.max(2, options.keep ?? 16)
+    this.maxEntries = options.maxEntries ?? 2_000_000
+    if (!Number.isSafeInteger(this.maxEntries) || this.maxEntries < 0) throw new RangeError('maxEntries is a whole number of map entries')
     if (!Number.isSafeInteger(this.spacing) || this.spacing < 1) throw new RangeError('every is a whole number of events')
   }
 
@@ -54,15 +62,17 @@ export class SnapshotLadder<V> {
   offer(envelope: Envelope, rows: ReadonlyMap<string, V>): void {
     const sequence = envelope.sequence
     if (sequence % this.spacing !== 0) return
-    if (sequence / this.spacing > this.keep) {
-      while (sequence / this.spacing > this.keep) this.spacing *= 2
+    // As many as the budget holds at this many rows (rows only grow in number as a rule, so the cap only falls).
+    const keep = Math.min(this.keep, Math.max(2, Math.floor(this.maxEntries / Math.max(1, rows.size))))
+    if (sequence / this.spacing > keep) {
+      while (sequence / this.spacing > keep) this.spacing *= 2
       this.list = this.list.filter((s) => s.sequence % this.spacing === 0)
       if (sequence % this.spacing !== 0) return
     }
     const at = this.lowerBound(sequence)
     if (this.list[at]?.sequence === sequence) return
     this.list.splice(at, 0, { sequence, recordedAt: envelope.recordedAt, rows: new Map(rows) })
-    while (this.list.length > this.keep) {
+    while (this.list.length > keep) {
       this.spacing *= 2
       this.list = this.list.filter((s) => s.sequence % this.spacing === 0)
     }

@@ -64,6 +64,26 @@ describe('snapshot ladder', () => {
     expect(late.sequences()).toEqual([1024])
   })
 
+  it('keeps fewer, further apart, when the rows are many: the copies stay within maxEntries map entries (at least 2 kept)', () => {
+    const rowsOf = (n: number) => new Map(Array.from({ length: n }, (_, i) => [`k${i}`, i]))
+    const ladder = new SnapshotLadder<number>({ every: 1, keep: 16, maxEntries: 1_000 })
+    // 100 rows: 10 copies fit.
+    for (let s = 1; s <= 64; s++) ladder.offer(envelope(s), rowsOf(100))
+    expect(ladder.sequences().length).toBeLessThanOrEqual(10)
+    expect(ladder.sequences().length).toBeGreaterThanOrEqual(5)
+    // The rows grow to 400: two fit; the spacing doubles until only they are left.
+    for (let s = 65; s <= 128; s++) ladder.offer(envelope(s), rowsOf(400))
+    const held = ladder.sequences().map((s) => ladder.atSequence(s)?.rows.size ?? 0)
+    expect(held.length).toBe(2)
+    expect(held.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1_000)
+    expect(ladder.sequences().at(-1)).toBe(128)
+    // Past the budget with one copy alone, two are still kept.
+    const big = new SnapshotLadder<number>({ every: 1, keep: 16, maxEntries: 10 })
+    for (let s = 1; s <= 32; s++) big.offer(envelope(s), rowsOf(50))
+    expect(big.sequences()).toEqual([16, 32])
+    expect(() => new SnapshotLadder({ maxEntries: -1 })).toThrow(RangeError)
+  })
+
   it('copies the rows, and picks for a time the last snapshot recorded at or before it', () => {
     const ladder = new SnapshotLadder<number>({ every: 1, keep: 8 })
     const rows = new Map([['n', 1]])
