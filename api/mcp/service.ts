@@ -27,6 +27,8 @@ export interface ChatAnswer {
   /** The response id, which is also the receipt's request id in the ledger. */
   readonly receipt: string
   readonly checkpoint: string
+  /** The SHA-256 of the answer's UTF-8 bytes, which the receipt records (header x-ledger-answer-hash); '' when the gateway sent none. */
+  readonly answerHash: string
   readonly finishReason: string
   readonly usage: { readonly promptTokens: number; readonly completionTokens: number; readonly totalTokens: number }
 }
@@ -50,7 +52,7 @@ function modelOf(value: unknown): GatewayModel | undefined {
   return { id: value.id, checkpoint: value.checkpoint, job: text(value.job), owned_by: text(value.owned_by), endpoint: text(value.endpoint) }
 }
 
-function answerOf(body: unknown, receiptHeader: string | null): ChatAnswer {
+function answerOf(body: unknown, receiptHeader: string | null, answerHash: string | null): ChatAnswer {
   if (!isRecord(body) || !Array.isArray(body.choices)) throw new Error('the gateway answered without choices')
   const choice: unknown = body.choices[0]
   const message = isRecord(choice) && isRecord(choice.message) ? choice.message : {}
@@ -59,6 +61,7 @@ function answerOf(body: unknown, receiptHeader: string | null): ChatAnswer {
     text: text(message.content),
     receipt: text(body.id) || (receiptHeader ?? ''),
     checkpoint: text(body.system_fingerprint),
+    answerHash: answerHash !== null && /^[0-9a-f]{64}$/.test(answerHash) ? answerHash : '',
     finishReason: isRecord(choice) ? text(choice.finish_reason) : '',
     usage: { promptTokens: count(usage.prompt_tokens), completionTokens: count(usage.completion_tokens), totalTokens: count(usage.total_tokens) },
   }
@@ -88,7 +91,7 @@ export function ledgerService(baseUrl: string, fetchImpl: typeof fetch = fetch):
       const messages = [...(input.system === undefined ? [] : [{ role: 'system', content: input.system }]), { role: 'user', content: input.prompt }]
       const body = { model: deploymentId, messages, ...(input.maxTokens === undefined ? {} : { max_tokens: input.maxTokens }) }
       const response = await send('/openai/v1/chat/completions', { method: 'POST', headers: { ...bearer(apiKey), 'content-type': 'application/json' }, body: JSON.stringify(body) })
-      return answerOf(await response.json(), response.headers.get('x-ledger-receipt'))
+      return answerOf(await response.json(), response.headers.get('x-ledger-receipt'), response.headers.get('x-ledger-answer-hash'))
     },
   }
 }

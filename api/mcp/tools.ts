@@ -21,6 +21,7 @@ export const toolOutput = {
   deploymentId: z.string(),
   receipt: z.string().describe('The response id: the request id of the usage receipt the ledger records.'),
   checkpoint: z.string().describe('The Merkle root of the checkpoint that answered.'),
+  answerHash: z.string().describe("The SHA-256 of the answer's UTF-8 bytes, which the usage receipt records: `model-ledger audit-answer` takes only the text that hashes to it. Empty when the gateway sent none."),
   finishReason: z.string(),
   usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int(), totalTokens: z.number().int() }),
 }
@@ -42,7 +43,7 @@ export function describeTool(tool: DeploymentTool): { title: string; description
       `Ask the model deployed as ${tool.deploymentId}${mandate}. It serves checkpoint ${tool.checkpoint}` +
       `${tool.jobId === '' ? '' : ` from training job ${tool.jobId}`}, operated by ${tool.operator}. ` +
       "Each call is metered by the ledger's gateway and charged to the API key's usage escrow; " +
-      'the structured result names the ledger receipt, the checkpoint that answered and the token usage.',
+      'the structured result names the ledger receipt, the checkpoint that answered, the answer\'s hash the receipt records and the token usage.',
   }
 }
 
@@ -54,6 +55,7 @@ export async function callDeployment(service: LedgerService, tool: DeploymentToo
       deploymentId: tool.deploymentId,
       receipt: answer.receipt,
       checkpoint: answer.checkpoint,
+      answerHash: answer.answerHash,
       finishReason: answer.finishReason,
       usage: { inputTokens: answer.usage.promptTokens, outputTokens: answer.usage.completionTokens, totalTokens: answer.usage.totalTokens },
     }

@@ -5,6 +5,7 @@
  * land in the ledger; refusals come back as isError results; the resources are the ledger's JSON.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -40,6 +41,7 @@ interface Structured {
   readonly deploymentId: string
   readonly receipt: string
   readonly checkpoint: string
+  readonly answerHash: string
   readonly usage: { readonly inputTokens: number; readonly outputTokens: number; readonly totalTokens: number }
 }
 
@@ -160,9 +162,11 @@ describe('model-ledger mcp over stdio, with the MCP SDK client', () => {
     const structured = result.structuredContent as unknown as Structured
     expect(structured).toMatchObject({ deploymentId: d.deploymentId, checkpoint: d.checkpoint, usage: { inputTokens: 5, outputTokens: 1, totalTokens: 6 } })
     expect(structured.receipt).toMatch(/^chatcmpl-/)
+    // The hash of the answer's bytes, which the receipt in the ledger records.
+    expect(structured.answerHash).toBe(createHash('sha256').update('cardio').digest('hex'))
     expect(JSON.parse(textOf(result, 1))).toEqual(structured)
     const inLedger = await ledgerReceipt(structured.receipt)
-    expect(inLedger?.receipt).toMatchObject({ requestId: structured.receipt, inputTokens: 5, outputTokens: 1 })
+    expect(inLedger?.receipt).toMatchObject({ requestId: structured.receipt, inputTokens: 5, outputTokens: 1, answerHash: structured.answerHash })
     expect(inLedger?.checkpoint).toBe(d.checkpoint)
   })
 
