@@ -19,7 +19,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Sample } from '../../../domain/alignment/codecs.js'
+import type { PreferenceSample, Sample } from '../../../domain/alignment/codecs.js'
 import { preferenceKey } from '../../../domain/alignment/state.js'
 import { toHex } from '../../../domain/crypto/hex.js'
 import { FEE_SHARES } from '../../../domain/deployment/values.js'
@@ -30,6 +30,7 @@ import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-sto
 import { nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 import { checkEvaluation } from '../../../trainer/attest.js'
 import { lineageSink } from '../../../trainer/lineage.js'
+import { pairsOf } from '../../../trainer/inputs.js'
 import { executorsOf } from '../../../trainer/open.js'
 import { roundSamples, verifiedCheckpoint } from '../../../trainer/rounds.js'
 import { loadLmFiles } from '../../../domain/lm/format.js'
@@ -250,8 +251,8 @@ async function round(ctx: DemoContext, mandateId: string, checkpoint: string, qu
   const after: EconomyState = await ctx.state()
   const preferences = after.alignment.preferenceDatasets.get(preferenceKey(mandateId, 1))
   const right = scores.filter((s) => s === 7).length
-  const pairs = new Set((preferences?.samples ?? []).map((s) => s.promptHash))
-  const prefers = [...pairs].filter((p) => (preferences?.samples ?? []).some((s) => s.promptHash === p && s.consensus === 7) && (preferences?.samples ?? []).some((s) => s.promptHash === p && s.consensus === 1)).length
+  // The pairs a DPO job on this version trains on (trainer/inputs.ts): prompts whose outputs' consensus differs.
+  const prefers = pairsOf((preferences?.samples ?? []) as PreferenceSample[]).length
   details.push(
     `bob and carol commit, then reveal: the right clinic scores 7, anything else 1 (${right} of ${samples.length} samples right); the round closes into preference dataset version 1 of the mandate, ${prefers} prompts with a chosen and a rejected answer`,
   )
@@ -341,12 +342,13 @@ async function serve(ctx: DemoContext, deploymentId: string, details: string[]):
   }
   await ctx.gateway.flush()
   const attributed = new Map<string, string[]>()
+  // Who contributed what does not change: one replay of the state names them all.
+  const contributions = (await ctx.state()).data.contributions
+  const contributorOf = (id: string) => ctx.nameOf(contributions.get(id)?.contributor ?? id)
   for await (const envelope of ctx.events()) {
     if (envelope.type !== 'UsageRecorded') continue
     const usage = envelope.data as { deploymentId: string; receipts: { requestId: string; attribution?: { contribution: string; weight: number }[] }[]; charged: string; shares: Record<string, string>; payouts: { account: string; share: string; amount: string }[] }
     if (usage.deploymentId !== deploymentId) continue
-    const state = await ctx.state(envelope.sequence)
-    const contributorOf = (id: string) => ctx.nameOf(state.data.contributions.get(id)?.contributor ?? id)
     for (const r of usage.receipts) {
       const who = [...new Set((r.attribution ?? []).map((a) => contributorOf(a.contribution)))].sort()
       attributed.set(r.requestId, who)

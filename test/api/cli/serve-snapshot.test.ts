@@ -14,8 +14,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createClient, loadKey } from '../../../api/sdk/index.js'
 import { defaultParams, tokens } from '../../../domain/governance/index.js'
 import { layout } from '../../../infrastructure/data-dir.js'
+import { CLI_BIN, envWithoutPassphrase } from '../../support/spawned-cli.js'
 
-const BIN = join(process.cwd(), 'dist/api/cli/main.js')
+const BIN = CLI_BIN
 const dirs: string[] = []
 const children: ChildProcess[] = []
 afterAll(async () => {
@@ -23,12 +24,7 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true })
 })
 
-function env(): NodeJS.ProcessEnv {
-  const copy = { ...process.env }
-  delete copy.MODEL_LEDGER_PASSPHRASE
-  delete copy.MODEL_LEDGER_PASSPHRASE_FILE
-  return copy
-}
+const env = envWithoutPassphrase
 
 interface Running {
   readonly child: ChildProcess
