@@ -11,7 +11,7 @@
  */
 import { appendFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { packageInfo } from '../infrastructure/package-info.js'
 import type { EconomyState } from '../domain/economy/state.js'
 import { versionKey, type Job } from '../domain/training/state.js'
 import type { Manifest } from './manifest.js'
@@ -28,15 +28,8 @@ export interface SourceInfo {
 }
 
 function packageSource(): SourceInfo {
-  for (const path of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string; repository?: { url?: string } }
-      if (pkg.name === 'model-ledger' && pkg.version !== undefined && pkg.repository?.url !== undefined) return { repoUrl: pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, ''), version: pkg.version }
-    } catch {
-      // Not there from this build layout: try the next.
-    }
-  }
-  return { repoUrl: 'https://github.com/model-ledger/model-ledger', version: '0.0.0' }
+  const info = packageInfo()
+  return info?.repoUrl === undefined ? { repoUrl: 'https://github.com/model-ledger/model-ledger', version: '0.0.0' } : { repoUrl: info.repoUrl, version: info.version }
 }
 
 export const SOURCE: SourceInfo = packageSource()

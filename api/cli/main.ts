@@ -5,7 +5,7 @@
  * Commands are imported only when run: `--help`, `--version` and the small commands start without
  * loading express, pg or the gateway (registry.ts).
  */
-import { readFileSync } from 'node:fs'
+import { packageVersion } from '../../infrastructure/package-info.js'
 import { CommandFailed, EXIT, UsageError } from './io.js'
 import { COMMANDS } from './registry.js'
 
@@ -21,18 +21,6 @@ function overview(): string {
   ].join('\n')
 }
 
-/** The version in package.json (two levels above dist/api/cli, three above api/cli under tsx). */
-function version(): string {
-  for (const relative of ['../../../package.json', '../../package.json']) {
-    try {
-      const parsed = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown }
-      if (parsed.name === 'model-ledger' && typeof parsed.version === 'string') return parsed.version
-    } catch {
-      // not this one
-    }
-  }
-  return 'unknown'
-}
 
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
@@ -46,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? EXIT.usage : EXIT.ok
   }
   if (name === '--version' || name === '-V' || name === 'version') {
-    process.stdout.write(`model-ledger ${version()}\n`)
+    process.stdout.write(`model-ledger ${packageVersion()}\n`)
     return EXIT.ok
   }
   const entry = COMMANDS.find((candidate) => candidate.name === name)

@@ -10,7 +10,7 @@
  * faster, never different.
  */
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { packageVersion } from '../package-info.js'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Vertical } from '../../domain/decider.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
@@ -20,18 +20,6 @@ import { foldEnvelope, type CommandHandler, type DurableFold } from '../command-
 import type { StorageBackend } from '../store/backend.js'
 import type { SnapshotRecord, SnapshotStore } from './store.js'
 
-/** The version in package.json (three levels above dist/infrastructure/snapshot, two above infrastructure/snapshot). */
-function packageVersion(): string {
-  for (const relative of ['../../../package.json', '../../package.json']) {
-    try {
-      const parsed = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown }
-      if (parsed.name === 'model-ledger' && typeof parsed.version === 'string') return parsed.version
-    } catch {
-      // not this one
-    }
-  }
-  return 'unknown'
-}
 
 /**
  * Who folds: a snapshot written by another version is refused (its rules may fold the same log
