@@ -64,6 +64,14 @@ export interface StorageBackend {
    */
   exclusive?<T>(work: () => Promise<T>): Promise<T>
   /**
+   * Optional: true when commits are applied one after another in the order `commit` was called,
+   * each checking its `expectedHead` when it runs (a stale one fails whole, writing nothing). The
+   * sequencer may then hand batch k+1, sealed on top of batch k, to `commit` before batch k has
+   * settled: if k fails, k+1 fails as stale, and both are planned again from the reloaded head.
+   * A backend with `exclusive` is never pipelined.
+   */
+  readonly pipelined?: boolean
+  /**
    * Optional: every stream's head (version and last sequence), in the order the streams first
    * appeared; `streamHeadsOf` reads the whole log for a backend without it.
    */

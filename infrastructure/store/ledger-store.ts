@@ -75,6 +75,27 @@ interface ValidRequest {
   readonly recordedAt?: string
 }
 
+/** A batch planned: its envelopes, the state and stream versions after it, and how to answer its jobs once it is durable. */
+interface Plan {
+  readonly envelopes: Envelope[]
+  readonly texts: string[]
+  readonly commands: StoredCommand[]
+  readonly versions: Map<string, number>
+  readonly state: ChainState
+  readonly settle: () => void
+}
+
+/** A batch handed to the backend. `empty`: nothing to write, queued only to answer in order. */
+interface Launched {
+  readonly batch: Job[]
+  readonly plan: Plan
+  readonly attempt: number
+  readonly commit: Promise<void>
+  /** Resolves when the commit is done, either way. */
+  readonly settled: Promise<void>
+  readonly empty: boolean
+}
+
 interface ChainState {
   head: StoredHead
   lastAnchor: AnchorRef
@@ -152,6 +173,11 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   let stale = false
   let queue: Job[] = []
   let draining = false
+  // Batches handed to the backend and not yet settled, oldest first (at most `depth`).
+  let launched: Launched[] = []
+  const depth = backend.pipelined === true && backend.exclusive === undefined ? 2 : 1
+  // Called when a job is queued while the drain waits on a commit.
+  let arrived: (() => void) | undefined
   let closed = false
   let closing = false
   let wake: (() => void) | undefined
@@ -252,23 +278,48 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   }
 
   function schedule(): void {
+    arrived?.()
     if (draining) return
     draining = true
     setImmediate(() => void drain())
   }
 
+  /**
+   * Takes queued jobs a batch at a time. With a pipelined backend, batch k+1 is planned (checked,
+   * hashed, signed) on top of batch k while k commits, and handed to the backend behind it, so the
+   * writer never waits for the planner nor the planner for the fsync; at most `depth` batches are
+   * out at once, and each settles in order, only once it is durable.
+   */
   async function drain(): Promise<void> {
     try {
-      while (queue.length > 0) {
-        const batch = queue.slice(0, MAX_BATCH_REQUESTS)
-        queue = queue.slice(batch.length)
-        const run = () => runBatch(batch)
-        try {
-          await (backend.exclusive === undefined ? run() : backend.exclusive(run))
-        } catch (error) {
-          // The writer lock could not be taken or released; jobs runBatch already settled ignore this.
-          for (const job of batch) job.reject(storageError('the store failed', error))
+      while (queue.length > 0 || launched.length > 0) {
+        if (queue.length > 0 && launched.length < depth) {
+          const batch = queue.slice(0, MAX_BATCH_REQUESTS)
+          queue = queue.slice(batch.length)
+          if (backend.exclusive !== undefined) {
+            const run = () => runBatch(batch)
+            try {
+              await backend.exclusive(run)
+            } catch (error) {
+              // The writer lock could not be taken or released; jobs runBatch already settled ignore this.
+              for (const job of batch) job.reject(storageError('the store failed', error))
+            }
+          } else await launch(batch, 0)
+          continue
         }
+        const oldest = launched[0] as Launched
+        if (queue.length === 0 && launched.length < depth) {
+          // Wait for the oldest commit, or for new work to plan on top of it meanwhile (gathered
+          // for one turn of the event loop, so callers arriving together share a batch).
+          const arrival = new Promise<void>((resolve) => (arrived = resolve))
+          const outcome = await Promise.race([oldest.settled.then(() => 'settled' as const), arrival.then(() => 'arrived' as const)])
+          arrived = undefined
+          if (outcome === 'arrived') {
+            await new Promise<void>((resolve) => setImmediate(resolve))
+            continue
+          }
+        }
+        await finishOldest()
       }
     } finally {
       draining = false
@@ -276,33 +327,164 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     }
   }
 
-  async function runBatch(batch: Job[], attempt = 0): Promise<void> {
+  /** The head and stream versions the next batch is planned on: the last launched batch's, else the committed ones. */
+  function tip(): { base: ChainState; version: (stream: string) => number | undefined } {
+    const last = launched[launched.length - 1]
+    if (last === undefined) return { base: state, version: (stream) => versionCache.get(stream) }
+    return {
+      base: last.plan.state,
+      version(stream) {
+        for (let i = launched.length - 1; i >= 0; i--) {
+          const v = (launched[i] as Launched).plan.versions.get(stream)
+          if (v !== undefined) return v
+        }
+        return versionCache.get(stream)
+      },
+    }
+  }
+
+  /**
+   * What a batch is checked against besides the plan itself: the commands and nonces already
+   * recorded (in the log, or in a launched batch not yet committed) and the versions of the
+   * streams it writes. With nothing launched, the head is compared with the backend's first:
+   * another writer on the same storage may have moved it.
+   */
+  async function prepare(batch: Job[]): Promise<{ existing: Map<string, StoredCommand>; usedNonces: Map<string, string> }> {
     const hashes = batch.flatMap((job) => (job.kind === 'append' && job.request.commandHash !== undefined ? [job.request.commandHash] : []))
     const nonces = batch.flatMap((job) => (job.kind === 'append' && job.request.command !== undefined ? [nonceKey(job.request.command.command)] : []))
-    let existing: Map<string, StoredCommand>
-    let usedNonces: Map<string, string>
-    try {
-      // Another writer on the same storage moves the head behind our back: cached stream versions
-      // would then refuse appends that are right, and never learn otherwise.
+    if (launched.length === 0) {
       const current = await backend.head()
       if (stale || current.sequence !== state.head.sequence || current.hash !== state.head.hash) {
         versionCache.clear()
         state = await loadState()
         stale = false
       }
-      const streams = new Set<string>()
-      for (const job of batch) if (job.kind === 'append') for (const write of job.request.writes) if (!versionCache.has(write.stream)) streams.add(write.stream)
-      // Any batch may seal an anchor, so the anchor stream's version must be known too.
-      if (!versionCache.has(ANCHOR_STREAM)) streams.add(ANCHOR_STREAM)
-      if (!versionCache.has(KEYS_STREAM)) streams.add(KEYS_STREAM)
-      existing = await backend.findCommands(hashes)
-      usedNonces = await backend.findNonces(nonces)
-      for (const [stream, version] of await backend.streamVersions([...streams])) versionCache.set(stream, version)
+    }
+    const streams = new Set<string>()
+    for (const job of batch) if (job.kind === 'append') for (const write of job.request.writes) if (!versionCache.has(write.stream)) streams.add(write.stream)
+    // Any batch may seal an anchor, so the anchor stream's version must be known too.
+    if (!versionCache.has(ANCHOR_STREAM)) streams.add(ANCHOR_STREAM)
+    if (!versionCache.has(KEYS_STREAM)) streams.add(KEYS_STREAM)
+    const existing = await backend.findCommands(hashes)
+    const usedNonces = await backend.findNonces(nonces)
+    // A stream read now may already include a launched batch that committed meanwhile: the
+    // launched batches' own versions are looked up first (`tip`), so either way the value is right.
+    for (const [stream, version] of await backend.streamVersions([...streams])) if (!versionCache.has(stream)) versionCache.set(stream, version)
+    for (const { plan } of launched) {
+      for (const stored of plan.commands) {
+        existing.set(stored.hash, stored)
+        usedNonces.set(nonceKey(stored.signed.command), stored.hash)
+      }
+    }
+    return { existing, usedNonces }
+  }
+
+  /** Plans a batch on the tip and hands it to the backend without waiting for the commit. */
+  async function launch(batch: Job[], attempt: number): Promise<void> {
+    let checked: Awaited<ReturnType<typeof prepare>>
+    try {
+      checked = await prepare(batch)
     } catch (error) {
       for (const job of batch) job.reject(storageError('the store failed', error))
       return
     }
-    const plan = planBatch(batch, existing, usedNonces)
+    const { base, version } = tip()
+    const plan = planBatch(batch, base, version, checked.existing, checked.usedNonces)
+    if (plan.envelopes.length === 0) {
+      if (launched.length === 0) plan.settle()
+      else {
+        // Nothing to write, but its answers (duplicates, refusals) must not overtake the batches before it.
+        const before = launched[launched.length - 1] as Launched
+        const commit = before.commit.then(() => undefined)
+        commit.catch(() => undefined)
+        launched.push({ batch, plan, attempt, settled: before.settled, commit, empty: true })
+      }
+      return
+    }
+    const head = base.head
+    const commit = inSpan('ledger.commit', { 'ledger.events': plan.envelopes.length, 'ledger.batch.requests': batch.length, 'ledger.sequence.first': head.sequence + 1 }, () =>
+      backend.commit({ expectedHead: head, envelopes: plan.envelopes, texts: plan.texts, commands: plan.commands }),
+    )
+    launched.push({ batch, plan, attempt, commit, settled: commit.then(() => undefined, () => undefined), empty: false })
+  }
+
+  /** True when the batch is in the log after all (a writer that died after its commit reported failure). */
+  async function landed(plan: Plan): Promise<boolean> {
+    const last = plan.envelopes[plan.envelopes.length - 1]
+    if (last === undefined) return false
+    const [found] = await backend.readRange(last.sequence, 1)
+    return found !== undefined && found.hash === last.hash
+  }
+
+  /**
+   * Settles the oldest launched batch once its commit is done. A failure reloads the state from
+   * the backend; every later batch was sealed on top of the failed one, so it either failed as
+   * stale or (a writer that died after committing) is found in the log: the found ones settle as
+   * committed, the rest go back to the front of the queue in order, to be planned again.
+   */
+  async function finishOldest(): Promise<void> {
+    const oldest = launched[0] as Launched
+    let failure: { error: unknown } | undefined
+    try {
+      await oldest.commit
+    } catch (error) {
+      failure = { error }
+    }
+    if (failure === undefined) {
+      launched.shift()
+      if (!oldest.empty) {
+        state = oldest.plan.state
+        for (const [stream, version] of oldest.plan.versions) versionCache.set(stream, version)
+      }
+      oldest.plan.settle()
+      if (!oldest.empty) notify()
+      return
+    }
+    const all = launched
+    launched = []
+    for (const later of all.slice(1)) await later.settled
+    versionCache.clear()
+    stale = true
+    const committed: Launched[] = []
+    try {
+      for (const item of all) if (!item.empty && (await landed(item.plan))) committed.push(item)
+      state = await loadState()
+      stale = false
+    } catch (reloading) {
+      // Every job must still settle: a store that cannot even be read fails the batches.
+      for (const item of all) for (const job of item.batch) job.reject(storageError('the store failed', reloading))
+      return
+    }
+    // Batches commit in order: the ones that landed are a prefix.
+    let index = 0
+    while (index < all.length && (committed.includes(all[index] as Launched) || ((all[index] as Launched).empty && index > 0 && committed.includes(all[index - 1] as Launched)))) {
+      ;(all[index] as Launched).plan.settle()
+      index++
+    }
+    if (index > 0) notify()
+    const rest = all.slice(index)
+    const first = rest[0]
+    if (first === undefined) return
+    const requeued = rest.slice(1).flatMap((item) => item.batch)
+    if (index === 0 && !(failure.error instanceof StaleHeadError && first.attempt < 3)) {
+      for (const job of first.batch) job.reject(storageError('the store refused the batch', failure.error))
+      queue = [...requeued, ...queue]
+      return
+    }
+    queue = [...requeued, ...queue]
+    await launch(first.batch, index === 0 ? first.attempt + 1 : first.attempt)
+  }
+
+  /** The path for a backend with `exclusive`: one batch at a time, planned and committed inside it. */
+  async function runBatch(batch: Job[], attempt = 0): Promise<void> {
+    let checked: Awaited<ReturnType<typeof prepare>>
+    try {
+      checked = await prepare(batch)
+    } catch (error) {
+      for (const job of batch) job.reject(storageError('the store failed', error))
+      return
+    }
+    const plan = planBatch(batch, state, (stream) => versionCache.get(stream), checked.existing, checked.usedNonces)
     if (plan.envelopes.length === 0) {
       plan.settle()
       return
@@ -334,8 +516,8 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   }
 
   /** Decides a whole batch against a working copy of the state; nothing is kept unless it commits. */
-  function planBatch(batch: Job[], existing: Map<string, StoredCommand>, usedNonces: Map<string, string>) {
-    const work: ChainState = { ...state, tree: state.tree.clone() }
+  function planBatch(batch: Job[], base: ChainState, baseVersion: (stream: string) => number | undefined, existing: Map<string, StoredCommand>, usedNonces: Map<string, string>): Plan {
+    const work: ChainState = { ...base, tree: base.tree.clone() }
     const versions = new Map<string, number>()
     const envelopes: Envelope[] = []
     const texts: string[] = []
@@ -343,7 +525,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     const inBatch = new Map<string, StoredCommand>()
     const inBatchNonces = new Map<string, string>()
     const outcomes: (() => void)[] = []
-    const version = (stream: string) => versions.get(stream) ?? versionCache.get(stream) ?? 0
+    const version = (stream: string) => versions.get(stream) ?? baseVersion(stream) ?? 0
 
     const push = (stream: string, type: string, data: JsonValue, cause: Cause, recordedAt: string, dataText?: string): Envelope => {
       const streamVersion = version(stream) + 1

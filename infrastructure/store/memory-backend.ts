@@ -39,6 +39,8 @@ export function createMemoryBackend(): StorageBackend {
       if (key !== undefined && key !== publicKey) throw new Error('store belongs to another ledger key')
       key = publicKey
     },
+    // Each commit checks and applies synchronously, in call order.
+    pipelined: true,
     head: async () => head(),
     lastAnchor: async () => anchor,
     async streamHeads() {

@@ -132,6 +132,8 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
 
   return {
     kind: 'sqlite',
+    // The writer thread takes batches in order, one transaction each, checking the head first.
+    pipelined: true,
     async ledgerKey() {
       return q.getMeta.get('ledgerPublicKey')?.value
     },
