@@ -10,6 +10,7 @@
  * faster, never different.
  */
 import { createHash } from 'node:crypto'
+import { rulesDigest } from '../rules-digest.js'
 import { packageVersion } from '../package-info.js'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Vertical } from '../../domain/decider.js'
@@ -25,7 +26,12 @@ import type { SnapshotRecord, SnapshotStore } from './store.js'
  * Who folds: a snapshot written by another version is refused (its rules may fold the same log
  * differently), and the next start replays and writes its own.
  */
-export const SOFTWARE = `model-ledger@${packageVersion()}`
+/**
+ * What folded a snapshot: the package version and the digest of the rules this process runs
+ * (infrastructure/rules-digest.ts, first 16 hex digits), so a build whose rules changed refuses
+ * its predecessor's snapshots even without a version bump.
+ */
+export const SOFTWARE = `model-ledger@${packageVersion()}+rules.${rulesDigest().slice(0, 16)}`
 
 /** What snapshots need of the log: its id, head, one envelope, and the envelopes from a sequence on. */
 export interface LogReader {

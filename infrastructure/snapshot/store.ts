@@ -175,7 +175,7 @@ CREATE TABLE IF NOT EXISTS ${table} (
       const hash = hasher.digest()
       await query(`INSERT INTO ${table} (sequence, hash, bytes) VALUES ($1, $2, $3) ON CONFLICT (sequence) DO NOTHING`, [sequence, hash, Buffer.concat(parts, bytes)])
       const held = (await query<{ hash: string }>(`SELECT hash FROM ${table} WHERE sequence = $1`, [sequence]))[0]
-      if (held?.hash !== hash) throw new Error(`the snapshot at sequence ${sequence} in ${schema}.snapshots hashes to ${held?.hash ?? '(none)'}, not ${hash}: two instances folded the same log differently`)
+      if (held?.hash !== hash) throw new Error(`the snapshot at sequence ${sequence} in ${schema}.snapshots hashes to ${held?.hash ?? '(none)'}, not ${hash}: two instances folded the same log differently, or run builds with other rules (docs/snapshots.md, the rules digest)`)
       return { sequence, hash, bytes }
     },
     async prune(keep) {

@@ -173,6 +173,16 @@ describe('refusing a snapshot the log does not vouch for', () => {
       const other = await loadSnapshot<GovernanceState>({ snapshots: b.snapshots, log: eventStoreReader(b.h.store), vertical: governance.name })
       expect(other.start).toBeUndefined()
       expect(other.refused[0]?.reason).toMatch(/^it was folded by model-ledger@0\.0\.0-other, not model-ledger@/)
+      // The same package version, other rules (a changed decider without a version bump): refused too.
+      const sameVersion = SOFTWARE.replace(/\+rules\.[0-9a-f]{16}$/, '+rules.0000000000000000')
+      expect(sameVersion).not.toBe(SOFTWARE)
+      await b.snapshots.prune(0)
+      await b.snapshots.write(own.record.sequence, (async function* () {
+        yield text.replace('"software":"model-ledger@0.0.0-other"', `"software":"${sameVersion}"`)
+      })())
+      const otherRules = await loadSnapshot<GovernanceState>({ snapshots: b.snapshots, log: eventStoreReader(b.h.store), vertical: governance.name })
+      expect(otherRules.start).toBeUndefined()
+      expect(otherRules.refused[0]?.reason).toContain('the rules may differ')
       const shorter = await populated()
       try {
         const past = await loadSnapshot<GovernanceState>({ snapshots: a.snapshots, log: eventStoreReader(shorter.h.store), vertical: governance.name })
