@@ -3,25 +3,30 @@
  * snapshots its economy fold every N events and at shutdown; the next start reads only the tail
  * after the snapshot (its "economy folded" log line counts what it read); `snapshot check`
  * confirms the snapshot against a replay; a tampered snapshot is refused with a logged reason and
- * the start falls back to a full replay.
+ * the start falls back to a full replay. With a PostgreSQL store the snapshots are rows of the
+ * ledger's schema, and a new instance with an empty data directory starts from them.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createClient, loadKey } from '../../../api/sdk/index.js'
 import { defaultParams, tokens } from '../../../domain/governance/index.js'
-import { layout } from '../../../infrastructure/data-dir.js'
+import pg from 'pg'
+import { initDataDir, layout } from '../../../infrastructure/data-dir.js'
+import { createTestDatabase, type TestDatabase } from '../../infrastructure/store/postgres-db.js'
 import { CLI_BIN, envWithoutPassphrase } from '../../support/spawned-cli.js'
 
 const BIN = CLI_BIN
 const dirs: string[] = []
 const children: ChildProcess[] = []
+let db: TestDatabase | undefined
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+  await db?.drop()
 })
 
 const env = envWithoutPassphrase
@@ -126,4 +131,61 @@ describe('serve with snapshots', () => {
     expect(fallback.tail).toBe(fallback.head - (fallback.snapshot as number))
     expect(await stop(third.child)).toBe(0)
   }, 60_000)
+
+  it('with a PostgreSQL store: snapshots live in the shared table, and a new instance on a fresh data directory starts from them', async () => {
+    db = await createTestDatabase()
+    const store = db.url('ledger')
+    const parent = await mkdtemp(join(tmpdir(), 'ml-serve-snap-pg-'))
+    dirs.push(parent)
+    const [dirA, dirB] = [join(parent, 'a'), join(parent, 'b')]
+    await initDataDir(dirA)
+    const first = await serve(dirA, '--store', store, '--snapshot-every', '10')
+    expect(await folded(first)).toEqual(expect.objectContaining({ snapshot: null, tail: 0 }))
+    const passphrase = (await readFile(layout(dirA).devPassphrase, 'utf8')).trim()
+    const ledger = createClient({ baseUrl: first.url }).actor(await loadKey(layout(dirA).ledgerKey, passphrase))
+    await ledger.governance({ type: 'EstablishGenesis', payload: { params: defaultParams, treasuryKey: ledger.publicKey, treasury: tokens(1_000), allocations: [{ account: ledger.publicKey, amount: tokens(1_000) }] } })
+    await ledger.governance({ type: 'RegisterIdentity', payload: { displayName: 'operator' } })
+    for (let i = 0; i < 30; i++) await ledger.governance({ type: 'WrapOpen', payload: { amount: tokens(1) } })
+    expect(await stop(first.child)).toBe(0)
+    const written = first.logs().filter((line) => line.msg === 'snapshot written') as unknown as { snapshot: number }[]
+    const last = written.at(-1)?.snapshot as number
+    expect(last).toBeGreaterThanOrEqual(32)
+    // Nothing went to the data directory: the snapshots are rows of the ledger's schema.
+    expect(existsSync(join(dirA, 'snapshots')) ? readdirSync(join(dirA, 'snapshots')) : []).toEqual([])
+    const admin = new pg.Client({ connectionString: store.replace(/\?.*$/, '') })
+    await admin.connect()
+    try {
+      const { rows } = await admin.query<{ sequence: string; hash: string; software: string }>(
+        "SELECT sequence, hash, convert_from(bytes, 'UTF8')::json->>'software' AS software FROM ledger.snapshots ORDER BY sequence DESC",
+      )
+      expect(rows.length).toBeGreaterThanOrEqual(1)
+      expect(rows.length).toBeLessThanOrEqual(3)
+      expect(Number(rows[0]?.sequence)).toBe(last)
+      expect(rows[0]?.software).toMatch(/^model-ledger@[^+]+\+rules\.[0-9a-f]{16}$/)
+
+      // A second instance: the ledger's keys and config, a data directory with nothing else in it.
+      await cp(layout(dirA).keys, layout(dirB).keys, { recursive: true })
+      await cp(layout(dirA).config, layout(dirB).config)
+      const second = await serve(dirB, '--store', store, '--snapshot-every', '0')
+      const resumed = await folded(second)
+      expect(resumed.snapshot).toBe(last)
+      expect(resumed.tail).toBe(resumed.head - last)
+      // It decides on the state it started from: the operator, registered before the snapshot, can wrap again.
+      const wrapped = await createClient({ baseUrl: second.url }).actor(await loadKey(layout(dirB).ledgerKey, passphrase)).governance({ type: 'WrapOpen', payload: { amount: tokens(1) } })
+      expect(wrapped.duplicate).toBe(false)
+      expect(await stop(second.child)).toBe(0)
+
+      // A row whose bytes were altered in the table is refused by the next start, which replays.
+      await admin.query("UPDATE ledger.snapshots SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), '\"operator\"', '\"0perator\"'), 'UTF8')")
+      const third = await serve(dirB, '--store', store, '--snapshot-every', '0')
+      const refused = await logLine<{ reason: string } | undefined>(third, 'snapshot refused')
+      expect(refused?.reason).toMatch(/its bytes hash to/)
+      const replayed = await folded(third)
+      expect(replayed.snapshot).toBeNull()
+      expect(replayed.tail).toBe(replayed.head)
+      expect(await stop(third.child)).toBe(0)
+    } finally {
+      await admin.end()
+    }
+  }, 90_000)
 })
