@@ -3,7 +3,8 @@
  * time) beside the same commands through the command handler in process, on the embedded SQLite
  * store, in the same run, beside two raw baselines measured in the same run: the one-core
  * Ed25519 sign rate and the store's own durable append rate (plain appends, no decisions, as many
- * concurrent callers). `npm run build && node dist/bench/http.js [--commands N] [--connections C]`.
+ * concurrent callers). `npm run build && node dist/bench/http.js [--commands N] [--connections C]
+ * [--verify-threads T]`.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -25,6 +26,8 @@ import { fmt, numberArg } from './stats.js'
 
 const COMMANDS = numberArg('--commands', 3000)
 const CONNECTIONS = numberArg('--connections', 32)
+/** Threads verifying signatures off the event loop (the server's default when not given; 0: on it). */
+const VERIFY_THREADS = process.argv.includes('--verify-threads') ? numberArg('--verify-threads', 0) : undefined
 const ACTORS = 64
 const seed = (n: number): string => n.toString(16).padStart(4, '0').repeat(16)
 const ledger = keyFromSeed(seed(1))
@@ -66,7 +69,7 @@ async function inProcess(dir: string, work: ReturnType<typeof workload>): Promis
 async function overHttp(dir: string, work: ReturnType<typeof workload>): Promise<autocannon.Result> {
   const store = await freshStore(dir)
   const unlimited = { perSecond: Infinity, burst: Infinity }
-  const server = await startServer({ store, logger: pino({ level: 'silent' }), limits: { perIp: unlimited, perActor: unlimited } })
+  const server = await startServer({ store, logger: pino({ level: 'silent' }), limits: { perIp: unlimited, perActor: unlimited }, ...(VERIFY_THREADS === undefined ? {} : { verifyThreads: VERIFY_THREADS }) })
   const client = createClient({ baseUrl: server.url })
   for (const signed of work.setup) await client.submit(signed)
   const bodies = work.load.map((signed) => JSON.stringify(signed))

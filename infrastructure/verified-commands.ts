@@ -7,8 +7,14 @@
  * command, far cheaper than a verification) and trusts the memory only if hash and signature are
  * unchanged, so a command altered after its check is verified afresh.
  */
-import { commandHash, verifyCommand, type SignedCommand } from '../domain/ledger/command.js'
+import { fromHex, toHex } from '../domain/crypto/hex.js'
+import { commandHash, commandHashBytes, verifyCommand, type SignedCommand } from '../domain/ledger/command.js'
 import type { CryptoSuite } from '../domain/ports/crypto.js'
+import { nativeCrypto } from './crypto/native.js'
+import type { VerifyPool } from './crypto/verify-pool.js'
+
+/** Lower-case hex of whole bytes, as fromHex accepts. */
+const HEX = /^(?:[0-9a-f]{2})+$/
 
 const verified = new WeakMap<SignedCommand, { readonly hash: string; readonly signature: string }>()
 
@@ -18,5 +24,23 @@ export function verifySigned(signed: SignedCommand, crypto: CryptoSuite): string
   if (known !== undefined && known.signature === signed.signature && commandHash(signed.command, crypto) === known.hash) return known.hash
   const hash = verifyCommand(signed, crypto)
   if (hash !== undefined) verified.set(signed, { hash, signature: signed.signature })
+  return hash
+}
+
+/**
+ * As `verifySigned`, with the Ed25519 check on a verify pool's threads when one is given (and the
+ * suite is the native one the pool's threads use); remembered the same way, so the layers after
+ * the edge do not verify again.
+ */
+export async function verifySignedOff(signed: SignedCommand, crypto: CryptoSuite, pool: VerifyPool | undefined): Promise<string | undefined> {
+  if (pool === undefined || crypto !== nativeCrypto) return verifySigned(signed, crypto)
+  const known = verified.get(signed)
+  const bytes = commandHashBytes(signed.command, crypto)
+  const hash = toHex(bytes)
+  if (known !== undefined && known.signature === signed.signature && known.hash === hash) return hash
+  if (!HEX.test(signed.command.actor) || !HEX.test(signed.signature)) return undefined
+  const ok = await pool.verify(fromHex(signed.command.actor), bytes, fromHex(signed.signature))
+  if (!ok) return undefined
+  verified.set(signed, { hash, signature: signed.signature })
   return hash
 }

@@ -7,6 +7,7 @@ import express, { type Express, type Router } from 'express'
 import type { Metric } from 'prom-client'
 import type { Logger } from 'pino'
 import type { CryptoSuite } from '../../domain/ports/crypto.js'
+import type { VerifyPool } from '../../infrastructure/crypto/verify-pool.js'
 import type { EventStore } from '../../domain/ports/event-store.js'
 import type { BlobStore } from '../../infrastructure/blobs/blob-store.js'
 import type { Metrics } from './metrics.js'
@@ -34,6 +35,8 @@ export interface AppDeps {
   readonly models: ReadModels
   readonly blobs: BlobStore | undefined
   readonly crypto: CryptoSuite
+  /** Verifies command signatures off the event loop (api/http/routes/commands.ts). */
+  readonly verifyPool?: VerifyPool
   readonly logger: Logger
   readonly metrics: Metrics
   readonly ipLimit: RateLimiter

@@ -13,6 +13,7 @@ import type { CryptoSuite } from '../../domain/ports/crypto.js'
 import type { EventStore } from '../../domain/ports/event-store.js'
 import type { BlobStore } from '../../infrastructure/blobs/blob-store.js'
 import { nativeCrypto } from '../../infrastructure/crypto/native.js'
+import { createVerifyPool, defaultVerifyThreads } from '../../infrastructure/crypto/verify-pool.js'
 import type { AnyProjection } from '../../projections/projection.js'
 import { readModels as defaultProjections } from '../../projections/read-models/index.js'
 import { createMemoryReadModelStore } from '../../projections/store/memory-store.js'
@@ -71,6 +72,11 @@ export interface ServerOptions {
   readonly routes?: readonly CommandRoute[]
   readonly clock?: Clock
   readonly crypto?: CryptoSuite
+  /**
+   * Threads that verify command signatures off the event loop (default: one less than the cores,
+   * at most 4; 0 verifies on the event loop). Used with the native suite only.
+   */
+  readonly verifyThreads?: number
   readonly logger?: Logger
   readonly limits?: Partial<Limits>
   readonly corsOrigins?: readonly string[]
@@ -130,12 +136,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const proofs = options.proofs ?? new Proofs(proofSource(store))
   const lineage = liveLineage(store, proofs)
   const lineageTask = supervisor.run('lineage-index', (signal) => lineage.follow(store, signal))
+  const crypto = options.crypto ?? nativeCrypto
+  const verifyThreads = options.verifyThreads ?? defaultVerifyThreads()
+  const verifyPool = verifyThreads > 0 && crypto === nativeCrypto ? createVerifyPool(verifyThreads) : undefined
   const app = createApp({
     store,
     routes: options.routes ?? defaultVerticals(store, options.clock),
     models,
     blobs: options.blobs,
-    crypto: options.crypto ?? nativeCrypto,
+    crypto,
+    ...(verifyPool === undefined ? {} : { verifyPool }),
     logger,
     metrics,
     ipLimit: createRateLimiter(limits.perIp),
@@ -164,6 +174,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Port in use, address not available: stop the runners already following, then fail.
     await lineageTask.stop()
     await models.stop()
+    await verifyPool?.close()
     if (options.supervisor === undefined) await supervisor.stop()
     throw error
   }
@@ -183,6 +194,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clearTimeout(timer)
     await lineageTask.stop()
     await models.stop()
+    await verifyPool?.close()
     if (options.supervisor === undefined) await supervisor.stop()
     logger.info('stopped')
   }

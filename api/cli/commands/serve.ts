@@ -175,7 +175,7 @@ export const serveCommand: Command = {
                     [--upstream URL [--upstream-model NAME] [--upstream-timeout MS]] [--meter-flush-ms MS]
                     [--cors ORIGIN]... [--log-level LEVEL]
                     [--witness URL=VKEY]... [--min-witnesses N] [--witness-poll-ms MS]
-                    [--snapshot-every N]
+                    [--snapshot-every N] [--verify-threads N]
 
 Serves the HTTP API (docs/http-api.md) over the ledger in DIR. --store puts the log elsewhere
 (postgres://…?schema=name, esdb://…; default DIR/ledger.db, see docs/operations.md); DIR still
@@ -199,11 +199,13 @@ The economy's fold starts from the newest snapshot the log vouches for (docs/sna
 reads only the events after it; a snapshot is written every --snapshot-every events (default
 10000) and on a clean shutdown, in DIR/snapshots or, with a postgres:// store, in its schema's
 snapshots table (0: never).
+Command signatures are verified on --verify-threads threads off the event loop (default: one less
+than the cores, at most 4; 0: on the event loop).
 The auditor's console (docs/console.md) is served at <url>/console/ when built (npm run build), unless --no-console.
 Logs are JSON lines on stderr (--log-level, default info), with trace_id and span_id inside a span.
 --otlp URL exports OpenTelemetry traces to an OTLP/HTTP endpoint (or set OTEL_EXPORTER_OTLP_ENDPOINT); off by default. SIGINT/SIGTERM shut down gracefully.`,
   async run(argv) {
-    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, 'no-console': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' }, 'meter-flush-ms': { type: 'string' }, otlp: { type: 'string' }, witness: { type: 'string', multiple: true }, 'min-witnesses': { type: 'string' }, 'witness-poll-ms': { type: 'string' }, 'snapshot-every': { type: 'string' } })
+    const args = parse(argv, { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, store: { type: 'string' }, cors: { type: 'string', multiple: true }, 'log-level': { type: 'string' }, 'no-trainer': { type: 'boolean' }, 'no-gateway': { type: 'boolean' }, 'no-console': { type: 'boolean' }, upstream: { type: 'string' }, 'upstream-model': { type: 'string' }, 'upstream-timeout': { type: 'string' }, 'meter-flush-ms': { type: 'string' }, otlp: { type: 'string' }, witness: { type: 'string', multiple: true }, 'min-witnesses': { type: 'string' }, 'witness-poll-ms': { type: 'string' }, 'snapshot-every': { type: 'string' }, 'verify-threads': { type: 'string' } })
     const dir = required(str(args, 'data'), '--data')
     const port = positiveInt(str(args, 'port'), '--port') ?? 8080
     if (port > 65535) throw new UsageError('--port takes 0-65535')
@@ -216,6 +218,8 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
     const given = str(args, 'snapshot-every')
     if (given !== undefined && !/^[0-9]+$/.test(given)) throw new UsageError('--snapshot-every takes a whole number of events (0: never)')
     const snapshotEvery = given === undefined ? DEFAULT_SNAPSHOT_EVERY : Number(given)
+    const threads = str(args, 'verify-threads')
+    if (threads !== undefined && !/^[0-9]{1,2}$/.test(threads)) throw new UsageError('--verify-threads takes a whole number of threads, 0 to 99 (0: verify on the event loop)')
     if (!isInitialised(dir)) {
       if (!flag(args, 'init')) throw new UsageError(`${dir} is not a ledger data directory (run model-ledger init --data ${dir}, or pass --init)`)
       const created = await initDataDir(dir)
@@ -304,7 +308,7 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       }
       const consoleDir = builtConsoleDir()
       const withConsole = !flag(args, 'no-console') && existsSync(join(consoleDir, 'index.html'))
-      const running = await startServer({ store, proofs, ...(cosigner === undefined ? {} : { witnessing: cosigner }), routes: defaultVerticals(store, undefined, economy), metrics: [...training.metrics, ...(cosigner === undefined ? [] : cosignerMetrics(cosigner))], readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors'), ...(withConsole ? { consoleDir } : {}) })
+      const running = await startServer({ store, proofs, ...(cosigner === undefined ? {} : { witnessing: cosigner }), routes: defaultVerticals(store, undefined, economy), metrics: [...training.metrics, ...(cosigner === undefined ? [] : cosignerMetrics(cosigner))], readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors'), ...(withConsole ? { consoleDir } : {}), ...(threads === undefined ? {} : { verifyThreads: Number(threads) }) })
       closers.push({ name: 'http', close: () => running.close() })
       process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
       if (withConsole) process.stdout.write(`auditor's console ${running.url}/console/\n`)

@@ -2,7 +2,7 @@
  * POST /v1/commands: a signed command in, the sequences of the events it caused out.
  *
  * Order of checks, cheapest refusal first: shape (400), signature (401, checked here, in parallel
- * across requests, before any queue), the actor's rate (429), then the vertical's handler, which
+ * across requests on the verify pool's threads, before any queue), the actor's rate (429), then the vertical's handler, which
  * checks the ledger id (422 wrong-ledger), serializes the decision and the append; the store keeps
  * each (actor, nonce) unique (409 nonce-replayed). Nothing before the handler writes.
  */
@@ -10,7 +10,8 @@ import type { Request, Response } from 'express'
 import { decodeWith } from '../../../domain/codec.js'
 import type { DomainError } from '../../../domain/decider.js'
 import { SignedCommandC, type SignedCommand } from '../../../domain/ledger/command.js'
-import { verifySigned } from '../../../infrastructure/verified-commands.js'
+import { verifySignedOff } from '../../../infrastructure/verified-commands.js'
+import type { VerifyPool } from '../../../infrastructure/crypto/verify-pool.js'
 import type { CryptoSuite } from '../../../domain/ports/crypto.js'
 import type { Accepted } from '../../../infrastructure/command-handler.js'
 import type { Metrics } from '../metrics.js'
@@ -23,6 +24,8 @@ export interface CommandDeps {
   readonly crypto: CryptoSuite
   readonly actorLimit: RateLimiter
   readonly metrics: Metrics
+  /** Where signatures are verified off the event loop; on the event loop without one. */
+  readonly verifyPool?: VerifyPool
 }
 
 /** Refusal codes that mean "this actor may not do that" rather than "the rules say no". */
@@ -64,17 +67,17 @@ function acceptedBody(accepted: Accepted): CommandAcceptedBody {
   return { commandHash, duplicate, firstSequence, lastSequence, sequences, recordedAt }
 }
 
-function parseSigned(body: unknown, crypto: CryptoSuite): { signed: SignedCommand; hash: string } {
+async function parseSigned(body: unknown, crypto: CryptoSuite, pool: VerifyPool | undefined): Promise<{ signed: SignedCommand; hash: string }> {
   const decoded = decodeWith(SignedCommandC, body)
   if (!decoded.ok) throw new HttpProblem('malformed', `not a signed command: ${decoded.error}`)
-  const hash = verifySigned(decoded.value, crypto)
+  const hash = await verifySignedOff(decoded.value, crypto, pool)
   if (hash === undefined) throw new HttpProblem('bad-signature', 'the signature does not verify under the command actor key over SHA-256 of the canonical command')
   return { signed: decoded.value, hash }
 }
 
 export function commandsHandler(deps: CommandDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    const { signed } = parseSigned(req.body, deps.crypto)
+    const { signed } = await parseSigned(req.body, deps.crypto, deps.verifyPool)
     const { actor, type } = signed.command
     const wait = deps.actorLimit.take(actor)
     if (wait > 0) throw new HttpProblem('too-many-requests', 'this actor sends commands faster than allowed', { retryAfter: wait })
