@@ -9,12 +9,18 @@
  * A stored version other than the projection's means the fold changed: the runner rebuilds from
  * zero (folding in memory, then replacing rows, version and checkpoint in one transaction, so
  * readers see the old model until the new one is whole).
+ *
+ * A store shared by several processes (`ReadModelStore.writable`) is written by one of them at a
+ * time. The others fold the same log into the same table in memory (reads are served from it) and
+ * write nothing; one that becomes the writer replaces the stored rows whole at its first write,
+ * since it did not track which rows changed since the stored checkpoint. A new process loads the
+ * shared rows and folds only the events after their checkpoint.
  */
 import type { Envelope } from '../domain/ledger/envelope.js'
 import { foldFromZero } from './fold.js'
 import type { LiveLog, LogReader } from './log-source.js'
 import type { Projection } from './projection.js'
-import type { ProjectionStatus, ReadModelStore } from './store/port.js'
+import { CheckpointConflict, type ProjectionStatus, type ReadModelStore } from './store/port.js'
 import { initialTable, step, storedRows, tableFromStored, takeChanges, type Table } from './table.js'
 
 export interface RunnerOptions {
@@ -58,6 +64,12 @@ interface Working<V> {
   committed: ProjectionStatus
   /** The last sequence folded into the table (>= committed.checkpoint). */
   folded: number
+  /**
+   * True once a batch was kept in memory only, because another process writes the shared store:
+   * `committed` is then this table's own position, not the store's, and the next write by this
+   * process replaces the stored rows whole.
+   */
+  memoryOnly: boolean
 }
 
 const TIMEOUT = Symbol('timeout')
@@ -85,9 +97,11 @@ export function createRunner<V, E>(
     const onStep = options.onFolded
     const folded = await foldFromZero(log, projection, onProgress === undefined ? {} : { onProgress }, onStep === undefined ? {} : { onStep })
     const status = { name, version, checkpoint: folded.checkpoint }
-    await store.replace(status, storedRows(projection, folded.table))
+    // Another process writing the shared store rebuilds it itself; this one keeps its fold in memory.
+    const writes = store.writable?.() ?? true
+    if (writes) await store.replace(status, storedRows(projection, folded.table))
     folded.table.dirty.clear()
-    working = { table: folded.table, committed: status, folded: folded.checkpoint }
+    working = { table: folded.table, committed: status, folded: folded.checkpoint, memoryOnly: !writes }
     options.onCommit?.(status.checkpoint)
     settleWaiters(status.checkpoint)
     return working
@@ -98,9 +112,9 @@ export function createRunner<V, E>(
     const stored = await store.status(name)
     if (stored !== undefined && stored.version !== version) return rebuildNow()
     if (stored === undefined) {
-      working = { table: initialTable(projection), committed: { name, version, checkpoint: 0 }, folded: 0 }
+      working = { table: initialTable(projection), committed: { name, version, checkpoint: 0 }, folded: 0, memoryOnly: false }
     } else {
-      working = { table: tableFromStored(projection, await store.rows(name)), committed: stored, folded: stored.checkpoint }
+      working = { table: tableFromStored(projection, await store.rows(name)), committed: stored, folded: stored.checkpoint, memoryOnly: false }
     }
     return working
   }
@@ -108,8 +122,33 @@ export function createRunner<V, E>(
   async function flush(w: Working<V>): Promise<void> {
     if (w.folded === w.committed.checkpoint && w.table.dirty.size === 0) return
     const to = w.folded
+    if (!(store.writable?.() ?? true)) {
+      // A shared store another process writes: this table is the same fold, kept in memory only.
+      w.table.dirty.clear()
+      w.memoryOnly = true
+      w.committed = { name, version, checkpoint: to }
+      options.onCommit?.(to)
+      settleWaiters(to)
+      return
+    }
     try {
-      await store.commit(name, w.committed, to, takeChanges(projection, w.table))
+      if (w.memoryOnly) {
+        // This process took over writing: the stored rows are the previous writer's, at a checkpoint
+        // of its own; the changes since are not tracked here, so the rows are replaced whole.
+        w.table.dirty.clear()
+        await store.replace({ name, version, checkpoint: to }, storedRows(projection, w.table))
+        w.memoryOnly = false
+      } else {
+        const changes = takeChanges(projection, w.table)
+        try {
+          await store.commit(name, w.committed, to, changes)
+        } catch (error) {
+          if (store.writable === undefined || !(error instanceof CheckpointConflict)) throw error
+          // A shared store another writer moved since this process loaded it (a hand-over of the
+          // lease): this table is the fold at `to` all the same, so it replaces the stored rows.
+          await store.replace({ name, version, checkpoint: to }, storedRows(projection, w.table))
+        }
+      }
     } catch (error) {
       // The table is ahead of the store now: forget it, and the next load reads what is stored.
       working = undefined

@@ -37,5 +37,11 @@ export interface ReadModelStore {
   replace(status: ProjectionStatus, rows: readonly StoredRow[]): Promise<void>
   /** Forgets a projection (rows and checkpoint). */
   drop(name: string): Promise<void>
+  /**
+   * Optional, for a store several processes share: whether this process writes to it now. Only
+   * one does at a time; the others fold the same log into the same tables in memory and write
+   * nothing. Absent: always.
+   */
+  writable?(): boolean
   close(): Promise<void>
 }

@@ -55,13 +55,80 @@ function net(changes: readonly StoredChange[]): { upserts: [string[], string[]];
   return { upserts, deletes }
 }
 
+/** The advisory lock class of the read-model writer lease ("MR"); the ledger's sequencer uses "ML". */
+export const READ_MODEL_LOCK_CLASS = 0x4d52
+
+export interface PostgresReadModelOptions {
+  /**
+   * Several `serve` processes share these read models (one ledger on PostgreSQL): one of them at a
+   * time holds the writer lease and writes; `writable()` says whether this one does.
+   */
+  readonly shared?: boolean
+  /** How often a process without the lease tries to take it, and the holder checks its session (ms, default 1000). */
+  readonly leasePollMs?: number
+}
+
+/**
+ * The writer lease: a session-level advisory lock held for as long as its session lives. The
+ * holder's session checks itself every poll; PostgreSQL releases the lock when the session ends,
+ * which it does when the holder's process dies, and after `idle_session_timeout` (30 s) for a
+ * holder that froze. The others try to take it every poll.
+ */
+function writerLease(connectionString: string, schema: string, pollMs: number): { holds: () => boolean; first: Promise<void>; close: () => Promise<void> } {
+  let client: pg.Client | undefined
+  let held = false
+  let closed = false
+  let timer: NodeJS.Timeout | undefined
+  async function tick(): Promise<void> {
+    try {
+      if (client === undefined) {
+        const fresh = new pg.Client({ connectionString })
+        fresh.on('error', () => {
+          held = false
+          if (client === fresh) client = undefined
+          void fresh.end().catch(() => undefined)
+        })
+        await fresh.connect()
+        await fresh.query("SET idle_session_timeout = '30s'")
+        client = fresh
+      }
+      if (held) await client.query('SELECT 1')
+      else held = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [READ_MODEL_LOCK_CLASS, schema])).rows[0]?.ok === true
+    } catch {
+      held = false
+      const broken = client
+      client = undefined
+      await broken?.end().catch(() => undefined)
+    }
+  }
+  const loop = async (): Promise<void> => {
+    await tick()
+    if (!closed) timer = setTimeout(() => void loop(), pollMs).unref()
+  }
+  const first = loop()
+  return {
+    holds: () => held && !closed,
+    first,
+    async close() {
+      closed = true
+      held = false
+      if (timer !== undefined) clearTimeout(timer)
+      await first
+      await client?.end().catch(() => undefined)
+      client = undefined
+    },
+  }
+}
+
 /** `url` is a postgres:// URL; `?schema=` picks the schema (default model_ledger_read_models). */
-export function createPostgresReadModelStore(url: string): ReadModelStore {
+export function createPostgresReadModelStore(url: string, options: PostgresReadModelOptions = {}): ReadModelStore {
   const { connectionString, schema } = parsePostgresUrl(url, 'model_ledger_read_models')
   const pool = new pg.Pool({ connectionString, max: 4 })
   pool.on('error', () => undefined)
   const q = statements(schema)
-  const ready = createOnce(pool, schema, q.ddl)
+  const lease = options.shared === true ? writerLease(connectionString, schema, options.leasePollMs ?? 1000) : undefined
+  // The first try for the lease comes before the first read, so a lone instance writes from the start.
+  const ready = Promise.all([createOnce(pool, schema, q.ddl), lease?.first]).then(() => undefined)
   ready.catch(() => undefined)
 
   async function read<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
@@ -112,7 +179,9 @@ export function createPostgresReadModelStore(url: string): ReadModelStore {
         await client.query(q.deleteRows, [name])
         await client.query(q.deleteStatus, [name])
       }),
+    ...(lease === undefined ? {} : { writable: lease.holds }),
     async close() {
+      await lease?.close()
       await pool.end().catch(() => undefined)
     },
   }

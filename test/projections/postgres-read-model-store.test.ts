@@ -92,4 +92,25 @@ describe('PostgreSQL read-model store', () => {
     expect(await second.row('p', 'k')).toBe('"v"')
     await second.close()
   })
+
+  it('shared: exactly one process holds the writer lease; when it goes, another takes it', async () => {
+    const url = db.url('rm_lease')
+    const stores = [0, 1, 2].map(() => createPostgresReadModelStore(url, { shared: true, leasePollMs: 50 }))
+    await Promise.all(stores.map((store) => store.list()))
+    const writers = () => stores.filter((store) => store.writable?.() === true)
+    expect(writers()).toHaveLength(1)
+    // Its session ends (the process went away): within a few polls exactly one other holds it.
+    const first = writers()[0] as ReadModelStore
+    await first.close()
+    stores.splice(stores.indexOf(first), 1)
+    const deadline = Date.now() + 5_000
+    while (writers().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    expect(writers()).toHaveLength(1)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(writers()).toHaveLength(1)
+    // A store that is not shared has no lease: it always writes.
+    const lone = createPostgresReadModelStore(url)
+    expect(lone.writable).toBeUndefined()
+    await Promise.all([...stores, lone].map((store) => store.close()))
+  })
 })

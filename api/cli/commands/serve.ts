@@ -23,6 +23,7 @@ import { openBackend } from '../../../infrastructure/store/open-store.js'
 import { createSupervisor, type Supervisor } from '../../../infrastructure/supervisor.js'
 import { verifyOnStart } from '../../../infrastructure/verify/startup.js'
 import { createSqliteReadModelStore, projectionsDbPath } from '../../../projections/store/sqlite-store.js'
+import { createPostgresReadModelStore } from '../../../projections/store/postgres-store.js'
 import { EXIT, flag, parse, positiveInt, required, str, strs, UsageError, waitForSignal, type Command } from '../io.js'
 import { systemClock } from '../../../infrastructure/clock.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
@@ -198,7 +199,8 @@ holds up appends (docs/witness.md, "The log's side"). New checkpoints are looked
 The economy's fold starts from the newest snapshot the log vouches for (docs/snapshots.md) and
 reads only the events after it; a snapshot is written every --snapshot-every events (default
 10000) and on a clean shutdown, in DIR/snapshots or, with a postgres:// store, in its schema's
-snapshots table (0: never).
+snapshots table (0: never). With a postgres:// store the read models live in its schema too, shared
+by every instance on it (one writes them at a time; docs/operations.md).
 Command signatures are verified on --verify-threads threads off the event loop (default: one less
 than the cores, at most 4; 0: on the event loop).
 The auditor's console (docs/console.md) is served at <url>/console/ when built (npm run build), unless --no-console.
@@ -280,7 +282,10 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
           },
         })
       }
-      const rowStore = createSqliteReadModelStore(projectionsDbPath(dir))
+      // With a PostgreSQL ledger the read models live in its schema too, shared by every instance
+      // on it: one writes them (the writer lease), every one folds them in memory to serve reads.
+      const storeUrl = str(args, 'store')
+      const rowStore = storeUrl !== undefined && /^postgres(ql)?:\/\//.test(storeUrl) ? createPostgresReadModelStore(storeUrl, { shared: true }) : createSqliteReadModelStore(projectionsDbPath(dir))
       closers.push({ name: 'read models', close: () => rowStore.close() })
       const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, economy, args, logger, supervisor)
       if (gateway !== undefined) closers.push({ name: 'gateway', close: () => gateway.close() })

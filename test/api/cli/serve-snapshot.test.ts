@@ -3,8 +3,8 @@
  * snapshots its economy fold every N events and at shutdown; the next start reads only the tail
  * after the snapshot (its "economy folded" log line counts what it read); `snapshot check`
  * confirms the snapshot against a replay; a tampered snapshot is refused with a logged reason and
- * the start falls back to a full replay. With a PostgreSQL store the snapshots are rows of the
- * ledger's schema, and a new instance with an empty data directory starts from them.
+ * the start falls back to a full replay. With a PostgreSQL store the snapshots and the read models
+ * are rows of the ledger's schema, and a new instance with an empty data directory starts from them.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -150,8 +150,9 @@ describe('serve with snapshots', () => {
     const written = first.logs().filter((line) => line.msg === 'snapshot written') as unknown as { snapshot: number }[]
     const last = written.at(-1)?.snapshot as number
     expect(last).toBeGreaterThanOrEqual(32)
-    // Nothing went to the data directory: the snapshots are rows of the ledger's schema.
+    // Nothing went to the data directory: the snapshots and the read models are rows of the ledger's schema.
     expect(existsSync(join(dirA, 'snapshots')) ? readdirSync(join(dirA, 'snapshots')) : []).toEqual([])
+    expect(existsSync(join(dirA, 'projections.db'))).toBe(false)
     const admin = new pg.Client({ connectionString: store.replace(/\?.*$/, '') })
     await admin.connect()
     try {
@@ -162,6 +163,10 @@ describe('serve with snapshots', () => {
       expect(rows.length).toBeLessThanOrEqual(3)
       expect(Number(rows[0]?.sequence)).toBe(last)
       expect(rows[0]?.software).toMatch(/^model-ledger@[^+]+\+rules\.[0-9a-f]{16}$/)
+      const models = await admin.query<{ name: string; checkpoint: string }>('SELECT name, checkpoint FROM ledger.projections')
+      expect(models.rows.map((row) => row.name)).toContain('accounts')
+      // Each at the position it had folded when the instance stopped (they follow the log, eventually).
+      for (const row of models.rows) expect(Number(row.checkpoint)).toBeGreaterThan(last / 2)
 
       // A second instance: the ledger's keys and config, a data directory with nothing else in it.
       await cp(layout(dirA).keys, layout(dirB).keys, { recursive: true })
@@ -173,6 +178,10 @@ describe('serve with snapshots', () => {
       // It decides on the state it started from: the operator, registered before the snapshot, can wrap again.
       const wrapped = await createClient({ baseUrl: second.url }).actor(await loadKey(layout(dirB).ledgerKey, passphrase)).governance({ type: 'WrapOpen', payload: { amount: tokens(1) } })
       expect(wrapped.duplicate).toBe(false)
+      // Its read models started from the shared rows: the operator's account is there.
+      const account = await fetch(`${second.url}/v1/accounts/${ledger.publicKey}?after=${wrapped.lastSequence}`)
+      expect(account.status).toBe(200)
+      expect(existsSync(join(dirB, 'projections.db'))).toBe(false)
       expect(await stop(second.child)).toBe(0)
 
       // A row whose bytes were altered in the table is refused by the next start, which replays.
