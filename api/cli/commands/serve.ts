@@ -180,7 +180,7 @@ export const serveCommand: Command = {
 
 Serves the HTTP API (docs/http-api.md) over the ledger in DIR. --store puts the log elsewhere
 (postgres://…?schema=name, esdb://…; default DIR/ledger.db, see docs/operations.md); DIR still
-holds the keys, config and read models. --port 0 picks a free port; the
+holds the keys and config (and the read models, except with postgres://). --port 0 picks a free port; the
 first line printed is "listening on <url>". --init creates the data directory first if it is
 not one yet (development passphrase in DIR/keys/passphrase unless MODEL_LEDGER_PASSPHRASE is set).
 The trainer (docs/trainer.md) runs in the same process with its own key, on the reference
