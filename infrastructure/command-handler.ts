@@ -59,9 +59,11 @@ export interface CommandHandlerOptions<C, E, S, Code extends string> {
   readonly maxAttempts?: number
   /**
    * Start from this fold (a checked snapshot, infrastructure/snapshot/) instead of the empty log:
-   * the handler then reads only the envelopes after `position`.
+   * the handler then reads only the envelopes after `position`. A promise (a snapshot still
+   * loading) is waited for by the first catch-up, so every decision and read waits for it; one
+   * that resolves to undefined or rejects means the empty log.
    */
-  readonly start?: DurableFold<S>
+  readonly start?: DurableFold<S> | Promise<DurableFold<S> | undefined>
 }
 
 /**
@@ -145,7 +147,8 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
   const maxAttempts = options.maxAttempts ?? 5
 
   // What the log holds (committed only): what `state()` answers and what a failed batch falls back to.
-  const start = options.start
+  const given = options.start
+  const start = given instanceof Promise ? undefined : given
   let durable: Folded<S> = start === undefined ? { state: vertical.decider.initialState, position: 0, headRecordedAt: null } : { state: start.state, position: start.position, headRecordedAt: start.headRecordedAt }
   const durableVersions = new Map<string, number>(start?.streamVersions ?? [])
   // Decisions see `durable` plus every pending append of the current generation, in order.
@@ -156,7 +159,19 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
   // Commands decided and not yet settled, by hash: a resend waits for the first one's result.
   const inFlight = new Map<string, Promise<unknown>>()
   let lane: Promise<unknown> = Promise.resolve()
-  let catching: Promise<unknown> = Promise.resolve()
+  // A start still loading: the first catch-up (and so every decision) waits for it to be adopted.
+  let catching: Promise<unknown> =
+    given instanceof Promise
+      ? given.then(
+          (fold) => {
+            if (fold === undefined || durable.position !== 0) return
+            durable = { state: fold.state, position: fold.position, headRecordedAt: fold.headRecordedAt }
+            for (const [stream, version] of fold.streamVersions) durableVersions.set(stream, version)
+            speculative = durable
+          },
+          () => undefined,
+        )
+      : Promise.resolve()
 
   /**
    * Folds every committed envelope after `durable`; other verticals' events only move the position.

@@ -20,7 +20,7 @@ export interface CommandRoute {
 export type EconomyHandler = CommandHandler<EconomyState, string>
 
 /** `start`: a checked snapshot's fold (infrastructure/snapshot/) to start from instead of the empty log. */
-export function economyHandler(store: EventStore, clock?: Clock, start?: DurableFold<EconomyState>): EconomyHandler {
+export function economyHandler(store: EventStore, clock?: Clock, start?: DurableFold<EconomyState> | Promise<DurableFold<EconomyState> | undefined>): EconomyHandler {
   return createCommandHandler({ store, vertical: economy, ...(clock === undefined ? {} : { clock }), ...(start === undefined ? {} : { start }) })
 }
 

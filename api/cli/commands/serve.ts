@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { initDataDir, isInitialised, openLedger } from '../../../infrastructure/data-dir.js'
 import { openBackend } from '../../../infrastructure/store/open-store.js'
-import { createSupervisor, type Supervisor } from '../../../infrastructure/supervisor.js'
+import { createSupervisor, type Supervisor, type TaskHandle } from '../../../infrastructure/supervisor.js'
 import { verifyOnStart } from '../../../infrastructure/verify/startup.js'
 import { createSqliteReadModelStore, projectionsDbPath } from '../../../projections/store/sqlite-store.js'
 import { createPostgresReadModelStore } from '../../../projections/store/postgres-store.js'
@@ -36,7 +36,7 @@ import { proofSource } from '../../http/log-reads.js'
 import { defaultVerticals, economyHandler, type EconomyHandler } from '../../http/verticals.js'
 import { economy as economyVertical, type EconomyState } from '../../../domain/economy/index.js'
 import { openSnapshotStore } from '../../../infrastructure/snapshot/store.js'
-import { createSnapshotter, eventStoreReader, loadSnapshot } from '../../../infrastructure/snapshot/snapshots.js'
+import { createSnapshotter, eventStoreReader, loadSnapshot, type LoadedSnapshot, type Snapshotter } from '../../../infrastructure/snapshot/snapshots.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
@@ -255,33 +255,45 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       if (config.anchorIntervalMs > 0) supervisor.every('anchor-timer', config.anchorIntervalMs, () => store.sealAnchor())
       // One economy handler for the process: the API, the gateway and the trainer decide through it
       // over one fold of the log, instead of three folds racing each other through expected versions.
-      // It starts from the newest snapshot the log vouches for, and folds the tail before serving.
+      // It starts from the newest snapshot the log vouches for, and folds the tail. Both happen while
+      // serve already listens: /readyz says not ready until they are done, and a command or read
+      // that needs the state waits for them.
       const snapshots = openSnapshotStore(str(args, 'store'), dir)
       closers.push({ name: 'snapshots', close: () => snapshots.close() })
       const log = eventStoreReader(store)
-      const loaded = await loadSnapshot<EconomyState>({ snapshots, log, vertical: economyVertical.name, logger })
-      const economy = economyHandler(store, undefined, loaded.start)
-      const from = loaded.start?.position ?? 0
-      // The tail is folded while serve already listens: /readyz says not ready until it is done, and
-      // a command or read that needs the state waits for it.
-      const folding = performance.now()
-      const caughtUp = economy.caughtUp().then((folded) => {
-        logger.info({ snapshot: loaded.record?.sequence ?? null, tail: folded.position - from, head: folded.position, ms: Math.round(performance.now() - folding) }, 'economy folded')
+      const loading = loadSnapshot<EconomyState>({ snapshots, log, vertical: economyVertical.name, logger }).catch((error: unknown): LoadedSnapshot<EconomyState> => {
+        // A snapshot store that cannot be read costs a full replay, not the service.
+        logger.warn({ err: (error as Error).message, where: snapshots.where }, 'snapshots unreadable: replaying the whole log')
+        return { start: undefined, record: undefined, refused: [], ms: 0 }
       })
-      void supervisor.starting('economy fold', `folding the log after sequence ${from}`, caughtUp)
-      if (snapshotEvery > 0) {
-        const snapshotter = createSnapshotter({ handler: economy, snapshots, log, vertical: economyVertical.name, every: snapshotEvery, since: from, logger })
-        // A failed write costs a slower next start, not correctness: logged, not made unready.
-        const ticking = supervisor.every('snapshot', SNAPSHOT_POLL_MS, () => snapshotter.tick().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'snapshot not written')))
-        // Closed after the HTTP server, the gateway and the trainer (pushed later, closed first), before the store.
-        closers.push({
-          name: 'final snapshot',
-          close: async () => {
-            await ticking.stop()
-            await snapshotter.final()
-          },
-        })
-      }
+      const economy = economyHandler(store, undefined, loading.then((loaded) => loaded.start))
+      const folding = performance.now()
+      let snapshotting: { readonly ticking: TaskHandle; readonly snapshotter: Snapshotter } | undefined
+      let stopped = false
+      const caughtUp = (async () => {
+        const loaded = await loading
+        const from = loaded.start?.position ?? 0
+        const folded = await economy.caughtUp()
+        logger.info({ snapshot: loaded.record?.sequence ?? null, tail: folded.position - from, head: folded.position, ms: Math.round(performance.now() - folding) }, 'economy folded')
+        if (snapshotEvery > 0 && !stopped) {
+          const snapshotter = createSnapshotter({ handler: economy, snapshots, log, vertical: economyVertical.name, every: snapshotEvery, since: from, logger })
+          // A failed write costs a slower next start, not correctness: logged, not made unready.
+          const ticking = supervisor.every('snapshot', SNAPSHOT_POLL_MS, () => snapshotter.tick().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'snapshot not written')))
+          snapshotting = { ticking, snapshotter }
+        }
+      })()
+      void supervisor.starting('economy fold', 'loading the newest snapshot and folding the log after it', caughtUp)
+      // Closed after the HTTP server, the gateway and the trainer (pushed later, closed first), before the store.
+      closers.push({
+        name: 'final snapshot',
+        close: async () => {
+          stopped = true
+          await caughtUp.catch(() => undefined)
+          if (snapshotting === undefined) return
+          await snapshotting.ticking.stop()
+          await snapshotting.snapshotter.final()
+        },
+      })
       // With a PostgreSQL ledger the read models live in its schema too, shared by every instance
       // on it: one writes them (the writer lease), every one folds them in memory to serve reads.
       const storeUrl = str(args, 'store')

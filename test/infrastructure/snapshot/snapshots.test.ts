@@ -3,7 +3,8 @@
  * tail and reaches the bytes a full replay reaches; the commands it then decides re-decide
  * identically against the replayed log (full verification); a tampered snapshot, one whose head
  * hash is not the log's, or one past the head is refused and the start falls back; the directory
- * store keeps the newest few; the PostgreSQL table is shared by two instances.
+ * store keeps the newest few; the PostgreSQL table is shared by two instances. A start still
+ * loading is waited for; one that fails means a full replay.
  */
 import { readdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -76,7 +77,7 @@ async function play(h: Harness, handler: Harness['handler'], actions: readonly (
 describe('a handler started from a snapshot', () => {
   it('reads only the tail, reaches the full replay byte for byte, and decides the rest as the replayed log re-decides it', async () => {
     await fc.assert(
-      fc.asyncProperty(actionsArb, fc.nat(), async (actions, cut) => {
+      fc.asyncProperty(actionsArb, fc.nat(), fc.boolean(), async (actions, cut, later) => {
         // SQLite: its replay folds events parsed from canonical JSON, the handler the ones it decided.
         const dir = scratch()
         const h = await harness(createSqliteBackend(join(dir, 'ledger.db')))
@@ -93,7 +94,10 @@ describe('a handler started from a snapshot', () => {
           expect(loaded.refused).toEqual([])
           expect(loaded.start?.position).toBe(atK.position)
           const counted = counting(h.store)
-          const resumed = createCommandHandler({ store: counted.store, vertical: governance, clock: h.clock, start: loaded.start })
+          // `later`: the snapshot is still loading when the handler is made (serve listens meanwhile):
+          // its first decision waits for it.
+          const start = later ? new Promise<DurableFold<GovernanceState> | undefined>((resolve) => setTimeout(() => resolve(loaded.start), 20)) : loaded.start
+          const resumed = createCommandHandler({ store: counted.store, vertical: governance, clock: h.clock, start })
           expect((await resumed.caughtUp()).position).toBe(atK.position)
           expect(counted.read()).toBe(0)
           await play(h, resumed, actions.slice(k))
@@ -110,6 +114,29 @@ describe('a handler started from a snapshot', () => {
       }),
       { numRuns: 12 },
     )
+  })
+})
+
+describe('a start still loading', () => {
+  it('one that fails or finds no snapshot means a full replay, and decisions wait for it', async () => {
+    const { h } = await populated()
+    try {
+      const replayed = await createCommandHandler({ store: h.store, vertical: governance, clock: h.clock }).caughtUp()
+      for (const start of [Promise.reject(new Error('snapshot store unreachable')), Promise.resolve(undefined)]) {
+        const handler = createCommandHandler({ store: h.store, vertical: governance, clock: h.clock, start })
+        expect(bytesOf(h.store.ledgerPublicKey, await handler.caughtUp())).toBe(bytesOf(h.store.ledgerPublicKey, replayed))
+      }
+      // A decision taken before the start is in waits for it, and is decided on the whole state.
+      let release: (fold: DurableFold<GovernanceState>) => void = () => undefined
+      const pending = new Promise<DurableFold<GovernanceState>>((resolve) => (release = resolve))
+      const waiting = createCommandHandler({ store: h.store, vertical: governance, clock: h.clock, start: pending })
+      const outcome = waiting.handle(sign(cmd.transfer(ALICE, BOB, tokens(1))))
+      await new Promise((r) => setTimeout(r, 20))
+      release(replayed)
+      expect(await outcome).toMatchObject({ ok: true, firstSequence: replayed.position + 1 })
+    } finally {
+      await h.store.close()
+    }
   })
 })
 
