@@ -131,9 +131,14 @@ const pad = (i: number): string => `\u0000persistent-pad-${i}`
 
 /** An Immutable Map with these entries, iterating in this order, in the given layout. */
 export function restoreMap<K, V>(entries: readonly (readonly [K, V])[], byHash: boolean): ReadonlyMap<K, V> {
-  if (!byHash && entries.length > 8) throw new Error('an insertion-ordered Immutable Map holds at most 8 entries')
+  return restoreMapFrom(entries.map((e) => e[0]), entries.map((e) => e[1]), byHash)
+}
+
+/** As restoreMap, from the keys and the values in two arrays of one length (no array per entry). */
+export function restoreMapFrom<K, V>(keys: readonly K[], values: readonly V[], byHash: boolean): ReadonlyMap<K, V> {
+  if (!byHash && keys.length > 8) throw new Error('an insertion-ordered Immutable Map holds at most 8 entries')
   return IMap<K, V>().withMutations((m) => {
-    for (const [k, v] of entries) m.set(k, v)
+    for (let i = 0; i < keys.length; i++) m.set(keys[i] as K, values[i] as V)
     if (!byHash || m.size > 8) return
     const pads: string[] = []
     for (let i = 0; m.size <= 8; i++) {
@@ -161,8 +166,13 @@ export function restoreSet<T>(values: readonly T[], byHash: boolean): ReadonlySe
 }
 
 export function restoreOrderedMap<K, V>(entries: readonly (readonly [K, V])[]): ReadonlyMap<K, V> {
+  return restoreOrderedMapFrom(entries.map((e) => e[0]), entries.map((e) => e[1]))
+}
+
+/** As restoreOrderedMap, from the keys and the values in two arrays of one length. */
+export function restoreOrderedMapFrom<K, V>(keys: readonly K[], values: readonly V[]): ReadonlyMap<K, V> {
   return IOrderedMap<K, V>().withMutations((m) => {
-    for (const [k, v] of entries) m.set(k, v)
+    for (let i = 0; i < keys.length; i++) m.set(keys[i] as K, values[i] as V)
   })
 }
 

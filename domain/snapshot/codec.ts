@@ -16,7 +16,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { toHex } from '../crypto/hex.js'
-import { hashOrdered, persistentKind, restoreList, restoreMap, restoreOrderedMap, restoreOrderedSet, restoreSet } from '../persistent.js'
+import { hashOrdered, persistentKind, restoreList, restoreMapFrom, restoreOrderedMapFrom, restoreOrderedSet, restoreSet } from '../persistent.js'
 
 export const SNAPSHOT_FORMAT = 'model-ledger/state-snapshot@1'
 
@@ -282,11 +282,17 @@ function restoreItems(node: readonly unknown[], from: number): unknown[] {
   return out
 }
 
-function restorePairs(node: readonly unknown[], from: number, tag: string): [unknown, unknown][] {
+/** The keys and the values of a map's items, in two arrays (no array per entry: the largest maps have a million). */
+function restoreKeysValues(node: readonly unknown[], from: number, tag: string): { keys: unknown[]; values: unknown[] } {
   if ((node.length - from) % 2 !== 0) fail(`a "${tag}" with an odd number of items`)
-  const out = new Array<[unknown, unknown]>((node.length - from) / 2)
-  for (let i = from, j = 0; i < node.length; i += 2, j++) out[j] = [restore(node[i]), restore(node[i + 1])]
-  return out
+  const n = (node.length - from) / 2
+  const keys = new Array<unknown>(n)
+  const values = new Array<unknown>(n)
+  for (let i = from, j = 0; i < node.length; i += 2, j++) {
+    keys[j] = restore(node[i])
+    values[j] = restore(node[i + 1])
+  }
+  return { keys, values }
 }
 
 const SPECIAL_NUMBERS: Readonly<Record<string, number>> = { '-0': -0, NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY }
@@ -327,7 +333,9 @@ function restore(node: unknown): unknown {
       return object
     }
     case T.nativeMap: {
-      const map = new Map(restorePairs(node, 1, 'M'))
+      const { keys, values } = restoreKeysValues(node, 1, 'M')
+      const map = new Map<unknown, unknown>()
+      for (let i = 0; i < keys.length; i++) map.set(keys[i], values[i])
       return map.size * 2 === node.length - 1 ? map : fail('a "M" with a key twice')
     }
     case T.nativeSet: {
@@ -336,9 +344,9 @@ function restore(node: unknown): unknown {
     }
     case T.map: {
       const byHash = layoutOf(node, 'm')
-      const entries = restorePairs(node, 2, 'm')
-      if (byHash ? entries.length === 0 : entries.length > 8) fail(`an "m" of ${entries.length} entries in layout ${byHash ? 1 : 0}`)
-      return same(restoreMap(entries, byHash), entries, 'm')
+      const { keys, values } = restoreKeysValues(node, 2, 'm')
+      if (byHash ? keys.length === 0 : keys.length > 8) fail(`an "m" of ${keys.length} entries in layout ${byHash ? 1 : 0}`)
+      return same(restoreMapFrom(keys, values, byHash), keys, 'm')
     }
     case T.set: {
       const byHash = layoutOf(node, 's')
@@ -347,8 +355,8 @@ function restore(node: unknown): unknown {
       return same(restoreSet(values, byHash), values, 's')
     }
     case T.orderedMap: {
-      const entries = restorePairs(node, 1, 'q')
-      return same(restoreOrderedMap(entries), entries, 'q')
+      const { keys, values } = restoreKeysValues(node, 1, 'q')
+      return same(restoreOrderedMapFrom(keys, values), keys, 'q')
     }
     case T.orderedSet: {
       const values = restoreItems(node, 1)
@@ -366,13 +374,11 @@ function restore(node: unknown): unknown {
  * snapshot this codec wrote (a hash-ordered map whose keys were reordered, a key twice): so
  * restoring and encoding again gives the same bytes.
  */
-function same<C extends ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>>(collection: C, recorded: readonly unknown[], tag: string): C {
-  if (collection.size !== recorded.length) fail(`a "${tag}" with a key twice`)
+function same<C extends ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>>(collection: C, keys: readonly unknown[], tag: string): C {
+  if (collection.size !== keys.length) fail(`a "${tag}" with a key twice`)
   let i = 0
-  const pairs = tag === 'm' || tag === 'q'
   for (const key of collection.keys()) {
-    const expected = pairs ? (recorded[i++] as readonly [unknown, unknown])[0] : recorded[i++]
-    if (!Object.is(key, expected)) fail(`a "${tag}" whose recorded order is not the order it iterates in`)
+    if (!Object.is(key, keys[i++])) fail(`a "${tag}" whose recorded order is not the order it iterates in`)
   }
   return collection
 }
