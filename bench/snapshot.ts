@@ -6,89 +6,22 @@
  * envelopes without folding). Also the snapshot's write time, size, and the longest the event loop
  * was held while writing it (event-loop delay, sampled). Medians of 3.
  *
- * The log: a genesis of 1,000 accounts, then one new registered account in every 10 events and
- * transfers between random accounts (OpenSent + OpenReceived), so the state grows with the log.
- * Its envelopes are sealed and signed as the sequencer seals them (system cause), cached in
- * .bench/snapshot-N.db. `node dist/bench/snapshot.js [--events 100000,300000] [--tail 10000]`.
+ * The log (bench/economy-fixture.ts): a genesis of 1,000 accounts, then one newly registered
+ * account in every ~9 events and transfers between random accounts (OpenSent + OpenReceived), so
+ * the state grows with the log. Its envelopes are sealed and signed as the sequencer seals them
+ * (system cause), cached in .bench/snapshot-N.db. `node dist/bench/snapshot.js [--events 100000,300000] [--tail 10000]`.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { economy } from '../domain/economy/index.js'
-import type { EconomyEvent } from '../domain/economy/events.js'
 import type { EconomyState } from '../domain/economy/state.js'
-import { toHex } from '../domain/crypto/hex.js'
-import { tokens } from '../domain/governance/amounts.js'
-import { defaultParams } from '../domain/governance/params.js'
-import { LEDGER_FORMAT, sealEnvelopeText, ZERO_HASH, type Envelope } from '../domain/ledger/envelope.js'
-import { nativeCrypto, nativeEd25519 } from '../infrastructure/crypto/native.js'
 import { dirSnapshotStore } from '../infrastructure/snapshot/store.js'
 import { backendReader, loadSnapshot, replayTo, writeSnapshot } from '../infrastructure/snapshot/snapshots.js'
 import { createSqliteBackend } from '../infrastructure/store/sqlite-backend.js'
 import { createCommandHandler } from '../infrastructure/command-handler.js'
 import type { EventStore } from '../domain/ports/event-store.js'
+import { ensureEconomyLog, LOG_LEDGER } from './economy-fixture.js'
 import { fmt, median, say } from './stats.js'
-
-const signer = nativeEd25519.signer(new Uint8Array(32).fill(44))
-const LEDGER = toHex(signer.publicKey)
-const keyOf = (i: number): string => (i + 1).toString(16).padStart(64, '0')
-
-/** Builds (once) an SQLite log of `events` economy events. */
-async function ensureLog(events: number): Promise<string> {
-  const path = `.bench/snapshot-${events}.db`
-  if (existsSync(path)) return path
-  mkdirSync('.bench', { recursive: true })
-  const temp = `${path}.tmp`
-  rmSync(temp, { force: true })
-  const backend = createSqliteBackend(temp)
-  await backend.bindLedgerKey(LEDGER)
-  const versions = new Map<string, number>()
-  let head = { sequence: 0, hash: ZERO_HASH, recordedAt: null as string | null }
-  let time = Date.UTC(2026, 0, 1)
-  let batch: Envelope[] = []
-  let texts: string[] = []
-  let committedHead = head
-  const emit = (event: EconomyEvent): void => {
-    const { stream, type, data } = economy.encodeEvent(event)
-    const streamVersion = (versions.get(stream) ?? 0) + 1
-    versions.set(stream, streamVersion)
-    const recordedAt = new Date(time).toISOString()
-    const { envelope, text } = sealEnvelopeText({ format: LEDGER_FORMAT, sequence: head.sequence + 1, stream, streamVersion, type, data, recordedAt, cause: { kind: 'system', reason: 'bench' }, prevHash: head.hash, signer: LEDGER }, signer, nativeCrypto)
-    head = { sequence: envelope.sequence, hash: envelope.hash, recordedAt }
-    batch.push(envelope)
-    texts.push(text)
-  }
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return
-    await backend.commit({ expectedHead: committedHead, envelopes: batch, texts, commands: [] })
-    committedHead = head
-    batch = []
-    texts = []
-  }
-  const initial = 1_000
-  emit({ type: 'GenesisEstablished', data: { params: defaultParams, ledgerKey: LEDGER, treasuryKey: keyOf(0), treasury: tokens(1_000_000), allocations: Array.from({ length: initial }, (_, i) => ({ account: keyOf(i + 1), amount: tokens(1_000) })) } } as EconomyEvent)
-  let accounts = initial
-  let x = 12345
-  for (let step = 0; head.sequence < events; step++) {
-    time += 7
-    if (step % 5 === 0) {
-      accounts++
-      emit({ type: 'IdentityRegistered', data: { key: keyOf(accounts), displayName: `account ${accounts}` } } as EconomyEvent)
-      continue
-    }
-    x = (x * 1103515245 + 12345) % 2147483648
-    const from = (x % initial) + 1
-    const to = ((x >> 8) % accounts) + 1
-    if (to === from) continue
-    const data = { from: keyOf(from), to: keyOf(to), amount: 1n }
-    emit({ type: 'OpenSent', data } as EconomyEvent)
-    emit({ type: 'OpenReceived', data } as EconomyEvent)
-    if (batch.length >= 2_000) await flush()
-  }
-  await flush()
-  await backend.close()
-  renameSync(temp, path)
-  return path
-}
 
 function eventLoopHeld<T>(work: () => Promise<T>): Promise<{ value: T; maxMs: number }> {
   const histogram = monitorEventLoopDelay({ resolution: 5 })
@@ -102,7 +35,7 @@ function eventLoopHeld<T>(work: () => Promise<T>): Promise<{ value: T; maxMs: nu
 export async function benchSnapshot(sizes: readonly number[], tail: number): Promise<void> {
   say(`economy fold: start from a snapshot ${fmt(tail)} events behind the head vs full replay, SQLite, median of 3`)
   for (const events of sizes) {
-    const path = await ensureLog(events)
+    const path = await ensureEconomyLog(events)
     const backend = createSqliteBackend(path, { readonly: true })
     const log = await backendReader(backend)
     const head = await log.headSequence()
@@ -120,7 +53,7 @@ export async function benchSnapshot(sizes: readonly number[], tail: number): Pro
       }),
     )
     // Full replay: what a start without a snapshot does (the handler's catch-up from sequence 1).
-    const store = { ledgerPublicKey: LEDGER, readAll: (from?: number) => log.readFrom(from ?? 1) } as unknown as EventStore
+    const store = { ledgerPublicKey: LOG_LEDGER, readAll: (from?: number) => log.readFrom(from ?? 1) } as unknown as EventStore
     const replayMs = median(
       await sequential(3, async () => {
         const started = performance.now()

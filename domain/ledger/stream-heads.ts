@@ -32,15 +32,14 @@ export function streamHeadEntry(head: StreamHead): Uint8Array {
   return encoder.encode(canonicalize({ lastSequence: head.lastSequence, stream: head.stream, version: head.version }))
 }
 
-interface Slot {
-  readonly index: number
-  version: number
-  lastSequence: number
-}
-
 export class StreamHeads {
-  private readonly slots = new Map<string, Slot>()
-  private readonly order: string[] = []
+  /**
+   * Each stream's place in first-appearance order, and at that place its version and last
+   * sequence: one map entry and two array slots per stream, no object per stream.
+   */
+  private readonly places = new Map<string, number>()
+  private readonly versions: number[] = []
+  private readonly lastSequences: number[] = []
   private readonly tree: DenseTree
   private readonly dirty = new Set<string>()
 
@@ -56,50 +55,51 @@ export class StreamHeads {
   }
 
   get count(): number {
-    return this.order.length
+    return this.versions.length
   }
 
   version(stream: string): number {
-    return this.slots.get(stream)?.version ?? 0
+    const place = this.places.get(stream)
+    return place === undefined ? 0 : (this.versions[place] as number)
   }
 
   head(stream: string): StreamHead | undefined {
-    const slot = this.slots.get(stream)
-    return slot === undefined ? undefined : { stream, version: slot.version, lastSequence: slot.lastSequence }
+    const place = this.places.get(stream)
+    return place === undefined ? undefined : { stream, version: this.versions[place] as number, lastSequence: this.lastSequences[place] as number }
   }
 
   /** Records that `stream` reached `version` with the event at `sequence`. */
   record(stream: string, version: number, sequence: number): void {
-    const slot = this.slots.get(stream)
-    if (slot === undefined) {
-      this.slots.set(stream, { index: this.order.length, version, lastSequence: sequence })
-      this.order.push(stream)
-    } else {
-      slot.version = version
-      slot.lastSequence = sequence
+    let place = this.places.get(stream)
+    if (place === undefined) {
+      place = this.versions.length
+      this.places.set(stream, place)
     }
+    this.versions[place] = version
+    this.lastSequences[place] = sequence
     this.dirty.add(stream)
   }
 
   /** Folds every change since the last call into the tree; returns the map's size and root. */
   commit(): StreamHeadsRoot {
     for (const stream of this.dirty) {
-      const slot = this.slots.get(stream) as Slot
-      const leaf = leafHash(streamHeadEntry({ stream, version: slot.version, lastSequence: slot.lastSequence }), this.sha256)
-      if (slot.index < this.tree.size) this.tree.replace(slot.index, leaf)
+      const place = this.places.get(stream) as number
+      const leaf = leafHash(streamHeadEntry(this.head(stream) as StreamHead), this.sha256)
+      if (place < this.tree.size) this.tree.replace(place, leaf)
       else this.tree.append(leaf)
     }
     this.dirty.clear()
-    const count = this.order.length
+    const count = this.versions.length
     return { count, root: toHex(count === 0 ? emptyRoot(this.sha256) : this.tree.root()) }
   }
 
   /** The inclusion proof of a stream's head in the committed map. */
   prove(stream: string): { head: StreamHead; index: number; count: number; proof: string[] } | undefined {
-    const slot = this.slots.get(stream)
-    if (slot === undefined || this.dirty.size > 0) return undefined
-    const proof = inclusionProof(this.tree, slot.index, this.tree.size, this.sha256).map(toHex)
-    return { head: { stream, version: slot.version, lastSequence: slot.lastSequence }, index: slot.index, count: this.tree.size, proof }
+    const place = this.places.get(stream)
+    const head = this.head(stream)
+    if (place === undefined || head === undefined || this.dirty.size > 0) return undefined
+    const proof = inclusionProof(this.tree, place, this.tree.size, this.sha256).map(toHex)
+    return { head, index: place, count: this.tree.size, proof }
   }
 }
 
