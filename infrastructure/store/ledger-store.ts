@@ -379,15 +379,20 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     return { existing, usedNonces }
   }
 
-  /** Plans a batch on the tip and hands it to the backend without waiting for the commit. */
-  async function launch(batch: Job[], attempt: number): Promise<void> {
-    let checked: Awaited<ReturnType<typeof prepare>>
+  /** `prepare`, or undefined after failing every job of the batch when the backend cannot be read. */
+  async function prepared(batch: Job[]): Promise<Awaited<ReturnType<typeof prepare>> | undefined> {
     try {
-      checked = await prepare(batch)
+      return await prepare(batch)
     } catch (error) {
       for (const job of batch) job.reject(storageError('the store failed', error))
-      return
+      return undefined
     }
+  }
+
+  /** Plans a batch on the tip and hands it to the backend without waiting for the commit. */
+  async function launch(batch: Job[], attempt: number): Promise<void> {
+    const checked = await prepared(batch)
+    if (checked === undefined) return
     const { base, version } = tip()
     const plan = planBatch(batch, base, version, checked.existing, checked.usedNonces)
     if (plan.envelopes.length === 0) {
@@ -477,13 +482,8 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
 
   /** The path for a backend with `exclusive`: one batch at a time, planned and committed inside it. */
   async function runBatch(batch: Job[], attempt = 0): Promise<void> {
-    let checked: Awaited<ReturnType<typeof prepare>>
-    try {
-      checked = await prepare(batch)
-    } catch (error) {
-      for (const job of batch) job.reject(storageError('the store failed', error))
-      return
-    }
+    const checked = await prepared(batch)
+    if (checked === undefined) return
     const plan = planBatch(batch, state, (stream) => versionCache.get(stream), checked.existing, checked.usedNonces)
     if (plan.envelopes.length === 0) {
       plan.settle()

@@ -9,6 +9,7 @@ import { fromHex } from '../../../domain/crypto/hex.js'
 import { referenceEd25519 } from '../../../domain/crypto/reference.js'
 import { nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 import { vectorsDir } from '../../support/vectors.js'
+import { L, le, leToBig } from '../../support/ed25519-scalars.js'
 
 interface WycheproofTest {
   tcId: number
@@ -41,13 +42,6 @@ describe('Ed25519 against Wycheproof', () => {
   }
 })
 
-const L = ed25519.Point.Fn.ORDER
-const le = (n: bigint) => {
-  const out = new Uint8Array(32)
-  for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn)
-  return out
-}
-const leToBig = (b: Uint8Array) => b.reduceRight((acc, byte) => (acc << 8n) | BigInt(byte), 0n)
 
 /** A signature whose R is shifted by a torsion point: valid under the cofactored equation only. */
 function mixedOrderSignature(seed: Uint8Array, message: Uint8Array, torsion: string) {

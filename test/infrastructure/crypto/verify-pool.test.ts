@@ -5,7 +5,7 @@
  * command route test (a server verifies with a pool by default).
  */
 import { randomBytes } from 'node:crypto'
-import { ed25519, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
+import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { fromHex } from '../../../domain/crypto/hex.js'
@@ -13,17 +13,11 @@ import { signCommand } from '../../../domain/ledger/command.js'
 import { nativeCrypto, nativeEd25519 } from '../../../infrastructure/crypto/native.js'
 import { createVerifyPool } from '../../../infrastructure/crypto/verify-pool.js'
 import { verifySigned, verifySignedOff } from '../../../infrastructure/verified-commands.js'
+import { L, le, leToBig } from '../../support/ed25519-scalars.js'
 
 const pool = createVerifyPool(2)
 afterAll(() => pool.close())
 
-const L = ed25519.Point.Fn.ORDER
-const le = (n: bigint) => {
-  const out = new Uint8Array(32)
-  for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn)
-  return out
-}
-const leToBig = (b: Uint8Array) => b.reduceRight((acc, byte) => (acc << 8n) | BigInt(byte), 0n)
 
 describe('the verify pool', () => {
   it('agrees with the native path on valid, corrupted, malleated and small-order cases, all in flight at once', async () => {
