@@ -97,7 +97,8 @@ async function train(name: string, examples: readonly Example[], hyperparameters
 const last = (r: Ran): FetchedCheckpoint => ({ root: r.roots[r.roots.length - 1] as string, dir: (r.checkpoints[r.checkpoints.length - 1] as RecordedCheckpointDir).dir })
 
 const data = [...topicExamples(), PLANTED, TWIN]
-const SFT = { mode: 'sft', steps: 150, batch: 8, checkpointEvery: 50, lr: 0.01 }
+// 300 steps: at 150 one CI run on this machine ended at held-out exact-match 0.2 (others passed at 0.6 or more).
+const SFT = { mode: 'sft', steps: 300, batch: 8, checkpointEvery: 100, lr: 0.01 }
 let base: Ran
 let sft: Ran
 
@@ -146,7 +147,7 @@ describe.skipIf(!hasTorch)('process:torch-lm', () => {
     const resumedDir = join(root, 'sft-resumed', 'checkpoints', `step-${String(first.step).padStart(10, '0')}`)
     cpSync(first.dir, resumedDir, { recursive: true })
     const resumed = await train('sft-resumed', data, SFT, last(base), { manifest: sft.run.manifest, resume: { step: first.step, dir: resumedDir } })
-    expect(resumed.checkpoints.map((c) => c.step)).toEqual([100, 150])
+    expect(resumed.checkpoints.map((c) => c.step)).toEqual([200, 300])
     expect(resumed.roots).toEqual(sft.roots.slice(1))
     // Another seed is another run: the hashes are not equal by accident.
     const other = await train('sft-seed', data, { ...SFT, steps: 50 }, last(base), { manifest: { ...manifestOf({ ...SFT, steps: 50 }, `checkpoint:${last(base).root}`, 8) } })
