@@ -1,8 +1,10 @@
 /**
- * The express application: middleware in the order a request meets it (id and log, security
- * headers, CORS, per-IP rate limit), then the routes, then 404 and the problem handler.
+ * The request listener: POST /v1/commands on the command edge (api/http/command-edge.ts), and
+ * every other request through the express application: middleware in the order a request meets it
+ * (id and log, security headers, CORS, per-IP rate limit), then the routes, then 404 and the
+ * problem handler.
  */
-import { limitDepth } from './json-depth.js'
+import type { RequestListener } from 'node:http'
 import express, { type Express, type Router } from 'express'
 import type { Metric } from 'prom-client'
 import type { Logger } from 'pino'
@@ -11,7 +13,8 @@ import type { VerifyPool } from '../../infrastructure/crypto/verify-pool.js'
 import type { EventStore } from '../../domain/ports/event-store.js'
 import type { BlobStore } from '../../infrastructure/blobs/blob-store.js'
 import type { Metrics } from './metrics.js'
-import { cors, ipRateLimit, notFound, originRevalidation, problemHandler, requestContext, requireJson, securityHeaders } from './middleware.js'
+import { COMMAND_ROUTE, commandEdge } from './command-edge.js'
+import { cors, ipRateLimit, notFound, originRevalidation, problemHandler, requestContext, securityHeaders } from './middleware.js'
 import type { RateLimiter } from './rate-limit.js'
 import { storageProblems, type StorageHealth } from './storage-health.js'
 import type { ReadModels } from './read-models.js'
@@ -23,7 +26,6 @@ import { liveLineage, proofSource } from './log-reads.js'
 import type { LiveLineage } from '../../projections/lineage/live.js'
 import { lineageRouter } from './routes/lineage.js'
 import { blobsRouter } from './routes/blobs.js'
-import { commandsHandler } from './routes/commands.js'
 import { opsRouter, type OpsDeps } from './routes/ops.js'
 import { queriesRouter } from './routes/queries.js'
 import { streamHandler, type StreamOptions } from './routes/stream.js'
@@ -67,7 +69,15 @@ export interface Mount {
   readonly metrics?: readonly Metric[]
 }
 
-export function createApp(deps: AppDeps): Express {
+/** The server's request listener, with what it is made of (for the route inventory in test/api/http/openapi.test.ts). */
+export interface AppListener extends RequestListener {
+  /** Every request but the edge's. */
+  readonly express: Express
+  /** The routes the command edge takes before express, as "method /path". */
+  readonly edgeRoutes: readonly string[]
+}
+
+export function createApp(deps: AppDeps): AppListener {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', 'strong')
@@ -88,8 +98,6 @@ export function createApp(deps: AppDeps): Express {
   app.use('/tlog', tlogRouter(proofs, deps.witnessing))
 
   const v1 = express.Router()
-  const json = express.json({ limit: deps.commandBytes, strict: true, type: 'application/json', verify: limitDepth() })
-  v1.post('/commands', requireJson, json, commandsHandler(deps))
   v1.get('/events/stream', streamHandler(deps.store, deps.metrics, deps.stream))
   v1.use(auditRouter(deps.store, proofs))
   v1.use(lineageRouter(deps.lineage ?? liveLineage(deps.store, proofs)))
@@ -100,5 +108,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound)
   app.use(storageProblems(deps.storage))
   app.use(problemHandler)
-  return app
+  const edge = commandEdge(deps)
+  const listener: RequestListener = (req, res) => {
+    if (!edge(req, res)) app(req, res)
+  }
+  return Object.assign(listener, { express: app, edgeRoutes: [`post ${COMMAND_ROUTE}`] })
 }

@@ -1,6 +1,7 @@
 /** The request pipeline around the routes: ids and logs, headers, limits, and turning errors into problems. */
 import { JsonTooDeep } from './json-depth.js'
 import { randomUUID } from 'node:crypto'
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 import type { Metrics } from './metrics.js'
@@ -22,10 +23,15 @@ declare module 'express-serve-static-core' {
  * Gives every request an id (echoed in X-Request-Id), a server span (docs/operations.md, traces),
  * a child logger whose lines carry the span's trace_id and span_id, one log line and a latency sample.
  */
+/** The client's X-Request-Id when well formed, else a new UUID. */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers['x-request-id']
+  return typeof given === 'string' && CLIENT_ID.test(given) ? given : randomUUID()
+}
+
 export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    const given = req.header('x-request-id')
-    req.id = given !== undefined && CLIENT_ID.test(given) ? given : randomUUID()
+    req.id = requestIdOf(req.headers)
     res.setHeader('x-request-id', req.id)
     const started = performance.now()
     serverSpan(`${req.method} ${req.path}`, req.headers, { 'http.request.method': req.method, 'url.path': req.path, 'http.request.id': req.id }, (span) => {
@@ -65,26 +71,34 @@ export const originRevalidation: RequestHandler = (req, _res, next) => {
 }
 
 /** Conservative defaults for an API that serves JSON and one self-contained HTML page. */
+export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ['x-content-type-options', 'nosniff'],
+  ['x-frame-options', 'DENY'],
+  ['referrer-policy', 'no-referrer'],
+  ['cross-origin-resource-policy', 'same-origin'],
+  ['cross-origin-opener-policy', 'same-origin'],
+  ['content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"],
+]
+
 export const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.setHeader('x-content-type-options', 'nosniff')
-  res.setHeader('x-frame-options', 'DENY')
-  res.setHeader('referrer-policy', 'no-referrer')
-  res.setHeader('cross-origin-resource-policy', 'same-origin')
-  res.setHeader('cross-origin-opener-policy', 'same-origin')
-  res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value)
   next()
+}
+
+/** The CORS headers of an answer to `origin` (none unless it is allowed); true when they were set. */
+export function corsHeaders(allowed: ReadonlySet<string>, origin: string | undefined, res: ServerResponse): boolean {
+  if (origin === undefined || !(allowed.has(origin) || allowed.has('*'))) return false
+  res.setHeader('access-control-allow-origin', allowed.has('*') ? '*' : origin)
+  res.setHeader('vary', 'Origin')
+  res.setHeader('access-control-expose-headers', 'x-request-id, etag, location, retry-after, x-ledger-checkpoint')
+  return true
 }
 
 /** CORS is off unless origins are listed: then those origins may call, with preflight answered here. */
 export function cors(origins: readonly string[]): RequestHandler {
   const allowed = new Set(origins)
   return (req, res, next) => {
-    const origin = req.header('origin')
-    if (origin === undefined || !(allowed.has(origin) || allowed.has('*'))) return next()
-    res.setHeader('access-control-allow-origin', allowed.has('*') ? '*' : origin)
-    res.setHeader('vary', 'Origin')
-    res.setHeader('access-control-expose-headers', 'x-request-id, etag, location, retry-after, x-ledger-checkpoint')
-    if (req.method !== 'OPTIONS') return next()
+    if (!corsHeaders(allowed, req.header('origin'), res) || req.method !== 'OPTIONS') return next()
     res.setHeader('access-control-allow-methods', 'GET, HEAD, POST, PUT')
     res.setHeader('access-control-allow-headers', 'content-type, if-none-match, last-event-id, x-request-id')
     res.setHeader('access-control-max-age', '600')
@@ -97,11 +111,6 @@ export function ipRateLimit(limiter: RateLimiter): RequestHandler {
     const wait = limiter.take(req.ip ?? 'unknown')
     next(wait > 0 ? new HttpProblem('too-many-requests', 'this address sends requests faster than allowed', { retryAfter: wait }) : undefined)
   }
-}
-
-/** Refuses a body that does not say it is JSON, before the parser would silently leave it empty. */
-export const requireJson: RequestHandler = (req, _res, next) => {
-  next(req.is('application/json') === false || req.is('application/json') === null ? new HttpProblem('unsupported-media-type', 'send the body as application/json') : undefined)
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -117,8 +126,8 @@ function isBodyParserError(error: unknown): error is BodyParserError {
   return typeof error === 'object' && error !== null && 'type' in error && 'status' in error && typeof (error as { type: unknown }).type === 'string'
 }
 
-/** The body parser's errors as problems; anything unexpected is a 500 whose detail names only the request id. */
-function toProblem(error: unknown, req: Request): HttpProblem {
+/** The body parser's errors as problems; anything unexpected is logged, and a 500 whose detail names only the request id. */
+export function toProblem(error: unknown, log: Logger, requestId: string): HttpProblem {
   if (isProblem(error)) return error
   if (error instanceof JsonTooDeep) return new HttpProblem('malformed', error.message)
   if (isBodyParserError(error)) {
@@ -127,8 +136,8 @@ function toProblem(error: unknown, req: Request): HttpProblem {
     if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') return new HttpProblem('unsupported-media-type', 'unsupported body encoding or charset')
     if (error.status >= 400 && error.status < 500) return new HttpProblem('malformed', 'the body could not be read')
   }
-  req.log.error({ err: error }, 'unhandled error')
-  return new HttpProblem('internal', `an internal error occurred; quote request id ${req.id}`)
+  log.error({ err: error }, 'unhandled error')
+  return new HttpProblem('internal', `an internal error occurred; quote request id ${requestId}`)
 }
 
 export const problemHandler: ErrorRequestHandler = (error: unknown, req: Request, res: Response, next: NextFunction) => {
@@ -139,5 +148,5 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req: Request
     return
   }
   void next
-  sendProblem(res, toProblem(error, req))
+  sendProblem(res, toProblem(error, req.log, req.id))
 }

@@ -3,6 +3,7 @@
  * kind never changes meaning once published (docs/http-api.md lists them), so clients branch on
  * `type` (and on `code` for domain refusals), never on `title` or `detail`.
  */
+import type { ServerResponse } from 'node:http'
 import type { Response } from 'express'
 
 export const PROBLEM_KINDS = {
@@ -124,4 +125,15 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
   const retryAfter = retryAfterOf(problem)
   if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter))
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problemBody(problem, res.req.originalUrl, requestId)))
+}
+
+/** `sendProblem` on a bare node:http response (the command edge, which runs without express). */
+export function writeProblem(res: ServerResponse, problem: HttpProblem, instance: string, requestId: string): void {
+  const retryAfter = retryAfterOf(problem)
+  if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter))
+  const text = JSON.stringify(problemBody(problem, instance, requestId))
+  res.statusCode = problem.status
+  res.setHeader('content-type', 'application/problem+json; charset=utf-8')
+  res.setHeader('content-length', Buffer.byteLength(text))
+  res.end(text)
 }

@@ -57,11 +57,16 @@ export function watchedStore(store: EventStore, health: StorageHealth): EventSto
   }
 }
 
+/** A full-storage error as the 507 it answers (marking the health), else undefined. */
+export function storageProblem(error: unknown, health: StorageHealth): HttpProblem | undefined {
+  if (!isStorageFull(error)) return undefined
+  health.failed(error)
+  return new HttpProblem('insufficient-storage', 'the server’s storage is full: nothing was written; retry later', { retryAfter: 30 })
+}
+
 /** Turns a full-storage error from any route (commands, blobs) into 507 and marks the health. */
 export function storageProblems(health: StorageHealth): ErrorRequestHandler {
   return (error: unknown, _req, _res, next) => {
-    if (!isStorageFull(error)) return next(error)
-    health.failed(error)
-    next(new HttpProblem('insufficient-storage', 'the server’s storage is full: nothing was written; retry later', { retryAfter: 30 }))
+    next(storageProblem(error, health) ?? error)
   }
 }

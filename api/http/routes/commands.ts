@@ -1,12 +1,12 @@
 /**
- * POST /v1/commands: a signed command in, the sequences of the events it caused out.
+ * POST /v1/commands: a signed command in, the sequences of the events it caused out. The HTTP
+ * side (reading and parsing the body, headers, problems) is api/http/command-edge.ts.
  *
  * Order of checks, cheapest refusal first: shape (400), signature (401, checked here, in parallel
  * across requests on the verify pool's threads, before any queue), the actor's rate (429), then the vertical's handler, which
  * checks the ledger id (422 wrong-ledger), serializes the decision and the append; the store keeps
  * each (actor, nonce) unique (409 nonce-replayed). Nothing before the handler writes.
  */
-import type { Request, Response } from 'express'
 import { decodeWith } from '../../../domain/codec.js'
 import type { DomainError } from '../../../domain/decider.js'
 import { SignedCommandC, type SignedCommand } from '../../../domain/ledger/command.js'
@@ -75,22 +75,29 @@ async function parseSigned(body: unknown, crypto: CryptoSuite, pool: VerifyPool 
   return { signed: decoded.value, hash }
 }
 
-export function commandsHandler(deps: CommandDeps) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const { signed } = await parseSigned(req.body, deps.crypto, deps.verifyPool)
-    const { actor, type } = signed.command
-    const wait = deps.actorLimit.take(actor)
-    if (wait > 0) throw new HttpProblem('too-many-requests', 'this actor sends commands faster than allowed', { retryAfter: wait })
-    const route = routeOf(deps.routes, type)
-    if (route === undefined) throw new HttpProblem('domain-rule', `no vertical handles the command type ${type}`, { code: 'unknown-command', details: { type } })
-    const result = await deps.metrics.timeDecision(route.name, () => route.handle(signed))
-    if (!result.ok) {
-      deps.metrics.refused(route.name, result.error.code)
-      throw problemOf(result.error)
-    }
-    if (!result.duplicate) deps.metrics.appended(route.name, result.lastSequence - result.firstSequence + 1)
-    res.status(result.duplicate ? 200 : 201)
-    res.setHeader('location', `/v1/commands/${result.commandHash}`)
-    res.json(acceptedBody(result))
+/** What POST /v1/commands answers for an accepted command. */
+export interface CommandAnswer {
+  readonly status: 200 | 201
+  readonly location: string
+  readonly body: CommandAcceptedBody
+}
+
+/**
+ * The route's work on a parsed body: decode, verify, rate-limit the actor, hand the command to its
+ * vertical. Refusals are thrown as problems; nothing is written before the handler.
+ */
+export async function acceptCommand(deps: CommandDeps, body: unknown): Promise<CommandAnswer> {
+  const { signed } = await parseSigned(body, deps.crypto, deps.verifyPool)
+  const { actor, type } = signed.command
+  const wait = deps.actorLimit.take(actor)
+  if (wait > 0) throw new HttpProblem('too-many-requests', 'this actor sends commands faster than allowed', { retryAfter: wait })
+  const route = routeOf(deps.routes, type)
+  if (route === undefined) throw new HttpProblem('domain-rule', `no vertical handles the command type ${type}`, { code: 'unknown-command', details: { type } })
+  const result = await deps.metrics.timeDecision(route.name, () => route.handle(signed))
+  if (!result.ok) {
+    deps.metrics.refused(route.name, result.error.code)
+    throw problemOf(result.error)
   }
+  if (!result.duplicate) deps.metrics.appended(route.name, result.lastSequence - result.firstSequence + 1)
+  return { status: result.duplicate ? 200 : 201, location: `/v1/commands/${result.commandHash}`, body: acceptedBody(result) }
 }

@@ -13,6 +13,7 @@ import type { Express } from 'express'
 import { isRight } from 'fp-ts/lib/Either.js'
 import type { Mixed } from 'io-ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { AppListener } from '../../../api/http/app.js'
 import { OPERATIONS, openApiDocument, type Body } from '../../../api/http/openapi/document.js'
 import { GATEWAY_PROBLEM_EXAMPLE, operationExamples, PROBLEM_EXAMPLE } from '../../../api/http/openapi/examples.js'
 import { GatewayProblemC, ProblemC } from '../../../api/http/wire.js'
@@ -163,8 +164,9 @@ describe('the document and the routes', () => {
   })
 
   it('lists exactly the routes express registers, the gateway’s included', () => {
-    const app = served.server.server.listeners('request')[0] as Express
-    const registered = registeredRoutes(app).sort()
+    const listener = served.server.server.listeners('request')[0] as AppListener
+    const registered = [...registeredRoutes(listener.express), ...listener.edgeRoutes].sort()
+    expect(listener.edgeRoutes).toEqual(['post /v1/commands'])
     const documented = OPERATIONS.map((op) => `${op.method} ${op.path}`).sort()
     expect(registered).toContain('post /openai/v1/chat/completions')
     expect(registered).toContain('get /v1/datanets')

@@ -30,11 +30,11 @@ export interface TestServer {
 
 export const WINDOWS = { votingDelayMs: 1_000, votingPeriodMs: 60_000, timelockMs: 1_000, gracePeriodMs: 60_000, unbondCooldownMs: 5_000 }
 
-export async function startTestServer(limits: Partial<Limits> = {}): Promise<TestServer> {
+export async function startTestServer(limits: Partial<Limits> = {}, options: { corsOrigins?: readonly string[]; trustProxy?: boolean } = {}): Promise<TestServer> {
   const clock = manualClock(Date.UTC(2026, 0, 1))
   const store = await openLedgerStore({ backend: createMemoryBackend(), signer: ledgerKey.signer, clock, anchorEvery: 1000, anchorIntervalMs: 0 })
   const blobDir = await mkdtemp(join(tmpdir(), 'ml-http-blobs-'))
-  const server = await startServer({ store, clock, blobs: createBlobStore(blobDir), logger: pino({ level: 'silent' }), limits: { blobBytes: 1024 * 1024, ...limits } })
+  const server = await startServer({ store, clock, blobs: createBlobStore(blobDir), logger: pino({ level: 'silent' }), limits: { blobBytes: 1024 * 1024, ...limits }, ...options })
   const client = createClient({ baseUrl: server.url, ledger: ledgerKey.publicKey, now: () => new Date(clock.now()) })
   const actors = Object.fromEntries(NAMES.map((name, i) => [name, client.actor(keyFromSeed(seedOf(10 + i)))])) as Record<Name, ActorClient>
   return {

@@ -1,0 +1,180 @@
+/**
+ * POST /v1/commands on the bare node:http listener; every other request goes on to express.
+ *
+ * The command route is the API's hot path, and express's share of it (the router walk through
+ * every router mounted before /v1, request and response decoration, the body parser's stream and
+ * charset machinery, response helpers hashing an ETag nobody revalidates) cost about as much CPU
+ * per command as deciding and committing it (docs/performance.md, "HTTP"). The edge keeps the
+ * route's whole contract, shared with the express pipeline where it can be: the same request id,
+ * server span, log line and latency metric (api/http/middleware.ts), security and CORS headers,
+ * per-IP rate limit, then the media type, size and nesting limits on the body, and the same
+ * problems (RFC 9457) for every refusal. What it does not do that express's parser did: inflate a
+ * compressed body, or decode one declared in a charset other than UTF-8; both answer 415.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import { serverSpan, SpanStatusCode, traceFields } from '../../infrastructure/tracing.js'
+import { jsonDepth, JsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js'
+import { corsHeaders, requestIdOf, SECURITY_HEADERS, toProblem } from './middleware.js'
+import { HttpProblem, writeProblem } from './problem.js'
+import type { RateLimiter } from './rate-limit.js'
+import { acceptCommand, type CommandDeps } from './routes/commands.js'
+import { storageProblem, type StorageHealth } from './storage-health.js'
+
+export interface CommandEdgeDeps extends CommandDeps {
+  readonly logger: Logger
+  readonly ipLimit: RateLimiter
+  readonly commandBytes: number
+  readonly corsOrigins: readonly string[]
+  readonly trustProxy: boolean
+  readonly storage: StorageHealth
+}
+
+/** Takes a request (true) when it is POST /v1/commands; matched as express matches routes: any case, an optional trailing slash, any query. */
+export type CommandEdge = (req: IncomingMessage, res: ServerResponse) => boolean
+
+export const COMMAND_ROUTE = '/v1/commands'
+const ROUTE = COMMAND_ROUTE
+const PATH = /^\/v1\/commands\/?(?:\?|$)/i
+
+/** The client's address for the per-IP limit: the left-most X-Forwarded-For entry behind a trusted proxy (as express's `trust proxy: true`), else the socket's peer. */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for']
+    const first = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined
+    if (first !== undefined && first !== '') return first
+  }
+  return req.socket.remoteAddress ?? 'unknown'
+}
+
+function unsupported(detail: string): HttpProblem {
+  return new HttpProblem('unsupported-media-type', detail)
+}
+
+/** Refuses, before reading a byte, a body that is not declared as JSON in UTF-8, is compressed, or says it is too large. */
+function checkHeaders(req: IncomingMessage, limit: number): void {
+  const { headers } = req
+  const hasBody = headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined
+  const [type = '', ...params] = (headers['content-type'] ?? '').split(';')
+  if (!hasBody || type.trim().toLowerCase() !== 'application/json') throw unsupported('send the body as application/json')
+  for (const param of params) {
+    const [name = '', value = ''] = param.split('=')
+    if (name.trim().toLowerCase() === 'charset' && value.trim().replace(/^"|"$/g, '').toLowerCase() !== 'utf-8') throw unsupported('unsupported body encoding or charset')
+  }
+  const encoding = headers['content-encoding']
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') throw unsupported('unsupported body encoding or charset')
+  const length = Number(headers['content-length'])
+  if (Number.isFinite(length) && length > limit) throw new HttpProblem('too-large', 'the body exceeds the size limit')
+}
+
+/** The body's bytes, refusing it (413) as soon as it outgrows `limit`. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        cleanup()
+        req.resume()
+        reject(new HttpProblem('too-large', 'the body exceeds the size limit'))
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = () => {
+      cleanup()
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size))
+    }
+    const onError = () => {
+      cleanup()
+      reject(new HttpProblem('malformed', 'the body could not be read'))
+    }
+    const cleanup = () => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onError)
+      req.off('aborted', onError)
+    }
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+    req.on('aborted', onError)
+  })
+}
+
+/** The body as JSON: nesting bounded before parsing, an object or array at the top (an empty body is `{}`). */
+export function parseJsonBody(bytes: Buffer): unknown {
+  const depth = jsonDepth(bytes)
+  if (depth > MAX_JSON_DEPTH) throw new JsonTooDeep(depth, MAX_JSON_DEPTH)
+  const decoded = bytes.toString('utf8')
+  const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded
+  const first = /\S/.exec(text)?.[0]
+  if (first === undefined) return {}
+  if (first !== '{' && first !== '[') throw new HttpProblem('malformed', 'the body is not valid JSON')
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw new HttpProblem('malformed', 'the body is not valid JSON')
+  }
+}
+
+export function commandEdge(deps: CommandEdgeDeps): CommandEdge {
+  const allowed = new Set(deps.corsOrigins)
+
+  async function respond(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    try {
+      const wait = deps.ipLimit.take(clientIp(req, deps.trustProxy))
+      if (wait > 0) throw new HttpProblem('too-many-requests', 'this address sends requests faster than allowed', { retryAfter: wait })
+      checkHeaders(req, deps.commandBytes)
+      const body = parseJsonBody(await readBody(req, deps.commandBytes))
+      const answer = await acceptCommand(deps, body)
+      const text = JSON.stringify(answer.body)
+      res.statusCode = answer.status
+      res.setHeader('location', answer.location)
+      res.setHeader('content-type', 'application/json; charset=utf-8')
+      res.setHeader('content-length', Buffer.byteLength(text))
+      res.end(text)
+    } catch (error) {
+      const problem = storageProblem(error, deps.storage) ?? toProblem(error, deps.logger.child({ requestId }), requestId)
+      if (res.headersSent) {
+        res.destroy()
+        return
+      }
+      writeProblem(res, problem, req.url ?? ROUTE, requestId)
+    }
+  }
+
+  return (req, res) => {
+    const url = req.url ?? ''
+    if (req.method !== 'POST' || !PATH.test(url)) return false
+    const started = performance.now()
+    const requestId = requestIdOf(req.headers)
+    res.setHeader('x-request-id', requestId)
+    const path = url.split('?', 1)[0] ?? url
+    serverSpan(`POST ${ROUTE}`, req.headers, { 'http.request.method': 'POST', 'url.path': path, 'http.request.id': requestId }, (span) => {
+      let open = true
+      const end = () => {
+        if (open) span.end()
+        open = false
+      }
+      res.on('finish', () => {
+        const seconds = (performance.now() - started) / 1000
+        const status = res.statusCode
+        deps.metrics.observeRequest('POST', ROUTE, status, seconds)
+        span.setAttributes({ 'http.route': ROUTE, 'http.response.status_code': status })
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+        end()
+        const line = { requestId, method: 'POST', url: url.slice(0, 300), status, ms: Math.round(seconds * 1e4) / 10, ...traceFields(span) }
+        if (status >= 500) deps.logger.error(line, 'request failed')
+        else deps.logger.info(line, 'request')
+      })
+      res.on('close', end)
+      for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value)
+      const origin = req.headers.origin
+      corsHeaders(allowed, typeof origin === 'string' ? origin : undefined, res)
+      void respond(req, res, requestId)
+    })
+    return true
+  }
+}
