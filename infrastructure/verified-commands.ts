@@ -18,10 +18,16 @@ const HEX = /^(?:[0-9a-f]{2})+$/
 
 const verified = new WeakMap<SignedCommand, { readonly hash: string; readonly signature: string }>()
 
+/** The hash a check of this very object passed with, if its signature and its hash now (computed only then) are the same. */
+function checkedBefore(signed: SignedCommand, hashNow: () => string): string | undefined {
+  const known = verified.get(signed)
+  return known !== undefined && known.signature === signed.signature && known.hash === hashNow() ? known.hash : undefined
+}
+
 /** The command's hash when its signature holds for its actor, else undefined; verifies at most once per unchanged object. */
 export function verifySigned(signed: SignedCommand, crypto: CryptoSuite): string | undefined {
-  const known = verified.get(signed)
-  if (known !== undefined && known.signature === signed.signature && commandHash(signed.command, crypto) === known.hash) return known.hash
+  const known = checkedBefore(signed, () => commandHash(signed.command, crypto))
+  if (known !== undefined) return known
   const hash = verifyCommand(signed, crypto)
   if (hash !== undefined) verified.set(signed, { hash, signature: signed.signature })
   return hash
@@ -34,10 +40,9 @@ export function verifySigned(signed: SignedCommand, crypto: CryptoSuite): string
  */
 export async function verifySignedOff(signed: SignedCommand, crypto: CryptoSuite, pool: VerifyPool | undefined): Promise<string | undefined> {
   if (pool === undefined || crypto !== nativeCrypto) return verifySigned(signed, crypto)
-  const known = verified.get(signed)
   const bytes = commandHashBytes(signed.command, crypto)
   const hash = toHex(bytes)
-  if (known !== undefined && known.signature === signed.signature && known.hash === hash) return hash
+  if (checkedBefore(signed, () => hash) !== undefined) return hash
   if (!HEX.test(signed.command.actor) || !HEX.test(signed.signature)) return undefined
   const ok = await pool.verify(fromHex(signed.command.actor), bytes, fromHex(signed.signature))
   if (!ok) return undefined

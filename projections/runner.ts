@@ -28,7 +28,7 @@ export interface RunnerOptions {
   readonly batchSize?: number
   /** While following, write a partial batch after this long without new events (ms, default 20). */
   readonly flushAfterMs?: number
-  /** Called after each committed batch with the new checkpoint. */
+  /** Called after each batch committed to the store, with the new checkpoint (not for a fold kept in memory only: a shared store another process writes). */
   readonly onCommit?: (checkpoint: number) => void
   /** Called after each envelope is folded, with the rows as they then stand (to take snapshots: snapshots.ts). */
   readonly onFolded?: (envelope: Envelope, rows: ReadonlyMap<string, unknown>) => void
@@ -102,7 +102,7 @@ export function createRunner<V, E>(
     if (writes) await store.replace(status, storedRows(projection, folded.table))
     folded.table.dirty.clear()
     working = { table: folded.table, committed: status, folded: folded.checkpoint, memoryOnly: !writes }
-    options.onCommit?.(status.checkpoint)
+    if (writes) options.onCommit?.(status.checkpoint)
     settleWaiters(status.checkpoint)
     return working
   }
@@ -127,7 +127,6 @@ export function createRunner<V, E>(
       w.table.dirty.clear()
       w.memoryOnly = true
       w.committed = { name, version, checkpoint: to }
-      options.onCommit?.(to)
       settleWaiters(to)
       return
     }

@@ -17,7 +17,8 @@ import type { Worker } from 'node:worker_threads'
 import { spawnSibling } from '../worker.js'
 import type { VerifyBatch, VerifyResults } from './verify-worker.js'
 
-const RECORD_BYTES = 128
+/** One record of a batch: public key 32 bytes, message 32, signature 64. */
+export const RECORD_BYTES = 128
 /** At most this many records in one message. */
 const MAX_BATCH = 512
 

@@ -7,6 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads'
 import { nativeEd25519 } from './native.js'
+import { RECORD_BYTES } from './verify-pool.js'
 
 export interface VerifyBatch {
   readonly id: number
@@ -16,8 +17,6 @@ export interface VerifyResults {
   readonly id: number
   readonly results: Uint8Array
 }
-
-export const RECORD_BYTES = 128
 
 const port = parentPort
 if (port === null) throw new Error('verify-worker runs as a worker thread')

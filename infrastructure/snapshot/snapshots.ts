@@ -22,16 +22,17 @@ import type { StorageBackend } from '../store/backend.js'
 import type { SnapshotRecord, SnapshotStore } from './store.js'
 
 
-/**
- * Who folds: a snapshot written by another version is refused (its rules may fold the same log
- * differently), and the next start replays and writes its own.
- */
+let software: string | undefined
+
 /**
  * What folded a snapshot: the package version and the digest of the rules this process runs
  * (infrastructure/rules-digest.ts, first 16 hex digits), so a build whose rules changed refuses
- * its predecessor's snapshots even without a version bump.
+ * its predecessor's snapshots even without a version bump, and the next start replays and writes
+ * its own. Computed on first use (it reads the domain's modules), not when this module loads.
  */
-export const SOFTWARE = `model-ledger@${packageVersion()}+rules.${rulesDigest().slice(0, 16)}`
+export function snapshotSoftware(): string {
+  return (software ??= `model-ledger@${packageVersion()}+rules.${rulesDigest().slice(0, 16)}`)
+}
 
 /** What snapshots need of the log: its id, head, one envelope, and the envelopes from a sequence on. */
 export interface LogReader {
@@ -100,7 +101,7 @@ export async function checkSnapshot<S>(bytes: Uint8Array, record: SnapshotRecord
   if (doc.sequence !== record.sequence) return { ok: false, reason: `it holds sequence ${doc.sequence}, recorded as ${record.sequence}` }
   if (doc.ledger !== log.ledger) return { ok: false, reason: `it is a snapshot of ledger ${doc.ledger}, not ${log.ledger}` }
   if (doc.vertical !== vertical) return { ok: false, reason: `it is a snapshot of the ${doc.vertical} fold, not ${vertical}` }
-  if (doc.software !== SOFTWARE) return { ok: false, reason: `it was folded by ${doc.software}, not ${SOFTWARE}: the rules may differ` }
+  if (doc.software !== snapshotSoftware()) return { ok: false, reason: `it was folded by ${doc.software}, not ${snapshotSoftware()}: the rules may differ` }
   const envelope = await log.envelopeAt(doc.sequence)
   if (envelope === undefined) return { ok: false, reason: `the log has no sequence ${doc.sequence}` }
   if (envelope.hash !== doc.headHash) return { ok: false, reason: `its head hash ${doc.headHash} is not the log's ${envelope.hash} at sequence ${doc.sequence}` }
@@ -193,7 +194,7 @@ export async function writeSnapshot<S>(options: { snapshots: SnapshotStore; log:
 }
 
 function documentOf<S>(ledger: string, vertical: string, headHash: string, fold: DurableFold<S>): SnapshotDocument<S> {
-  return { format: SNAPSHOT_FORMAT, ledger, vertical, sequence: fold.position, headHash, software: SOFTWARE, state: fold.state, streams: fold.streamVersions }
+  return { format: SNAPSHOT_FORMAT, ledger, vertical, sequence: fold.position, headHash, software: snapshotSoftware(), state: fold.state, streams: fold.streamVersions }
 }
 
 /** The durable fold of the log up to `sequence`, replayed from the start as a command handler folds it. */

@@ -12,6 +12,7 @@ import pg from 'pg'
 import { syncDirectory } from '../keys/atomic-write.js'
 import { createOnce } from '../store/postgres/schema.js'
 import { parsePostgresUrl, qualified } from '../store/postgres/url.js'
+import { storeKind } from '../store/store-kind.js'
 
 export interface SnapshotRecord {
   readonly sequence: number
@@ -187,5 +188,5 @@ CREATE TABLE IF NOT EXISTS ${table} (
 
 /** The snapshot store beside a ledger store: its PostgreSQL schema for a postgres:// URL, DIR/snapshots otherwise. */
 export function openSnapshotStore(storeUrl: string | undefined, dataDir: string): SnapshotStore {
-  return storeUrl !== undefined && /^postgres(ql)?:\/\//.test(storeUrl) ? postgresSnapshotStore(storeUrl) : dirSnapshotStore(snapshotDir(dataDir))
+  return storeUrl !== undefined && storeKind(storeUrl) === 'postgres' ? postgresSnapshotStore(storeUrl) : dirSnapshotStore(snapshotDir(dataDir))
 }

@@ -8,15 +8,9 @@ import type { StorageBackend } from './backend.js'
 import { createEsdbBackend } from './esdb-backend.js'
 import { createPostgresBackend } from './postgres-backend.js'
 import { createSqliteBackend } from './sqlite-backend.js'
+import { storeKind } from './store-kind.js'
 
-export type StoreKind = 'sqlite' | 'postgres' | 'esdb'
-
-export function storeKind(url: string | undefined): StoreKind {
-  if (url === undefined || url.startsWith('sqlite:')) return 'sqlite'
-  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres'
-  if (/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb):\/\//.test(url)) return 'esdb'
-  throw new Error(`unknown store URL ${JSON.stringify(url)}: use sqlite:PATH, postgres://… or esdb://…`)
-}
+export { storeKind, type StoreKind } from './store-kind.js'
 
 export function openBackend(url: string | undefined, dataDir: string): StorageBackend {
   switch (storeKind(url)) {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { rulesDigest, rulesDigestOf } from '../../infrastructure/rules-digest.js'
-import { SOFTWARE } from '../../infrastructure/snapshot/snapshots.js'
+import { snapshotSoftware } from '../../infrastructure/snapshot/snapshots.js'
 
 const domain = fileURLToPath(new URL('../../domain/', import.meta.url))
 
@@ -18,7 +18,7 @@ describe('the rules digest', () => {
     const digest = rulesDigestOf(domain, '.ts')
     expect(digest).toMatch(/^[0-9a-f]{64}$/)
     expect(rulesDigest()).toBe(digest)
-    expect(SOFTWARE).toMatch(new RegExp(`^model-ledger@[^+]+\\+rules\\.${digest.slice(0, 16)}$`))
+    expect(snapshotSoftware()).toMatch(new RegExp(`^model-ledger@[^+]+\\+rules\\.${digest.slice(0, 16)}$`))
   })
 
   it('changes with any byte of a rule module, a module added or renamed; not with declarations or maps', () => {

@@ -20,6 +20,7 @@ import { join } from 'node:path'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { initDataDir, isInitialised, openLedger } from '../../../infrastructure/data-dir.js'
 import { openBackend } from '../../../infrastructure/store/open-store.js'
+import { storeKind } from '../../../infrastructure/store/store-kind.js'
 import { createSupervisor, type Supervisor, type TaskHandle } from '../../../infrastructure/supervisor.js'
 import { verifyOnStart } from '../../../infrastructure/verify/startup.js'
 import { createSqliteReadModelStore, projectionsDbPath } from '../../../projections/store/sqlite-store.js'
@@ -297,7 +298,7 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       // With a PostgreSQL ledger the read models live in its schema too, shared by every instance
       // on it: one writes them (the writer lease), every one folds them in memory to serve reads.
       const storeUrl = str(args, 'store')
-      const rowStore = storeUrl !== undefined && /^postgres(ql)?:\/\//.test(storeUrl) ? createPostgresReadModelStore(storeUrl, { shared: true }) : createSqliteReadModelStore(projectionsDbPath(dir))
+      const rowStore = storeUrl !== undefined && storeKind(storeUrl) === 'postgres' ? createPostgresReadModelStore(storeUrl, { shared: true }) : createSqliteReadModelStore(projectionsDbPath(dir))
       closers.push({ name: 'read models', close: () => rowStore.close() })
       const gateway = flag(args, 'no-gateway') ? undefined : await startGateway(dir, store, economy, args, logger, supervisor)
       if (gateway !== undefined) closers.push({ name: 'gateway', close: () => gateway.close() })

