@@ -25,6 +25,7 @@ import { StreamHeads } from '../../domain/ledger/stream-heads.js'
 import { ANCHOR_STREAM, ANCHOR_TYPE, KEYS_STREAM, ROTATION_TYPE, STREAM_NAME, TYPE_NAME } from '../../domain/ledger/names.js'
 import { rotationData, ROTATION_REASON, type KeyEra } from '../../domain/ledger/key-rotation.js'
 import { keyChainOf } from './signing-keys.js'
+import { RecentEnvelopes } from './recent-envelopes.js'
 import type { Clock } from '../../domain/ports/clock.js'
 import type { CryptoSuite, Signer } from '../../domain/ports/crypto.js'
 import type { AppendRequest, AppendResult, EventStore, ExpectedVersion, Head, Subscription } from '../../domain/ports/event-store.js'
@@ -51,6 +52,8 @@ export interface LedgerStoreOptions {
   readonly pollIntervalMs?: number
   readonly maxEventsPerRequest?: number
   readonly maxEventBytes?: number
+  /** How many of the envelopes it committed last the store keeps for its own readers (recent-envelopes.ts; default 4096). */
+  readonly recentEnvelopes?: number
 }
 
 const PAGE = 1000
@@ -164,6 +167,8 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   const signers = new Map<string, Signer>([[toHex(signer.publicKey), signer]])
 
   const versionCache = new Map<string, number>()
+  // What this process committed last, parsed once for all its readers.
+  const recent = new RecentEnvelopes(options.recentEnvelopes ?? 4096)
   let state = await loadState()
   const opened = currentKey(state)
   if (state.signer === undefined) {
@@ -440,6 +445,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       if (!oldest.empty) {
         state = oldest.plan.state
         for (const [stream, version] of oldest.plan.versions) versionCache.set(stream, version)
+        remember(oldest.plan)
       }
       oldest.plan.settle()
       if (!oldest.empty) notify()
@@ -463,7 +469,9 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     // Batches commit in order: the ones that landed are a prefix.
     let index = 0
     while (index < all.length && (committed.includes(all[index] as Launched) || ((all[index] as Launched).empty && index > 0 && committed.includes(all[index - 1] as Launched)))) {
-      ;(all[index] as Launched).plan.settle()
+      const item = all[index] as Launched
+      if (!item.empty) remember(item.plan)
+      item.plan.settle()
       index++
     }
     if (index > 0) notify()
@@ -511,8 +519,26 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     }
     state = plan.state
     for (const [stream, version] of plan.versions) versionCache.set(stream, version)
+    remember(plan)
     plan.settle()
     notify()
+  }
+
+  /** Keeps a batch that is in the log for this process's readers. */
+  function remember(plan: Plan): void {
+    const first = plan.envelopes[0]
+    if (first !== undefined) recent.add(first.sequence, plan.texts)
+  }
+
+  /**
+   * Up to `limit` envelopes from `from`: as many as the recent window holds, then the backend for
+   * the rest (another process may have written past what this one committed).
+   */
+  async function readFrom(from: number, limit: number): Promise<Envelope[]> {
+    const held = recent.slice(from, limit)
+    if (held.length === limit) return held
+    const rest = await backend.readRange(from + held.length, limit - held.length)
+    return held.length === 0 ? rest : rest.length === 0 ? held : [...held, ...rest]
   }
 
   /** Decides a whole batch against a working copy of the state; nothing is kept unless it commits. */
@@ -686,7 +712,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   async function* readAll(fromSequence = 1): AsyncGenerator<Envelope> {
     let next = Math.max(1, fromSequence)
     for (;;) {
-      const page = await backend.readRange(next, PAGE)
+      const page = await readFrom(next, PAGE)
       for (const envelope of page) yield envelope
       if (page.length < PAGE) return
       next += page.length
@@ -703,7 +729,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
         const signal = wakeSignal
         let page: Envelope[]
         try {
-          page = await backend.readRange(next, PAGE)
+          page = await readFrom(next, PAGE)
         } catch (error) {
           // close() releases the backend under a waiting subscriber: that ends it, quietly.
           if (closed) return
@@ -756,7 +782,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       }
     },
     readAll,
-    readRange: async (fromSequence, limit) => (limit < 1 ? [] : backend.readRange(Math.max(1, fromSequence), Math.floor(limit))),
+    readRange: async (fromSequence, limit) => (limit < 1 ? [] : readFrom(Math.max(1, fromSequence), Math.floor(limit))),
     subscribe,
     readCommand: (hash) => backend.readCommand(hash),
     async commandResult(hash) {
