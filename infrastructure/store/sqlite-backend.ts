@@ -84,8 +84,11 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
       'SELECT stream, MAX(stream_version) AS version, MAX(sequence) AS lastSequence FROM events GROUP BY stream ORDER BY MIN(sequence)',
     ),
     streamVersion: db.prepare<[string], { v: number | null }>('SELECT MAX(stream_version) AS v FROM events WHERE stream = ?'),
-    command: db.prepare<[string], { signed: string; result: string }>('SELECT signed, result FROM commands WHERE hash = ?'),
-    nonce: db.prepare<[string], { hash: string }>('SELECT hash FROM commands WHERE nonce_key = ?'),
+    // One statement per batch of keys (a JSON array of them), not one per key: each statement
+    // opens its own read of the WAL, which costs several times the index lookup itself.
+    command: db.prepare<[string], { signed: string }>('SELECT signed FROM commands WHERE hash = ?'),
+    commands: db.prepare<[string], { hash: string; signed: string; result: string }>('SELECT hash, signed, result FROM commands WHERE hash IN (SELECT value FROM json_each(?))'),
+    nonces: db.prepare<[string], { nonce_key: string; hash: string }>('SELECT nonce_key, hash FROM commands WHERE nonce_key IN (SELECT value FROM json_each(?))'),
     range: db.prepare<[number, number], { envelope: string }>('SELECT envelope FROM events WHERE sequence >= ? ORDER BY sequence LIMIT ?'),
     rawRange: db.prepare<[number, number], { sequence: number; command_hash: string | null; envelope: string }>(
       'SELECT sequence, command_hash, envelope FROM events WHERE sequence >= ? ORDER BY sequence LIMIT ?',
@@ -152,20 +155,16 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
     },
     async findCommands(hashes) {
       const found = new Map<string, StoredCommand>()
-      for (const hash of hashes) {
-        const row = q.command.get(hash)
-        if (row !== undefined) {
-          found.set(hash, { hash, signed: JSON.parse(row.signed) as SignedCommand, result: JSON.parse(row.result) as StoredCommand['result'] })
-        }
+      if (hashes.length === 0) return found
+      for (const row of q.commands.all(JSON.stringify(hashes))) {
+        found.set(row.hash, { hash: row.hash, signed: JSON.parse(row.signed) as SignedCommand, result: JSON.parse(row.result) as StoredCommand['result'] })
       }
       return found
     },
     async findNonces(keys) {
       const found = new Map<string, string>()
-      for (const key of keys) {
-        const row = q.nonce.get(key)
-        if (row !== undefined) found.set(key, row.hash)
-      }
+      if (keys.length === 0) return found
+      for (const row of q.nonces.all(JSON.stringify(keys))) found.set(row.nonce_key, row.hash)
       return found
     },
     async commit(batch) {
