@@ -12,16 +12,22 @@ import { commandHash, commandHashBytes, verifyCommand, type SignedCommand } from
 import type { CryptoSuite } from '../domain/ports/crypto.js'
 import { nativeCrypto } from './crypto/native.js'
 import type { VerifyPool } from './crypto/verify-pool.js'
+import { deepFreeze } from './deep-freeze.js'
 
 /** Lower-case hex of whole bytes, as fromHex accepts. */
 const HEX = /^(?:[0-9a-f]{2})+$/
 
-const verified = new WeakMap<SignedCommand, { readonly hash: string; readonly signature: string }>()
+const verified = new WeakMap<SignedCommand, { readonly hash: string; readonly signature: string; readonly frozen: boolean }>()
 
-/** The hash a check of this very object passed with, if its signature and its hash now (computed only then) are the same. */
+/**
+ * The hash a check of this very object passed with, if it cannot have changed since: it was frozen
+ * (deeply) when checked, or its signature and its hash now (computed only then) are the same.
+ */
 function checkedBefore(signed: SignedCommand, hashNow: () => string): string | undefined {
   const known = verified.get(signed)
-  return known !== undefined && known.signature === signed.signature && known.hash === hashNow() ? known.hash : undefined
+  if (known === undefined) return undefined
+  if (known.frozen) return known.hash
+  return known.signature === signed.signature && known.hash === hashNow() ? known.hash : undefined
 }
 
 /** The command's hash when its signature holds for its actor, else undefined; verifies at most once per unchanged object. */
@@ -29,23 +35,29 @@ export function verifySigned(signed: SignedCommand, crypto: CryptoSuite): string
   const known = checkedBefore(signed, () => commandHash(signed.command, crypto))
   if (known !== undefined) return known
   const hash = verifyCommand(signed, crypto)
-  if (hash !== undefined) verified.set(signed, { hash, signature: signed.signature })
+  if (hash !== undefined) verified.set(signed, { hash, signature: signed.signature, frozen: false })
   return hash
 }
 
 /**
  * As `verifySigned`, with the Ed25519 check on a verify pool's threads when one is given (and the
- * suite is the native one the pool's threads use); remembered the same way, so the layers after
- * the edge do not verify again.
+ * suite is the native one the pool's threads use), for the HTTP edge, which owns the object (its
+ * own parse of the body): the command is frozen, deeply, before it is hashed and checked, so the
+ * layers after the edge neither verify it again nor hash it again to see whether it changed.
  */
 export async function verifySignedOff(signed: SignedCommand, crypto: CryptoSuite, pool: VerifyPool | undefined): Promise<string | undefined> {
-  if (pool === undefined || crypto !== nativeCrypto) return verifySigned(signed, crypto)
-  const bytes = commandHashBytes(signed.command, crypto)
-  const hash = toHex(bytes)
-  if (checkedBefore(signed, () => hash) !== undefined) return hash
-  if (!HEX.test(signed.command.actor) || !HEX.test(signed.signature)) return undefined
-  const ok = await pool.verify(fromHex(signed.command.actor), bytes, fromHex(signed.signature))
-  if (!ok) return undefined
-  verified.set(signed, { hash, signature: signed.signature })
+  const known = checkedBefore(signed, () => commandHash(signed.command, crypto))
+  if (known !== undefined) return known
+  // Frozen before it is hashed and checked: from here on it is exactly what is verified.
+  deepFreeze(signed)
+  let hash: string | undefined
+  if (pool === undefined || crypto !== nativeCrypto) hash = verifyCommand(signed, crypto)
+  else {
+    const bytes = commandHashBytes(signed.command, crypto)
+    const ok = HEX.test(signed.command.actor) && HEX.test(signed.signature) && (await pool.verify(fromHex(signed.command.actor), bytes, fromHex(signed.signature)))
+    hash = ok ? toHex(bytes) : undefined
+  }
+  if (hash === undefined) return undefined
+  verified.set(signed, { hash, signature: signed.signature, frozen: true })
   return hash
 }

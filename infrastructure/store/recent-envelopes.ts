@@ -13,14 +13,7 @@
  * backend. It holds at most `capacity` envelopes.
  */
 import type { Envelope } from '../../domain/ledger/envelope.js'
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const member of Object.values(value)) deepFreeze(member)
-  }
-  return value
-}
+import { deepFreeze } from '../deep-freeze.js'
 
 export class RecentEnvelopes {
   private readonly texts: (string | undefined)[]
