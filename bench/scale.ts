@@ -178,7 +178,7 @@ export async function benchScale(sizes: readonly number[], runs: number, concurr
   say(`  baseline: an idle node process ${mb(bare)} RSS`)
   for (const events of [...(only === 'verify' ? [] : [1]), ...sizes]) {
     const building = performance.now()
-    const fixture = await ensureCommandLedger(events, { concurrency, onProgress: (at) => process.stderr.write(`\r  building ${commandLedgerDir(events)}: ${fmt(at)} events`) })
+    const fixture = await ensureCommandLedger(events, { concurrency, ...(process.stderr.isTTY ? { onProgress: (at: number) => process.stderr.write(`\r  building ${commandLedgerDir(events)}: ${fmt(at)} events`) } : {}) })
     const buildMs = performance.now() - building
     if (fixture.built) process.stderr.write(`\n  built ${fixture.dir} in ${s(buildMs)} (${fmt(Math.max(events, 1) / (buildMs / 1000))} events/s through the command handler)\n`)
     say(`${fmt(events)} events (${fixture.dir}):`)
