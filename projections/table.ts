@@ -6,6 +6,7 @@ import { canonicalize } from '../domain/canonical/jcs.js'
 import type { JsonValue } from '../domain/json.js'
 import type { Envelope } from '../domain/ledger/envelope.js'
 import { wants, type Projection, type RowChange, type RowReader } from './projection.js'
+import { SortedKeys } from './sorted-keys.js'
 
 export interface Table<V> extends RowReader<V> {
   readonly rows: Map<string, V>
@@ -36,56 +37,32 @@ export function initialTable<V, E>(projection: Projection<V, E>): Table<V> {
 }
 
 export function patch<V>(table: Table<V>, changes: readonly RowChange<V>[]): void {
+  const index = indexes.get(table.rows)
   for (const change of changes) {
     const added = change.value !== null && !table.rows.has(change.key)
     const removed = change.value === null && table.rows.delete(change.key)
     if (change.value !== null) table.rows.set(change.key, change.value)
-    if (added || removed) keyVersions.set(table.rows, (keyVersions.get(table.rows) ?? 0) + 1)
+    if (added) index?.add(change.key)
+    if (removed) index?.remove(change.key)
     table.dirty.add(change.key)
   }
 }
 
 /**
- * The keys of a table's rows in order, kept until a key is added or removed (a row whose value
- * changes keeps its place): a page of a read model is a binary search and a slice, not a sort of
- * every key, as long as no row came or went since the last page.
+ * Each paged table's keys in order (sorted-keys.ts), made at its first page and kept up to date by
+ * `patch` from then on: a page is a binary search and a short walk, even while rows come and go.
+ * A map that is never paged has none. Rows are changed only through `patch`.
  */
-const keyVersions = new WeakMap<ReadonlyMap<string, unknown>, number>()
-const sortedCache = new WeakMap<ReadonlyMap<string, unknown>, { readonly version: number; readonly keys: readonly string[] }>()
-
-export function sortedKeys(rows: ReadonlyMap<string, unknown>): readonly string[] {
-  const version = keyVersions.get(rows) ?? 0
-  const hit = sortedCache.get(rows)
-  if (hit !== undefined && hit.version === version) return hit.keys
-  const keys = [...rows.keys()].sort(compareKeys)
-  sortedCache.set(rows, { version, keys })
-  return keys
-}
-
-/** The first index whose key is greater than `key` (or at least `key`, when `inclusive`). */
-function lowerBound(keys: readonly string[], key: string, inclusive: boolean): number {
-  let lo = 0
-  let hi = keys.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    const k = keys[mid] as string
-    if (k < key || (!inclusive && k === key)) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
+const indexes = new WeakMap<ReadonlyMap<string, unknown>, SortedKeys>()
 
 /** Up to `limit` keys with the prefix, in order, after the cursor key; and whether more follow. */
 export function keysPage(rows: ReadonlyMap<string, unknown>, prefix: string, after: string | undefined, limit: number): { keys: string[]; more: boolean } {
-  const keys = sortedKeys(rows)
-  let i = after !== undefined && after >= prefix ? lowerBound(keys, after, false) : lowerBound(keys, prefix, true)
-  const page: string[] = []
-  for (; i < keys.length && page.length <= limit; i++) {
-    const key = keys[i] as string
-    if (!key.startsWith(prefix)) break
-    page.push(key)
+  let index = indexes.get(rows)
+  if (index === undefined) {
+    index = new SortedKeys(rows.keys())
+    indexes.set(rows, index)
   }
-  return { keys: page.slice(0, limit), more: page.length > limit }
+  return index.page(prefix, after, limit)
 }
 
 /** Applies one envelope if the projection wants it; returns whether it did. */

@@ -39,4 +39,20 @@ describe('keysPage', () => {
     }
     expect(after).toBe(`account:${(4_999).toString(16).padStart(8, '0')}`)
   })
+
+  it('keeps paging right while rows come and go between pages, across its merges', () => {
+    const table = createTable<number>()
+    const keyOf = (i: number) => `account:${i.toString(16).padStart(6, '0')}`
+    patch(table, Array.from({ length: 20_000 }, (_, i) => ({ key: keyOf(2 * i), value: i })))
+    keysPage(table.rows, 'account:', undefined, 50)
+    for (let round = 0; round < 3_000; round++) {
+      // An odd key arrives and an even one leaves: more than one merge's worth over the rounds.
+      patch(table, [{ key: keyOf(2 * round + 1), value: round }, { key: keyOf(4 * round), value: null }])
+      if (round % 250 === 0) {
+        const after = keyOf(2 * round)
+        expect(keysPage(table.rows, 'account:', after, 20)).toEqual(naive(table.rows, 'account:', after, 20))
+      }
+    }
+    expect(keysPage(table.rows, '', undefined, 5)).toEqual(naive(table.rows, '', undefined, 5))
+  })
 })
