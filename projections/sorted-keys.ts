@@ -10,7 +10,7 @@
  */
 
 /** The first index whose key is greater than `key` (or at least `key`, when `inclusive`). */
-export function lowerBound(keys: readonly string[], key: string, inclusive: boolean): number {
+function lowerBound(keys: readonly string[], key: string, inclusive: boolean): number {
   let lo = 0
   let hi = keys.length
   while (lo < hi) {
@@ -32,7 +32,8 @@ export class SortedKeys {
     keys: Iterable<string>,
     private readonly mergeAt = 1024,
   ) {
-    this.base = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    // The default sort compares strings by UTF-16 code units: JCS's order (table.ts, compareKeys).
+    this.base = [...keys].sort()
   }
 
   /** A key that was not a row is one now. */

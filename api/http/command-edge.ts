@@ -13,9 +13,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
-import { serverSpan, SpanStatusCode, traceFields } from '../../infrastructure/tracing.js'
 import { jsonDepth, JsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js'
-import { corsHeaders, requestIdOf, SECURITY_HEADERS, toProblem } from './middleware.js'
+import { corsHeaders, SECURITY_HEADERS, toProblem, traceRequest } from './middleware.js'
 import { HttpProblem, writeProblem } from './problem.js'
 import type { RateLimiter } from './rate-limit.js'
 import { acceptCommand, type CommandDeps } from './routes/commands.js'
@@ -122,7 +121,7 @@ export function parseJsonBody(bytes: Buffer): unknown {
 export function commandEdge(deps: CommandEdgeDeps): CommandEdge {
   const allowed = new Set(deps.corsOrigins)
 
-  async function respond(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  async function respond(req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger): Promise<void> {
     try {
       const wait = deps.ipLimit.take(clientIp(req, deps.trustProxy))
       if (wait > 0) throw new HttpProblem('too-many-requests', 'this address sends requests faster than allowed', { retryAfter: wait })
@@ -136,7 +135,7 @@ export function commandEdge(deps: CommandEdgeDeps): CommandEdge {
       res.setHeader('content-length', Buffer.byteLength(text))
       res.end(text)
     } catch (error) {
-      const problem = storageProblem(error, deps.storage) ?? toProblem(error, deps.logger.child({ requestId }), requestId)
+      const problem = storageProblem(error, deps.storage) ?? toProblem(error, log, requestId)
       if (res.headersSent) {
         res.destroy()
         return
@@ -148,32 +147,12 @@ export function commandEdge(deps: CommandEdgeDeps): CommandEdge {
   return (req, res) => {
     const url = req.url ?? ''
     if (req.method !== 'POST' || !PATH.test(url)) return false
-    const started = performance.now()
-    const requestId = requestIdOf(req.headers)
-    res.setHeader('x-request-id', requestId)
     const path = url.split('?', 1)[0] ?? url
-    serverSpan(`POST ${ROUTE}`, req.headers, { 'http.request.method': 'POST', 'url.path': path, 'http.request.id': requestId }, (span) => {
-      let open = true
-      const end = () => {
-        if (open) span.end()
-        open = false
-      }
-      res.on('finish', () => {
-        const seconds = (performance.now() - started) / 1000
-        const status = res.statusCode
-        deps.metrics.observeRequest('POST', ROUTE, status, seconds)
-        span.setAttributes({ 'http.route': ROUTE, 'http.response.status_code': status })
-        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
-        end()
-        const line = { requestId, method: 'POST', url: url.slice(0, 300), status, ms: Math.round(seconds * 1e4) / 10, ...traceFields(span) }
-        if (status >= 500) deps.logger.error(line, 'request failed')
-        else deps.logger.info(line, 'request')
-      })
-      res.on('close', end)
+    traceRequest(req, res, { logger: deps.logger, metrics: deps.metrics, method: 'POST', path, url, route: () => ROUTE }, (requestId, log) => {
       for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value)
       const origin = req.headers.origin
       corsHeaders(allowed, typeof origin === 'string' ? origin : undefined, res)
-      void respond(req, res, requestId)
+      void respond(req, res, requestId, log)
     })
     return true
   }

@@ -1,7 +1,7 @@
 /** The request pipeline around the routes: ids and logs, headers, limits, and turning errors into problems. */
 import { JsonTooDeep } from './json-depth.js'
 import { randomUUID } from 'node:crypto'
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 import type { Metrics } from './metrics.js'
@@ -19,42 +19,67 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/**
- * Gives every request an id (echoed in X-Request-Id), a server span (docs/operations.md, traces),
- * a child logger whose lines carry the span's trace_id and span_id, one log line and a latency sample.
- */
 /** The client's X-Request-Id when well formed, else a new UUID. */
-export function requestIdOf(headers: IncomingHttpHeaders): string {
+function requestIdOf(headers: IncomingHttpHeaders): string {
   const given = headers['x-request-id']
   return typeof given === 'string' && CLIENT_ID.test(given) ? given : randomUUID()
 }
 
+/** What `traceRequest` needs to know of a request besides its headers. */
+export interface RequestTraceContext {
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly method: string
+  /** The path without the query (the span's first name and its url.path). */
+  readonly path: string
+  /** The URL as asked, query included (the log line's url). */
+  readonly url: string
+  /** The route that answered, read once the answer is done (the metric's label and the span's final name). */
+  readonly route: () => string
+}
+
+/**
+ * One request's id (echoed in X-Request-Id), server span (docs/operations.md, traces), child
+ * logger whose lines carry the request id, and, once answered, its latency sample and log line.
+ * The express pipeline and the command edge (command-edge.ts) both trace requests through here.
+ */
+export function traceRequest(req: IncomingMessage, res: ServerResponse, context: RequestTraceContext, run: (requestId: string, log: Logger) => void): void {
+  const { logger, metrics, method, path, url } = context
+  const requestId = requestIdOf(req.headers)
+  res.setHeader('x-request-id', requestId)
+  const started = performance.now()
+  serverSpan(`${method} ${path}`, req.headers, { 'http.request.method': method, 'url.path': path, 'http.request.id': requestId }, (span) => {
+    const log = logger.child({ requestId })
+    let open = true
+    const end = () => {
+      if (open) span.end()
+      open = false
+    }
+    res.on('finish', () => {
+      const seconds = (performance.now() - started) / 1000
+      const route = context.route()
+      metrics.observeRequest(method, route, res.statusCode, seconds)
+      span.updateName(`${method} ${route}`)
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode })
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+      end()
+      const line = { method, url: url.slice(0, 300), status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, ...traceFields(span) }
+      if (res.statusCode >= 500) log.error(line, 'request failed')
+      else log.info(line, 'request')
+    })
+    // A connection cut before the answer ends the span too.
+    res.on('close', end)
+    run(requestId, log)
+  })
+}
+
+/** The express pipeline's first step: `traceRequest`, with the id and logger on the request for the handlers. */
 export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    req.id = requestIdOf(req.headers)
-    res.setHeader('x-request-id', req.id)
-    const started = performance.now()
-    serverSpan(`${req.method} ${req.path}`, req.headers, { 'http.request.method': req.method, 'url.path': req.path, 'http.request.id': req.id }, (span) => {
-      req.log = logger.child({ requestId: req.id })
-      let open = true
-      const end = () => {
-        if (open) span.end()
-        open = false
-      }
-      res.on('finish', () => {
-        const seconds = (performance.now() - started) / 1000
-        const route = req.route === undefined ? 'unmatched' : `${req.baseUrl}${String(req.route.path)}`
-        metrics.observeRequest(req.method, route, res.statusCode, seconds)
-        span.updateName(`${req.method} ${route}`)
-        span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode })
-        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
-        end()
-        const line = { method: req.method, url: req.originalUrl.slice(0, 300), status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, ...traceFields(span) }
-        if (res.statusCode >= 500) req.log.error(line, 'request failed')
-        else req.log.info(line, 'request')
-      })
-      // A connection cut before the answer ends the span too.
-      res.on('close', end)
+    const route = () => (req.route === undefined ? 'unmatched' : `${req.baseUrl}${String(req.route.path)}`)
+    traceRequest(req, res, { logger, metrics, method: req.method, path: req.path, url: req.originalUrl, route }, (requestId, log) => {
+      req.id = requestId
+      req.log = log
       next()
     })
   }
