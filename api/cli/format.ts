@@ -14,3 +14,8 @@ export function formatTokens(amount: bigint): string {
 export function short(key: string): string {
   return `${key.slice(0, 8)}…`
 }
+
+/** The signing keys after a rotation, one line each, the one in force last. */
+export function keyLines(keys: readonly { publicKey: string; since: number }[]): string {
+  return keys.map((key, i) => `${i === keys.length - 1 ? 'signing key ' : 'retired key '} ${key.publicKey} from sequence ${key.since}\n`).join('')
+}

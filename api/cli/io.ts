@@ -25,6 +25,12 @@ export interface Command {
   readonly name: string
   readonly summary: string
   readonly usage: string
+  /**
+   * V8 options the command line sets for the whole process before it runs the command (those V8
+   * reads as it goes, such as how far the heap grows): how the command is tuned, not what it does,
+   * so a command run in a process of its own (tests) runs the same without them.
+   */
+  readonly v8Flags?: readonly string[]
   run(argv: string[]): Promise<number>
 }
 

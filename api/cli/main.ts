@@ -5,6 +5,7 @@
  * Commands are imported only when run: `--help`, `--version` and the small commands start without
  * loading express, pg or the gateway (registry.ts).
  */
+import { setFlagsFromString } from 'node:v8'
 import { packageVersion } from '../../infrastructure/package-info.js'
 import { CommandFailed, EXIT, UsageError } from './io.js'
 import { COMMANDS } from './registry.js'
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${command.usage}\n`)
       return EXIT.ok
     }
+    for (const option of command.v8Flags ?? []) setFlagsFromString(option)
     return await command.run(rest)
   } catch (error) {
     process.stderr.write(`model-ledger ${name}: ${oneLine(error)}\n`)

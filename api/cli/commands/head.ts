@@ -1,5 +1,6 @@
 import { openReadOnly } from '../../../infrastructure/data-dir.js'
 import { keyChainOf } from '../../../infrastructure/store/signing-keys.js'
+import { keyLines } from '../format.js'
 import { CommandFailed, EXIT, flag, parse, printJson, required, str, type Command } from '../io.js'
 
 export const headCommand: Command = {
@@ -38,7 +39,3 @@ verify --trusted-anchor to prove the log was not truncated or rewritten behind i
   },
 }
 
-/** The signing keys after a rotation, one line each, the one in force last. */
-export function keyLines(keys: readonly { publicKey: string; since: number }[]): string {
-  return keys.map((key, i) => `${i === keys.length - 1 ? 'signing key ' : 'retired key '} ${key.publicKey} from sequence ${key.since}\n`).join('')
-}

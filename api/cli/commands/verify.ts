@@ -1,55 +1,12 @@
-import { readFileSync } from 'node:fs'
-import { decodeWith } from '../../../domain/codec.js'
-import { isAnchor } from '../../../domain/ledger/anchor.js'
-import type { TrustedAnchor, TrustedTree } from '../../../domain/ledger/chain-check.js'
-import { openCosignedNote } from '../../../domain/tlog/witnessed.js'
-import { checkEnvelopeSeal, EnvelopeC } from '../../../domain/ledger/envelope.js'
-import { bundleFileLines, storeLines } from '../../../infrastructure/bundle/lines.js'
-import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
-import { openReadOnly } from '../../../infrastructure/data-dir.js'
-import { verifyLines, type VerifyReport } from '../../../infrastructure/verify/verifier.js'
-import { economy } from '../../../domain/economy/index.js'
-import { createRedecider } from '../../../domain/ledger/redecide.js'
-import { keyLines } from './head.js'
-import { EXIT, flag, parse, positiveInt, printJson, progress, publicKeyArg, str, strs, UsageError, type Command } from '../io.js'
-
 /**
- * A checkpoint note file, trusted only with enough witness cosignatures and the ledger's
- * signature: by the key in force at its checkpoint, which the verification follows from the
- * trusted key through the log's rotations (so a note signed after a rotation counts too).
+ * `model-ledger verify`: the command, which runs the verification on a thread of its own
+ * (verify-thread.ts running verify-run.ts) and prints its report. This module imports only what
+ * that takes, so the thread that waits holds none of the verifier's code.
  */
-function trustedTree(path: string, key: string | undefined, witnesses: readonly string[], minimum: number): TrustedTree {
-  if (key === undefined) throw new UsageError('--checkpoint needs --key: a checkpoint is only trusted under a key you trust')
-  let note: string
-  try {
-    note = readFileSync(path, 'utf8')
-  } catch {
-    throw new UsageError(`cannot read checkpoint ${path}`)
-  }
-  const opened = openCosignedNote(note, witnesses, minimum, nativeCrypto)
-  if (!opened.ok) throw new UsageError(`checkpoint ${path}: ${opened.reason}`)
-  const by = opened.witnesses.length > 0 ? `the ledger and witness(es) ${opened.witnesses.join(', ')}` : 'the ledger'
-  return { size: opened.size, root: opened.root, source: `${by} (checkpoint ${path})`, signedBy: opened.signedBy }
-}
-
-/**
- * A trusted anchor file: an anchor envelope the auditor kept, whose hash and signature must hold.
- * Its signer may be a rotated key: the log must then hold it unchanged, under the chain of keys
- * that verification follows from the trusted key.
- */
-function trustedAnchor(path: string, key: string | undefined): TrustedAnchor {
-  let value: unknown
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'))
-  } catch {
-    throw new UsageError(`cannot read trusted anchor ${path} as JSON`)
-  }
-  const decoded = decodeWith(EnvelopeC, value)
-  if (!decoded.ok || !isAnchor(decoded.value)) throw new UsageError(`${path} is not an anchor envelope`)
-  if (key === undefined) throw new UsageError('--trusted-anchor needs --key: an anchor is only trusted under a key you trust')
-  if (!checkEnvelopeSeal(decoded.value, nativeCrypto).ok) throw new UsageError(`${path} is not signed by the trusted key or a key it rotated to: its hash and signature do not hold`)
-  return { sequence: decoded.value.sequence, hash: decoded.value.hash }
-}
+import { spawnSibling } from '../../../infrastructure/worker.js'
+import type { VerifyReport } from '../../../infrastructure/verify/verifier.js'
+import { keyLines } from '../format.js'
+import { CommandFailed, EXIT, flag, parse, printJson, progress, UsageError, type Command } from '../io.js'
 
 function describe(report: VerifyReport, seconds: number): string {
   const lines: string[] = []
@@ -70,6 +27,61 @@ function describe(report: VerifyReport, seconds: number): string {
   return lines.join('\n')
 }
 
+export const VERIFY_OPTIONS = {
+  data: { type: 'string' },
+  bundle: { type: 'string' },
+  key: { type: 'string' },
+  'trusted-anchor': { type: 'string', multiple: true },
+  checkpoint: { type: 'string', multiple: true },
+  witness: { type: 'string', multiple: true },
+  'min-witnesses': { type: 'string' },
+  workers: { type: 'string' },
+  crypto: { type: 'string' },
+  full: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const
+
+/**
+ * The verification runs on a thread of its own so that its heap can be sized for a long stream
+ * of short-lived lines: a young generation of 3 MB (semi-spaces of 1 MB) instead of V8's default
+ * of up to 48 MB, and (VERIFY_V8_FLAGS, process-wide, set by the CLI before the command runs) an
+ * old generation that grows by 20% over what survived its last collection rather than by up to
+ * 4×. What verification keeps is small and grows only with streams and commands
+ * (domain/ledger/chain-check.ts), so its resident memory then follows what it keeps; neither
+ * setting is a hard limit, so a larger log takes more memory instead of failing. Measured in
+ * docs/performance.md ("Scale").
+ */
+const VERIFY_THREAD_LIMITS = { maxYoungGenerationSizeMb: 3 }
+export const VERIFY_V8_FLAGS = ['--heap-growing-percent=20'] as const
+
+interface ThreadMessage {
+  readonly progress?: readonly [number, number]
+  readonly report?: VerifyReport
+  readonly error?: { readonly message: string; readonly usage: boolean; readonly exitCode?: number }
+}
+
+/** Runs `runVerification(argv)` on a thread (verify-thread.ts), relaying its progress; rejects with its error. */
+function verifyInThread(argv: string[], onProgress: (done: number, total: number) => void): Promise<VerifyReport> {
+  const thread = spawnSibling(import.meta.url, 'verify-thread', { argv }, VERIFY_THREAD_LIMITS)
+  return new Promise<VerifyReport>((resolve, reject) => {
+    let settled = false
+    const settle = (outcome: () => void): void => {
+      if (settled) return
+      settled = true
+      outcome()
+      void thread.terminate()
+    }
+    thread.on('message', (message: ThreadMessage) => {
+      if (message.progress !== undefined) onProgress(message.progress[0], message.progress[1])
+      const { report, error } = message
+      if (report !== undefined) settle(() => resolve(report))
+      if (error !== undefined) settle(() => reject(error.usage ? new UsageError(error.message) : error.exitCode === undefined ? new Error(error.message) : new CommandFailed(error.message, error.exitCode)))
+    })
+    thread.on('error', (error) => settle(() => reject(error)))
+    thread.on('exit', (code) => settle(() => reject(new Error(`the verification thread ended (exit code ${code}) without a report`))))
+  })
+}
+
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'verify every signature, hash, chain link, sequence, stream version and anchor',
@@ -86,53 +98,17 @@ Exits 0 only if the whole log holds; 1 names the first bad sequence and why.
 --full            also re-decide every command against the replayed state: vote weights, slashes,
                   reward maps and every other derived fact must come out exactly as recorded
 --workers         threads for signature checks (default: one per core)`,
+  v8Flags: VERIFY_V8_FLAGS,
   async run(argv) {
-    const args = parse(argv, {
-      data: { type: 'string' },
-      bundle: { type: 'string' },
-      key: { type: 'string' },
-      'trusted-anchor': { type: 'string', multiple: true },
-      checkpoint: { type: 'string', multiple: true },
-      witness: { type: 'string', multiple: true },
-      'min-witnesses': { type: 'string' },
-      workers: { type: 'string' },
-      crypto: { type: 'string' },
-      full: { type: 'boolean' },
-      json: { type: 'boolean' },
-    })
-    const data = str(args, 'data')
-    const bundle = str(args, 'bundle')
-    if ((data === undefined) === (bundle === undefined)) throw new UsageError('give exactly one of --data DIR or --bundle FILE')
-    const keyArg = str(args, 'key')
-    const key = keyArg === undefined ? undefined : publicKeyArg(keyArg)
-    const anchors = strs(args, 'trusted-anchor').map((path) => trustedAnchor(path, key))
-    const witnesses = strs(args, 'witness')
-    const minimum = str(args, 'min-witnesses') === undefined ? Math.min(1, witnesses.length) : Number(str(args, 'min-witnesses'))
-    if (!Number.isSafeInteger(minimum) || minimum < 0) throw new UsageError('--min-witnesses is a whole number')
-    if (minimum > witnesses.length) throw new UsageError(`--min-witnesses ${minimum} needs at least that many --witness keys`)
-    const trees = strs(args, 'checkpoint').map((path) => trustedTree(path, key, witnesses, minimum))
-    const crypto = str(args, 'crypto') ?? 'native'
-    if (crypto !== 'native' && crypto !== 'reference') throw new UsageError('--crypto is native or reference')
-    const workers = positiveInt(str(args, 'workers'), '--workers')
-    const json = flag(args, 'json')
+    // Unknown or malformed options are refused here, before a thread starts.
+    const json = flag(parse(argv, VERIFY_OPTIONS), 'json')
     const bar = progress('verifying', json)
     const started = performance.now()
-    const backend = data === undefined ? undefined : openReadOnly(data)
     let report: VerifyReport
     try {
-      const lines = backend === undefined ? bundleFileLines(bundle as string) : storeLines(backend)
-      report = await verifyLines(lines, {
-        ...(key === undefined ? {} : { trustedKey: key }),
-        trustedAnchors: anchors,
-        trustedTrees: trees,
-        crypto,
-        ...(workers === undefined ? {} : { workers }),
-        ...(flag(args, 'full') ? { redecide: (ledgerKey: string) => createRedecider(economy, ledgerKey) } : {}),
-        onProgress: (done, total) => bar.update(done, total),
-      })
+      report = await verifyInThread(argv, (done, total) => bar.update(done, total))
     } finally {
       bar.stop()
-      await backend?.close()
     }
     const seconds = (performance.now() - started) / 1000
     if (json) printJson({ ...report, seconds })
