@@ -6,13 +6,14 @@
  * the anchors an auditor already trusts, and the signing keys: from the trusted key, each event is
  * signed by the key in force, which changes only at a key rotation, right after which comes a
  * checkpoint whose note both keys signed. Memory is constant but for one stream head per
- * stream (its version, last sequence and two map hashes) and 64 bytes a command (its hash and its
- * nonce key's hash, 128 bits each, in open tables), plus the tree's O(log n) right edge.
+ * stream (its name, version, last sequence and two map hashes) and 27 to 53 bytes a command (its
+ * nonce key's hash, 128 bits, and 32 bits of its hash, in an open table), plus the tree's O(log n)
+ * right edge.
  */
 import { fromHex } from '../crypto/hex.js'
 import type { AnchorData } from './anchor.js'
 import { ZERO_HASH } from './envelope.js'
-import { HashSet128 } from './hash-set.js'
+import { HashMap128 } from './hash-set.js'
 import { KeyChain, type KeyEra } from './key-rotation.js'
 import type { EventFacts, LineFacts } from './line-check.js'
 import { StreamingRoot, type Sha256 } from './merkle.js'
@@ -93,8 +94,12 @@ export class ChainChecker {
   private lastRecordedAt = ''
   private lastAnchor = { sequence: 0, hash: ZERO_HASH }
   private readonly heads: StreamHeads
-  private readonly seenCommands = new HashSet128()
-  private readonly seenNonces = new HashSet128()
+  /**
+   * Every command seen, by its (actor, nonce): a command's hash covers its actor and nonce, so a
+   * command recorded twice is also a nonce used twice; the first 32 bits of the command hash kept
+   * with each nonce tell the two faults apart in the message.
+   */
+  private readonly seenCommands = new HashMap128()
   private current: PendingCommand | undefined
   private root: StreamingRoot
   private checkpoint: { treeSize: number; root: string; origin: string | null } = { treeSize: 0, root: ZERO_HASH, origin: null }
@@ -208,8 +213,10 @@ export class ChainChecker {
 
   private checkCommand(facts: { hash: string; actor: string; signature: string; nonceHash: string; nonce: string }): string | undefined {
     if (this.current !== undefined && !this.current.used) return `command ${this.current.hash} caused no event`
-    if (!this.seenCommands.add(facts.hash)) return `command ${facts.hash} appears twice: a replayed command`
-    if (!this.seenNonces.add(facts.nonceHash)) return `command ${facts.hash} reuses nonce ${JSON.stringify(facts.nonce)} of actor ${facts.actor}: a replayed nonce`
+    const fingerprint = parseInt(facts.hash.slice(0, 8), 16)
+    const earlier = this.seenCommands.putIfAbsent(facts.nonceHash, fingerprint)
+    if (earlier === fingerprint) return `command ${facts.hash} appears twice: a replayed command`
+    if (earlier !== undefined) return `command ${facts.hash} reuses nonce ${JSON.stringify(facts.nonce)} of actor ${facts.actor}: a replayed nonce`
     this.current = { hash: facts.hash, actor: facts.actor, signature: facts.signature, used: false }
     return undefined
   }
