@@ -63,6 +63,26 @@ describe('the native and reference paths accept exactly the same signatures', ()
     }
   })
 
+  it('native gives the same verdicts on a key\'s first sighting (verified from its bytes), its second (a key object made) and later ones (the key object kept)', () => {
+    const identityR = fromHex(ED25519_TORSION_SUBGROUP[0] as string)
+    for (let k = 0; k < 20; k++) {
+      const seed = randomBytes(32)
+      const signer = referenceEd25519.signer(seed)
+      const message = randomBytes(1 + k)
+      const good = signer.sign(message)
+      const bad = Uint8Array.from(good, (byte, i) => (i === k ? byte ^ 1 : byte))
+      const smallOrder = fromHex(ED25519_TORSION_SUBGROUP[k % ED25519_TORSION_SUBGROUP.length] as string)
+      const trivial = new Uint8Array([...identityR, ...new Uint8Array(32)])
+      // A fresh key, each time alternating which signature comes first.
+      for (let sighting = 0; sighting < 4; sighting++) {
+        const [first, second] = sighting % 2 === 0 ? [good, bad] : [bad, good]
+        expect(nativeEd25519.verify(signer.publicKey, message, first)).toBe(first === good)
+        expect(nativeEd25519.verify(signer.publicKey, message, second)).toBe(second === good)
+        expect(nativeEd25519.verify(smallOrder, message, trivial)).toBe(false)
+      }
+    }
+  })
+
   it('both refuse small-order public keys, which OpenSSL alone would accept with a trivial signature', () => {
     const identityR = fromHex(ED25519_TORSION_SUBGROUP[0] as string)
     for (const torsion of ED25519_TORSION_SUBGROUP) {
