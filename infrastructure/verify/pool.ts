@@ -13,7 +13,7 @@ export interface LineCheckPool {
  * makes V8 collect early instead of letting garbage grow each worker's resident memory, so that a
  * verification of any length stays well under 256 MB.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 }
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 64 }
 
 function spawnWorker(workerData: unknown): Worker {
   return spawnSibling(import.meta.url, 'worker', workerData, WORKER_LIMITS)

@@ -123,7 +123,8 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
   const checker = new ChainChecker(suite.sha256, key, options.trustedAnchors, options.resume, options.trustedTrees)
   const redecider = options.redecide?.(key)
   const inFlight: { lines: readonly string[]; facts: Promise<LineFacts[]> }[] = []
-  const maxInFlight = Math.max(2, workers * 3)
+  // Two batches a worker: one it checks while the other waits in its queue.
+  const maxInFlight = Math.max(2, workers * 2)
   let failure: ChainFailure | undefined
   let framing: BundleFramingError | undefined
 
