@@ -48,6 +48,13 @@ export interface VerifyReport {
 }
 
 const BATCH = 512
+/**
+ * A batch is also closed before its lines pass this many characters, and a line longer than this
+ * travels alone and is checked on this thread: the line-check workers run under a hard heap
+ * limit (pool.ts), which a batch of several large events (an event's size has no bound) would
+ * pass, failing a sound log. Ordinary lines (about a kilobyte) fill a batch by count first.
+ */
+const BATCH_CHARS = 1 << 20
 
 /** Feeds a checked line to the re-decider; the line already passed every per-line check. */
 function redecide(redecider: Redecider, facts: LineFacts, line: string): RedecideFault | undefined {
@@ -66,13 +73,21 @@ function fail(failure: ChainFailure, key: string | null, source: 'trusted' | 'lo
  */
 async function* rebatch(source: AsyncIterable<string | readonly string[]>): AsyncGenerator<string[]> {
   let batch: string[] = []
+  let chars = 0
   try {
     for await (const item of source) {
       for (const line of typeof item === 'string' ? [item] : item) {
-        batch.push(line)
-        if (batch.length === BATCH) {
+        if (batch.length > 0 && chars + line.length > BATCH_CHARS) {
           yield batch
           batch = []
+          chars = 0
+        }
+        batch.push(line)
+        chars += line.length
+        if (batch.length === BATCH || chars > BATCH_CHARS) {
+          yield batch
+          batch = []
+          chars = 0
         }
       }
     }
@@ -128,8 +143,9 @@ export async function verifyLines(lines: AsyncIterable<string | readonly string[
   let failure: ChainFailure | undefined
   let framing: BundleFramingError | undefined
 
+  // A line over BATCH_CHARS comes alone and is checked here, outside the workers' heap limit.
   const check = (batch: string[]): Promise<LineFacts[]> =>
-    pool === undefined ? Promise.resolve(batch.map((line) => checkLine(line, key, suite))) : pool.check(batch)
+    pool === undefined || (batch.length === 1 && (batch[0] as string).length > BATCH_CHARS) ? Promise.resolve(batch.map((line) => checkLine(line, key, suite))) : pool.check(batch)
 
   const absorb = async (): Promise<void> => {
     const next = inFlight.shift()
