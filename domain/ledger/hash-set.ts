@@ -38,38 +38,51 @@ export class HashMap128 {
    */
   putIfAbsent(hexHash: string, value: number): number | undefined {
     if ((this.used + 1) * 4 > this.capacity * 3) this.grow()
-    return this.insert(parseInt(hexHash.slice(0, 8), 16), parseInt(hexHash.slice(8, 16), 16), parseInt(hexHash.slice(16, 24), 16), parseInt(hexHash.slice(24, 32), 16), value >>> 0)
+    const base = this.probe(hexHash)
+    if (this.slots[base] !== 0) return this.slots[base + 4]
+    this.fill(base, value >>> 0)
+    return undefined
   }
 
   /** The value of `hexHash`, or undefined when absent. */
   get(hexHash: string): number | undefined {
-    const [a, b, c, d] = key(parseInt(hexHash.slice(0, 8), 16), parseInt(hexHash.slice(8, 16), 16), parseInt(hexHash.slice(16, 24), 16), parseInt(hexHash.slice(24, 32), 16))
+    const base = this.probe(hexHash)
+    return this.slots[base] === 0 ? undefined : this.slots[base + 4]
+  }
+
+  /** The key words of the last probe, in slot form: what `fill` writes. */
+  private readonly words = new Uint32Array(4)
+
+  /** The slot (its first word's index) holding `hexHash`'s first 128 bits, or the empty slot where they would go. */
+  private probe(hexHash: string): number {
+    for (let w = 0; w < 4; w++) this.words[w] = parseInt(hexHash.slice(w * 8, w * 8 + 8), 16)
+    return this.probeWords()
+  }
+
+  /** As `probe`, for the key already in `words` (raw: a zero first word is put in slot form here). */
+  private probeWords(): number {
+    const words = this.words
+    // Slot form (below): a zero first word marks an empty slot.
+    if (words[0] === 0) {
+      words[0] = 1
+      words[3] = ((words[3] as number) ^ 0x80000000) >>> 0
+    }
+    const a = words[0] as number
+    const b = words[1] as number
+    const c = words[2] as number
+    const d = words[3] as number
     const mask = this.capacity - 1
     for (let index = home(a, b, c, d) & mask; ; index = (index + 1) & mask) {
       const base = index * WORDS
       const slotA = this.slots[base]
-      if (slotA === 0) return undefined
-      if (slotA === a && this.slots[base + 1] === b && this.slots[base + 2] === c && this.slots[base + 3] === d) return this.slots[base + 4]
+      if (slotA === 0 || (slotA === a && this.slots[base + 1] === b && this.slots[base + 2] === c && this.slots[base + 3] === d)) return base
     }
   }
 
-  private insert(rawA: number, rawB: number, rawC: number, rawD: number, value: number): number | undefined {
-    const [a, b, c, d] = key(rawA, rawB, rawC, rawD)
-    const mask = this.capacity - 1
-    for (let index = home(a, b, c, d) & mask; ; index = (index + 1) & mask) {
-      const base = index * WORDS
-      const slotA = this.slots[base]
-      if (slotA === 0) {
-        this.slots[base] = a
-        this.slots[base + 1] = b
-        this.slots[base + 2] = c
-        this.slots[base + 3] = d
-        this.slots[base + 4] = value
-        this.used++
-        return undefined
-      }
-      if (slotA === a && this.slots[base + 1] === b && this.slots[base + 2] === c && this.slots[base + 3] === d) return this.slots[base + 4]
-    }
+  private fill(base: number, value: number): void {
+    this.slots.set(this.words, base)
+    this.slots[base + 4] = value
+    this.used++
   }
 
   private grow(): void {
@@ -77,22 +90,20 @@ export class HashMap128 {
     this.slots = new Uint32Array(old.length * 2)
     this.used = 0
     for (let base = 0; base < old.length; base += WORDS) {
-      // Stored keys are already in slot form (first word non-zero), which key() leaves as it is.
-      const a = old[base] ?? 0
-      if (a !== 0) this.insert(a, old[base + 1] ?? 0, old[base + 2] ?? 0, old[base + 3] ?? 0, old[base + 4] ?? 0)
+      // Stored keys are already in slot form (first word non-zero), which probeWords leaves as it is.
+      if (old[base] === 0) continue
+      this.words.set(old.subarray(base, base + 4))
+      this.fill(this.probeWords(), old[base + 4] as number)
     }
   }
 }
 
-/**
- * A key's slot form. A zero first word marks an empty slot, so a hash whose first word is zero is
- * stored with first word 1 and the top bit of its last word flipped. It then shares its slot form
- * with one other 128-bit prefix (first word 1, last word's top bit flipped back): two SHA-256
- * prefixes in that relation are as hard to find as a 128-bit collision.
+/*
+ * Slot form: a zero first word marks an empty slot, so a hash whose first word is zero is stored
+ * with first word 1 and the top bit of its last word flipped. It then shares its slot form with
+ * one other 128-bit prefix (first word 1, last word's top bit flipped back): two SHA-256 prefixes
+ * in that relation are as hard to find as a 128-bit collision.
  */
-function key(a: number, b: number, c: number, d: number): [number, number, number, number] {
-  return a === 0 ? [1, b, c, (d ^ 0x80000000) >>> 0] : [a, b, c, d]
-}
 
 /**
  * A key's first slot, from all four of its words. The keys are SHA-256 outputs, which nobody can
