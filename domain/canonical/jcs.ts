@@ -79,11 +79,63 @@ function serializeObject(value: object, path: string, out: string[]): void {
   out.push('}')
 }
 
+/** Thrown by the fast path at the first value that is not I-JSON; the slow path then says where. */
+const NOT_JSON: unique symbol = Symbol('not I-JSON')
+
+/** Whether a string has no lone surrogate (native, ES2024). */
+const wellFormed = (value: string): boolean => (value as string & { isWellFormed(): boolean }).isWellFormed()
+
+/**
+ * The fast path: the same text, with no path strings built for error messages (they cost more than
+ * the text itself on large values), and one string grown in place instead of an array of parts.
+ */
+function fast(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      if (!wellFormed(value)) throw NOT_JSON
+      return JSON.stringify(value)
+    case 'number':
+      if (!Number.isFinite(value)) throw NOT_JSON
+      return JSON.stringify(value)
+    case 'boolean':
+      return value ? 'true' : 'false'
+    case 'object': {
+      if (value === null) return 'null'
+      if (Array.isArray(value)) {
+        let text = '['
+        for (let i = 0; i < value.length; i++) text += (i > 0 ? ',' : '') + fast(value[i])
+        return text + ']'
+      }
+      const proto: unknown = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) throw NOT_JSON
+      const record = value as Record<string, unknown>
+      // Array.prototype.sort without a comparator orders by UTF-16 code units, exactly RFC 8785 §3.2.3.
+      const keys = Object.keys(record).sort()
+      let text = '{'
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string
+        const member = record[key]
+        if (member === undefined || !wellFormed(key)) throw NOT_JSON
+        text += (i > 0 ? ',' : '') + JSON.stringify(key) + ':' + fast(member)
+      }
+      return text + '}'
+    }
+    default:
+      throw NOT_JSON
+  }
+}
+
 /** The canonical text of a JSON value. Throws CanonicalizationError on anything that is not I-JSON. */
 export function canonicalize(value: JsonValue): string {
+  try {
+    return fast(value)
+  } catch (error) {
+    if (error !== NOT_JSON) throw error
+  }
+  // Walked again, path by path, to say where (and throw): only for a value that is not I-JSON.
   const out: string[] = []
   serialize(value, '$', out)
-  return out.join('')
+  throw new CanonicalizationError('not I-JSON')
 }
 
 const encoder = new TextEncoder()

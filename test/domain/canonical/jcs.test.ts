@@ -34,6 +34,31 @@ describe('canonicalize refuses what is not I-JSON', () => {
   ])('%s', (_label, value) => {
     expect(() => canonicalize(value as unknown as JsonValue)).toThrow(CanonicalizationError)
   })
+
+  it('anywhere in a value: refused, with the path to the first offending member', () => {
+    const poison = fc.constantFrom<[string, unknown]>(['lone surrogate', '\ud800x'], ['non-finite number', Number.NaN], ['non-finite number', -Infinity], ['undefined', undefined], ['only plain objects', new Map()], ['bigint is not JSON', 5n])
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', 0, 1)), poison, fc.jsonValue({ maxDepth: 2 }), (path, [what, bad], filler) => {
+        // Built from the inside out: each step is a one-member object or a two-element array, the filler beside the poison.
+        let value: unknown = bad
+        let where = ''
+        for (const step of [...path].reverse()) {
+          value = typeof step === 'string' ? { [step]: value } : step === 0 ? [value, filler] : [filler, value]
+          where = (typeof step === 'string' ? `.${step}` : `[${step}]`) + where
+        }
+        let thrown: unknown
+        try {
+          canonicalize(value as JsonValue)
+        } catch (error) {
+          thrown = error
+        }
+        expect(thrown).toBeInstanceOf(CanonicalizationError)
+        expect((thrown as Error).message).toContain(what)
+        if (what !== 'undefined') expect((thrown as Error).message).toContain(`$${where}`)
+      }),
+      { numRuns: 300 },
+    )
+  })
 })
 
 describe('canonicalize properties', () => {
@@ -44,6 +69,18 @@ describe('canonicalize properties', () => {
         expect(canonicalize(JSON.parse(once) as JsonValue)).toBe(once)
       }),
       { numRuns: 300 },
+    )
+  })
+  it('equals JSON.stringify of the value with its members sorted by UTF-16 code units, any string included', () => {
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v
+    const wellFormed = (v: unknown): boolean => JSON.stringify(v) === JSON.stringify(JSON.parse(JSON.stringify(v) ?? 'null')) && !/\\ud[89a-f]/i.test(JSON.stringify(v) ?? '')
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: 'binary' }), (value) => {
+        fc.pre(wellFormed(value))
+        expect(canonicalize(value as JsonValue)).toBe(JSON.stringify(sorted(value)))
+      }),
+      { numRuns: 500 },
     )
   })
   it('does not depend on member order', () => {
