@@ -24,7 +24,7 @@ import type { CryptoSuite } from '../domain/ports/crypto.js'
 import { Expected, type AppendRequest, type AppendResult, type EventStore, type StreamWrite } from '../domain/ports/event-store.js'
 import { systemClock } from './clock.js'
 import { nativeCrypto } from './crypto/native.js'
-import { verifySigned } from './verified-commands.js'
+import { checkedCommand, verifySigned } from './verified-commands.js'
 import { inSpan, TRACER } from './tracing.js'
 import { trace } from '@opentelemetry/api'
 
@@ -340,11 +340,13 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
   }
 
   async function handle(input: unknown): Promise<HandleResult<Code>> {
-    const decoded = decodeWith(SignedCommandC, input)
+    // A command this process signed for itself (signChecked) was decoded, hashed and verified then.
+    const checked = checkedCommand(input)
+    const decoded = checked === undefined ? decodeWith(SignedCommandC, input) : { ok: true as const, value: checked.signed }
     if (!decoded.ok) return refused<Code>('malformed', `malformed signed command: ${decoded.error}`)
     const signed = decoded.value
     trace.getActiveSpan()?.setAttributes({ 'ledger.command.type': signed.command.type, 'ledger.actor': signed.command.actor })
-    const commandHash = verifySigned(signed, crypto)
+    const commandHash = checked?.hash ?? verifySigned(signed, crypto)
     if (commandHash === undefined) return refused<Code>('bad-signature', 'the command signature does not verify under its actor key')
     if (signed.command.ledger !== store.ledgerPublicKey) {
       return refused<Code>('wrong-ledger', `the command names ledger ${signed.command.ledger}, not this ledger (${store.ledgerPublicKey})`)

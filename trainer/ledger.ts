@@ -6,11 +6,11 @@
  */
 import { toHex } from '../domain/crypto/hex.js'
 import { economy, encodeRequest, type EconomyCommand, type EconomyState } from '../domain/economy/index.js'
-import { signCommand } from '../domain/ledger/command.js'
 import type { Signer } from '../domain/ports/crypto.js'
 import type { EventStore } from '../domain/ports/event-store.js'
 import { createCommandHandler, type CommandHandler } from '../infrastructure/command-handler.js'
 import { nativeCrypto } from '../infrastructure/crypto/native.js'
+import { signChecked } from '../infrastructure/verified-commands.js'
 
 export type Submitted = { readonly ok: true; readonly commandHash: string } | { readonly ok: false; readonly code: string; readonly message: string }
 
@@ -30,7 +30,7 @@ export function inProcessLedger(store: EventStore, signer: Signer, handler: Comm
     async submit(request) {
       const wire = encodeRequest(request)
       const command = { ...wire, actor: key, nonce: `trainer-${process.pid}-${Date.now()}-${++nonce}`, issuedAt: new Date().toISOString(), ledger: store.ledgerPublicKey }
-      const result = await handler.handle(signCommand(command, signer, nativeCrypto))
+      const result = await handler.handle(signChecked(command, signer, nativeCrypto))
       return result.ok ? { ok: true, commandHash: result.commandHash } : { ok: false, code: result.error.code, message: result.error.message }
     },
     state: () => handler.state(),

@@ -17,7 +17,7 @@ import { toHex } from '../../domain/crypto/hex.js'
 import type { JsonValue } from '../../domain/json.js'
 import { anchorData, checkpointText, defaultOrigin, NO_ANCHOR, ORIGIN, TREE_ALGORITHM, type AnchorData, type AnchorRef } from '../../domain/ledger/anchor.js'
 import { nonceKey, SignedCommandC, type SignedCommand } from '../../domain/ledger/command.js'
-import { verifySigned } from '../verified-commands.js'
+import { checkedCommand, verifySigned } from '../verified-commands.js'
 import { LEDGER_FORMAT, sealEnvelopeText, type Cause, type Envelope } from '../../domain/ledger/envelope.js'
 import { LedgerError } from '../../domain/ledger/errors.js'
 import { StreamingRoot } from '../../domain/ledger/merkle.js'
@@ -271,9 +271,10 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       if (!/^[a-z][a-z0-9-]{0,63}$/.test(reason)) throw new LedgerError('malformed', 'a system reason is lower-case words joined by -')
       return common
     }
-    const decoded = decodeWith(SignedCommandC, request.command)
+    const checked = checkedCommand(request.command)
+    const decoded = checked === undefined ? decodeWith(SignedCommandC, request.command) : { ok: true as const, value: checked.signed }
     if (!decoded.ok) throw new LedgerError('malformed', `malformed signed command: ${decoded.error}`)
-    const commandHash = verifySigned(decoded.value, crypto)
+    const commandHash = checked?.hash ?? verifySigned(decoded.value, crypto)
     if (commandHash === undefined) throw new LedgerError('bad-signature', 'the command signature does not verify under its actor key')
     // A command signed for another ledger would otherwise mean the same thing here: refuse it.
     if (decoded.value.command.ledger !== ledgerPublicKey) {
