@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { rmSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { pino } from 'pino'
-import { openGateway, operatorSigner, type Gateway } from '../api/gateway/index.js'
+import { gatewayMount, openGateway, operatorSigner, type Gateway } from '../api/gateway/index.js'
 import { referenceBackend } from '../api/gateway/reference-backend.js'
 import type { Target } from '../api/gateway/backend.js'
 import { startServer, type RunningServer } from '../api/http/server.js'
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const modes = [['gateway, model in process', undefined], ['gateway, proxying to the bare server', { url: bare.url, model: d.deploymentId }]] as const
   for (const [name, upstream] of modes.filter(([, u]) => DELAY_MS === 0 || u !== undefined)) {
     const gateway = await openGateway({ dir: d.dir, store, signer, flushMs: 200, ...(upstream === undefined ? {} : { upstream }) })
-    const server = await startServer({ store, logger: pino({ level: 'silent' }), projections: [], mounts: [{ path: '/openai/v1', router: gateway.router }] })
+    const server = await startServer({ store, logger: pino({ level: 'silent' }), projections: [], mounts: [gatewayMount(gateway)] })
     gateways.push({ name, gateway, server })
   }
   const body = JSON.stringify({ model: d.deploymentId, messages: [{ role: 'user', content: 'Chest pain radiating to the left arm, troponin raised, ECG changes' }] })

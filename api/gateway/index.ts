@@ -22,20 +22,20 @@ import { lmBackend } from './lm-backend.js'
 import { checkpointDirOf } from '../../trainer/run-job.js'
 import { materialize } from '../../trainer/dataset.js'
 import { blobDir, createBlobStore } from '../../infrastructure/blobs/blob-store.js'
-import { gatewayRouter } from './router.js'
+import { gatewayEdge, gatewayHandlers, gatewayRouter, type GatewayDeps, type GatewayHandlers } from './router.js'
 import { upstreamBackend, type UpstreamOptions } from './upstream-backend.js'
 import type { CommandHandler } from '../../infrastructure/command-handler.js'
 import type { Mount } from '../http/app.js'
 
-export { gatewayRouter, type GatewayDeps } from './router.js'
+export { gatewayEdge, gatewayHandlers, gatewayRouter, type GatewayDeps, type GatewayHandlers } from './router.js'
 export { openMeter, type Meter, type MeteredReceipt } from './meter.js'
 export { keyHashOf } from './access.js'
 
 /** Where serve mounts the gateway beside the ledger API. */
 export const GATEWAY_PATH = '/openai/v1'
 
-/** The gateway as serve mounts it: its router under GATEWAY_PATH, its metrics with the API's. */
-export const gatewayMount = (gateway: Pick<Gateway, 'router' | 'metrics'>): Mount => ({ path: GATEWAY_PATH, router: gateway.router, metrics: gateway.metrics })
+/** The gateway as serve mounts it: its router under GATEWAY_PATH, its completions also on the listener's edge, its metrics with the API's. */
+export const gatewayMount = (gateway: Pick<Gateway, 'router' | 'handlers' | 'metrics'>): Mount => ({ path: GATEWAY_PATH, router: gateway.router, edge: gatewayEdge(GATEWAY_PATH, gateway.handlers), metrics: gateway.metrics })
 
 export const receiptsPath = (dir: string): string => join(dir, 'gateway', 'receipts.db')
 
@@ -64,6 +64,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   readonly router: Router
+  /** The routes the router serves, for an edge over them (`gatewayMount`). */
+  readonly handlers: GatewayHandlers
   readonly meter: Meter
   /** Prometheus metrics to register with the server's registry. */
   readonly metrics: readonly Metric[]
@@ -108,14 +110,16 @@ export async function openGateway(options: GatewayOptions): Promise<Gateway> {
           ...(options.onError === undefined ? {} : { onError: options.onError }),
         })
   const observed = gatewayMetrics(meter)
-  const router = gatewayRouter({
+  const deps: GatewayDeps = {
     observe: observed,
     operator: ledger.key,
     state,
     meter,
     backendFor: () => backend,
     onError: (error) => options.onError?.((error as Error).message),
-  })
+  }
+  const handlers = gatewayHandlers(deps)
+  const router = gatewayRouter(deps, handlers)
   // The operator key registers itself, like the trainer's: checked now and every second until done.
   let registering: NodeJS.Timeout | undefined
   async function register(): Promise<void> {
@@ -134,6 +138,7 @@ export async function openGateway(options: GatewayOptions): Promise<Gateway> {
   }
   return {
     router,
+    handlers,
     meter,
     metrics: observed.metrics,
     operator: ledger.key,

@@ -6,13 +6,17 @@
  * read them.
  */
 import { randomInt, randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import express, { Router, type NextFunction, type Request, type Response } from 'express'
+import type { Logger } from 'pino'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 import { feeOf } from '../../domain/deployment/values.js'
 import type { EconomyState } from '../../domain/economy/state.js'
 import { JsonTooDeep, limitDepth } from '../http/json-depth.js'
 import { HttpProblem, isProblem, problemBody, retryAfterOf } from '../http/problem.js'
+import { parseJsonBody, readBody } from '../http/command-edge.js'
+import type { Edge } from '../http/edge.js'
 import { admit, authorize, bearerKey, type Access } from './access.js'
 import { CONSENT_HEADER, consentHeader } from './consent-header.js'
 import { answerHashOf, BackendError, countTokens, inputText, UnsupportedRequest, type Backend, type Generation, type InferenceRequest } from './backend.js'
@@ -58,6 +62,7 @@ export interface GatewayDeps {
 }
 
 const DEFAULT_MAX_TOKENS = 4096
+const DEFAULT_BODY_BYTES = 1024 * 1024
 /** Where an answer's hash (its receipt's `answerHash`) is returned: a header, or a member of a stream's last chunk. */
 export const ANSWER_HASH_HEADER = 'x-ledger-answer-hash'
 export const ANSWER_HASH_MEMBER = 'x_ledger_answer_hash'
@@ -75,23 +80,43 @@ function unsupportedProblem(param: string, message: string): HttpProblem {
   return new HttpProblem('malformed', message, { code: 'unsupported-parameter', param, details: { param } })
 }
 
-function sendGatewayProblem(res: Response, problem: HttpProblem): void {
+/** A problem (RFC 9457) that also carries OpenAI's `error` member. */
+function sendGatewayProblem(res: ServerResponse, problem: HttpProblem, instance: string): void {
   const requestId = String(res.getHeader('x-request-id') ?? '')
-  const body = problemBody(problem, res.req.originalUrl, requestId)
+  const body = problemBody(problem, instance, requestId)
   const retryAfter = retryAfterOf(problem)
   if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter))
   const error = { message: problem.detail, type: problem.kind, code: problem.extras.code ?? problem.kind, param: problem.extras.param ?? null }
-  res.status(problem.status).type('application/problem+json').send(JSON.stringify({ ...body, error }))
+  sendText(res, problem.status, 'application/problem+json; charset=utf-8', JSON.stringify({ ...body, error }))
 }
 
-export function gatewayRouter(deps: GatewayDeps): Router {
-  const router = Router()
+function sendText(res: ServerResponse, status: number, type: string, text: string): void {
+  res.statusCode = status
+  res.setHeader('content-type', type)
+  res.setHeader('content-length', Buffer.byteLength(text))
+  res.end(text)
+}
+
+const sendJson = (res: ServerResponse, value: unknown): void => sendText(res, 200, 'application/json; charset=utf-8', JSON.stringify(value))
+
+export type CompletionKind = 'chat' | 'completion'
+
+/** The gateway's routes, apart from how a request reaches them: the express router and the edge (`gatewayEdge`) both call these. */
+export interface GatewayHandlers {
+  /** Largest request body (bytes). */
+  readonly bodyBytes: number
+  /** Answers a completion request whose body is parsed; rejects with what `fail` answers. */
+  completion(kind: CompletionKind, body: unknown, authorization: string | undefined, res: ServerResponse): Promise<void>
+  /** Answers a failure as a problem, or cuts the connection when the answer had begun. */
+  fail(error: unknown, res: ServerResponse, instance: string, log?: Logger): void
+}
+
+export function gatewayHandlers(deps: GatewayDeps): GatewayHandlers & { readonly access: (authorization: string | undefined, model: string | undefined) => Promise<Access> } {
   const now = deps.now ?? Date.now
-  router.use(express.json({ limit: deps.bodyBytes ?? 1024 * 1024, strict: true, type: () => true, verify: limitDepth() }))
 
   /** Authorizes (and, with `tokens`, admits) on the cached state; a refusal is decided again on a fresh one. */
-  async function access(req: Request, model: string | undefined, tokens?: number): Promise<{ state: EconomyState; access: Access; maxOutput: number }> {
-    const key = bearerKey(req.header('authorization'))
+  async function access(authorization: string | undefined, model: string | undefined, tokens?: number): Promise<{ state: EconomyState; access: Access; maxOutput: number }> {
+    const key = bearerKey(authorization)
     const decide = (state: EconomyState) => {
       const a = authorize(state, deps.operator, key, model, deps.meter, now())
       const maxOutput = tokens === undefined ? Number.MAX_SAFE_INTEGER : admit(state, a, tokens, deps.meter).maxOutput
@@ -105,35 +130,20 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     }
   }
 
-  function modelObject(a: Access): GatewayModel {
-    return { id: a.deployment.id, object: 'model' as const, created: Math.floor(a.served.sinceAt / 1000), owned_by: a.deployment.operator, checkpoint: a.served.checkpoint, job: a.served.jobId, endpoint: a.deployment.endpoint }
-  }
+  const completion = (kind: CompletionKind, raw: unknown, authorization: string | undefined, res: ServerResponse): Promise<void> =>
+    inSpan(`gateway.${kind}`, { 'gen_ai.operation.name': kind === 'chat' ? 'chat' : 'text_completion' }, () => serveTraced(kind, raw, authorization, res))
 
-  router.get('/models', async (req, res) => {
-    const { access: a } = await access(req, undefined)
-    res.setHeader(CONSENT_HEADER, consentHeader(a.consent))
-    res.json({ object: 'list', data: [modelObject(a)] })
-  })
-  router.get('/models/:id', async (req, res) => {
-    const { access: a } = await access(req, String(req.params.id))
-    res.setHeader(CONSENT_HEADER, consentHeader(a.consent))
-    res.json(modelObject(a))
-  })
-
-  const serve = (req: Request, res: Response, kind: 'chat' | 'completion'): Promise<void> =>
-    inSpan(`gateway.${kind}`, { 'gen_ai.operation.name': kind === 'chat' ? 'chat' : 'text_completion' }, () => serveTraced(req, res, kind))
-
-  async function serveTraced(req: Request, res: Response, kind: 'chat' | 'completion'): Promise<void> {
+  async function serveTraced(kind: CompletionKind, raw: unknown, authorization: string | undefined, res: ServerResponse): Promise<void> {
     // What no backend receives is refused by name before anything else: never answered without it and charged.
-    const unsupported = typeof req.body === 'object' && req.body !== null ? unsupportedParameter(req.body as Record<string, unknown>) : undefined
+    const unsupported = typeof raw === 'object' && raw !== null ? unsupportedParameter(raw as Record<string, unknown>) : undefined
     if (unsupported !== undefined) throw unsupportedProblem(unsupported.param, unsupported.message)
-    const body = kind === 'chat' ? decode(ChatRequestC, req.body) : decode(CompletionRequestC, req.body)
+    const body = kind === 'chat' ? decode(ChatRequestC, raw) : decode(CompletionRequestC, raw)
     if ((body.n ?? 1) !== 1) throw new HttpProblem('malformed', 'n must be 1: one choice per request', { param: 'n' })
     const messages = 'messages' in body ? chatMessages(body) : [{ role: 'user', content: Array.isArray(body.prompt) ? body.prompt.join('\n') : body.prompt }]
     if (messages.length === 0) throw new HttpProblem('malformed', 'messages must not be empty', { param: 'messages' })
     const started = now()
     // Authorized first, then the backend loads (and verifies) the served checkpoint and counts the input as the model will, then admitted on that count.
-    const { access: authorized } = await access(req, body.model)
+    const { access: authorized } = await access(authorization, body.model)
     const backend = deps.backendFor(authorized.deployment.id)
     const target = { deploymentId: authorized.deployment.id, served: authorized.served }
     let prepared: number | undefined
@@ -144,7 +154,7 @@ export function gatewayRouter(deps: GatewayDeps): Router {
       throw error
     }
     const estimatedInput = prepared ?? countTokens(inputText(messages))
-    const { access: a, maxOutput } = await access(req, body.model, estimatedInput)
+    const { access: a, maxOutput } = await access(authorization, body.model, estimatedInput)
     trace.getActiveSpan()?.setAttributes({ 'gen_ai.request.model': a.deployment.id, 'ledger.grant': a.grant.id, 'ledger.checkpoint': a.served.checkpoint, 'gen_ai.usage.input_tokens': estimatedInput })
     const asked = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS
     if (!Number.isSafeInteger(asked) || asked < 1) throw new HttpProblem('malformed', 'max_tokens must be a positive integer', { param: body.max_completion_tokens === undefined || body.max_completion_tokens === null ? 'max_tokens' : 'max_completion_tokens' })
@@ -167,8 +177,8 @@ export function gatewayRouter(deps: GatewayDeps): Router {
   }
 
   async function answer(
-    res: Response,
-    kind: 'chat' | 'completion',
+    res: ServerResponse,
+    kind: CompletionKind,
     body: ChatRequest | CompletionRequest,
     a: Access,
     request: InferenceRequest,
@@ -212,14 +222,15 @@ export function gatewayRouter(deps: GatewayDeps): Router {
       await meter(g, answerHash)
       res.setHeader(ANSWER_HASH_HEADER, answerHash)
       const usage = usageBody(g.inputTokens, g.outputTokens)
-      res.json(kind === 'chat' ? chatCompletion(envelope, g.text, g.finishReason, usage) : textCompletion(envelope, g.text, g.finishReason, usage))
+      sendJson(res, kind === 'chat' ? chatCompletion(envelope, g.text, g.finishReason, usage) : textCompletion(envelope, g.text, g.finishReason, usage))
       return
     }
 
     const parts = backend.stream(target, request, aborted.signal)[Symbol.asyncIterator]()
     // Fail before the first byte where possible, so the client sees a problem, not a broken stream.
     const first = await parts.next()
-    res.status(200).setHeader('content-type', 'text/event-stream; charset=utf-8')
+    res.statusCode = 200
+    res.setHeader('content-type', 'text/event-stream; charset=utf-8')
     res.setHeader('cache-control', 'no-cache')
     res.setHeader('x-accel-buffering', 'no')
     res.flushHeaders()
@@ -258,26 +269,101 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     res.end('data: [DONE]\n\n')
   }
 
-  router.post('/chat/completions', (req, res) => serve(req, res, 'chat'))
-  router.post('/completions', (req, res) => serve(req, res, 'completion'))
-  router.use((req, _res, next) => next(new HttpProblem('not-found', `no gateway route ${req.method} ${req.path}`)))
-
-  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error)
+  /** The problem a failure answers; refusals and backend failures are counted, anything else reported. */
+  function problemOf(error: unknown): HttpProblem {
     if (isProblem(error)) {
       deps.observe?.refused(error.kind)
-      return sendGatewayProblem(res, error)
+      return error
     }
     if (error instanceof BackendError) {
       deps.observe?.refused(error.timedOut ? 'gateway-timeout' : 'bad-gateway')
-      return sendGatewayProblem(res, new HttpProblem(error.timedOut ? 'gateway-timeout' : 'bad-gateway', error.message))
+      return new HttpProblem(error.timedOut ? 'gateway-timeout' : 'bad-gateway', error.message)
     }
-    if (error instanceof JsonTooDeep) return sendGatewayProblem(res, new HttpProblem('malformed', error.message))
-    const status = (error as { status?: number; type?: string }).status
-    if (status === 413) return sendGatewayProblem(res, new HttpProblem('too-large', 'the request body is too large'))
-    if (status === 400) return sendGatewayProblem(res, new HttpProblem('malformed', 'the body is not valid JSON'))
+    if (error instanceof JsonTooDeep) return new HttpProblem('malformed', error.message)
+    const { status, type } = error as { status?: number; type?: string }
+    if (status === 413) return new HttpProblem('too-large', 'the request body is too large')
+    // The body parser's refusals of a compressed body or charset it cannot read were answered as 500s.
+    if (status === 415 || type === 'encoding.unsupported' || type === 'charset.unsupported') return new HttpProblem('unsupported-media-type', 'unsupported body encoding or charset')
+    if (status === 400) return new HttpProblem('malformed', 'the body is not valid JSON')
     deps.onError?.(error)
-    return sendGatewayProblem(res, new HttpProblem('internal', 'the gateway failed; the request was not charged'))
+    return new HttpProblem('internal', 'the gateway failed; the request was not charged')
+  }
+
+  function fail(error: unknown, res: ServerResponse, instance: string, log?: Logger): void {
+    if (res.headersSent) {
+      // Too late for a problem document (a stream was under way): cut the connection.
+      log?.error({ err: error }, 'error after the response started')
+      res.destroy()
+      return
+    }
+    sendGatewayProblem(res, problemOf(error), instance)
+  }
+
+  return { bodyBytes: deps.bodyBytes ?? DEFAULT_BODY_BYTES, completion, fail, access: async (authorization, model) => (await access(authorization, model)).access }
+}
+
+function modelObject(a: Access): GatewayModel {
+  return { id: a.deployment.id, object: 'model' as const, created: Math.floor(a.served.sinceAt / 1000), owned_by: a.deployment.operator, checkpoint: a.served.checkpoint, job: a.served.jobId, endpoint: a.deployment.endpoint }
+}
+
+/** The gateway's routes on express; `handlers` shared with an edge over the same routes. */
+export function gatewayRouter(deps: GatewayDeps, handlers = gatewayHandlers(deps)): Router {
+  const router = Router()
+  router.use(express.json({ limit: handlers.bodyBytes, strict: true, type: () => true, verify: limitDepth() }))
+  router.get('/models', async (req, res) => {
+    const a = await handlers.access(req.header('authorization'), undefined)
+    res.setHeader(CONSENT_HEADER, consentHeader(a.consent))
+    res.json({ object: 'list', data: [modelObject(a)] })
+  })
+  router.get('/models/:id', async (req, res) => {
+    const a = await handlers.access(req.header('authorization'), String(req.params.id))
+    res.setHeader(CONSENT_HEADER, consentHeader(a.consent))
+    res.json(modelObject(a))
+  })
+  router.post('/chat/completions', (req, res) => handlers.completion('chat', req.body, req.header('authorization'), res))
+  router.post('/completions', (req, res) => handlers.completion('completion', req.body, req.header('authorization'), res))
+  router.use((req, _res, next) => next(new HttpProblem('not-found', `no gateway route ${req.method} ${req.path}`)))
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error)
+    handlers.fail(error, res, req.originalUrl)
   })
   return router
+}
+
+/** `POST {path}/chat/completions` and `{path}/completions`, matched as express matches them: any case, an optional trailing slash, any query. */
+const completionPath = (path: string): RegExp => new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(chat/)?completions/?(?:\\?|$)`, 'i')
+
+/**
+ * The completion routes on the bare listener (api/http/edge.ts), for the bodies the express
+ * parser would take as they are: a body in another charset than UTF-8, a compressed one, or no
+ * body at all goes on to the router, which inflates, decodes or refuses it as it always has.
+ */
+export function gatewayEdge(path: string, handlers: GatewayHandlers): Edge {
+  const matcher = completionPath(path)
+  const plain = (req: IncomingMessage): boolean => {
+    const { headers } = req
+    if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return false
+    const encoding = headers['content-encoding']
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') return false
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(headers['content-type'] ?? '')?.[1]
+    return charset === undefined || charset.toLowerCase() === 'utf-8'
+  }
+  return {
+    match(req) {
+      if (req.method !== 'POST') return undefined
+      const chat = matcher.exec(req.url ?? '')
+      if (chat === null || !plain(req)) return undefined
+      return `${path}/${chat[1] === undefined ? '' : 'chat/'}completions`
+    },
+    async handle(req, res, _requestId, log) {
+      const url = req.url ?? path
+      try {
+        const body = parseJsonBody(await readBody(req, handlers.bodyBytes, 'the request body is too large'))
+        const kind: CompletionKind = matcher.exec(url)?.[1] === undefined ? 'completion' : 'chat'
+        await handlers.completion(kind, body, req.headers.authorization, res)
+      } catch (error) {
+        handlers.fail(error, res, url, log)
+      }
+    },
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * The request listener: POST /v1/commands on the command edge (api/http/command-edge.ts), and
- * every other request through the express application: middleware in the order a request meets it
+ * The request listener: POST /v1/commands on the command edge (api/http/command-edge.ts), a
+ * mount's hot routes on its own edge (the gateway's completions), and every other request through
+ * the express application: middleware in the order a request meets it
  * (id and log, security headers, CORS, per-IP rate limit), then the routes, then 404 and the
  * problem handler.
  */
@@ -14,6 +15,7 @@ import type { EventStore } from '../../domain/ports/event-store.js'
 import type { BlobStore } from '../../infrastructure/blobs/blob-store.js'
 import type { Metrics } from './metrics.js'
 import { COMMAND_ROUTE, commandEdge } from './command-edge.js'
+import { edgeDispatcher, type Edge } from './edge.js'
 import { cors, ipRateLimit, notFound, originRevalidation, problemHandler, requestContext, securityHeaders } from './middleware.js'
 import type { RateLimiter } from './rate-limit.js'
 import { storageProblems, type StorageHealth } from './storage-health.js'
@@ -65,6 +67,8 @@ export interface AppDeps {
 export interface Mount {
   readonly path: string
   readonly router: Router
+  /** Routes of the router that are also taken on the bare listener before express (api/http/edge.ts); what an edge declines, the router answers. */
+  readonly edge?: Edge
   /** Its Prometheus metrics, served with the API's at /metrics. */
   readonly metrics?: readonly Metric[]
 }
@@ -73,7 +77,7 @@ export interface Mount {
 export interface AppListener extends RequestListener {
   /** Every request but the edge's. */
   readonly express: Express
-  /** The routes the command edge takes before express, as "method /path". */
+  /** The routes only an edge serves (api/http/edge.ts), as "method /path"; a mount's edge routes are also the mount router's. */
   readonly edgeRoutes: readonly string[]
 }
 
@@ -108,7 +112,7 @@ export function createApp(deps: AppDeps): AppListener {
   app.use(notFound)
   app.use(storageProblems(deps.storage))
   app.use(problemHandler)
-  const edge = commandEdge(deps)
+  const edge = edgeDispatcher([commandEdge(deps), ...(deps.mounts ?? []).flatMap((mount) => (mount.edge === undefined ? [] : [mount.edge]))], deps)
   const listener: RequestListener = (req, res) => {
     if (!edge(req, res)) app(req, res)
   }

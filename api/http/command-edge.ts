@@ -11,10 +11,11 @@
  * problems (RFC 9457) for every refusal. What it does not do that express's parser did: inflate a
  * compressed body, or decode one declared in a charset other than UTF-8; both answer 415.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
 import { jsonDepth, JsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js'
-import { corsHeaders, SECURITY_HEADERS, toProblem, traceRequest } from './middleware.js'
+import type { Edge } from './edge.js'
+import { toProblem } from './middleware.js'
 import { HttpProblem, writeProblem } from './problem.js'
 import type { RateLimiter } from './rate-limit.js'
 import { acceptCommand, type CommandDeps } from './routes/commands.js'
@@ -29,11 +30,9 @@ export interface CommandEdgeDeps extends CommandDeps {
   readonly storage: StorageHealth
 }
 
-/** Takes a request (true) when it is POST /v1/commands; matched as express matches routes: any case, an optional trailing slash, any query. */
-export type CommandEdge = (req: IncomingMessage, res: ServerResponse) => boolean
-
 export const COMMAND_ROUTE = '/v1/commands'
 const ROUTE = COMMAND_ROUTE
+/** Matched as express matches routes: any case, an optional trailing slash, any query. */
 const PATH = /^\/v1\/commands\/?(?:\?|$)/i
 
 /** The client's address for the per-IP limit: the left-most X-Forwarded-For entry behind a trusted proxy (as express's `trust proxy: true`), else the socket's peer. */
@@ -66,8 +65,8 @@ function checkHeaders(req: IncomingMessage, limit: number): void {
   if (Number.isFinite(length) && length > limit) throw new HttpProblem('too-large', 'the body exceeds the size limit')
 }
 
-/** The body's bytes, refusing it (413) as soon as it outgrows `limit`. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** The body's bytes, refusing it (413, `tooLarge`) as soon as it outgrows `limit`. */
+export function readBody(req: IncomingMessage, limit: number, tooLarge = 'the body exceeds the size limit'): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -76,7 +75,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         cleanup()
         req.resume()
-        reject(new HttpProblem('too-large', 'the body exceeds the size limit'))
+        reject(new HttpProblem('too-large', tooLarge))
         return
       }
       chunks.push(chunk)
@@ -118,42 +117,30 @@ export function parseJsonBody(bytes: Buffer): unknown {
   }
 }
 
-export function commandEdge(deps: CommandEdgeDeps): CommandEdge {
-  const allowed = new Set(deps.corsOrigins)
-
-  async function respond(req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger): Promise<void> {
-    try {
-      const wait = deps.ipLimit.take(clientIp(req, deps.trustProxy))
-      if (wait > 0) throw new HttpProblem('too-many-requests', 'this address sends requests faster than allowed', { retryAfter: wait })
-      checkHeaders(req, deps.commandBytes)
-      const body = parseJsonBody(await readBody(req, deps.commandBytes))
-      const answer = await acceptCommand(deps, body)
-      const text = JSON.stringify(answer.body)
-      res.statusCode = answer.status
-      res.setHeader('location', answer.location)
-      res.setHeader('content-type', 'application/json; charset=utf-8')
-      res.setHeader('content-length', Buffer.byteLength(text))
-      res.end(text)
-    } catch (error) {
-      const problem = storageProblem(error, deps.storage) ?? toProblem(error, log, requestId)
-      if (res.headersSent) {
-        res.destroy()
-        return
+export function commandEdge(deps: CommandEdgeDeps): Edge {
+  return {
+    match: (req) => (req.method === 'POST' && PATH.test(req.url ?? '') ? ROUTE : undefined),
+    async handle(req, res, requestId, log) {
+      try {
+        const wait = deps.ipLimit.take(clientIp(req, deps.trustProxy))
+        if (wait > 0) throw new HttpProblem('too-many-requests', 'this address sends requests faster than allowed', { retryAfter: wait })
+        checkHeaders(req, deps.commandBytes)
+        const body = parseJsonBody(await readBody(req, deps.commandBytes))
+        const answer = await acceptCommand(deps, body)
+        const text = JSON.stringify(answer.body)
+        res.statusCode = answer.status
+        res.setHeader('location', answer.location)
+        res.setHeader('content-type', 'application/json; charset=utf-8')
+        res.setHeader('content-length', Buffer.byteLength(text))
+        res.end(text)
+      } catch (error) {
+        const problem = storageProblem(error, deps.storage) ?? toProblem(error, log, requestId)
+        if (res.headersSent) {
+          res.destroy()
+          return
+        }
+        writeProblem(res, problem, req.url ?? ROUTE, requestId)
       }
-      writeProblem(res, problem, req.url ?? ROUTE, requestId)
-    }
-  }
-
-  return (req, res) => {
-    const url = req.url ?? ''
-    if (req.method !== 'POST' || !PATH.test(url)) return false
-    const path = url.split('?', 1)[0] ?? url
-    traceRequest(req, res, { logger: deps.logger, metrics: deps.metrics, method: 'POST', path, url, route: () => ROUTE }, (requestId, log) => {
-      for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value)
-      const origin = req.headers.origin
-      corsHeaders(allowed, typeof origin === 'string' ? origin : undefined, res)
-      void respond(req, res, requestId, log)
-    })
-    return true
+    },
   }
 }

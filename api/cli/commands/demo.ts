@@ -14,7 +14,7 @@ import { pino } from 'pino'
 import { blobDir, createBlobStore } from '../../../infrastructure/blobs/blob-store.js'
 import { startServer } from '../../http/server.js'
 import { defaultVerticals, economyHandler } from '../../http/verticals.js'
-import { openGateway } from '../../gateway/index.js'
+import { gatewayMount, openGateway } from '../../gateway/index.js'
 import { createHash } from 'node:crypto'
 import { toHex } from '../../../domain/crypto/hex.js'
 import { nativeEd25519 } from '../../../infrastructure/crypto/native.js'
@@ -75,7 +75,7 @@ interpreter that imports torch: --python (default /usr/bin/python3).`,
       blobs: createBlobStore(blobDir(dir)),
       logger: pino({ level: 'silent' }),
       limits: { perActor: { perSecond: Infinity, burst: Infinity } },
-      mounts: [{ path: '/openai/v1', router: gateway.router }],
+      mounts: [gatewayMount(gateway)],
     })
     const context = createDemoContext(createClient({ baseUrl: server.url }), signer, dir, {
       url: `${server.url}/openai/v1`,

@@ -15,7 +15,7 @@ import { openLedger } from '../../../infrastructure/data-dir.js'
 import { rmSync } from 'node:fs'
 import { pino } from 'pino'
 import type { EventStore } from '../../../domain/ports/event-store.js'
-import { keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
+import { gatewayMount, keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
 import { startServer, type RunningServer } from '../../../api/http/server.js'
 import { ALICE, BOB } from '../../domain/governance/fixtures.js'
 import { realKeys } from '../../infrastructure/command-handler-support.js'
@@ -116,7 +116,7 @@ export async function serveDeployed(): Promise<ServedGateway> {
   const d = await deployedDataDir()
   const { store } = await openLedger(d.dir)
   const gateway = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
-  const server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: gateway.router, metrics: gateway.metrics }] })
+  const server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [gatewayMount(gateway)] })
   return {
     d,
     store,

@@ -13,7 +13,7 @@ import { economy, type EconomyState } from '../../../domain/economy/index.js'
 import type { DeploymentEventOf } from '../../../domain/deployment/codecs.js'
 import type { EventStore } from '../../../domain/ports/event-store.js'
 import { createCommandHandler } from '../../../infrastructure/command-handler.js'
-import { keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
+import { gatewayMount, keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
 import { authorize } from '../../../api/gateway/access.js'
 import { HttpProblem } from '../../../api/http/problem.js'
 import { startServer, type RunningServer } from '../../../api/http/server.js'
@@ -206,7 +206,7 @@ describe('the OpenAI-compatible gateway, through the openai client', () => {
 
   it('confirms a refusal against a caught-up state: a grant accepted a moment ago is served, even by a gateway whose cache lives a minute', async () => {
     const slow = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0, stateTtlMs: 60_000, register: false })
-    const slowServer = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: slow.router, metrics: slow.metrics }] })
+    const slowServer = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [gatewayMount(slow)] })
     try {
       const key = 'sk-ledger-just-accepted-000000005'
       const c = new OpenAI({ apiKey: key, baseURL: `${slowServer.url}/openai/v1`, maxRetries: 0 })

@@ -9,7 +9,7 @@ import OpenAI from 'openai'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BackendError, type InferenceRequest, type Target } from '../../../api/gateway/backend.js'
-import { openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
+import { gatewayMount, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
 import { upstreamBackend } from '../../../api/gateway/upstream-backend.js'
 import { startServer, type RunningServer } from '../../../api/http/server.js'
 import type { EventStore } from '../../../domain/ports/event-store.js'
@@ -27,7 +27,7 @@ beforeAll(async () => {
   d = await deployedDataDir()
   ;({ store } = await openLedger(d.dir))
   gateway = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
-  server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: gateway.router }] })
+  server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [gatewayMount(gateway)] })
 }, 120_000)
 afterAll(async () => {
   for (const close of closers.reverse()) await close()

@@ -19,7 +19,7 @@ import type { DeploymentEventOf } from '../../../domain/deployment/codecs.js'
 import type { EventStore } from '../../../domain/ports/event-store.js'
 import { createCommandHandler } from '../../../infrastructure/command-handler.js'
 import { openLedger } from '../../../infrastructure/data-dir.js'
-import { keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
+import { gatewayMount, keyHashOf, openGateway, operatorSigner, type Gateway } from '../../../api/gateway/index.js'
 import { startServer, type RunningServer } from '../../../api/http/server.js'
 import { FAST_COST, signAs } from '../../trainer/fixture.js'
 import { acceptGrant, alice, API_KEY, bob, deployedDataDir, submitAs, type DeployedDir } from '../gateway/fixture.js'
@@ -115,7 +115,7 @@ beforeAll(async () => {
   await submitAs(d.dir, bob(), { type: 'CloseRewardEpoch', payload: { mandateId: d.mandateId } })
   ;({ store } = await openLedger(d.dir))
   gateway = await openGateway({ dir: d.dir, store, signer: await operatorSigner(d.dir, FAST_COST), flushMs: 0 })
-  server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [{ path: '/openai/v1', router: gateway.router }] })
+  server = await startServer({ store, logger: pino({ level: 'silent' }), mounts: [gatewayMount(gateway)] })
 }, 120_000)
 
 afterAll(async () => {
