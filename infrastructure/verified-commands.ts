@@ -10,17 +10,24 @@
 import { decodeWith } from '../domain/codec.js'
 import { fromHex, toHex } from '../domain/crypto/hex.js'
 import { canonicalize } from '../domain/canonical/jcs.js'
-import { commandHash, commandHashBytes, signCommand, SignedCommandC, verifyCommand, type Command, type SignedCommand } from '../domain/ledger/command.js'
+import type { JsonValue } from '../domain/json.js'
+import { commandHash, signCommand, SignedCommandC, verifyCommand, type Command, type SignedCommand } from '../domain/ledger/command.js'
 import type { CryptoSuite, Signer } from '../domain/ports/crypto.js'
 import { nativeCrypto } from './crypto/native.js'
 import type { VerifyPool } from './crypto/verify-pool.js'
 import { deepFreeze } from './deep-freeze.js'
 
+const encoder = new TextEncoder()
+
 /** Lower-case hex of whole bytes, as fromHex accepts. */
 const HEX = /^(?:[0-9a-f]{2})+$/
 
-/** `decoded`: the object itself passed SignedCommandC (frozen since), so a later decode of it would change nothing. */
-const verified = new WeakMap<object, { readonly hash: string; readonly signature: string; readonly frozen: boolean; readonly decoded?: true }>()
+/**
+ * `decoded`: the object itself passed SignedCommandC (frozen since), so a later decode of it would
+ * change nothing. `text`: the command's canonical text, kept for a frozen object (the stores keep
+ * the signed command as canonical text too: `signedCommandText`).
+ */
+const verified = new WeakMap<object, { readonly hash: string; readonly signature: string; readonly frozen: boolean; readonly decoded?: true; readonly text?: string }>()
 
 /**
  * The hash a check of this very object passed with, if it cannot have changed since: it was frozen
@@ -53,15 +60,14 @@ export async function verifySignedOff(signed: SignedCommand, crypto: CryptoSuite
   if (known !== undefined) return known
   // Frozen before it is hashed and checked: from here on it is exactly what is verified.
   deepFreeze(signed)
-  let hash: string | undefined
-  if (pool === undefined || crypto !== nativeCrypto) hash = verifyCommand(signed, crypto)
-  else {
-    const bytes = commandHashBytes(signed.command, crypto)
-    const ok = HEX.test(signed.command.actor) && HEX.test(signed.signature) && (await pool.verify(fromHex(signed.command.actor), bytes, fromHex(signed.signature)))
-    hash = ok ? toHex(bytes) : undefined
-  }
-  if (hash === undefined) return undefined
-  verified.set(signed, { hash, signature: signed.signature, frozen: true })
+  const text = canonicalize(signed.command)
+  const bytes = crypto.sha256(encoder.encode(text))
+  const { actor } = signed.command
+  const wellFormed = HEX.test(actor) && HEX.test(signed.signature)
+  const ok = wellFormed && (pool === undefined || crypto !== nativeCrypto ? crypto.ed25519.verify(fromHex(actor), bytes, fromHex(signed.signature)) : await pool.verify(fromHex(actor), bytes, fromHex(signed.signature)))
+  if (!ok) return undefined
+  const hash = toHex(bytes)
+  verified.set(signed, { hash, signature: signed.signature, frozen: true, text })
   return hash
 }
 
@@ -89,15 +95,25 @@ export function signChecked(command: Command, signer: Signer, crypto: CryptoSuit
   const bytes = crypto.sha256(encoder.encode(text))
   const signature = toHex(signer.sign(bytes))
   const signed = deepFreeze({ command: decoded.value.command, signature })
-  if (crypto.ed25519.verify(signer.publicKey, bytes, fromHex(signature))) verified.set(signed, { hash: toHex(bytes), signature, frozen: true, decoded: true })
+  if (crypto.ed25519.verify(signer.publicKey, bytes, fromHex(signature))) verified.set(signed, { hash: toHex(bytes), signature, frozen: true, decoded: true, text })
   return signed
 }
 
-const encoder = new TextEncoder()
 
 /** The command and its hash, when this very object was made by `signChecked`: decoded, frozen and verified already. */
 export function checkedCommand(input: unknown): { readonly signed: SignedCommand; readonly hash: string } | undefined {
   if (typeof input !== 'object' || input === null) return undefined
   const known = verified.get(input)
   return known?.decoded === true ? { signed: input as SignedCommand, hash: known.hash } : undefined
+}
+
+/**
+ * The canonical text of a signed command, as the stores keep it: built from the command's text
+ * kept when this frozen object was checked (members in JCS order: "command" before "signature"),
+ * else made anew. Either way the same text as `canonicalize(signed)`.
+ */
+export function signedCommandText(signed: SignedCommand): string {
+  const known = verified.get(signed)
+  if (known?.frozen === true && known.text !== undefined) return `{"command":${known.text},"signature":${JSON.stringify(known.signature)}}`
+  return canonicalize(signed as unknown as JsonValue)
 }

@@ -13,6 +13,7 @@
 import pg from 'pg'
 import type { PoolClient } from 'pg'
 import { canonicalize } from '../../domain/canonical/jcs.js'
+import { signedCommandText } from '../verified-commands.js'
 import type { JsonValue } from '../../domain/json.js'
 import { nonceKey, type SignedCommand } from '../../domain/ledger/command.js'
 import { ZERO_HASH, type Envelope } from '../../domain/ledger/envelope.js'
@@ -52,7 +53,7 @@ async function insertBatch(db: Queryable, q: Queries, batch: SealedBatch): Promi
   ])
   const c = batch.commands
   if (c.length === 0) return
-  await db.query(q.insertCommands, [c.map((x) => x.hash), c.map((x) => nonceKey(x.signed.command)), c.map((x) => canonicalize(x.signed as unknown as JsonValue)), c.map((x) => JSON.stringify(x.result))])
+  await db.query(q.insertCommands, [c.map((x) => x.hash), c.map((x) => nonceKey(x.signed.command)), c.map((x) => signedCommandText(x.signed)), c.map((x) => JSON.stringify(x.result))])
 }
 
 /** Keeps the contiguous prefix starting at `from`: a reader never passes a missing sequence. */

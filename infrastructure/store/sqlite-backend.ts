@@ -10,6 +10,7 @@
  */
 import Database from 'better-sqlite3'
 import { canonicalize } from '../../domain/canonical/jcs.js'
+import { signedCommandText } from '../verified-commands.js'
 import type { JsonValue } from '../../domain/json.js'
 import type { Envelope } from '../../domain/ledger/envelope.js'
 import { ZERO_HASH } from '../../domain/ledger/envelope.js'
@@ -125,7 +126,7 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
       insertEvent.run(e.sequence, e.stream, e.streamVersion, e.type, e.hash, commandHash, e.recordedAt, text)
     })
     for (const c of batch.commands) {
-      insertCommand.run(c.hash, nonceKey(c.signed.command), canonicalize(c.signed as unknown as JsonValue), JSON.stringify(c.result))
+      insertCommand.run(c.hash, nonceKey(c.signed.command), signedCommandText(c.signed), JSON.stringify(c.result))
     }
   })
 
@@ -177,7 +178,7 @@ export function createSqliteBackend(file: string, options: SqliteOptions = {}): 
         events: batch.envelopes.map((e, i) => [
           e.sequence, e.stream, e.streamVersion, e.type, e.hash, e.cause.kind === 'command' ? e.cause.commandHash : null, e.recordedAt, batch.texts?.[i] ?? canonicalize(e as unknown as JsonValue),
         ] as const),
-        commands: batch.commands.map((c) => [c.hash, nonceKey(c.signed.command), canonicalize(c.signed as unknown as JsonValue), JSON.stringify(c.result)] as const),
+        commands: batch.commands.map((c) => [c.hash, nonceKey(c.signed.command), signedCommandText(c.signed), JSON.stringify(c.result)] as const),
       })
     },
     readRange: async (fromSequence, limit) => parse(q.range.all(fromSequence, limit)),

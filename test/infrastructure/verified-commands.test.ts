@@ -4,7 +4,9 @@ import { signCommand, type SignedCommand } from '../../domain/ledger/command.js'
 import type { CryptoSuite } from '../../domain/ports/crypto.js'
 import { toHex } from '../../domain/crypto/hex.js'
 import { nativeCrypto } from '../../infrastructure/crypto/native.js'
-import { checkedCommand, signChecked, verifySigned, verifySignedOff } from '../../infrastructure/verified-commands.js'
+import fc from 'fast-check'
+import { canonicalize } from '../../domain/canonical/jcs.js'
+import { checkedCommand, signChecked, signedCommandText, verifySigned, verifySignedOff } from '../../infrastructure/verified-commands.js'
 import { commandHash, type Command } from '../../domain/ledger/command.js'
 import type { Signer } from '../../domain/ports/crypto.js'
 import { tokens } from '../../domain/governance/amounts.js'
@@ -21,6 +23,8 @@ const counting = (): { crypto: CryptoSuite; calls: () => number; hashes: () => n
   const sha256 = (data: Uint8Array) => (hashes++, nativeCrypto.sha256(data))
   return { crypto: { ed25519, sha256 }, calls: () => calls, hashes: () => hashes }
 }
+const signed0 = (): SignedCommand =>
+  signCommand({ type: 'WrapOpen', payload: { amount: '1' }, actor: toHex(actor.publicKey), nonce: 'n', issuedAt: '2026-01-01T00:00:00.000Z', ledger: 'ab'.repeat(32) }, actor, nativeCrypto)
 const signed = (): SignedCommand =>
   signCommand({ type: 'WrapOpen', payload: { amount: '1' }, actor: toHex(actor.publicKey), nonce: 'n', issuedAt: '2026-01-01T00:00:00.000Z', ledger: 'ab'.repeat(32) }, actor, nativeCrypto)
 
@@ -154,5 +158,29 @@ describe('signChecked commands through a real handler and store', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'bad-signature' } })
     expect((await store.head()).sequence).toBe(head)
     await open?.store.close()
+  })
+})
+
+describe('signedCommandText (what the stores keep)', () => {
+  it('is canonicalize(signed) for any payload, however the command was checked, or not at all', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom('checked', 'edge', 'layer', 'none'), async (payload, how) => {
+        fc.pre(JSON.stringify(payload) !== undefined && !/\\ud[89a-f]/i.test(JSON.stringify(payload)))
+        const command: Command = { type: 'WrapOpen', payload: payload as JsonValue, actor: toHex(actor.publicKey), nonce: 'n', issuedAt: '2026-01-01T00:00:00.000Z', ledger: 'ab'.repeat(32) }
+        const signed = how === 'checked' ? signChecked(command, actor, nativeCrypto) : signCommand(command, actor, nativeCrypto)
+        if (how === 'edge') expect(await verifySignedOff(signed, nativeCrypto, undefined)).toBeDefined()
+        if (how === 'layer') expect(verifySigned(signed, nativeCrypto)).toBeDefined()
+        expect(signedCommandText(signed)).toBe(canonicalize(signed as unknown as JsonValue))
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('follows a command changed after a check that did not freeze it', () => {
+    const signed = signed0()
+    expect(verifySigned(signed, nativeCrypto)).toBeDefined()
+    ;(signed.command.payload as { amount: string }).amount = '999'
+    expect(signedCommandText(signed)).toBe(canonicalize(signed as unknown as JsonValue))
+    expect(signedCommandText(signed)).toContain('"amount":"999"')
   })
 })
