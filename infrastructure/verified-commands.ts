@@ -54,8 +54,10 @@ export function verifySigned(signed: SignedCommand, crypto: CryptoSuite): string
  * suite is the native one the pool's threads use), for the HTTP edge, which owns the object (its
  * own parse of the body): the command is frozen, deeply, before it is hashed and checked, so the
  * layers after the edge neither verify it again nor hash it again to see whether it changed.
+ * `decodedBy`: the caller decoded this very object with SignedCommandC, so neither decodes it again
+ * either (`checkedCommand`).
  */
-export async function verifySignedOff(signed: SignedCommand, crypto: CryptoSuite, pool: VerifyPool | undefined): Promise<string | undefined> {
+export async function verifySignedOff(signed: SignedCommand, crypto: CryptoSuite, pool: VerifyPool | undefined, decodedBy?: typeof SignedCommandC): Promise<string | undefined> {
   const known = checkedBefore(signed, () => commandHash(signed.command, crypto))
   if (known !== undefined) return known
   // Frozen before it is hashed and checked: from here on it is exactly what is verified.
@@ -67,7 +69,7 @@ export async function verifySignedOff(signed: SignedCommand, crypto: CryptoSuite
   const ok = wellFormed && (pool === undefined || crypto !== nativeCrypto ? crypto.ed25519.verify(fromHex(actor), bytes, fromHex(signed.signature)) : await pool.verify(fromHex(actor), bytes, fromHex(signed.signature)))
   if (!ok) return undefined
   const hash = toHex(bytes)
-  verified.set(signed, { hash, signature: signed.signature, frozen: true, text })
+  verified.set(signed, { hash, signature: signed.signature, frozen: true, text, ...(decodedBy === SignedCommandC ? { decoded: true as const } : {}) })
   return hash
 }
 

@@ -7,7 +7,7 @@ import { nativeCrypto } from '../../infrastructure/crypto/native.js'
 import fc from 'fast-check'
 import { canonicalize } from '../../domain/canonical/jcs.js'
 import { checkedCommand, signChecked, signedCommandText, verifySigned, verifySignedOff } from '../../infrastructure/verified-commands.js'
-import { commandHash, type Command } from '../../domain/ledger/command.js'
+import { commandHash, SignedCommandC, type Command } from '../../domain/ledger/command.js'
 import type { Signer } from '../../domain/ports/crypto.js'
 import { tokens } from '../../domain/governance/amounts.js'
 import { ALICE, BOB, cmd } from '../domain/governance/fixtures.js'
@@ -73,6 +73,20 @@ describe('verifySignedOff (the HTTP edge)', () => {
     expect(() => ((command.command.payload as { amount: string }).amount = '1000000')).toThrow(TypeError)
     expect(() => ((command as { signature: string }).signature = '00')).toThrow(TypeError)
     expect(command.command.payload).toEqual({ amount: '1' })
+  })
+
+  it('marks a command decoded only when its caller says it decoded that very object', async () => {
+    const plain = signed()
+    expect(await verifySignedOff(plain, nativeCrypto, undefined)).toBeDefined()
+    expect(checkedCommand(plain)).toBeUndefined()
+    const decoded = signed()
+    const hash = await verifySignedOff(decoded, nativeCrypto, undefined, SignedCommandC)
+    expect(checkedCommand(decoded)).toEqual({ signed: decoded, hash })
+    // A forged signature is never marked, however it was decoded.
+    const forged = signed()
+    ;(forged as { signature: string }).signature = `${forged.signature.slice(0, -2)}00`
+    expect(await verifySignedOff(forged, nativeCrypto, undefined, SignedCommandC)).toBeUndefined()
+    expect(checkedCommand(forged)).toBeUndefined()
   })
 
   it('refuses a command altered before its check, and remembers nothing for it', async () => {

@@ -70,7 +70,7 @@ function acceptedBody(accepted: Accepted): CommandAcceptedBody {
 async function parseSigned(body: unknown, crypto: CryptoSuite, pool: VerifyPool | undefined): Promise<{ signed: SignedCommand; hash: string }> {
   const decoded = decodeWith(SignedCommandC, body)
   if (!decoded.ok) throw new HttpProblem('malformed', `not a signed command: ${decoded.error}`)
-  const hash = await verifySignedOff(decoded.value, crypto, pool)
+  const hash = await verifySignedOff(decoded.value, crypto, pool, SignedCommandC)
   if (hash === undefined) throw new HttpProblem('bad-signature', 'the signature does not verify under the command actor key over SHA-256 of the canonical command')
   return { signed: decoded.value, hash }
 }
