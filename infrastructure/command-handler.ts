@@ -216,8 +216,8 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
   }
 
   /**
-   * The first result of a command already in the log, from the store's command index: a resend is
-   * answered with it and never decided again (deciding again might now fail, after a spend). The
+   * The first result of a command already in the log, from the store's command index: a resend
+   * whose decision now fails (after a spend, past its window) is answered with it, not refused. The
    * handler keeps no memory per committed command, so its memory does not grow with the log.
    */
   async function duplicateOf(commandHash: string): Promise<Accepted | undefined> {
@@ -228,10 +228,18 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
 
   type Submitted = { kind: 'final'; result: HandleResult<Code> } | { kind: 'wait'; on: Promise<unknown> } | { kind: 'pending'; append: Promise<AppendResult>; done: Promise<void> }
 
+  /**
+   * A refusal, unless the command is already in the log: then its first result. Asked only when
+   * a decision refuses, so the command index is not read for every command: a resend that is
+   * decided again and accepted is answered by the sequencer, which finds the command in the index
+   * before anything else and answers its first result, appending nothing.
+   */
+  async function refusedUnlessLogged(refusal: HandleResult<Code>, commandHash: string): Promise<Submitted> {
+    return { kind: 'final', result: (await duplicateOf(commandHash)) ?? refusal }
+  }
+
   /** In the lane: decides against the speculative state and queues the append without awaiting it. */
   async function submit(signed: SignedCommand, commandHash: string): Promise<Submitted> {
-    const prior = await duplicateOf(commandHash)
-    if (prior !== undefined) return { kind: 'final', result: prior }
     const first = inFlight.get(commandHash)
     if (first !== undefined) return { kind: 'wait', on: first }
     if (current.length === 0) {
@@ -243,11 +251,11 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
       }
     }
     const parsed = vertical.parseCommand(signed.command)
-    if (isLeft(parsed)) return { kind: 'final', result: { ok: false, error: parsed.left } }
+    if (isLeft(parsed)) return refusedUnlessLogged({ ok: false, error: parsed.left }, commandHash)
     const recordedAt = decisionTime()
     const base = speculative
     const decided = decideTraced(() => vertical.decider.decide(parsed.right, base.state, { recordedAt, commandHash, ledgerKey: store.ledgerPublicKey, issuedAt: signed.command.issuedAt }))
-    if (isLeft(decided)) return { kind: 'final', result: { ok: false, error: decided.left } }
+    if (isLeft(decided)) return refusedUnlessLogged({ ok: false, error: decided.left }, commandHash)
     if (decided.right.length === 0) throw new Error(`${vertical.name}: an accepted command must record at least one event`)
     const encoded = decided.right.map(vertical.encodeEvent)
     const writes = groupWrites(encoded, { get: versionOf })

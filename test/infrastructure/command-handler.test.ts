@@ -82,6 +82,33 @@ describe('the command handler', () => {
     expect(await other.handle(signed)).toEqual({ ...first, duplicate: true })
   })
 
+  it('reads the command index only for a refusal: a fresh command is not looked up, a resend that is accepted again is answered by the store', async () => {
+    const { store, clock } = await started()
+    let lookups = 0
+    const counted: EventStore = Object.assign(Object.create(store) as EventStore, { commandResult: (hash: string) => (lookups++, store.commandResult(hash)) })
+    const handler = governanceHandler(counted, clock)
+    const first = await handler.handle(sign(cmd.wrap(ALICE, tokens(1))))
+    expect(first.ok).toBe(true)
+    expect(lookups).toBe(0)
+    // The resend is decided again (1 more OPEN to wrap: accepted), and the sequencer answers the first result.
+    const resent = sign(cmd.wrap(BOB, tokens(2)))
+    const firstOfResent = await handler.handle(resent)
+    const head = await store.head()
+    // Interleaved with fresh commands decided on top of it, all in flight together.
+    const [again, a, b] = await Promise.all([handler.handle(resent), handler.handle(sign(cmd.wrap(ALICE, tokens(3)))), handler.handle(sign(cmd.wrap(BOB, tokens(4))))])
+    expect(again).toEqual({ ...firstOfResent, duplicate: true })
+    expect([a.ok, b.ok, a.ok && a.duplicate, b.ok && b.duplicate]).toEqual([true, true, false, false])
+    expect((await store.head()).sequence).toBeGreaterThan(head.sequence)
+    expect(lookups).toBe(0)
+    // A refusal asks the index: this one is not in it, so it is refused.
+    expect(await handler.handle(sign(cmd.wrap(ALICE, tokens(10_000_000))))).toMatchObject({ ok: false })
+    expect(lookups).toBe(1)
+    const events = await envelopes(store)
+    expect(events.filter((e) => e.cause.kind === 'command' && firstOfResent.ok && e.cause.commandHash === firstOfResent.commandHash).map((e) => e.sequence)).toEqual(
+      firstOfResent.ok ? Array.from({ length: firstOfResent.lastSequence - firstOfResent.firstSequence + 1 }, (_, i) => firstOfResent.firstSequence + i) : [],
+    )
+  })
+
   it('never records a time before the head, even when the clock is behind', async () => {
     const { handler, clock } = await started()
     clock.advance(-60_000)
