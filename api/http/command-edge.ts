@@ -5,10 +5,10 @@
  * every router mounted before /v1, request and response decoration, the body parser's stream and
  * charset machinery, response helpers hashing an ETag nobody revalidates) cost about as much CPU
  * per command as deciding and committing it (docs/performance.md, "HTTP"). The edge keeps the
- * route's whole contract, shared with the express pipeline where it can be: the same request id,
- * server span, log line and latency metric (api/http/middleware.ts), security and CORS headers,
- * per-IP rate limit, then the media type, size and nesting limits on the body, and the same
- * problems (RFC 9457) for every refusal. What it does not do that express's parser did: inflate a
+ * route's whole contract: the listener (api/http/edge.ts) gives it the same request id, server
+ * span, log line and latency metric as the express pipeline, and the security and CORS headers;
+ * the edge applies the per-IP rate limit, then the media type, size and nesting limits on the
+ * body, and answers the same problems (RFC 9457) for every refusal. What it does not do that express's parser did: inflate a
  * compressed body, or decode one declared in a charset other than UTF-8; both answer 415.
  */
 import type { IncomingMessage } from 'node:http'
@@ -25,7 +25,6 @@ export interface CommandEdgeDeps extends CommandDeps {
   readonly logger: Logger
   readonly ipLimit: RateLimiter
   readonly commandBytes: number
-  readonly corsOrigins: readonly string[]
   readonly trustProxy: boolean
   readonly storage: StorageHealth
 }
