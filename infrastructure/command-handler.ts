@@ -13,10 +13,9 @@
  * up and decides again, a bounded number of times.
  */
 import { isLeft } from 'fp-ts/lib/Either.js'
-import { decodeWith } from '../domain/codec.js'
 import { domainError, type DomainError, type Vertical } from '../domain/decider.js'
 import type { JsonValue } from '../domain/json.js'
-import { SignedCommandC, type SignedCommand } from '../domain/ledger/command.js'
+import type { SignedCommand } from '../domain/ledger/command.js'
 import type { Envelope } from '../domain/ledger/envelope.js'
 import { isLedgerError } from '../domain/ledger/errors.js'
 import type { Clock } from '../domain/ports/clock.js'
@@ -24,7 +23,7 @@ import type { CryptoSuite } from '../domain/ports/crypto.js'
 import { Expected, type AppendRequest, type AppendResult, type EventStore, type StreamWrite } from '../domain/ports/event-store.js'
 import { systemClock } from './clock.js'
 import { nativeCrypto } from './crypto/native.js'
-import { checkedCommand, verifySigned } from './verified-commands.js'
+import { checkSigned } from './verified-commands.js'
 import { inSpan, TRACER } from './tracing.js'
 import { trace } from '@opentelemetry/api'
 
@@ -348,14 +347,10 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
   }
 
   async function handle(input: unknown): Promise<HandleResult<Code>> {
-    // A command this process signed for itself (signChecked) was decoded, hashed and verified then.
-    const checked = checkedCommand(input)
-    const decoded = checked === undefined ? decodeWith(SignedCommandC, input) : { ok: true as const, value: checked.signed }
-    if (!decoded.ok) return refused<Code>('malformed', `malformed signed command: ${decoded.error}`)
-    const signed = decoded.value
-    trace.getActiveSpan()?.setAttributes({ 'ledger.command.type': signed.command.type, 'ledger.actor': signed.command.actor })
-    const commandHash = checked?.hash ?? verifySigned(signed, crypto)
-    if (commandHash === undefined) return refused<Code>('bad-signature', 'the command signature does not verify under its actor key')
+    const check = checkSigned(input, crypto)
+    if (check.signed !== undefined) trace.getActiveSpan()?.setAttributes({ 'ledger.command.type': check.signed.command.type, 'ledger.actor': check.signed.command.actor })
+    if (!check.ok) return refused<Code>(check.code, check.message)
+    const { signed, hash: commandHash } = check
     if (signed.command.ledger !== store.ledgerPublicKey) {
       return refused<Code>('wrong-ledger', `the command names ledger ${signed.command.ledger}, not this ledger (${store.ledgerPublicKey})`)
     }

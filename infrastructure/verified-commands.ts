@@ -109,6 +109,26 @@ export function checkedCommand(input: unknown): { readonly signed: SignedCommand
   return known?.decoded === true ? { signed: input as SignedCommand, hash: known.hash } : undefined
 }
 
+/** What `checkSigned` finds: the command and its hash, or why it is refused (with the command, when it decoded). */
+export type SignedCheck =
+  | { readonly ok: true; readonly signed: SignedCommand; readonly hash: string }
+  | { readonly ok: false; readonly code: 'malformed' | 'bad-signature'; readonly message: string; readonly signed?: SignedCommand }
+
+/**
+ * Decodes `input` as a signed command and checks its signature: what the command handler and the
+ * sequencer each ask of every command they are given. A command made by `signChecked`, or marked
+ * decoded by the HTTP edge, is answered from what its check kept; any other is decoded, and
+ * verified at most once per unchanged object (`verifySigned`).
+ */
+export function checkSigned(input: unknown, crypto: CryptoSuite): SignedCheck {
+  const checked = checkedCommand(input)
+  if (checked !== undefined) return { ok: true, ...checked }
+  const decoded = decodeWith(SignedCommandC, input)
+  if (!decoded.ok) return { ok: false, code: 'malformed', message: `malformed signed command: ${decoded.error}` }
+  const hash = verifySigned(decoded.value, crypto)
+  return hash === undefined ? { ok: false, code: 'bad-signature', message: 'the command signature does not verify under its actor key', signed: decoded.value } : { ok: true, signed: decoded.value, hash }
+}
+
 /**
  * The canonical text of a signed command, as the stores keep it: built from the command's text
  * kept when this frozen object was checked (members in JCS order: "command" before "signature"),

@@ -14,9 +14,8 @@ import type * as t from 'io-ts'
 import { feeOf } from '../../domain/deployment/values.js'
 import type { EconomyState } from '../../domain/economy/state.js'
 import { JsonTooDeep, limitDepth } from '../http/json-depth.js'
-import { HttpProblem, isProblem, problemBody, retryAfterOf } from '../http/problem.js'
-import { parseJsonBody, readBody } from '../http/command-edge.js'
-import type { Edge } from '../http/edge.js'
+import { HttpProblem, isProblem, writeProblem } from '../http/problem.js'
+import { parseJsonBody, plainEncoding, readBody, type Edge } from '../http/edge.js'
 import { admit, authorize, bearerKey, type Access } from './access.js'
 import { CONSENT_HEADER, consentHeader } from './consent-header.js'
 import { answerHashOf, BackendError, countTokens, inputText, UnsupportedRequest, type Backend, type Generation, type InferenceRequest } from './backend.js'
@@ -82,22 +81,18 @@ function unsupportedProblem(param: string, message: string): HttpProblem {
 
 /** A problem (RFC 9457) that also carries OpenAI's `error` member. */
 function sendGatewayProblem(res: ServerResponse, problem: HttpProblem, instance: string): void {
-  const requestId = String(res.getHeader('x-request-id') ?? '')
-  const body = problemBody(problem, instance, requestId)
-  const retryAfter = retryAfterOf(problem)
-  if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter))
   const error = { message: problem.detail, type: problem.kind, code: problem.extras.code ?? problem.kind, param: problem.extras.param ?? null }
-  sendText(res, problem.status, 'application/problem+json; charset=utf-8', JSON.stringify({ ...body, error }))
+  writeProblem(res, problem, instance, String(res.getHeader('x-request-id') ?? ''), { error })
 }
 
-function sendText(res: ServerResponse, status: number, type: string, text: string): void {
-  res.statusCode = status
-  res.setHeader('content-type', type)
+/** A whole answer, as JSON. */
+function sendJson(res: ServerResponse, value: unknown): void {
+  const text = JSON.stringify(value)
+  res.statusCode = 200
+  res.setHeader('content-type', 'application/json; charset=utf-8')
   res.setHeader('content-length', Buffer.byteLength(text))
   res.end(text)
 }
-
-const sendJson = (res: ServerResponse, value: unknown): void => sendText(res, 200, 'application/json; charset=utf-8', JSON.stringify(value))
 
 export type CompletionKind = 'chat' | 'completion'
 
@@ -340,14 +335,7 @@ const completionPath = (path: string): RegExp => new RegExp(`^${path.replace(/[.
  */
 export function gatewayEdge(path: string, handlers: GatewayHandlers): Edge {
   const matcher = completionPath(path)
-  const plain = (req: IncomingMessage): boolean => {
-    const { headers } = req
-    if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return false
-    const encoding = headers['content-encoding']
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') return false
-    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(headers['content-type'] ?? '')?.[1]
-    return charset === undefined || charset.toLowerCase() === 'utf-8'
-  }
+  const plain = ({ headers }: IncomingMessage): boolean => (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) && plainEncoding(headers)
   return {
     match(req) {
       if (req.method !== 'POST') return undefined

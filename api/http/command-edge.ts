@@ -13,8 +13,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
-import { jsonDepth, JsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js'
-import type { Edge } from './edge.js'
+import { parseJsonBody, plainEncoding, readBody, type Edge } from './edge.js'
 import { toProblem } from './middleware.js'
 import { HttpProblem, writeProblem } from './problem.js'
 import type { RateLimiter } from './rate-limit.js'
@@ -52,68 +51,11 @@ function unsupported(detail: string): HttpProblem {
 function checkHeaders(req: IncomingMessage, limit: number): void {
   const { headers } = req
   const hasBody = headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined
-  const [type = '', ...params] = (headers['content-type'] ?? '').split(';')
+  const [type = ''] = (headers['content-type'] ?? '').split(';')
   if (!hasBody || type.trim().toLowerCase() !== 'application/json') throw unsupported('send the body as application/json')
-  for (const param of params) {
-    const [name = '', value = ''] = param.split('=')
-    if (name.trim().toLowerCase() === 'charset' && value.trim().replace(/^"|"$/g, '').toLowerCase() !== 'utf-8') throw unsupported('unsupported body encoding or charset')
-  }
-  const encoding = headers['content-encoding']
-  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') throw unsupported('unsupported body encoding or charset')
+  if (!plainEncoding(headers)) throw unsupported('unsupported body encoding or charset')
   const length = Number(headers['content-length'])
   if (Number.isFinite(length) && length > limit) throw new HttpProblem('too-large', 'the body exceeds the size limit')
-}
-
-/** The body's bytes, refusing it (413, `tooLarge`) as soon as it outgrows `limit`. */
-export function readBody(req: IncomingMessage, limit: number, tooLarge = 'the body exceeds the size limit'): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        cleanup()
-        req.resume()
-        reject(new HttpProblem('too-large', tooLarge))
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = () => {
-      cleanup()
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size))
-    }
-    const onError = () => {
-      cleanup()
-      reject(new HttpProblem('malformed', 'the body could not be read'))
-    }
-    const cleanup = () => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.off('error', onError)
-      req.off('aborted', onError)
-    }
-    req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
-    req.on('aborted', onError)
-  })
-}
-
-/** The body as JSON: nesting bounded before parsing, an object or array at the top (an empty body is `{}`). */
-export function parseJsonBody(bytes: Buffer): unknown {
-  const depth = jsonDepth(bytes)
-  if (depth > MAX_JSON_DEPTH) throw new JsonTooDeep(depth, MAX_JSON_DEPTH)
-  const decoded = bytes.toString('utf8')
-  const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded
-  const first = /\S/.exec(text)?.[0]
-  if (first === undefined) return {}
-  if (first !== '{' && first !== '[') throw new HttpProblem('malformed', 'the body is not valid JSON')
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    throw new HttpProblem('malformed', 'the body is not valid JSON')
-  }
 }
 
 export function commandEdge(deps: CommandEdgeDeps): Edge {

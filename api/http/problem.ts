@@ -127,11 +127,14 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problemBody(problem, res.req.originalUrl, requestId)))
 }
 
-/** `sendProblem` on a bare node:http response (the command edge, which runs without express). */
-export function writeProblem(res: ServerResponse, problem: HttpProblem, instance: string, requestId: string): void {
+/**
+ * `sendProblem` on a bare node:http response (the edges, which run without express); `extra`:
+ * members added to the problem document (the gateway adds OpenAI's `error`).
+ */
+export function writeProblem(res: ServerResponse, problem: HttpProblem, instance: string, requestId: string, extra?: Readonly<Record<string, unknown>>): void {
   const retryAfter = retryAfterOf(problem)
   if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter))
-  const text = JSON.stringify(problemBody(problem, instance, requestId))
+  const text = JSON.stringify({ ...problemBody(problem, instance, requestId), ...extra })
   res.statusCode = problem.status
   res.setHeader('content-type', 'application/problem+json; charset=utf-8')
   res.setHeader('content-length', Buffer.byteLength(text))

@@ -12,12 +12,12 @@
  * keys sign; the store signs with the new key from the moment that batch commits, never before.
  */
 import { canonicalize, CanonicalizationError } from '../../domain/canonical/jcs.js'
-import { decodeWith, isInstant, JsonValueC } from '../../domain/codec.js'
+import { isInstant, JsonValueC } from '../../domain/codec.js'
 import { toHex } from '../../domain/crypto/hex.js'
 import type { JsonValue } from '../../domain/json.js'
 import { anchorData, checkpointText, defaultOrigin, NO_ANCHOR, ORIGIN, TREE_ALGORITHM, type AnchorData, type AnchorRef } from '../../domain/ledger/anchor.js'
-import { nonceKey, SignedCommandC, type SignedCommand } from '../../domain/ledger/command.js'
-import { checkedCommand, verifySigned } from '../verified-commands.js'
+import { nonceKey, type SignedCommand } from '../../domain/ledger/command.js'
+import { checkSigned } from '../verified-commands.js'
 import { LEDGER_FORMAT, sealEnvelopeText, type Cause, type Envelope } from '../../domain/ledger/envelope.js'
 import { LedgerError } from '../../domain/ledger/errors.js'
 import { StreamingRoot } from '../../domain/ledger/merkle.js'
@@ -271,16 +271,13 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       if (!/^[a-z][a-z0-9-]{0,63}$/.test(reason)) throw new LedgerError('malformed', 'a system reason is lower-case words joined by -')
       return common
     }
-    const checked = checkedCommand(request.command)
-    const decoded = checked === undefined ? decodeWith(SignedCommandC, request.command) : { ok: true as const, value: checked.signed }
-    if (!decoded.ok) throw new LedgerError('malformed', `malformed signed command: ${decoded.error}`)
-    const commandHash = checked?.hash ?? verifySigned(decoded.value, crypto)
-    if (commandHash === undefined) throw new LedgerError('bad-signature', 'the command signature does not verify under its actor key')
+    const check = checkSigned(request.command, crypto)
+    if (!check.ok) throw new LedgerError(check.code, check.message)
     // A command signed for another ledger would otherwise mean the same thing here: refuse it.
-    if (decoded.value.command.ledger !== ledgerPublicKey) {
-      throw new LedgerError('wrong-ledger', `the command names ledger ${decoded.value.command.ledger}, not this ledger (${ledgerPublicKey})`, { ledger: ledgerPublicKey })
+    if (check.signed.command.ledger !== ledgerPublicKey) {
+      throw new LedgerError('wrong-ledger', `the command names ledger ${check.signed.command.ledger}, not this ledger (${ledgerPublicKey})`, { ledger: ledgerPublicKey })
     }
-    return { ...common, command: decoded.value, commandHash }
+    return { ...common, command: check.signed, commandHash: check.hash }
   }
 
   function schedule(): void {

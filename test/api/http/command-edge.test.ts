@@ -5,7 +5,7 @@
 import { request as httpRequest } from 'node:http'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseJsonBody } from '../../../api/http/command-edge.js'
+import { parseJsonBody } from '../../../api/http/edge.js'
 import { headOf, openProposal, startTestServer, type TestServer } from './support.js'
 
 interface Raw {
