@@ -166,7 +166,6 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   /** The signers this process holds, by public key: the one it opened with and any it rotated to. */
   const signers = new Map<string, Signer>([[toHex(signer.publicKey), signer]])
 
-  const versionCache = new Map<string, number>()
   // What this process committed last, parsed once for all its readers.
   const recent = new RecentEnvelopes(options.recentEnvelopes ?? 4096)
   let state = await loadState()
@@ -330,20 +329,15 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     }
   }
 
-  /** The head and stream versions the next batch is planned on: the last launched batch's, else the committed ones. */
-  function tip(): { base: ChainState; version: (stream: string) => number | undefined } {
-    const last = launched[launched.length - 1]
-    if (last === undefined) return { base: state, version: (stream) => versionCache.get(stream) }
-    return {
-      base: last.plan.state,
-      version(stream) {
-        for (let i = launched.length - 1; i >= 0; i--) {
-          const v = (launched[i] as Launched).plan.versions.get(stream)
-          if (v !== undefined) return v
-        }
-        return versionCache.get(stream)
-      },
-    }
+  /**
+   * The head and stream versions the next batch is planned on: the last launched batch's, else the
+   * committed ones. Every plan records its streams in the one stream-heads map it shares with the
+   * committed state (a failed batch makes the state reload), so that map holds the version of
+   * every stream in the log and in the launched batches: no stream is looked up in the backend.
+   */
+  function tip(): { base: ChainState; version: (stream: string) => number } {
+    const base = launched[launched.length - 1]?.plan.state ?? state
+    return { base, version: (stream) => base.heads.version(stream) }
   }
 
   /**
@@ -358,21 +352,12 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     if (launched.length === 0) {
       const current = await backend.head()
       if (stale || current.sequence !== state.head.sequence || current.hash !== state.head.hash) {
-        versionCache.clear()
         state = await loadState()
         stale = false
       }
     }
-    const streams = new Set<string>()
-    for (const job of batch) if (job.kind === 'append') for (const write of job.request.writes) if (!versionCache.has(write.stream)) streams.add(write.stream)
-    // Any batch may seal an anchor, so the anchor stream's version must be known too.
-    if (!versionCache.has(ANCHOR_STREAM)) streams.add(ANCHOR_STREAM)
-    if (!versionCache.has(KEYS_STREAM)) streams.add(KEYS_STREAM)
     const existing = await backend.findCommands(hashes)
     const usedNonces = await backend.findNonces(nonces)
-    // A stream read now may already include a launched batch that committed meanwhile: the
-    // launched batches' own versions are looked up first (`tip`), so either way the value is right.
-    for (const [stream, version] of await backend.streamVersions([...streams])) if (!versionCache.has(stream)) versionCache.set(stream, version)
     for (const { plan } of launched) {
       for (const stored of plan.commands) {
         existing.set(stored.hash, stored)
@@ -442,7 +427,6 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       launched.shift()
       if (!oldest.empty) {
         state = oldest.plan.state
-        for (const [stream, version] of oldest.plan.versions) versionCache.set(stream, version)
         remember(oldest.plan)
       }
       oldest.plan.settle()
@@ -452,7 +436,6 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     const all = launched
     launched = []
     for (const later of all.slice(1)) await later.settled
-    versionCache.clear()
     stale = true
     const committed: Launched[] = []
     try {
@@ -490,7 +473,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   async function runBatch(batch: Job[], attempt = 0): Promise<void> {
     const checked = await prepared(batch)
     if (checked === undefined) return
-    const plan = planBatch(batch, state, (stream) => versionCache.get(stream), checked.existing, checked.usedNonces)
+    const plan = planBatch(batch, state, (stream) => state.heads.version(stream), checked.existing, checked.usedNonces)
     if (plan.envelopes.length === 0) {
       plan.settle()
       return
@@ -501,7 +484,6 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
         backend.commit({ expectedHead: head, envelopes: plan.envelopes, texts: plan.texts, commands: plan.commands }),
       )
     } catch (error) {
-      versionCache.clear()
       stale = true
       try {
         state = await loadState()
@@ -516,7 +498,6 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       return
     }
     state = plan.state
-    for (const [stream, version] of plan.versions) versionCache.set(stream, version)
     remember(plan)
     plan.settle()
     notify()
@@ -540,7 +521,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   }
 
   /** Decides a whole batch against a working copy of the state; nothing is kept unless it commits. */
-  function planBatch(batch: Job[], base: ChainState, baseVersion: (stream: string) => number | undefined, existing: Map<string, StoredCommand>, usedNonces: Map<string, string>): Plan {
+  function planBatch(batch: Job[], base: ChainState, baseVersion: (stream: string) => number, existing: Map<string, StoredCommand>, usedNonces: Map<string, string>): Plan {
     const work: ChainState = { ...base, tree: base.tree.clone() }
     const versions = new Map<string, number>()
     const envelopes: Envelope[] = []
@@ -549,7 +530,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     const inBatch = new Map<string, StoredCommand>()
     const inBatchNonces = new Map<string, string>()
     const outcomes: (() => void)[] = []
-    const version = (stream: string) => versions.get(stream) ?? baseVersion(stream) ?? 0
+    const version = (stream: string) => versions.get(stream) ?? baseVersion(stream)
 
     const push = (stream: string, type: string, data: JsonValue, cause: Cause, recordedAt: string, dataText?: string): Envelope => {
       const streamVersion = version(stream) + 1

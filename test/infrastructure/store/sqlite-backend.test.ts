@@ -9,6 +9,7 @@ import { Expected, type EventStore } from '../../../domain/ports/event-store.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { createSqliteBackend } from '../../../infrastructure/store/sqlite-backend.js'
 import { openLedgerStore, type LedgerStoreOptions } from '../../../infrastructure/store/ledger-store.js'
+import type { StorageBackend } from '../../../infrastructure/store/backend.js'
 import { describeEventStore } from './conformance.js'
 import { assertChain, collect, command, ledgerSigner, otherLedgerSigner } from './support.js'
 
@@ -105,6 +106,52 @@ describe('sqlite backend: durability and sharing', () => {
     await b.append({ writes: [{ stream: 'order-1', expected: Expected.exact(1), events: [{ type: 'Shipped', data: {} }] }] })
     await a.append({ writes: [{ stream: 'order-1', expected: Expected.exact(2), events: [{ type: 'Delivered', data: {} }] }] })
     assertChain(await collect(a.readAll()), a.ledgerPublicKey)
+  })
+
+  it('plans stream versions from its stream-heads map: the backend is never asked for one, and a failed batch or another writer leaves none wrong', async () => {
+    const path = file()
+    const inner = createSqliteBackend(path)
+    cleanups.push(() => inner.close())
+    let asked = 0
+    let failing = 0
+    const backend: StorageBackend = new Proxy(inner, {
+      get(target, name, receiver) {
+        if (name === 'streamVersions') return (streams: readonly string[]) => ((asked += 1), target.streamVersions(streams))
+        if (name === 'commit') {
+          return (batch: Parameters<StorageBackend['commit']>[0]) => {
+            if (failing > 0) {
+              failing -= 1
+              return Promise.reject(new Error('disk full'))
+            }
+            return target.commit(batch)
+          }
+        }
+        const value: unknown = Reflect.get(target, name, receiver)
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    const a = await openLedgerStore({ backend, signer: ledgerSigner, anchorIntervalMs: 0, anchorEvery: 8 })
+    cleanups.push(() => a.close())
+    const place = (store: EventStore, stream: string, expected: number) =>
+      store.append({ writes: [{ stream, expected: Expected.exact(expected), events: [{ type: 'Placed', data: { expected } }] }] })
+    // New streams and known ones, many in flight at once, across checkpoints.
+    await Promise.all(Array.from({ length: 40 }, (_, i) => place(a, `order-${i}`, 0)))
+    await Promise.all(Array.from({ length: 40 }, (_, i) => place(a, `order-${i}`, 1)))
+    expect(asked).toBe(0)
+    // A batch that fails to commit recorded its streams in the plan: they must not count.
+    failing = 1
+    await expect(place(a, 'order-0', 2)).rejects.toThrow()
+    await expect(place(a, 'order-0', 3)).rejects.toMatchObject({ code: 'wrong-expected-version' })
+    await place(a, 'order-0', 2)
+    await expect(place(a, 'fresh', 1)).rejects.toMatchObject({ code: 'wrong-expected-version' })
+    // Another store on the same file moves a stream: the first sees it before it plans.
+    const b = await open(path, { anchorEvery: 8 })
+    await place(b, 'order-1', 2)
+    await expect(place(a, 'order-1', 2)).rejects.toMatchObject({ code: 'wrong-expected-version' })
+    await place(a, 'order-1', 3)
+    expect(asked).toBe(0)
+    assertChain(await collect(a.readAll()), a.ledgerPublicKey)
+    expect(await a.streamVersion('order-1')).toBe(4)
   })
 
   it('refuses to open a file with another ledger key', async () => {
