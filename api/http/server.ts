@@ -100,6 +100,11 @@ export interface RunningServer {
   readonly server: Server
   /** Whether the store takes writes (a full disk makes it false until a write succeeds). */
   readonly storage: StorageHealth
+  /**
+   * Settles when the start's folds are over: the read models caught up (before listening) and the
+   * lineage index's first catch-up ended, well or not.
+   */
+  readonly started: Promise<void>
   /** Graceful: stop accepting, end streams, drain, stop the read-model runners. Idempotent. */
   close(): Promise<void>
 }
@@ -198,5 +203,5 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (options.supervisor === undefined) await supervisor.stop()
     logger.info('stopped')
   }
-  return { url, port, server, storage, close: () => (closing ??= close()) }
+  return { url, port, server, storage, started: lineage.followed, close: () => (closing ??= close()) }
 }

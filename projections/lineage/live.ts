@@ -36,6 +36,9 @@ export class LiveLineage {
   private position = 0
   /** Folding and tracing take turns: a trace sees the index at exactly its checkpoint. */
   private turn: Promise<unknown> = Promise.resolve()
+  private settleFirst: () => void = () => undefined
+  /** Settles when `follow`'s first catch-up has ended, well or not: the index's share of a start. */
+  readonly followed: Promise<void> = new Promise<void>((resolve) => (this.settleFirst = resolve))
 
   /** `proofs` is the process's tree index over the same log (the one its proof routes serve from). */
   constructor(
@@ -82,7 +85,11 @@ export class LiveLineage {
    * folds up to each checkpoint as it commits, so a report finds the index already there.
    */
   async follow(log: Pick<EventStore, 'subscribe'>, signal: AbortSignal): Promise<void> {
-    await this.catchUp()
+    try {
+      await this.catchUp()
+    } finally {
+      this.settleFirst()
+    }
     if (signal.aborted) return
     const subscription = log.subscribe(this.position + 1)
     const stop = () => subscription.close()

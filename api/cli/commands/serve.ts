@@ -37,6 +37,7 @@ import { proofSource } from '../../http/log-reads.js'
 import { defaultVerticals, economyHandler, type EconomyHandler } from '../../http/verticals.js'
 import { economy as economyVertical, type EconomyState } from '../../../domain/economy/index.js'
 import { openSnapshotStore } from '../../../infrastructure/snapshot/store.js'
+import { collectGarbage } from '../../../infrastructure/memory.js'
 import { createSnapshotter, eventStoreReader, loadSnapshot, type LoadedSnapshot, type Snapshotter } from '../../../infrastructure/snapshot/snapshots.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -101,6 +102,24 @@ function onFatal(logger: Logger, closeAll: () => Promise<void>): { happened: Pro
 }
 
 /** The trainer beside the API: its own key, the reference executor, job outcomes in the log; supervised. */
+/**
+ * The process's economy handler, started from the newest snapshot the log vouches for (a snapshot
+ * store that cannot be read costs a full replay, not the service). `from`: the sequence the
+ * snapshot left off at, and its own. Nothing here is kept once the handler has adopted the
+ * snapshot: a start fold held for the process's life would keep, as the state moves on, a second
+ * copy of every account and stream it had.
+ */
+function economyFromSnapshot(store: EventStore, snapshots: ReturnType<typeof openSnapshotStore>, log: ReturnType<typeof eventStoreReader>, logger: Logger): { economy: EconomyHandler; from: Promise<{ from: number; snapshot: number | null }> } {
+  const loading = loadSnapshot<EconomyState>({ snapshots, log, vertical: economyVertical.name, logger }).catch((error: unknown): LoadedSnapshot<EconomyState> => {
+    logger.warn({ err: (error as Error).message, where: snapshots.where }, 'snapshots unreadable: replaying the whole log')
+    return { start: undefined, record: undefined, refused: [], ms: 0 }
+  })
+  return {
+    economy: economyHandler(store, undefined, loading.then((loaded) => loaded.start)),
+    from: loading.then((loaded) => ({ from: loaded.start?.position ?? 0, snapshot: loaded.record?.sequence ?? null })),
+  }
+}
+
 async function startTrainer(dir: string, store: EventStore, handler: EconomyHandler, logger: Logger, supervisor: Supervisor, progress: TrainingMetrics): Promise<Trainer> {
   const signer = await trainerSigner(dir)
   const trainer = createTrainer({
@@ -262,20 +281,14 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       const snapshots = openSnapshotStore(str(args, 'store'), dir)
       closers.push({ name: 'snapshots', close: () => snapshots.close() })
       const log = eventStoreReader(store)
-      const loading = loadSnapshot<EconomyState>({ snapshots, log, vertical: economyVertical.name, logger }).catch((error: unknown): LoadedSnapshot<EconomyState> => {
-        // A snapshot store that cannot be read costs a full replay, not the service.
-        logger.warn({ err: (error as Error).message, where: snapshots.where }, 'snapshots unreadable: replaying the whole log')
-        return { start: undefined, record: undefined, refused: [], ms: 0 }
-      })
-      const economy = economyHandler(store, undefined, loading.then((loaded) => loaded.start))
+      const { economy, from: loadedFrom } = economyFromSnapshot(store, snapshots, log, logger)
       const folding = performance.now()
       let snapshotting: { readonly ticking: TaskHandle; readonly snapshotter: Snapshotter } | undefined
       let stopped = false
       const caughtUp = (async () => {
-        const loaded = await loading
-        const from = loaded.start?.position ?? 0
+        const { from, snapshot } = await loadedFrom
         const folded = await economy.caughtUp()
-        logger.info({ snapshot: loaded.record?.sequence ?? null, tail: folded.position - from, head: folded.position, ms: Math.round(performance.now() - folding) }, 'economy folded')
+        logger.info({ snapshot, tail: folded.position - from, head: folded.position, ms: Math.round(performance.now() - folding) }, 'economy folded')
         if (snapshotEvery > 0 && !stopped) {
           const snapshotter = createSnapshotter({ handler: economy, snapshots, log, vertical: economyVertical.name, every: snapshotEvery, since: from, logger })
           // A failed write costs a slower next start, not correctness: logged, not made unready.
@@ -328,6 +341,13 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       const withConsole = !flag(args, 'no-console') && existsSync(join(consoleDir, 'index.html'))
       const running = await startServer({ store, proofs, ...(cosigner === undefined ? {} : { witnessing: cosigner }), routes: defaultVerticals(store, undefined, economy), metrics: [...training.metrics, ...(cosigner === undefined ? [] : cosignerMetrics(cosigner))], readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors'), ...(withConsole ? { consoleDir } : {}), ...(threads === undefined ? {} : { verifyThreads: Number(threads) }) })
       closers.push({ name: 'http', close: () => running.close() })
+      // The start allocates in a burst and then goes quiet: one full collection once every fold of
+      // the start is over hands its garbage back (infrastructure/memory.ts).
+      void Promise.all([caughtUp.catch(() => undefined), running.started]).then(() => {
+        if (stopped) return
+        const before = process.memoryUsage().rss
+        if (collectGarbage()) logger.info({ rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), beforeMb: Math.round(before / 2 ** 20) }, 'start-up garbage collected')
+      })
       process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
       if (withConsole) process.stdout.write(`auditor's console ${running.url}/console/\n`)
       if (cosigner !== undefined) {

@@ -105,6 +105,10 @@ describe('serve with snapshots', () => {
     expect(resumed.snapshot).toBe(last)
     expect(resumed.tail).toBe(resumed.head - last)
     expect(resumed.tail).toBeLessThan(resumed.head / 2)
+    // Once the start's folds are over, one full collection hands their garbage back.
+    const collected = await logLine<{ rssMb: number; beforeMb: number } | undefined>(second, 'start-up garbage collected')
+    expect(collected).toMatchObject({ rssMb: expect.any(Number), beforeMb: expect.any(Number) })
+    expect(collected?.rssMb).toBeGreaterThan(0)
     expect(await stop(second.child)).toBe(0)
 
     const check = cli('snapshot', 'check', '--data', dir, '--all')
