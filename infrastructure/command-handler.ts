@@ -115,10 +115,18 @@ export function groupWrites(encoded: readonly { stream: string; type: string; da
  * its stream's version in `versions`; another vertical's envelope (an anchor, say) changes
  * neither. The handler's catch-up, and every replay a snapshot is checked against, fold this way.
  */
-export function foldEnvelope<C, E, S, Code extends string>(vertical: Vertical<C, E, S, Code>, state: S, versions: Map<string, number>, envelope: Envelope): S {
+/**
+ * Sets a stream's version, keeping the name already in the map, else the copy `intern` gives (the
+ * store's, so the process holds each name once: EventStore.streamName).
+ */
+export function setVersion(versions: Map<string, number>, stream: string, version: number, intern?: (stream: string) => string | undefined): void {
+  versions.set(versions.has(stream) ? stream : (intern?.(stream) ?? stream), version)
+}
+
+export function foldEnvelope<C, E, S, Code extends string>(vertical: Vertical<C, E, S, Code>, state: S, versions: Map<string, number>, envelope: Envelope, intern?: (stream: string) => string | undefined): S {
   const event = vertical.parseEvent(envelope.type, envelope.data)
   if (event === undefined) return state
-  versions.set(envelope.stream, envelope.streamVersion)
+  setVersion(versions, envelope.stream, envelope.streamVersion, intern)
   return vertical.decider.evolve(state, { event, sequence: envelope.sequence, recordedAt: envelope.recordedAt })
 }
 
@@ -149,7 +157,9 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
   const given = options.start
   const start = given instanceof Promise ? undefined : given
   let durable: Folded<S> = start === undefined ? { state: vertical.decider.initialState, position: 0, headRecordedAt: null } : { state: start.state, position: start.position, headRecordedAt: start.headRecordedAt }
-  const durableVersions = new Map<string, number>(start?.streamVersions ?? [])
+  const intern = store.streamName === undefined ? undefined : (stream: string) => store.streamName?.(stream)
+  const durableVersions = new Map<string, number>()
+  for (const [stream, version] of start?.streamVersions ?? []) setVersion(durableVersions, stream, version, intern)
   // Decisions see `durable` plus every pending append of the current generation, in order.
   let generation = 0
   let current: Pending<S>[] = []
@@ -165,7 +175,7 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
           (fold) => {
             if (fold === undefined || durable.position !== 0) return
             durable = { state: fold.state, position: fold.position, headRecordedAt: fold.headRecordedAt }
-            for (const [stream, version] of fold.streamVersions) durableVersions.set(stream, version)
+            for (const [stream, version] of fold.streamVersions) setVersion(durableVersions, stream, version, intern)
             speculative = durable
           },
           () => undefined,
@@ -183,7 +193,7 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
           if (envelope.sequence <= durable.position) continue
           throw new Error(`${vertical.name}: the log skipped from ${durable.position} to ${envelope.sequence}`)
         }
-        durable = { state: foldEnvelope(vertical, durable.state, durableVersions, envelope), position: envelope.sequence, headRecordedAt: envelope.recordedAt }
+        durable = { state: foldEnvelope(vertical, durable.state, durableVersions, envelope, intern), position: envelope.sequence, headRecordedAt: envelope.recordedAt }
       }
     })
     catching = run.catch(() => undefined)
@@ -295,7 +305,7 @@ export function createCommandHandler<C, E, S, Code extends string>(options: Comm
     const asPredicted = outcome.ok && !outcome.result.duplicate && outcome.result.firstSequence === pending.first
     if (asPredicted && durable.position === pending.first - 1) {
       durable = pending.after
-      for (const [stream, version] of Object.entries(outcome.result.streamVersions)) durableVersions.set(stream, version)
+      for (const [stream, version] of Object.entries(outcome.result.streamVersions)) setVersion(durableVersions, stream, version, intern)
     }
     // A pending append of an earlier generation was already given up with its predecessor.
     if (!asPredicted && pending.generation === generation) rollBack()

@@ -47,5 +47,5 @@ export function reportSource(store: EventStore): ReportSource {
 
 /** The process's lineage index over the store, proving from `proofs` (its one tree index). */
 export function liveLineage(store: EventStore, proofs: Proofs): LiveLineage {
-  return new LiveLineage(reportSource(store), proofs)
+  return new LiveLineage(reportSource(store), proofs, (stream) => store.streamName?.(stream))
 }

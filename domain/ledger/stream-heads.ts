@@ -38,12 +38,21 @@ export class StreamHeads {
    * sequence: one map entry and two array slots per stream, no object per stream.
    */
   private readonly places = new Map<string, number>()
+  private readonly names: string[] = []
   private readonly versions: number[] = []
   private readonly lastSequences: number[] = []
   private readonly tree: DenseTree
   private readonly dirty = new Set<string>()
 
-  constructor(private readonly sha256: Sha256) {
+  /**
+   * `intern`: given a stream name met for the first time, the copy of it to keep. A process that
+   * keeps several maps of the same streams passes one map's `name` to the others, so each name is
+   * held once (at a million events, about 220,000 names of ~70 bytes each).
+   */
+  constructor(
+    private readonly sha256: Sha256,
+    private readonly intern: (stream: string) => string = (stream) => stream,
+  ) {
     this.tree = new DenseTree(sha256)
   }
 
@@ -68,12 +77,20 @@ export class StreamHeads {
     return place === undefined ? undefined : { stream, version: this.versions[place] as number, lastSequence: this.lastSequences[place] as number }
   }
 
+  /** This map's own copy of a stream's name, or undefined for a stream it does not hold. */
+  name(stream: string): string | undefined {
+    const place = this.places.get(stream)
+    return place === undefined ? undefined : this.names[place]
+  }
+
   /** Records that `stream` reached `version` with the event at `sequence`. */
   record(stream: string, version: number, sequence: number): void {
     let place = this.places.get(stream)
     if (place === undefined) {
       place = this.versions.length
-      this.places.set(stream, place)
+      const name = this.intern(stream)
+      this.places.set(name, place)
+      this.names.push(name)
     }
     this.versions[place] = version
     this.lastSequences[place] = sequence

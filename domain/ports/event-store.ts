@@ -108,6 +108,12 @@ export interface EventStore {
   /** The first result of a recorded command (an index lookup), or undefined when it is not in the log. */
   commandResult(commandHash: string): Promise<Omit<AppendResult, 'duplicate'> | undefined>
   streamVersion(stream: string): Promise<number>
+  /**
+   * The store's own copy of the name of a stream it holds (undefined for one it does not), so a
+   * process that keeps per-stream maps of its own (a handler's versions, a lineage index) holds
+   * each name once. Optional: a store without one costs only memory.
+   */
+  streamName?(stream: string): string | undefined
   head(): Promise<Head>
   /** Seals an anchor over the events since the last one; undefined when there are none. */
   sealAnchor(): Promise<Envelope | undefined>

@@ -770,6 +770,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     async streamVersion(stream) {
       return (await backend.streamVersions([stream])).get(stream) ?? 0
     },
+    streamName: (stream) => state.heads.name(stream),
     async head(): Promise<Head> {
       const head = await backend.head()
       const lastAnchor = (await backend.lastAnchor()) ?? NO_ANCHOR

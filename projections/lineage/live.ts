@@ -30,7 +30,7 @@ const PAGE = 1000
 
 export class LiveLineage {
   private index: LineageIndex = emptyIndex()
-  private heads = new StreamHeads(nativeSha256)
+  private heads: StreamHeads
   private rotations: Envelope[] = []
   /** The last sequence folded in: always a checkpoint's tree size (or 0). */
   private position = 0
@@ -40,11 +40,22 @@ export class LiveLineage {
   /** Settles when `follow`'s first catch-up has ended, well or not: the index's share of a start. */
   readonly followed: Promise<void> = new Promise<void>((resolve) => (this.settleFirst = resolve))
 
-  /** `proofs` is the process's tree index over the same log (the one its proof routes serve from). */
+  /**
+   * `proofs` is the process's tree index over the same log (the one its proof routes serve from);
+   * `intern`, the store's copy of a stream name (EventStore.streamName), so that the index's
+   * stream-heads map does not hold a second copy of every name.
+   */
   constructor(
     private readonly source: ReportSource,
     private readonly proofs: Proofs,
-  ) {}
+    private readonly intern: (stream: string) => string | undefined = () => undefined,
+  ) {
+    this.heads = this.emptyHeads()
+  }
+
+  private emptyHeads(): StreamHeads {
+    return new StreamHeads(nativeSha256, (stream) => this.intern(stream) ?? stream)
+  }
 
   /** The tree size the index is folded to. */
   get size(): number {
@@ -138,7 +149,7 @@ export class LiveLineage {
 
   private reset(): void {
     this.index = emptyIndex()
-    this.heads = new StreamHeads(nativeSha256)
+    this.heads = this.emptyHeads()
     this.rotations = []
     this.position = 0
   }

@@ -52,4 +52,29 @@ describe('stream-heads proofs', () => {
     expect(fresh?.head).toEqual({ stream: 's-0', version: 3, lastSequence: 5 })
     expect(fresh === undefined ? undefined : checkStreamHead(fresh.head, fresh.index, fresh.proof, later, nativeSha256)).toEqual({ ok: true })
   })
+
+  it('keeps the copy of a name that intern gives, asked once per new stream; the root does not depend on it (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 7 }), { minLength: 1, maxLength: 40 }), (streams) => {
+        const asked: string[] = []
+        const shared = new Map<string, string>()
+        const interned = new StreamHeads(nativeSha256, (stream) => {
+          asked.push(stream)
+          const copy = shared.get(stream) ?? `${stream}`
+          shared.set(stream, copy)
+          return copy
+        })
+        const plain = new StreamHeads(nativeSha256)
+        streams.forEach((n, i) => {
+          interned.record(`s-${n}`, i + 1, i + 1)
+          plain.record(`s-${n}`, i + 1, i + 1)
+        })
+        const distinct = [...new Set(streams.map((n) => `s-${n}`))]
+        expect(asked).toEqual(distinct)
+        for (const stream of distinct) expect(interned.name(stream)).toBe(stream)
+        expect(interned.name('s-unknown')).toBeUndefined()
+        expect(interned.commit()).toEqual(plain.commit())
+      }),
+    )
+  })
 })
