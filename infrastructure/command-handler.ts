@@ -111,11 +111,6 @@ export function groupWrites(encoded: readonly { stream: string; type: string; da
 }
 
 /**
- * One committed envelope folded into the vertical's state: its event evolves the state and moves
- * its stream's version in `versions`; another vertical's envelope (an anchor, say) changes
- * neither. The handler's catch-up, and every replay a snapshot is checked against, fold this way.
- */
-/**
  * Sets a stream's version, keeping the name already in the map, else the copy `intern` gives (the
  * store's, so the process holds each name once: EventStore.streamName).
  */
@@ -123,6 +118,11 @@ export function setVersion(versions: Map<string, number>, stream: string, versio
   versions.set(versions.has(stream) ? stream : (intern?.(stream) ?? stream), version)
 }
 
+/**
+ * One committed envelope folded into the vertical's state: its event evolves the state and moves
+ * its stream's version in `versions`; another vertical's envelope (an anchor, say) changes
+ * neither. The handler's catch-up, and every replay a snapshot is checked against, fold this way.
+ */
 export function foldEnvelope<C, E, S, Code extends string>(vertical: Vertical<C, E, S, Code>, state: S, versions: Map<string, number>, envelope: Envelope, intern?: (stream: string) => string | undefined): S {
   const event = vertical.parseEvent(envelope.type, envelope.data)
   if (event === undefined) return state

@@ -101,7 +101,6 @@ function onFatal(logger: Logger, closeAll: () => Promise<void>): { happened: Pro
   return { happened }
 }
 
-/** The trainer beside the API: its own key, the reference executor, job outcomes in the log; supervised. */
 /**
  * The process's economy handler, started from the newest snapshot the log vouches for (a snapshot
  * store that cannot be read costs a full replay, not the service). `from`: the sequence the
@@ -120,6 +119,7 @@ function economyFromSnapshot(store: EventStore, snapshots: ReturnType<typeof ope
   }
 }
 
+/** The trainer beside the API: its own key, the reference executor, job outcomes in the log; supervised. */
 async function startTrainer(dir: string, store: EventStore, handler: EconomyHandler, logger: Logger, supervisor: Supervisor, progress: TrainingMetrics): Promise<Trainer> {
   const signer = await trainerSigner(dir)
   const trainer = createTrainer({
