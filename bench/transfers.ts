@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { keyFromSeed, type ActorKey } from '../api/sdk/index.js'
+import { encodeRequest } from '../domain/economy/index.js'
 import { defaultParams, governance, tokens } from '../domain/governance/index.js'
 import { signCommand, type SignedCommand } from '../domain/ledger/command.js'
 import { createCommandHandler } from '../infrastructure/command-handler.js'
@@ -54,13 +55,10 @@ function sign(key: ActorKey, type: string, payload: Parameters<typeof signComman
 /** The genesis (N accounts in all: the senders, then accounts that only receive) and the senders' registrations. */
 function setup(accounts: number): SignedCommand[] {
   const allocations = [
-    ...senders.map((s) => ({ account: s.publicKey, amount: tokens(1_000_000).toString() })),
-    ...Array.from({ length: accounts - SENDERS }, (_, i) => ({ account: accountOf(i), amount: tokens(1).toString() })),
+    ...senders.map((s) => ({ account: s.publicKey, amount: tokens(1_000_000) })),
+    ...Array.from({ length: accounts - SENDERS }, (_, i) => ({ account: accountOf(i), amount: tokens(1) })),
   ]
-  const genesis = sign(ledger, 'EstablishGenesis', {
-    params: JSON.parse(JSON.stringify(defaultParams, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as never,
-    treasuryKey: ledger.publicKey, treasury: '0', allocations,
-  })
+  const genesis = sign(ledger, 'EstablishGenesis', encodeRequest({ type: 'EstablishGenesis', payload: { params: defaultParams, treasuryKey: ledger.publicKey, treasury: 0n, allocations } }).payload)
   return [genesis, ...senders.map((s, i) => sign(s, 'RegisterIdentity', { displayName: `sender ${i}` }))]
 }
 

@@ -114,7 +114,7 @@ export function groupWrites(encoded: readonly { stream: string; type: string; da
  * Sets a stream's version, keeping the name already in the map, else the copy `intern` gives (the
  * store's, so the process holds each name once: EventStore.streamName).
  */
-export function setVersion(versions: Map<string, number>, stream: string, version: number, intern?: (stream: string) => string | undefined): void {
+function setVersion(versions: Map<string, number>, stream: string, version: number, intern?: (stream: string) => string | undefined): void {
   versions.set(versions.has(stream) ? stream : (intern?.(stream) ?? stream), version)
 }
 

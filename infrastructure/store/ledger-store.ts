@@ -78,12 +78,11 @@ interface ValidRequest {
   readonly recordedAt?: string
 }
 
-/** A batch planned: its envelopes, the state and stream versions after it, and how to answer its jobs once it is durable. */
+/** A batch planned: its envelopes, the state after it (stream versions included), and how to answer its jobs once it is durable. */
 interface Plan {
   readonly envelopes: Envelope[]
   readonly texts: string[]
   readonly commands: StoredCommand[]
-  readonly versions: Map<string, number>
   readonly state: ChainState
   readonly settle: () => void
 }
@@ -329,15 +328,9 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     }
   }
 
-  /**
-   * The head and stream versions the next batch is planned on: the last launched batch's, else the
-   * committed ones. Every plan records its streams in the one stream-heads map it shares with the
-   * committed state (a failed batch makes the state reload), so that map holds the version of
-   * every stream in the log and in the launched batches: no stream is looked up in the backend.
-   */
-  function tip(): { base: ChainState; version: (stream: string) => number } {
-    const base = launched[launched.length - 1]?.plan.state ?? state
-    return { base, version: (stream) => base.heads.version(stream) }
+  /** The state the next batch is planned on: the last launched batch's, else the committed one. */
+  function tip(): ChainState {
+    return launched[launched.length - 1]?.plan.state ?? state
   }
 
   /**
@@ -381,8 +374,8 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   async function launch(batch: Job[], attempt: number): Promise<void> {
     const checked = await prepared(batch)
     if (checked === undefined) return
-    const { base, version } = tip()
-    const plan = planBatch(batch, base, version, checked.existing, checked.usedNonces)
+    const base = tip()
+    const plan = planBatch(batch, base, checked.existing, checked.usedNonces)
     if (plan.envelopes.length === 0) {
       if (launched.length === 0) plan.settle()
       else {
@@ -473,7 +466,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
   async function runBatch(batch: Job[], attempt = 0): Promise<void> {
     const checked = await prepared(batch)
     if (checked === undefined) return
-    const plan = planBatch(batch, state, (stream) => state.heads.version(stream), checked.existing, checked.usedNonces)
+    const plan = planBatch(batch, state, checked.existing, checked.usedNonces)
     if (plan.envelopes.length === 0) {
       plan.settle()
       return
@@ -520,17 +513,21 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     return held.length === 0 ? rest : rest.length === 0 ? held : [...held, ...rest]
   }
 
-  /** Decides a whole batch against a working copy of the state; nothing is kept unless it commits. */
-  function planBatch(batch: Job[], base: ChainState, baseVersion: (stream: string) => number, existing: Map<string, StoredCommand>, usedNonces: Map<string, string>): Plan {
+  /**
+   * Decides a whole batch against a working copy of the state; nothing is kept unless it commits.
+   * Stream versions come from the stream-heads map, which every plan shares with the committed
+   * state and records its streams in (a failed batch makes the state reload): it holds the version
+   * of every stream in the log and in the launched batches, so none is looked up in the backend.
+   */
+  function planBatch(batch: Job[], base: ChainState, existing: Map<string, StoredCommand>, usedNonces: Map<string, string>): Plan {
     const work: ChainState = { ...base, tree: base.tree.clone() }
-    const versions = new Map<string, number>()
     const envelopes: Envelope[] = []
     const texts: string[] = []
     const commands: StoredCommand[] = []
     const inBatch = new Map<string, StoredCommand>()
     const inBatchNonces = new Map<string, string>()
     const outcomes: (() => void)[] = []
-    const version = (stream: string) => versions.get(stream) ?? baseVersion(stream)
+    const version = (stream: string) => work.heads.version(stream)
 
     const push = (stream: string, type: string, data: JsonValue, cause: Cause, recordedAt: string, dataText?: string): Envelope => {
       const streamVersion = version(stream) + 1
@@ -543,7 +540,6 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
       )
       envelopes.push(envelope)
       texts.push(text)
-      versions.set(stream, streamVersion)
       work.lastRequest = undefined
       work.head = { sequence: envelope.sequence, hash: envelope.hash, recordedAt }
       work.tree.push(fromHex(envelope.hash))
@@ -669,7 +665,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
         outcomes.push(() => job.reject(error))
       }
     }
-    return { envelopes, texts, commands, versions, state: work, settle: () => outcomes.forEach((settle) => settle()) }
+    return { envelopes, texts, commands, state: work, settle: () => outcomes.forEach((settle) => settle()) }
   }
 
   function enqueue<T>(make: (resolve: (value: T) => void, reject: (e: unknown) => void) => Job): Promise<T> {
