@@ -216,6 +216,42 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     return { head, lastAnchor: last, tree, heads, origin, keys, signer: signers.get(currentKey({ keys }).publicKey), lastRequest: undefined }
   }
 
+  /**
+   * The committed state moved on to `current`, the head another writer on the same storage left:
+   * when that head extends this process's own (nothing it recorded is uncommitted), only the
+   * events between the two are read, each checked to continue the chain, and taken into the tree,
+   * the stream heads, the last checkpoint and the key chain. So a batch after another instance's
+   * costs what that instance wrote, not the whole state (every stream head, the tail since the
+   * last checkpoint). Anything else (a failed batch's leftovers, a head that is not ahead, a
+   * chain that does not continue) loads the whole state again.
+   */
+  async function caughtUp(current: StoredHead): Promise<ChainState> {
+    const base = state
+    if (stale || current.sequence <= base.head.sequence) return loadState()
+    // The stream heads are shared with the committed state: until the catch-up is whole, they are not to be trusted.
+    stale = true
+    const tree = base.tree.clone()
+    let head = base.head
+    let lastAnchor = base.lastAnchor
+    let rotated = false
+    while (head.sequence < current.sequence) {
+      const page = await backend.readRange(head.sequence + 1, Math.min(PAGE, current.sequence - head.sequence))
+      if (page.length === 0) return loadState()
+      for (const e of page) {
+        if (e.sequence !== head.sequence + 1 || e.prevHash !== head.hash) return loadState()
+        tree.push(fromHex(e.hash))
+        base.heads.record(e.stream, e.streamVersion, e.sequence)
+        if (e.stream === ANCHOR_STREAM) lastAnchor = { sequence: e.sequence, hash: e.hash }
+        else if (e.stream === KEYS_STREAM) rotated = true
+        head = { sequence: e.sequence, hash: e.hash, recordedAt: e.recordedAt }
+      }
+    }
+    if (head.hash !== current.hash) return loadState()
+    const keys = rotated ? await keyChainOf(backend, ledgerPublicKey) : base.keys
+    const signer = rotated ? signers.get(currentKey({ keys }).publicKey) : base.signer
+    return { ...base, head, lastAnchor, tree, keys, signer, lastRequest: undefined }
+  }
+
   function notify(): void {
     const current = wake
     wakeSignal = new Promise<void>((resolve) => (wake = resolve))
@@ -345,7 +381,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
     if (launched.length === 0) {
       const current = await backend.head()
       if (stale || current.sequence !== state.head.sequence || current.hash !== state.head.hash) {
-        state = await loadState()
+        state = await caughtUp(current)
         stale = false
       }
     }

@@ -7,6 +7,7 @@ import { createPostgresBackend } from '../../../infrastructure/store/postgres-ba
 import { describeEventStore } from './conformance.js'
 import { createTestDatabase, type TestDatabase } from './postgres-db.js'
 import { assertChain, collect, command, ledgerSigner, otherLedgerSigner, waitFor } from './support.js'
+import { checkTakesInOtherWriters } from './other-writers.js'
 
 let db: TestDatabase
 beforeAll(async () => {
@@ -54,6 +55,11 @@ describe('postgres backend: several instances on one ledger', () => {
     const log = await collect(instances[0]?.readAll() ?? [])
     assertChain(log, instances[0]?.ledgerPublicKey ?? '')
     expect(log.filter((e) => !isAnchor(e))).toHaveLength(300)
+  })
+
+  it('an instance takes in what another appended by reading only those events, and its checkpoints still verify', async () => {
+    const url = db.url()
+    await checkTakesInOtherWriters(() => createPostgresBackend(url), (store) => stores.push(store))
   })
 
   it('one command sent to two instances at once is written once', async () => {

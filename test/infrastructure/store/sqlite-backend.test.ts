@@ -12,6 +12,7 @@ import { openLedgerStore, type LedgerStoreOptions } from '../../../infrastructur
 import type { StorageBackend } from '../../../infrastructure/store/backend.js'
 import { describeEventStore } from './conformance.js'
 import { assertChain, collect, command, ledgerSigner, otherLedgerSigner } from './support.js'
+import { checkTakesInOtherWriters } from './other-writers.js'
 
 function tempFile(): { file: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-sqlite-'))
@@ -152,6 +153,11 @@ describe('sqlite backend: durability and sharing', () => {
     expect(asked).toBe(0)
     assertChain(await collect(a.readAll()), a.ledgerPublicKey)
     expect(await a.streamVersion('order-1')).toBe(4)
+  })
+
+  it('takes in what another store on the file appended by reading only those events, and its checkpoints still verify', async () => {
+    const path = file()
+    await checkTakesInOtherWriters(() => createSqliteBackend(path), (store) => cleanups.push(() => store.close()))
   })
 
   it('refuses to open a file with another ledger key', async () => {
