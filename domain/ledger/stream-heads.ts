@@ -27,9 +27,20 @@ export interface StreamHeadsRoot {
 
 const encoder = new TextEncoder()
 
-/** The leaf entry of one stream head: the UTF-8 bytes of its canonical JSON. */
+/** A name JCS writes between quotes as it is: printable ASCII without `"` or `\\` (every valid stream name is). */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
+
+/**
+ * The leaf entry of one stream head: the UTF-8 bytes of its canonical JSON. A plain name and
+ * whole numbers (what the ledger writes) are put in place directly, which is byte for byte what
+ * the canonicalizer gives and a third of its cost; anything else goes through the canonicalizer.
+ */
 export function streamHeadEntry(head: StreamHead): Uint8Array {
-  return encoder.encode(canonicalize({ lastSequence: head.lastSequence, stream: head.stream, version: head.version }))
+  const { lastSequence, stream, version } = head
+  if (Number.isSafeInteger(lastSequence) && Number.isSafeInteger(version) && PLAIN.test(stream)) {
+    return encoder.encode(`{"lastSequence":${lastSequence},"stream":"${stream}","version":${version}}`)
+  }
+  return encoder.encode(canonicalize({ lastSequence, stream, version }))
 }
 
 export class StreamHeads {
@@ -41,7 +52,7 @@ export class StreamHeads {
   private readonly names: string[] = []
   private readonly versions: number[] = []
   private readonly lastSequences: number[] = []
-  private readonly tree: DenseTree
+  private tree: DenseTree
   private readonly dirty = new Set<string>()
 
   /**
@@ -56,10 +67,24 @@ export class StreamHeads {
     this.tree = new DenseTree(sha256)
   }
 
-  /** Loads heads in first-appearance order (a store's `streamHeads()`). */
+  /**
+   * Loads heads in first-appearance order (a store's `streamHeads()`) and folds them into the tree
+   * at once, so the first checkpoint after a load hashes only what changed since, not every
+   * stream (at a million events, some 220,000 leaves inside one batch).
+   */
   static from(heads: Iterable<StreamHead>, sha256: Sha256): StreamHeads {
+    const list = Array.isArray(heads) ? (heads as readonly StreamHead[]) : [...heads]
+    const leaves = new Uint8Array(list.length * 32)
     const map = new StreamHeads(sha256)
-    for (const head of heads) map.record(head.stream, head.version, head.lastSequence)
+    list.forEach((head, place) => {
+      if (map.places.has(head.stream)) throw new RangeError(`stream ${head.stream} is loaded twice`)
+      map.places.set(head.stream, place)
+      map.names.push(head.stream)
+      map.versions.push(head.version)
+      map.lastSequences.push(head.lastSequence)
+      leaves.set(leafHash(streamHeadEntry(head), sha256), place * 32)
+    })
+    map.tree = DenseTree.fromLeaves(leaves, sha256)
     return map
   }
 

@@ -22,6 +22,34 @@ export class DenseTree implements NodeSource {
 
   constructor(private readonly sha256: Sha256) {}
 
+  /**
+   * The tree over `leaves` (leaf hashes packed one after another), built level by level: the same
+   * nodes as appending each leaf in turn, in one pass per level and one buffer per level. The
+   * buffer becomes the tree's bottom row: the caller gives it up.
+   */
+  static fromLeaves(leaves: Uint8Array, sha256: Sha256): DenseTree {
+    if (leaves.length % HASH !== 0) throw new RangeError(`packed leaves are a multiple of ${HASH} bytes, not ${leaves.length}`)
+    const tree = new DenseTree(sha256)
+    const pair = new Uint8Array(1 + 2 * HASH)
+    pair[0] = 1
+    let row = leaves
+    let count = leaves.length / HASH
+    for (let level = 0; count > 0; level++) {
+      tree.rows[level] = row
+      tree.counts[level] = count
+      const above = Math.floor(count / 2)
+      if (above === 0) break
+      const next = new Uint8Array(above * HASH)
+      for (let i = 0; i < above; i++) {
+        pair.set(row.subarray(2 * i * HASH, (2 * i + 2) * HASH), 1)
+        next.set(sha256(pair), i * HASH)
+      }
+      row = next
+      count = above
+    }
+    return tree
+  }
+
   get size(): number {
     return this.counts[0] ?? 0
   }

@@ -6,6 +6,7 @@
  * the reference decoder and remembered, so both paths accept exactly the same signatures
  * (test/infrastructure/crypto/ed25519-equivalence.test.ts).
  */
+import * as nodeCrypto from 'node:crypto'
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import type { CryptoSuite, Ed25519, Signer } from '../../domain/ports/crypto.js'
 import { isAcceptablePublicKey } from '../../domain/crypto/reference.js'
@@ -76,8 +77,10 @@ export const nativeEd25519: Ed25519 = {
   },
 }
 
-export function nativeSha256(data: Uint8Array): Uint8Array {
-  return createHash('sha256').update(data).digest()
-}
+/** Node's one-shot digest (20.12 and later): about half the cost of a Hash object for the short inputs a tree hashes. */
+const oneShot: typeof nodeCrypto.hash | undefined = (nodeCrypto as { hash?: typeof nodeCrypto.hash }).hash
+
+export const nativeSha256: (data: Uint8Array) => Uint8Array =
+  oneShot === undefined ? (data) => createHash('sha256').update(data).digest() : (data) => oneShot('sha256', data, 'buffer')
 
 export const nativeCrypto: CryptoSuite = { ed25519: nativeEd25519, sha256: nativeSha256 }

@@ -29,6 +29,27 @@ describe('DenseTree, nodes packed one buffer per level', () => {
     )
   })
 
+  it('built at once from packed leaves, it is node for node the tree the same leaves appended give, and grows alike (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 40 }), fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 10 }), (size, more, changes) => {
+        const leaves = Array.from({ length: size }, (_, i) => leaf(i))
+        const packed = new Uint8Array(size * 32)
+        leaves.forEach((l, i) => packed.set(l, i * 32))
+        const bulk = DenseTree.fromLeaves(packed, sha256)
+        const oneByOne = built(leaves)
+        expect(bulk.size).toBe(size)
+        for (let level = 0; size >> level > 0; level++) {
+          for (let index = 0; index < size >> level; index++) expect(bulk.node(level, index)).toEqual(oneByOne.node(level, index))
+        }
+        for (let i = 0; i < more; i++) for (const tree of [bulk, oneByOne]) tree.append(leaf(size + i))
+        for (const [at, value] of changes) if (size + more > 0) for (const tree of [bulk, oneByOne]) tree.replace(at % (size + more), leaf(2_000_000 + value))
+        if (size + more > 0) expect(bulk.root()).toEqual(oneByOne.root())
+      }),
+      { numRuns: 60 },
+    )
+    expect(() => DenseTree.fromLeaves(new Uint8Array(33), sha256)).toThrow(RangeError)
+  })
+
   it('a node read earlier keeps its bytes when the tree changes under it', () => {
     const tree = built([leaf(0), leaf(1), leaf(2), leaf(3)])
     const before = tree.node(1, 0)
