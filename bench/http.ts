@@ -4,7 +4,7 @@
  * store, in the same run, beside two raw baselines measured in the same run: the one-core
  * Ed25519 sign rate and the store's own durable append rate (plain appends, no decisions, as many
  * concurrent callers). `npm run build && node dist/bench/http.js [--commands N] [--connections C]
- * [--verify-threads T]`.
+ * [--verify-threads T] [--only http]` (`--only http`: the HTTP run alone, as for a profile).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -28,6 +28,7 @@ const COMMANDS = numberArg('--commands', 3000)
 const CONNECTIONS = numberArg('--connections', 32)
 /** Threads verifying signatures off the event loop (the server's default when not given; 0: on it). */
 const VERIFY_THREADS = process.argv.includes('--verify-threads') ? numberArg('--verify-threads', 0) : undefined
+const ONLY_HTTP = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'http'
 const ACTORS = 64
 const seed = (n: number): string => n.toString(16).padStart(4, '0').repeat(16)
 const ledger = keyFromSeed(seed(1))
@@ -85,12 +86,14 @@ async function overHttp(dir: string, work: ReturnType<typeof workload>): Promise
 const dir = await mkdtemp(join(tmpdir(), 'ml-bench-http-'))
 try {
   const work = workload()
-  process.stdout.write(`raw Ed25519 sign (node:crypto, 1 core): ${fmt(rawSignRate())}/s\n`)
-  process.stdout.write(`raw durable append (ledger store, ${CONNECTIONS} callers, no decisions): ${fmt(await appendRate(20_000, CONNECTIONS))} events/s\n`)
-  await mkdtemp(join(dir, 'a-')).then(async (a) => {
-    const rate = await inProcess(a, work)
-    process.stdout.write(`in process (command handler, SQLite): ${COMMANDS} signed commands, ${rate.toFixed(0)} commands/s with ${CONNECTIONS} concurrent callers\n`)
-  })
+  if (!ONLY_HTTP) {
+    process.stdout.write(`raw Ed25519 sign (node:crypto, 1 core): ${fmt(rawSignRate())}/s\n`)
+    process.stdout.write(`raw durable append (ledger store, ${CONNECTIONS} callers, no decisions): ${fmt(await appendRate(20_000, CONNECTIONS))} events/s\n`)
+    await mkdtemp(join(dir, 'a-')).then(async (a) => {
+      const rate = await inProcess(a, work)
+      process.stdout.write(`in process (command handler, SQLite): ${COMMANDS} signed commands, ${rate.toFixed(0)} commands/s with ${CONNECTIONS} concurrent callers\n`)
+    })
+  }
   const b = await mkdtemp(join(dir, 'b-'))
   const result = await overHttp(b, work)
   process.stdout.write(`over HTTP (autocannon in its own process, loopback, ${CONNECTIONS} connections): ${result.ok}/${result.total} 2xx, non-2xx ${result.non2xx}, ${(result.ok / result.seconds).toFixed(0)} commands/s, latency p50 ${result.p50} ms, p99 ${result.p99} ms, max ${result.max} ms; CPU per command: server ${((result.serverCpuMs * 1000) / result.ok).toFixed(0)} µs (all its threads), load generator ${((result.cpuMs * 1000) / result.ok).toFixed(0)} µs\n`)

@@ -542,9 +542,13 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
    * Up to `limit` envelopes from `from`: as many as the recent window holds, then the backend for
    * the rest (another process may have written past what this one committed).
    */
-  async function readFrom(from: number, limit: number): Promise<Envelope[]> {
+  async function readFrom(from: number, limit: number, following = false): Promise<Envelope[]> {
     const held = recent.slice(from, limit)
     if (held.length === limit) return held
+    // A follower woken by this process's commit, given everything up to its committed head: it
+    // looks in the backend (for another process's appends) the next time it reads, not now, so a
+    // commit does not cost every follower a query that finds nothing.
+    if (following && held.length > 0 && (held[held.length - 1] as Envelope).sequence === state.head.sequence) return held
     const rest = await backend.readRange(from + held.length, limit - held.length)
     return held.length === 0 ? rest : rest.length === 0 ? held : [...held, ...rest]
   }
@@ -740,7 +744,7 @@ export async function openLedgerStore(options: LedgerStoreOptions): Promise<Even
         const signal = wakeSignal
         let page: Envelope[]
         try {
-          page = await readFrom(next, PAGE)
+          page = await readFrom(next, PAGE, true)
         } catch (error) {
           // close() releases the backend under a waiting subscriber: that ends it, quietly.
           if (closed) return

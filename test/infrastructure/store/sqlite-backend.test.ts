@@ -160,6 +160,50 @@ describe('sqlite backend: durability and sharing', () => {
     await checkTakesInOtherWriters(() => createSqliteBackend(path), (store) => cleanups.push(() => store.close()))
   })
 
+  it('a follower woken by its own store\'s commits reads them from the window without asking the file, and still sees another store\'s appends', async () => {
+    const path = file()
+    const inner = createSqliteBackend(path)
+    cleanups.push(() => inner.close())
+    let reads = 0
+    const backend: StorageBackend = new Proxy(inner, {
+      get(target, name, receiver) {
+        if (name === 'readRange') return (from: number, limit: number) => ((reads += 1), target.readRange(from, limit))
+        const value: unknown = Reflect.get(target, name, receiver)
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    const a = await openLedgerStore({ backend, signer: ledgerSigner, anchorIntervalMs: 0, anchorEvery: 1000, pollIntervalMs: 50 })
+    cleanups.push(() => a.close())
+    const seen: number[] = []
+    const subscription = a.subscribe()
+    const following = (async () => {
+      for await (const envelope of subscription) seen.push(envelope.sequence)
+    })()
+    const until = async (count: number) => {
+      const deadline = Date.now() + 5000
+      while (seen.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1))
+      expect(seen.length).toBe(count)
+    }
+    await a.append({ writes: [{ stream: 'order-0', expected: Expected.any, events: [{ type: 'Placed', data: { i: 0 } }] }] })
+    await until(1)
+    const before = reads
+    for (let i = 1; i <= 30; i++) {
+      await a.append({ writes: [{ stream: `order-${i % 3}`, expected: Expected.any, events: [{ type: 'Placed', data: { i } }] }] })
+      await until(i + 1)
+    }
+    // Each of the 30 commits woke the follower; the polls between them may read the file, the wake-ups do not.
+    expect(reads - before).toBeLessThan(10)
+    // Another store on the same file appends: the follower finds it on its next look at the file.
+    const b = await open(path)
+    await b.append({ writes: [{ stream: 'order-b', expected: Expected.any, events: [{ type: 'Placed', data: {} }] }] })
+    await until(32)
+    await a.append({ writes: [{ stream: 'order-a', expected: Expected.any, events: [{ type: 'Placed', data: {} }] }] })
+    await until(33)
+    expect(seen).toEqual(Array.from({ length: 33 }, (_, i) => i + 1))
+    subscription.close()
+    await following
+  })
+
   it('refuses to open a file with another ledger key', async () => {
     const path = file()
     await (await open(path)).close()
