@@ -74,11 +74,14 @@ function journalThread(path: string): { call<T>(c: JournalCall): Promise<T>; sto
   const worker: Worker = spawnSibling(import.meta.url, 'journal-worker', { path })
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   let next = 0
-  worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
-    const w = waiting.get(m.id)
-    waiting.delete(m.id)
-    if (m.error !== undefined) w?.reject(new Error(m.error))
-    else w?.resolve(m.result)
+  // One answer names one call (`id`) or a group of appends committed together (`ids`).
+  worker.on('message', (m: { id?: number; ids?: number[]; result?: unknown; error?: string }) => {
+    for (const id of m.ids ?? (m.id === undefined ? [] : [m.id])) {
+      const w = waiting.get(id)
+      waiting.delete(id)
+      if (m.error !== undefined) w?.reject(new Error(m.error))
+      else w?.resolve(m.result)
+    }
   })
   worker.on('error', (error) => {
     for (const w of waiting.values()) w.reject(error)
@@ -122,25 +125,30 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
   }
   for (const r of await journal.call<JournalReceipt[]>({ op: 'pending' })) hold(fromJournal(r), 1)
 
-  // Group commit: one append in flight; whatever arrives meanwhile goes in the next one.
+  // Group commit, in two places: the receipts recorded in one turn of the event loop go to the
+  // journal thread in one message, without waiting for the append before them; the thread commits
+  // every message that arrived while its last commit ran in one transaction (journal-worker.ts),
+  // so it goes from one fsync to the next without waiting for this thread to answer in between.
   let queue: { receipt: MeteredReceipt; resolve: () => void; reject: (e: unknown) => void }[] = []
-  let appending = false
+  let scheduled = false
+  let inFlight = 0
   async function appendQueued(): Promise<void> {
-    appending = true
-    while (queue.length > 0) {
-      const batch = queue
-      queue = []
-      try {
-        await journal.call({ op: 'append', receipts: batch.map((q) => toJournal(q.receipt)) })
-        for (const q of batch) {
-          hold(q.receipt, 1)
-          q.resolve()
-        }
-      } catch (error) {
-        for (const q of batch) q.reject(error)
+    scheduled = false
+    const batch = queue
+    queue = []
+    if (batch.length === 0) return
+    inFlight++
+    try {
+      await journal.call({ op: 'append', receipts: batch.map((q) => toJournal(q.receipt)) })
+      for (const q of batch) {
+        hold(q.receipt, 1)
+        q.resolve()
       }
+    } catch (error) {
+      for (const q of batch) q.reject(error)
+    } finally {
+      inFlight--
     }
-    appending = false
   }
 
   const batchSize = Math.min(MAX_RECEIPTS, options.batchSize ?? MAX_RECEIPTS)
@@ -240,7 +248,10 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
       if (closed) return Promise.reject(new Error('the meter is closed'))
       return new Promise((resolve, reject) => {
         queue.push({ receipt, resolve, reject })
-        if (!appending) void appendQueued()
+        if (!scheduled) {
+          scheduled = true
+          setImmediate(() => void appendQueued())
+        }
       })
     },
     pendingFees: (consumer) => fees.get(consumer) ?? 0n,
@@ -264,7 +275,7 @@ export async function openMeter(options: MeterOptions): Promise<Meter> {
       if (closed) return
       closed = true
       if (timer !== undefined) clearInterval(timer)
-      while (appending) await new Promise((resolve) => setTimeout(resolve, 1))
+      while (scheduled || inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1))
       await flushing
       await flush().catch(() => undefined)
       await journal.call({ op: 'close' })

@@ -103,3 +103,36 @@ describe('a journal written by an older gateway', () => {
     journal.call({ op: 'close' })
   })
 })
+
+describe('the journal thread', () => {
+  it('commits the appends that arrive together in one transaction, answers each once durable, and keeps call order', async () => {
+    const { spawnSibling } = await import('../../../infrastructure/worker.js')
+    dir = mkdtempSync(join(tmpdir(), 'journal-thread-'))
+    const path = join(dir, 'receipts.db')
+    const worker = spawnSibling(new URL('../../../api/gateway/meter.ts', import.meta.url).href, 'journal-worker', { path })
+    const answers: { id?: number; ids?: number[]; result?: unknown; error?: string }[] = []
+    const done = new Promise<void>((resolve) =>
+      worker.on('message', (m: (typeof answers)[number]) => {
+        answers.push(m)
+        if (m.id === 99) resolve()
+      }),
+    )
+    // 40 appends sent at once, then a read of what is pending: the read must see all 40.
+    for (let id = 0; id < 40; id++) worker.postMessage({ id, call: { op: 'append', receipts: [{ ...base, requestId: `r-${id}` }] } })
+    worker.postMessage({ id: 99, call: { op: 'pending' } })
+    await done
+    await worker.terminate()
+    const appendAnswers = answers.filter((a) => a.ids !== undefined)
+    expect(appendAnswers.flatMap((a) => a.ids)).toEqual(Array.from({ length: 40 }, (_, id) => id))
+    expect(appendAnswers.every((a) => a.error === undefined)).toBe(true)
+    // Fewer commits than appends: they were grouped.
+    expect(appendAnswers.length).toBeLessThan(40)
+    expect(answers[answers.length - 1]?.id).toBe(99)
+    const pending = answers[answers.length - 1]?.result as JournalReceipt[]
+    expect(pending.map((r) => r.requestId)).toEqual(Array.from({ length: 40 }, (_, id) => `r-${id}`))
+    // And durable: a fresh connection reads them.
+    const db = new Database(path, { readonly: true })
+    expect((db.prepare('SELECT count(*) AS n FROM receipts').get() as { n: number }).n).toBe(40)
+    db.close()
+  })
+})
