@@ -31,10 +31,24 @@ function acquire(): (() => void) | null {
   return collector
 }
 
-/** Runs a full, synchronous collection of this thread's heap; false if the runtime allows none. */
-export function collectGarbage(): boolean {
+/**
+ * Runs a full, synchronous collection of this thread's heap; false if the runtime allows none.
+ * `compact`: also move the live objects off sparsely used pages, so those pages are released too
+ * (the collection then briefly needs new pages for what it moves: run it once the garbage of a
+ * plain collection has been handed back, not in place of one).
+ */
+export function collectGarbage(options: { compact?: boolean } = {}): boolean {
   const gc = acquire()
   if (gc === null) return false
-  gc()
+  if (options.compact !== true) {
+    gc()
+    return true
+  }
+  setFlagsFromString('--compact-on-every-full-gc')
+  try {
+    gc()
+  } finally {
+    setFlagsFromString('--no-compact-on-every-full-gc')
+  }
   return true
 }

@@ -45,6 +45,12 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Snapshot the economy's fold every this many events by default; how often to look. */
 const DEFAULT_SNAPSHOT_EVERY = 10_000
 const SNAPSHOT_POLL_MS = 1_000
+/**
+ * How long after the start-up collection the compacting one runs: by then the pages the first
+ * freed are unmapped, so the pages the compaction needs for a moment come on top of the settled
+ * heap, not of the start's peak (at 1M events: 512 MB then about 720 for a moment, then 447).
+ */
+const COMPACT_AFTER_MS = 3_000
 
 /** How long closing everything may take before the process exits anyway. */
 const CLOSE_MS = 15_000
@@ -342,11 +348,19 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       const running = await startServer({ store, proofs, ...(cosigner === undefined ? {} : { witnessing: cosigner }), routes: defaultVerticals(store, undefined, economy), metrics: [...training.metrics, ...(cosigner === undefined ? [] : cosignerMetrics(cosigner))], readModelStore: rowStore, blobs: createBlobStore(blobDir(dir)), port, logger, mounts, supervisor, ...(str(args, 'host') === undefined ? {} : { host: str(args, 'host') }), corsOrigins: strs(args, 'cors'), ...(withConsole ? { consoleDir } : {}), ...(threads === undefined ? {} : { verifyThreads: Number(threads) }) })
       closers.push({ name: 'http', close: () => running.close() })
       // The start allocates in a burst and then goes quiet: one full collection once every fold of
-      // the start is over hands its garbage back (infrastructure/memory.ts).
+      // the start is over hands its garbage back, and a compacting one once those pages are gone
+      // hands back the pages the survivors are spread over (infrastructure/memory.ts).
       void Promise.all([caughtUp.catch(() => undefined), running.started]).then(() => {
         if (stopped) return
         const before = process.memoryUsage().rss
-        if (collectGarbage()) logger.info({ rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), beforeMb: Math.round(before / 2 ** 20) }, 'start-up garbage collected')
+        if (!collectGarbage()) return
+        logger.info({ rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), beforeMb: Math.round(before / 2 ** 20) }, 'start-up garbage collected')
+        setTimeout(() => {
+          if (stopped) return
+          const loose = process.memoryUsage().rss
+          collectGarbage({ compact: true })
+          logger.info({ rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), beforeMb: Math.round(loose / 2 ** 20) }, 'start-up heap compacted')
+        }, COMPACT_AFTER_MS).unref()
       })
       process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)
       if (withConsole) process.stdout.write(`auditor's console ${running.url}/console/\n`)
