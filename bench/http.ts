@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { startServer } from '../api/http/server.js'
 import { createClient, keyFromSeed, type ActorKey } from '../api/sdk/index.js'
+import { encodeRequest } from '../domain/economy/index.js'
 import { defaultParams, governance, tokens } from '../domain/governance/index.js'
 import { signCommand, type SignedCommand } from '../domain/ledger/command.js'
 import type { EventStore } from '../domain/ports/event-store.js'
@@ -44,10 +45,8 @@ function sign(key: ActorKey, type: string, payload: Parameters<typeof signComman
 
 /** Genesis and identities, then COMMANDS signed WrapOpen commands spread over the actors. */
 function workload(): { setup: SignedCommand[]; load: SignedCommand[] } {
-  const genesis = governance.decider && sign(ledger, 'EstablishGenesis', {
-    params: JSON.parse(JSON.stringify(defaultParams, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as never,
-    treasuryKey: ledger.publicKey, treasury: '0', allocations: actors.map((a) => ({ account: a.publicKey, amount: tokens(1000).toString() })),
-  }, 0)
+  const payload = encodeRequest({ type: 'EstablishGenesis', payload: { params: defaultParams, treasuryKey: ledger.publicKey, treasury: 0n, allocations: actors.map((a) => ({ account: a.publicKey, amount: tokens(1000) })) } }).payload
+  const genesis = sign(ledger, 'EstablishGenesis', payload, 0)
   const setup = [genesis, ...actors.map((a, i) => sign(a, 'RegisterIdentity', { displayName: `actor ${i}` }, 1))]
   const load = Array.from({ length: COMMANDS }, (_, i) => sign(actors[i % ACTORS] as ActorKey, 'WrapOpen', { amount: '1' }, 10 + i))
   return { setup, load }
