@@ -12,15 +12,13 @@
  * (PostgreSQL on MODEL_LEDGER_BENCH_PG, default postgres://postgres@127.0.0.1:5432/postgres; a
  * database of its own, dropped after).
  */
-import { randomBytes } from 'node:crypto'
-import pg from 'pg'
 import { Expected, type EventStore } from '../domain/ports/event-store.js'
 import { nativeEd25519 } from '../infrastructure/crypto/native.js'
 import { openLedgerStore } from '../infrastructure/store/ledger-store.js'
 import { createPostgresBackend } from '../infrastructure/store/postgres-backend.js'
+import { createBenchDatabase } from './pg.js'
 import { fmt, median, numberArg, say } from './stats.js'
 
-const ADMIN = process.env.MODEL_LEDGER_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const signer = nativeEd25519.signer(new Uint8Array(32).fill(9))
 
 function listArg(name: string, fallback: number[]): number[] {
@@ -32,23 +30,10 @@ const SIZES = listArg('--sizes', [1_000, 10_000, 100_000])
 const APPENDS = numberArg('--appends', 200)
 const RUNS = numberArg('--runs', 3)
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN })
-  await client.connect()
-  await client.query(sql)
-  await client.end()
-}
-
-const database = `model_ledger_bench_${randomBytes(4).toString('hex')}`
-const url = (schema: string): string => {
-  const u = new URL(ADMIN)
-  u.pathname = `/${database}`
-  u.searchParams.set('schema', schema)
-  return u.toString()
-}
-
+say(`instances: ${fmt(APPENDS)} appends per run, ${RUNS} runs, PostgreSQL`)
+const database = await createBenchDatabase()
 const open = (schema: string): Promise<EventStore> =>
-  openLedgerStore({ backend: createPostgresBackend(url(schema)), signer, anchorEvery: 1000, anchorIntervalMs: 0, pollIntervalMs: 60_000 })
+  openLedgerStore({ backend: createPostgresBackend(database.url(schema)), signer, anchorEvery: 1000, anchorIntervalMs: 0, pollIntervalMs: 60_000 })
 
 let counter = 0
 /** Microseconds per append, each awaited before the next, from the instances in turn. */
@@ -61,8 +46,6 @@ async function appends(instances: readonly EventStore[]): Promise<number> {
   return ((performance.now() - started) * 1000) / APPENDS
 }
 
-say(`instances: ${fmt(APPENDS)} appends per run, ${RUNS} runs, PostgreSQL`)
-await admin(`CREATE DATABASE ${database}`)
 try {
   for (const size of SIZES) {
     const schema = `s${size}`
@@ -89,5 +72,5 @@ try {
     )
   }
 } finally {
-  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+  await database.drop()
 }

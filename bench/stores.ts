@@ -6,11 +6,9 @@
  *
  * Usage: node --import tsx bench/stores.ts [EVENTS=50000] [CONCURRENT=256]
  */
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { Expected, type EventStore } from '../domain/ports/event-store.js'
 import { nativeEd25519 } from '../infrastructure/crypto/native.js'
 import type { StorageBackend } from '../infrastructure/store/backend.js'
@@ -22,11 +20,11 @@ import { createRunner } from '../projections/runner.js'
 import type { ReadModelStore } from '../projections/store/port.js'
 import { createPostgresReadModelStore } from '../projections/store/postgres-store.js'
 import { createSqliteReadModelStore } from '../projections/store/sqlite-store.js'
+import { createBenchDatabase, type BenchDatabase } from './pg.js'
 import { fmt, perSecond, say } from './stats.js'
 
 const EVENTS = Number(process.argv[2] ?? 50_000)
 const CONCURRENT = Number(process.argv[3] ?? 256)
-const ADMIN = process.env.MODEL_LEDGER_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const signer = nativeEd25519.signer(new Uint8Array(32).fill(9))
 
 interface Target {
@@ -79,27 +77,14 @@ async function measure(target: Target): Promise<void> {
   say(`${target.name.padEnd(10)} appends ${fmt(single)}/s (1 event, ${CONCURRENT} in flight)  bulk ${fmt(batched)} events/s  readAll ${fmt(read)}/s  rebuild ledger ${fmt(rebuilt)} events/s`)
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN })
-  await client.connect()
-  await client.query(sql)
-  await client.end()
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'ml-bench-stores-'))
-const database = `model_ledger_bench_${randomBytes(4).toString('hex')}`
-const pgUrl = (schema: string): string => {
-  const url = new URL(ADMIN)
-  url.pathname = `/${database}`
-  url.searchParams.set('schema', schema)
-  return url.toString()
-}
 say(`stores: ${fmt(EVENTS)} bulk events, ${fmt(Math.min(EVENTS, 20_000))} single appends each`)
+let database: BenchDatabase | undefined
 try {
   await measure({ name: 'sqlite', backend: () => createSqliteBackend(join(dir, 'ledger.db')), readModels: () => createSqliteReadModelStore(join(dir, 'projections.db')) })
-  await admin(`CREATE DATABASE ${database}`)
-  await measure({ name: 'postgres', backend: () => createPostgresBackend(pgUrl('ledger')), readModels: () => createPostgresReadModelStore(pgUrl('read_models')) })
+  const db = (database = await createBenchDatabase())
+  await measure({ name: 'postgres', backend: () => createPostgresBackend(db.url('ledger')), readModels: () => createPostgresReadModelStore(db.url('read_models')) })
 } finally {
-  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+  await database?.drop()
   rmSync(dir, { recursive: true, force: true })
 }

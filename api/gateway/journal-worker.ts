@@ -4,12 +4,12 @@
  * fsync), and each is answered once that commit is durable. Any other call first commits the
  * appends before it, so calls take effect in the order they were sent.
  */
-import { parentPort, workerData } from 'node:worker_threads'
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import { openJournal, type JournalCall, type JournalReceipt } from './journal.js'
 
 const journal = openJournal((workerData as { path: string }).path)
-const port = parentPort
-if (port === null) throw new Error('journal-worker runs as a worker thread')
+if (parentPort === null) throw new Error('journal-worker runs as a worker thread')
+const port: MessagePort = parentPort
 
 let appends: { id: number; receipts: readonly JournalReceipt[] }[] = []
 let scheduled = false
@@ -21,10 +21,10 @@ function commitAppends(): void {
   if (batch.length === 0) return
   const ids = batch.map((a) => a.id)
   try {
-    journal.call({ op: 'append', receipts: batch.length === 1 ? (batch[0] as (typeof batch)[number]).receipts : batch.flatMap((a) => a.receipts) })
-    port?.postMessage({ ids, result: null })
+    journal.call({ op: 'append', receipts: batch.flatMap((a) => a.receipts) })
+    port.postMessage({ ids, result: null })
   } catch (error) {
-    port?.postMessage({ ids, error: (error as Error).message })
+    port.postMessage({ ids, error: (error as Error).message })
   }
 }
 

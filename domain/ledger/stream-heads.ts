@@ -78,10 +78,9 @@ export class StreamHeads {
     const map = new StreamHeads(sha256)
     list.forEach((head, place) => {
       if (map.places.has(head.stream)) throw new RangeError(`stream ${head.stream} is loaded twice`)
-      map.places.set(head.stream, place)
-      map.names.push(head.stream)
-      map.versions.push(head.version)
-      map.lastSequences.push(head.lastSequence)
+      map.add(head.stream)
+      map.versions[place] = head.version
+      map.lastSequences[place] = head.lastSequence
       leaves.set(leafHash(streamHeadEntry(head), sha256), place * 32)
     })
     map.tree = DenseTree.fromLeaves(leaves, sha256)
@@ -110,16 +109,19 @@ export class StreamHeads {
 
   /** Records that `stream` reached `version` with the event at `sequence`. */
   record(stream: string, version: number, sequence: number): void {
-    let place = this.places.get(stream)
-    if (place === undefined) {
-      place = this.versions.length
-      const name = this.intern(stream)
-      this.places.set(name, place)
-      this.names.push(name)
-    }
+    const place = this.places.get(stream) ?? this.add(stream)
     this.versions[place] = version
     this.lastSequences[place] = sequence
     this.dirty.add(stream)
+  }
+
+  /** Gives a stream met for the first time the next place, under the copy of its name `intern` gives. */
+  private add(stream: string): number {
+    const place = this.names.length
+    const name = this.intern(stream)
+    this.places.set(name, place)
+    this.names.push(name)
+    return place
   }
 
   /** Folds every change since the last call into the tree; returns the map's size and root. */

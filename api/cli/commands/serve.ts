@@ -352,14 +352,15 @@ Logs are JSON lines on stderr (--log-level, default info), with trace_id and spa
       // hands back the pages the survivors are spread over (infrastructure/memory.ts).
       void Promise.all([caughtUp.catch(() => undefined), running.started]).then(() => {
         if (stopped) return
-        const before = process.memoryUsage().rss
+        const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20)
+        const beforeMb = rssMb()
         if (!collectGarbage()) return
-        logger.info({ rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), beforeMb: Math.round(before / 2 ** 20) }, 'start-up garbage collected')
+        logger.info({ rssMb: rssMb(), beforeMb }, 'start-up garbage collected')
         setTimeout(() => {
           if (stopped) return
-          const loose = process.memoryUsage().rss
+          const looseMb = rssMb()
           collectGarbage({ compact: true })
-          logger.info({ rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), beforeMb: Math.round(loose / 2 ** 20) }, 'start-up heap compacted')
+          logger.info({ rssMb: rssMb(), beforeMb: looseMb }, 'start-up heap compacted')
         }, COMPACT_AFTER_MS).unref()
       })
       process.stdout.write(`listening on ${running.url}\nledger public key ${store.ledgerPublicKey} (${layout.ledgerPub}); keys in ${layout.keys}\nAPI reference ${running.url}/docs\n`)

@@ -11,26 +11,12 @@ import { storeLines } from '../../../infrastructure/bundle/lines.js'
 import { openLedgerStore } from '../../../infrastructure/store/ledger-store.js'
 import { verifyLines } from '../../../infrastructure/verify/verifier.js'
 import { toHex } from '../../../domain/crypto/hex.js'
-import { assertChain, collect, ledgerSigner } from './support.js'
-
-/** What a store asked of its backend to know the state other writers left. */
-export interface Reloads {
-  /** Whole stream-heads loads (the store's open is one). */
-  streamHeads: number
-}
+import { assertChain, collect, intercept, ledgerSigner } from './support.js'
 
 /** Wraps a backend, counting whole stream-heads loads. */
-export function counted(inner: StorageBackend, reloads: Reloads): StorageBackend {
-  return new Proxy(inner, {
-    get(target, name, receiver) {
-      if (name === 'streamHeads' && target.streamHeads !== undefined) {
-        const load = target.streamHeads.bind(target)
-        return () => ((reloads.streamHeads += 1), load())
-      }
-      const value: unknown = Reflect.get(target, name, receiver)
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
-    },
-  })
+function counted(inner: StorageBackend, reloads: { streamHeads: number }): StorageBackend {
+  const load = inner.streamHeads?.bind(inner)
+  return load === undefined ? inner : intercept(inner, { streamHeads: () => ((reloads.streamHeads += 1), load()) })
 }
 
 /**
@@ -39,7 +25,7 @@ export function counted(inner: StorageBackend, reloads: Reloads): StorageBackend
  * expected version the other left, and the log verifies whole.
  */
 export async function checkTakesInOtherWriters(backend: () => StorageBackend, cleanup: (store: EventStore) => void): Promise<void> {
-  const reloads: Reloads = { streamHeads: 0 }
+  const reloads = { streamHeads: 0 }
   const open = async (inner: StorageBackend) => {
     const store = await openLedgerStore({ backend: inner, signer: ledgerSigner, anchorIntervalMs: 0, anchorEvery: 5, pollIntervalMs: 60_000 })
     cleanup(store)

@@ -9,9 +9,8 @@ import { Expected, type EventStore } from '../../../domain/ports/event-store.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 import { createSqliteBackend } from '../../../infrastructure/store/sqlite-backend.js'
 import { openLedgerStore, type LedgerStoreOptions } from '../../../infrastructure/store/ledger-store.js'
-import type { StorageBackend } from '../../../infrastructure/store/backend.js'
 import { describeEventStore } from './conformance.js'
-import { assertChain, collect, command, ledgerSigner, otherLedgerSigner } from './support.js'
+import { assertChain, collect, command, intercept, ledgerSigner, otherLedgerSigner } from './support.js'
 import { checkTakesInOtherWriters } from './other-writers.js'
 
 function tempFile(): { file: string; remove: () => void } {
@@ -115,20 +114,14 @@ describe('sqlite backend: durability and sharing', () => {
     cleanups.push(() => inner.close())
     let asked = 0
     let failing = 0
-    const backend: StorageBackend = new Proxy(inner, {
-      get(target, name, receiver) {
-        if (name === 'streamVersions') return (streams: readonly string[]) => ((asked += 1), target.streamVersions(streams))
-        if (name === 'commit') {
-          return (batch: Parameters<StorageBackend['commit']>[0]) => {
-            if (failing > 0) {
-              failing -= 1
-              return Promise.reject(new Error('disk full'))
-            }
-            return target.commit(batch)
-          }
+    const backend = intercept(inner, {
+      streamVersions: (streams) => ((asked += 1), inner.streamVersions(streams)),
+      commit(batch) {
+        if (failing > 0) {
+          failing -= 1
+          return Promise.reject(new Error('disk full'))
         }
-        const value: unknown = Reflect.get(target, name, receiver)
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+        return inner.commit(batch)
       },
     })
     const a = await openLedgerStore({ backend, signer: ledgerSigner, anchorIntervalMs: 0, anchorEvery: 8 })
@@ -165,13 +158,7 @@ describe('sqlite backend: durability and sharing', () => {
     const inner = createSqliteBackend(path)
     cleanups.push(() => inner.close())
     let reads = 0
-    const backend: StorageBackend = new Proxy(inner, {
-      get(target, name, receiver) {
-        if (name === 'readRange') return (from: number, limit: number) => ((reads += 1), target.readRange(from, limit))
-        const value: unknown = Reflect.get(target, name, receiver)
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
-      },
-    })
+    const backend = intercept(inner, { readRange: (from, limit) => ((reads += 1), inner.readRange(from, limit)) })
     const a = await openLedgerStore({ backend, signer: ledgerSigner, anchorIntervalMs: 0, anchorEvery: 1000, pollIntervalMs: 50 })
     cleanups.push(() => a.close())
     const seen: number[] = []

@@ -11,6 +11,7 @@ import { merkleRoot } from '../../../domain/ledger/merkle.js'
 import type { JsonValue } from '../../../domain/json.js'
 import type { Signer } from '../../../domain/ports/crypto.js'
 import type { EventStore, Head } from '../../../domain/ports/event-store.js'
+import type { StorageBackend } from '../../../infrastructure/store/backend.js'
 import { nativeCrypto } from '../../../infrastructure/crypto/native.js'
 
 export function seed(byte: number): Uint8Array {
@@ -87,4 +88,15 @@ export async function waitFor(condition: () => Promise<boolean>, timeoutMs = 500
     if (Date.now() > deadline) throw new Error('timed out waiting for a condition')
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
+}
+
+/** A backend whose methods named in `overrides` are replaced (to count calls or fail them); the rest are the inner one's. */
+export function intercept(inner: StorageBackend, overrides: Partial<StorageBackend>): StorageBackend {
+  return new Proxy(inner, {
+    get(target, name, receiver) {
+      if (Object.hasOwn(overrides, name)) return Reflect.get(overrides, name) as unknown
+      const value: unknown = Reflect.get(target, name, receiver)
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    },
+  })
 }
